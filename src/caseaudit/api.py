@@ -1,0 +1,173 @@
+"""The Python API used by the command line and by analysts' notebooks.
+
+    >>> from caseaudit import load, allocate
+    >>> data = load("data/")                      # read + validate, InputError if bad
+    >>> result = allocate(data, "2026-03")         # solve the month
+    >>> result.allocations.head()                  # pandas DataFrames
+    >>> result.write("out/", force=True)           # the hand-off files
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from caseaudit.io.encode import decode_assignment, encode
+from caseaudit.io.reader import read_dataset
+from caseaudit.io.writer import write_outputs
+from caseaudit.model.dataset import Dataset
+from caseaudit.model.explain import allocations_table, unallocated_table
+from caseaudit.model.problem import MonthProblem, build_problem
+from caseaudit.model.validate import validate_dataset
+from caseaudit.solver.cpsat import SolveResult, solve
+
+OUTPUT_TABLES = (
+    "allocations",
+    "unallocated",
+    "break_decisions",
+    "notifications",
+    "reaudit_schedule",
+)
+
+
+def load(data_dir: Path | str, month: str | None = None) -> Dataset:
+    """Read every table and check every rule; raises ``InputError`` with all problems."""
+    data = read_dataset(data_dir)
+    validate_dataset(data, month).raise_if_any()
+    return data
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """A solved month: the problem, the solve and the output tables."""
+
+    problem: MonthProblem
+    solve: SolveResult
+    tables: dict[str, pd.DataFrame]
+    manifest: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def allocations(self) -> pd.DataFrame:
+        return self.tables["allocations"]
+
+    @property
+    def unallocated(self) -> pd.DataFrame:
+        return self.tables["unallocated"]
+
+    @property
+    def break_decisions(self) -> pd.DataFrame:
+        return self.tables["break_decisions"]
+
+    @property
+    def notifications(self) -> pd.DataFrame:
+        return self.tables["notifications"]
+
+    @property
+    def reaudit_schedule(self) -> pd.DataFrame:
+        return self.tables["reaudit_schedule"]
+
+    @property
+    def fully_allocated(self) -> bool:
+        return self.unallocated.empty
+
+    def summary(self) -> str:
+        decisions = self.break_decisions["decision"].value_counts()
+        reaudits = int(self.allocations["is_reaudit"].sum()) if len(self.allocations) else 0
+        return (
+            f"{self.problem.month}: {len(self.allocations)} allocated, "
+            f"{len(self.unallocated)} unallocated; breaks {int(decisions.get('granted', 0))} "
+            f"granted, {int(decisions.get('refused_cap', 0))} refused (cap "
+            f"{self.problem.break_cap}), {int(decisions.get('not_required', 0))} not required; "
+            f"{reaudits} re-audits allocated; solve {self.solve.status}"
+        )
+
+    def write(self, out_dir: Path | str, force: bool = False) -> None:
+        write_outputs(
+            Path(out_dir), self.tables, self.manifest, self.problem.config.output, force=force
+        )
+
+
+def allocate(
+    data: Dataset | Path | str,
+    month: str,
+    seed: int | None = None,
+    time_limit_s: float | None = None,
+    command: str | None = None,
+) -> AllocationResult:
+    """Allocate the month's cases (contract §4–5). ``data`` may be a directory path."""
+    started = time.perf_counter()
+    dataset = data if isinstance(data, Dataset) else load(data, month)
+    problem = build_problem(dataset, month)
+    built_at = time.perf_counter()
+    encoded = encode(problem)
+    settings = dataset.config.solver
+    run_seed = settings.seed if seed is None else seed
+    solved = solve(encoded, dataset.config.weights, settings, run_seed, time_limit_s)
+    assignment = decode_assignment(encoded, solved.chosen_pairs)
+    tables = {
+        "allocations": allocations_table(problem, assignment),
+        "unallocated": unallocated_table(problem, assignment),
+        "break_decisions": problem.break_decisions,
+        "notifications": problem.notifications,
+        "reaudit_schedule": problem.reaudit_schedule,
+    }
+    timings = {"problem_s": built_at - started, **solved.timings}
+    timings["total_s"] = time.perf_counter() - started
+    manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
+    return AllocationResult(problem, solved, tables, manifest)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_manifest(
+    data: Dataset,
+    problem: MonthProblem,
+    solved: SolveResult,
+    tables: dict[str, pd.DataFrame],
+    seed: int,
+    command: str | None,
+    timings: dict[str, float],
+) -> dict[str, object]:
+    """What was run on what, and how sure the result is (contract §5)."""
+    inputs = {s.file_name: s.sha256 for s in data.sources.values()}
+    if data.config_source is not None:
+        inputs[data.config_source.file_name] = data.config_source.sha256
+    return {
+        "tool": "caseaudit",
+        "tool_version": _version("caseaudit"),
+        "ortools_version": _version("ortools"),
+        "python_version": sys.version.split()[0],
+        "command": command or "caseaudit.allocate()",
+        "month": problem.month,
+        "seed": seed,
+        "inputs_sha256": dict(sorted(inputs.items())),
+        "config": data.config.as_dict(),
+        "solver": {
+            "status": solved.status,
+            "cpsat_status": solved.cpsat_status,
+            "objective": solved.objective,
+            "bound": solved.bound,
+            "flow_objective": solved.flow_objective,
+            "tier_weights": list(solved.tier_weights),
+            "time_limit_cut_search": solved.status != "optimal",
+            "notes": list(solved.notes),
+        },
+        "counts": {
+            "cases": len(problem.cases),
+            "eligible_auditors": problem.eligible_count,
+            "eligible_pairs": len(problem.pairs),
+            "break_cap": problem.break_cap,
+            **{name: len(frame) for name, frame in tables.items()},
+        },
+        "timings_s": {k: round(v, 4) for k, v in sorted(timings.items())},
+    }

@@ -1,0 +1,181 @@
+"""The ``caseaudit`` command: thin click adapters over ``caseaudit.api``.
+
+Exit codes (contract §2): 0 done; 1 internal error; 2 bad usage or invalid input (nothing
+written); 3 done but some cases could not be allocated.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from caseaudit.io.writer import OutputExistsError, check_output_dir
+from caseaudit.model.calendar import MONTH_PATTERN
+from caseaudit.model.errors import InputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_UNALLOCATED = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not MONTH_PATTERN.match(value.strip()):
+        raise click.BadParameter(f"expected a month as YYYY-MM, got {value!r}")
+    return value.strip() if value else value
+
+
+def handles_errors(command: F) -> F:
+    """Turn domain errors into clean messages and the contract's exit codes."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except InputError as error:
+            for line in error.lines():
+                click.echo(line, err=True)
+            sys.exit(EXIT_INPUT)
+        except OutputExistsError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # a bug: short message, traceback only with --debug
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"internal error ({type(error).__name__}): {error}. Re-run with --debug "
+                "for details.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(package_name="caseaudit")
+def cli(debug: bool) -> None:
+    """Case file audit allocation for children's social care.
+
+    Example: caseaudit allocate data/ --month 2026-03 --out out/
+    """
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--month", required=True, callback=_month, help="The month to allocate, YYYY-MM.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--seed", type=int, default=None, help="Solver seed (default: config, else 0).")
+@click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def allocate(
+    data_dir: Path, month: str, out_dir: Path, seed: int | None, time_limit: float | None, force: bool
+) -> None:
+    """Allocate the month's audits and write the hand-off files.
+
+    Example: caseaudit allocate data/ --month 2026-03 --out out/2026-03
+    """
+    from caseaudit.api import allocate as run_allocate
+
+    check_output_dir(out_dir, force)
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_allocate(data_dir, month, seed=seed, time_limit_s=time_limit, command=command)
+    result.write(out_dir, force=force)
+    click.echo(result.summary())
+    click.echo(f"files written to {out_dir}")
+    if not result.fully_allocated:
+        click.echo(f"{len(result.unallocated)} cases unallocated: see unallocated.csv", err=True)
+        sys.exit(EXIT_UNALLOCATED)
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--month", default=None, callback=_month, help="Also check the month's rules.")
+@handles_errors
+def validate(data_dir: Path, month: str | None) -> None:
+    """Check every input table (and, with --month, the month's rules).
+
+    Example: caseaudit validate data/ --month 2026-03
+    """
+    from caseaudit.api import load
+
+    data = load(data_dir, month)
+    counts = ", ".join(f"{name} {len(frame)}" for name, frame in data.tables.items() if len(frame))
+    click.echo(f"valid: {counts}")
+
+
+@cli.command()
+@click.option("--preset", required=True, help="small, median, largest, region or national.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Generator seed.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Data directory to write.")
+@click.option("--month", default=None, callback=_month, help="Target month (default: fixed).")
+@click.option(
+    "--format", "file_format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
+)
+@handles_errors
+def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_format: str) -> None:
+    """Write a synthetic, valid data directory (same arguments, same files).
+
+    Example: caseaudit generate --preset median --seed 1 --out data/
+    """
+    from caseaudit.io.tables import write_input_tables
+    from caseaudit.synth import DEFAULT_MONTH, PRESETS, generate_tables
+
+    if preset not in PRESETS:
+        raise click.BadParameter(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    tables = generate_tables(preset, seed, month)
+    write_input_tables(out_dir, tables, file_format)
+    click.echo(f"wrote {preset} (seed {seed}, month {month or DEFAULT_MONTH}) to {out_dir}")
+
+
+@cli.command()
+@click.option(
+    "--out", "out_dir", default=Path("caseaudit-demo"), type=click.Path(path_type=Path),
+    show_default=True, help="Where the demo's data and outputs go (replaced).",
+)
+@handles_errors
+def demo(out_dir: Path) -> None:
+    """Generate the median sample authority and allocate its month.
+
+    Example: caseaudit demo --out /tmp/demo
+    """
+    import shutil
+
+    from caseaudit.api import allocate as run_allocate
+    from caseaudit.io.tables import write_input_tables
+    from caseaudit.synth import DEFAULT_MONTH, generate_tables
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    data_dir, result_dir = out_dir / "data", out_dir / "out"
+    write_input_tables(data_dir, generate_tables("median", 0, DEFAULT_MONTH), "csv")
+    result = run_allocate(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
+    result.write(result_dir, force=True)
+    decisions = result.break_decisions["decision"].value_counts()
+    reaudits = int(result.allocations["is_reaudit"].sum())
+    click.echo(f"caseaudit demo: median sample authority, month {DEFAULT_MONTH}")
+    click.echo(f"  cases allocated:   {len(result.allocations)}")
+    click.echo(f"  unallocated:       {len(result.unallocated)}")
+    click.echo(
+        f"  breaks:            {int(decisions.get('granted', 0))} granted, "
+        f"{int(decisions.get('refused_cap', 0))} refused (cap {result.problem.break_cap}), "
+        f"{int(decisions.get('not_required', 0))} not required"
+    )
+    click.echo(f"  re-audits:         {reaudits} allocated, {len(result.reaudit_schedule)} on the schedule")
+    click.echo(f"  solver:            {result.solve.status} in {result.solve.timings['solve_s']:.2f}s")
+    click.echo(f"  input data:        {data_dir}")
+    click.echo(f"  hand-off files:    {result_dir}")
+
+
+def main() -> None:
+    cli()

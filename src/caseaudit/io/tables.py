@@ -1,0 +1,51 @@
+"""Write a data directory of input tables (used by ``caseaudit generate`` and tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from caseaudit.io.writer import csv_bytes, sort_rows
+from caseaudit.model.config import OutputConfig
+from caseaudit.model.schema import TABLES
+
+_ARROW_TYPES = {
+    "date": pa.date32(),
+    "bool": pa.bool_(),
+    "int": pa.int64(),
+    "text": pa.string(),
+    "enum": pa.string(),
+    "month": pa.string(),
+}
+
+
+def write_input_tables(
+    out_dir: Path, tables: Mapping[str, pd.DataFrame], file_format: str = "csv"
+) -> list[Path]:
+    """Write each table as ``<name>.csv`` or ``<name>.parquet`` with the schema's types."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables.items():
+        schema = TABLES[name]
+        columns = [c for c in schema.column_names if c in frame.columns]
+        ordered = sort_rows(frame[columns])
+        for stale in (out_dir / f"{name}.csv", out_dir / f"{name}.parquet"):
+            stale.unlink(missing_ok=True)
+        path = out_dir / f"{name}.{file_format}"
+        if file_format == "csv":
+            path.write_bytes(csv_bytes(ordered, OutputConfig()))
+        else:
+            arrays = [
+                pa.array(
+                    [None if pd.isna(v) else v for v in ordered[c].tolist()],
+                    type=_ARROW_TYPES[schema.column(c).kind],
+                )
+                for c in columns
+            ]
+            pq.write_table(pa.Table.from_arrays(arrays, names=columns), path)
+        written.append(path)
+    return written

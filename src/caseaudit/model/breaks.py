@@ -1,0 +1,76 @@
+"""Audit-break decisions, first come first served within the cap (§2–3, contract §4 rule 3)."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pandas as pd
+
+from caseaudit.model.calendar import add_months, last_day
+
+BREAK_DECISION_COLUMNS = ["auditor_id", "month", "requested_on", "on_time", "decision"]
+NOTIFICATION_COLUMNS = ["recipient_id", "kind", "month", "detail"]
+
+
+def break_cap(max_break_fraction: Decimal, eligible_auditors: int) -> int:
+    """floor(fraction × eligible auditors), in exact decimals (0.2 × 45 is 9, not 8)."""
+    return math.floor(Decimal(str(max_break_fraction)) * eligible_auditors)
+
+
+def decide_breaks(
+    requests: pd.DataFrame,
+    month: str,
+    eligible: set[str],
+    at_yearly_maximum: set[str],
+    cap: int,
+    already_granted: int = 0,
+) -> pd.DataFrame:
+    """Decide the month's break requests.
+
+    A request from an auditor who could not be allocated anyway (not eligible, or at the
+    yearly maximum) is ``not_required`` and takes no place under the cap. The others are
+    served on-time first (requested by the last day of the previous month, §2), then by
+    earlier ``requested_on``, then by auditor_id as text; the first ``cap`` are granted.
+    ``already_granted`` counts places taken by earlier decisions (mid-month reallocation).
+    """
+    deadline = last_day(add_months(month, -1))
+    rows = []
+    for auditor_id, requested_on in zip(requests["auditor_id"], requests["requested_on"], strict=True):
+        rows.append(
+            {
+                "auditor_id": auditor_id,
+                "month": month,
+                "requested_on": requested_on,
+                "on_time": requested_on <= deadline,
+                "decision": "not_required"
+                if auditor_id not in eligible or auditor_id in at_yearly_maximum
+                else None,
+            }
+        )
+    queue = sorted(
+        (r for r in rows if r["decision"] is None),
+        key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"]),
+    )
+    places = max(cap - already_granted, 0)
+    for position, row in enumerate(queue):
+        row["decision"] = "granted" if position < places else "refused_cap"
+    frame = pd.DataFrame(rows, columns=BREAK_DECISION_COLUMNS)
+    return frame.sort_values(["auditor_id", "month"]).reset_index(drop=True)
+
+
+def cap_notifications(
+    month: str, granted: int, cap: int, refused: int, heads_of_service: list[str]
+) -> pd.DataFrame:
+    """Tell every Head of Service when the cap is reached (§3)."""
+    rows = []
+    if cap > 0 and granted >= cap:
+        detail = (
+            f"audit-break limit reached for {month}: {granted} of {cap} breaks granted"
+            f" ({refused} request{'s' if refused != 1 else ''} refused)"
+        )
+        rows = [
+            {"recipient_id": head, "kind": "break_cap_reached", "month": month, "detail": detail}
+            for head in sorted(heads_of_service)
+        ]
+    return pd.DataFrame(rows, columns=NOTIFICATION_COLUMNS)

@@ -1,0 +1,85 @@
+"""The run configuration (contract §3 ``config.toml``), validated with pydantic.
+
+Unknown sections and keys are input errors; the loader in ``caseaudit.io`` turns
+pydantic's errors into located messages with the line of the key.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicyConfig(_Section):
+    audit_year_start_month: int = Field(4, ge=1, le=12)
+    max_audits_per_year: int = Field(10, ge=0)
+    max_audits_per_month: int = Field(1, ge=0)
+    max_break_fraction: Decimal = Field(Decimal("0.20"), ge=0, le=1)
+    reaudit_within_months: int = Field(2, ge=0)
+    review_meeting_after_days: int = Field(28, ge=0)
+    reflection_meeting_within_working_days: int = Field(5, ge=0)
+    amendment_working_days: int = Field(3, ge=0)
+
+
+class ConflictsConfig(_Section):
+    """Optional conflict kinds; the direct and declared conflicts cannot be turned off."""
+
+    same_team: bool = True
+    management_chain: bool = True
+
+
+class CalendarConfig(_Section):
+    country: str = "GB"
+    subdivision: str | None = "ENG"
+
+
+class SolverConfig(_Section):
+    time_limit_s: float = Field(60.0, gt=0)
+    seed: int = 0
+    workers: int = Field(2, ge=1, le=64)
+
+
+class WeightsConfig(_Section):
+    """Weights of the soft preferences (contract §4, objective tier 2).
+
+    All are small non-negative integers: CP-SAT slows down with large coefficients.
+
+    - ``original_auditor``: cost of giving a re-audit to anyone but the auditor of the
+      inadequate audit (continuity, §25).
+    - ``fair_spread``: cost per audit the auditor already has this audit year, so that
+      auditors with fewer audits are preferred (§2: ten a year, spread evenly).
+    - ``fresh_eyes``: cost of an auditor who audited the same subject in the last
+      12 months (except the original auditor of a re-audit).
+    """
+
+    original_auditor: int = Field(30, ge=0, le=10_000)
+    fair_spread: int = Field(2, ge=0, le=10_000)
+    fresh_eyes: int = Field(10, ge=0, le=10_000)
+
+
+class OutputConfig(_Section):
+    """Hand-off options: ``date_format`` ``iso`` (YYYY-MM-DD) or ``dmy`` (dd/mm/yyyy) for
+    the CSV files only (Parquet keeps real dates); ``bom`` writes a UTF-8 byte-order
+    mark so that Excel opens the CSVs as UTF-8."""
+
+    date_format: Literal["iso", "dmy"] = "iso"
+    bom: bool = False
+
+
+class Config(_Section):
+    policy: PolicyConfig = PolicyConfig()
+    conflicts: ConflictsConfig = ConflictsConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    solver: SolverConfig = SolverConfig()
+    weights: WeightsConfig = WeightsConfig()
+    output: OutputConfig = OutputConfig()
+
+    def as_dict(self) -> dict[str, dict[str, object]]:
+        """The config in force, JSON-friendly, for the manifest."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,48 @@
+"""The typed input tables of one data directory, as read by ``caseaudit.io``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from caseaudit.model.config import Config
+from caseaudit.model.schema import TABLES
+
+#: Column holding each row's spreadsheet line, kept so that later checks can locate rows.
+LINE = "_line"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Where a table came from, for messages and the manifest."""
+
+    table: str
+    path: str
+    file_name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every input table, typed: text as str or None, dates as ``datetime.date``, booleans
+    as bool, months as ``YYYY-MM`` text. Missing optional tables are empty frames with
+    the contract's columns. Each frame carries the ``_line`` column."""
+
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    config: Config = field(default_factory=Config)
+    config_source: SourceFile | None = None
+    config_lines: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def file_name(self, table: str) -> str:
+        source = self.sources.get(table)
+        return source.file_name if source else f"{table}.csv"
+
+    @staticmethod
+    def empty_table(name: str) -> pd.DataFrame:
+        columns = [*TABLES[name].column_names, LINE]
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})

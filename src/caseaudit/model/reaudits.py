@@ -1,0 +1,160 @@
+"""Inadequate audits awaiting a re-audit, and their meeting dates (§25–26, contract §4 rule 5)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from caseaudit.model.calendar import (
+    WorkingCalendar,
+    first_day,
+    reaudit_deadline,
+    reaudit_month,
+)
+from caseaudit.model.dataset import Dataset
+from caseaudit.model.schema import NOT_COUNTED_STATUSES
+
+AWAITING_COLUMNS = [
+    "audit_id",
+    "case_id",
+    "subject_id",
+    "auditor_id",
+    "confirmed_on",
+    "reaudit_deadline",
+    "reaudit_month",
+    "was_reaudit",
+]
+
+
+def effective_judgements(data: Dataset) -> pd.DataFrame:
+    """Each counted audit's effective judgement and the date it was confirmed.
+
+    A moderator's decided ``final_judgement`` replaces the auditor's (§22). An audit under
+    a challenge without consensus and without a decided moderation is not yet confirmed,
+    so it is left out.
+    """
+    history = data["history"]
+    counted = history[~history["status"].isin(NOT_COUNTED_STATUSES)]
+    moderations = data["moderations"]
+    decided = moderations[
+        moderations["final_judgement"].notna() & moderations["decided_on"].notna()
+    ].sort_values(["audit_id", "decided_on", "moderator_id"])
+    latest_decision = decided.groupby("audit_id").tail(1).set_index("audit_id")
+    challenges = data["challenges"]
+    open_challenges = set(challenges.loc[challenges["consensus_reached"] == False, "audit_id"])  # noqa: E712
+    rows = []
+    for audit in counted.itertuples(index=False):
+        if audit.audit_id in latest_decision.index:
+            decision = latest_decision.loc[audit.audit_id]
+            judgement, confirmed_on = decision["final_judgement"], decision["decided_on"]
+        elif audit.audit_id in open_challenges:
+            continue
+        else:
+            judgement, confirmed_on = audit.overall_judgement, audit.judgement_confirmed_on
+        if judgement is None or confirmed_on is None:
+            continue
+        rows.append(
+            {
+                "audit_id": audit.audit_id,
+                "case_id": audit.case_id,
+                "subject_id": audit.subject_id,
+                "auditor_id": audit.auditor_id,
+                "judgement": judgement,
+                "confirmed_on": confirmed_on,
+                "was_reaudit": audit.reaudit_of is not None,
+            }
+        )
+    columns = [
+        "audit_id",
+        "case_id",
+        "subject_id",
+        "auditor_id",
+        "judgement",
+        "confirmed_on",
+        "was_reaudit",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def awaiting_reaudits(data: Dataset, month: str) -> pd.DataFrame:
+    """Inadequate audits with no later counted audit that re-audits them (§25–26).
+
+    The deadline is the confirmation date plus ``reaudit_within_months`` calendar months;
+    the re-audit month is the latest month ending on or before it.
+    """
+    within = data.config.policy.reaudit_within_months
+    judgements = effective_judgements(data)
+    inadequate = judgements[judgements["judgement"] == "inadequate"]
+    history = data["history"]
+    reaudited = set(
+        history.loc[~history["status"].isin(NOT_COUNTED_STATUSES), "reaudit_of"].dropna()
+    )
+    awaiting = inadequate[~inadequate["audit_id"].isin(reaudited)].copy()
+    if awaiting.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in AWAITING_COLUMNS})
+    awaiting["reaudit_deadline"] = [
+        reaudit_deadline(d, within) for d in awaiting["confirmed_on"]
+    ]
+    awaiting["reaudit_month"] = [reaudit_month(d) for d in awaiting["reaudit_deadline"]]
+    return awaiting[AWAITING_COLUMNS].sort_values("audit_id").reset_index(drop=True)
+
+
+def head_of_service_by_service(data: Dataset, month: str) -> dict[str, str]:
+    """The head of service of each service: role head_of_service, active on the 1st of the
+    month, lowest staff_id (contract §3)."""
+    day = first_day(month)
+    staff = data["staff"]
+    heads = staff[(staff["role"] == "head_of_service") & _active_on(staff, day)]
+    result: dict[str, str] = {}
+    for service, staff_id in sorted(zip(heads["service"], heads["staff_id"], strict=True)):
+        result.setdefault(service, staff_id)
+    return result
+
+
+def _active_on(staff: pd.DataFrame, day: object) -> pd.Series:
+    starts = staff["active_from"].map(lambda d: d is None or d <= day)
+    ends = staff["active_to"].map(lambda d: d is None or d >= day)
+    return starts & ends
+
+
+def reaudit_schedule(
+    data: Dataset, month: str, awaiting: pd.DataFrame, case_service: dict[str, str]
+) -> pd.DataFrame:
+    """The re-audit schedule of contract §5 with the §25 meetings."""
+    policy = data.config.policy
+    calendar = WorkingCalendar(data.config.calendar.country, data.config.calendar.subdivision)
+    heads = head_of_service_by_service(data, month)
+    rows = []
+    for item in awaiting.itertuples(index=False):
+        confirmed = item.confirmed_on
+        service = case_service.get(item.case_id)
+        rows.append(
+            {
+                "audit_id": item.audit_id,
+                "case_id": item.case_id,
+                "subject_id": item.subject_id,
+                "confirmed_on": confirmed,
+                "reflection_meeting_by": calendar.add_working_days(
+                    confirmed, policy.reflection_meeting_within_working_days
+                ),
+                "review_meeting_on": calendar.on_or_next_working_day(
+                    confirmed + pd.Timedelta(days=policy.review_meeting_after_days).to_pytimedelta()
+                ),
+                "reaudit_deadline": item.reaudit_deadline,
+                "reaudit_month": item.reaudit_month,
+                "escalation": "head_of_service_review" if item.was_reaudit else "none",
+                "head_of_service_id": heads.get(service) if service else None,
+            }
+        )
+    columns = [
+        "audit_id",
+        "case_id",
+        "subject_id",
+        "confirmed_on",
+        "reflection_meeting_by",
+        "review_meeting_on",
+        "reaudit_deadline",
+        "reaudit_month",
+        "escalation",
+        "head_of_service_id",
+    ]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,205 @@
+"""Rules across rows and tables (contract §3), each problem located at a row.
+
+Per-cell types and enums are checked by the reader; this module checks keys, references
+between tables, the management chain and the month's own rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from caseaudit.model.dataset import LINE, Dataset
+from caseaudit.model.errors import IssueCollector
+from caseaudit.model.schema import TABLES
+
+AUDIT_ID = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<case>.+?)(?:-r(?P<k>[1-9]\d*))?$")
+
+
+def validate_dataset(data: Dataset, month: str | None = None) -> IssueCollector:
+    """Every cross-row rule of the data directory; with ``month``, the month's rules too."""
+    issues = IssueCollector()
+    for name, schema in TABLES.items():
+        if schema.key:
+            _check_unique(data, name, schema.key, issues)
+    staff_ids = set(data["staff"]["staff_id"].dropna())
+    _check_staff(data, staff_ids, issues)
+    _check_references(data, staff_ids, issues)
+    _check_history(data, issues)
+    if month is not None:
+        _check_month(data, month, issues)
+    return issues
+
+
+def _rows(frame: pd.DataFrame, columns: Iterable[str]) -> Iterable[tuple]:
+    return frame[[*columns, LINE]].itertuples(index=False, name=None)
+
+
+def _check_unique(
+    data: Dataset, table: str, key: tuple[str, ...], issues: IssueCollector
+) -> None:
+    frame = data[table]
+    if frame.empty:
+        return
+    first_line: dict[tuple, int] = {}
+    for row in _rows(frame, key):
+        values, line = tuple(row[:-1]), row[-1]
+        if any(v is None for v in values):
+            continue
+        if values in first_line:
+            shown = ", ".join(repr(v) for v in values)
+            issues.add(
+                data.file_name(table),
+                line,
+                key[-1] if len(key) == 1 else "-",
+                f"duplicate {'/'.join(key)} ({shown}); first given on line {first_line[values]}",
+            )
+        else:
+            first_line[values] = line
+
+
+def _check_staff(data: Dataset, staff_ids: set[str], issues: IssueCollector) -> None:
+    staff = data["staff"]
+    file = data.file_name("staff")
+    manager_of: dict[str, str] = {}
+    line_of: dict[str, int] = {}
+    for staff_id, manager_id, active_from, active_to, line in _rows(
+        staff, ["staff_id", "manager_id", "active_from", "active_to"]
+    ):
+        line_of.setdefault(staff_id, line)
+        if manager_id is not None:
+            if manager_id not in staff_ids:
+                issues.add(file, line, "manager_id", f"unknown staff_id {manager_id!r}")
+            elif manager_id == staff_id:
+                issues.add(file, line, "manager_id", f"{staff_id!r} is their own manager")
+            else:
+                manager_of[staff_id] = manager_id
+        if active_from is not None and active_to is not None and active_from > active_to:
+            issues.add(file, line, "active_to", "active_to is before active_from")
+    reported: set[str] = set()
+    for start in sorted(manager_of):
+        seen: list[str] = []
+        current: str | None = start
+        while current is not None and current not in seen:
+            seen.append(current)
+            current = manager_of.get(current)
+        if current is not None:
+            loop = seen[seen.index(current) :]
+            if not reported.intersection(loop):
+                reported.update(loop)
+                first = min(loop)
+                chain = " → ".join([*_rotate(loop, first), first])
+                issues.add(
+                    file, line_of[first], "manager_id", f"management chain loops: {chain}"
+                )
+
+
+def _rotate(loop: list[str], first: str) -> list[str]:
+    index = loop.index(first)
+    return loop[index:] + loop[:index]
+
+
+def _check_references(data: Dataset, staff_ids: set[str], issues: IssueCollector) -> None:
+    """Staff ids named in other tables must exist in staff (the value is named)."""
+    references = {
+        "cases": ("allocated_worker_id", "team_manager_id", "iro_id"),
+        "breaks": ("auditor_id",),
+        "conflicts": ("auditor_id",),
+        "exemptions": ("auditor_id", "decided_by"),
+        "history": ("auditor_id",),
+        "challenges": ("raised_by",),
+        "moderations": ("moderator_id",),
+        "break_preferences": ("auditor_id",),
+    }
+    for table, columns in references.items():
+        frame = data[table]
+        for column in columns:
+            for value, line in _rows(frame, [column]):
+                if value is not None and value not in staff_ids:
+                    issues.add(data.file_name(table), line, column, f"unknown staff_id {value!r}")
+    auditors = set(data["staff"].loc[data["staff"]["is_auditor"] == True, "staff_id"])  # noqa: E712
+    for table in ("breaks", "exemptions"):
+        for value, line in _rows(data[table], ["auditor_id"]):
+            if value in staff_ids and value not in auditors:
+                issues.add(
+                    data.file_name(table), line, "auditor_id", f"{value!r} is not an auditor"
+                )
+    history_ids = set(data["history"]["audit_id"].dropna())
+    for table in ("challenges", "outcomes"):
+        for value, line in _rows(data[table], ["audit_id"]):
+            if value is not None and value not in history_ids:
+                issues.add(
+                    data.file_name(table), line, "audit_id", f"unknown audit_id {value!r}"
+                )
+    challenged = set(data["challenges"]["audit_id"].dropna())
+    for value, line in _rows(data["moderations"], ["audit_id"]):
+        if value is not None and value not in challenged:
+            issues.add(
+                data.file_name("moderations"),
+                line,
+                "audit_id",
+                f"audit_id {value!r} has no challenge in challenges",
+            )
+    case_ids = set(data["cases"]["case_id"].dropna())
+    for value, line in _rows(data["exemptions"], ["case_id"]):
+        if value is not None and value not in case_ids:
+            issues.add(data.file_name("exemptions"), line, "case_id", f"unknown case_id {value!r}")
+
+
+def _check_history(data: Dataset, issues: IssueCollector) -> None:
+    history = data["history"]
+    file = data.file_name("history")
+    audit_ids = set(history["audit_id"].dropna())
+    for audit_id, month, case_id, judgement, confirmed, reaudit_of, line in _rows(
+        history,
+        ["audit_id", "month", "case_id", "overall_judgement", "judgement_confirmed_on", "reaudit_of"],
+    ):
+        if audit_id is not None and month is not None and case_id is not None:
+            match = AUDIT_ID.match(audit_id)
+            expected = f"{month}-{case_id}"
+            if not match or not (
+                audit_id == expected or re.fullmatch(re.escape(expected) + r"-r[1-9]\d*", audit_id)
+            ):
+                issues.add(
+                    file,
+                    line,
+                    "audit_id",
+                    f"audit_id {audit_id!r} should be {expected!r} (or {expected}-r<k>)",
+                )
+        if judgement == "inadequate" and confirmed is None:
+            issues.add(
+                file,
+                line,
+                "judgement_confirmed_on",
+                "required when overall_judgement is inadequate (§25)",
+            )
+        if reaudit_of is not None and reaudit_of not in audit_ids:
+            issues.add(file, line, "reaudit_of", f"unknown audit_id {reaudit_of!r}")
+
+
+def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
+    """The month's own rules: history must end before ``month``; the month needs work."""
+    from caseaudit.model.reaudits import awaiting_reaudits
+
+    history = data["history"]
+    for value, line in _rows(history, ["month"]):
+        if value is not None and value >= month:
+            issues.add(
+                data.file_name("history"),
+                line,
+                "month",
+                f"history already holds month {value}; allocate {month} needs a ledger of "
+                "earlier months only",
+            )
+    has_cases = bool((data["cases"]["month"] == month).any())
+    if not has_cases:
+        awaiting = awaiting_reaudits(data, month)
+        if not (awaiting["reaudit_month"] <= month).any():
+            issues.add(
+                data.file_name("cases"),
+                1,
+                "month",
+                f"no cases for month {month} and no re-audits due: nothing to allocate",
+            )

@@ -1,0 +1,1291 @@
+"""An independent checker of the outputs of ``caseaudit allocate``.
+
+It re-derives every hard rule of the contract (contract.md §4, the outputs of
+§5 and the conventions of §1) straight from the raw input files, with plain
+pandas/pyarrow, the standard library, ``holidays`` and ``python-dateutil``.
+It deliberately imports nothing from ``caseaudit``: a bug shared by the solver
+and its own helpers must not be able to hide here.
+
+    violations = check_allocation(data_dir, out_dir, "2027-01")
+    assert_valid_allocation(data_dir, out_dir, "2027-01", {"conflicts": {"same_team": False}})
+
+Each violation is one human-readable line that names the table, the ids and
+the rule broken (in square brackets).
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import csv
+import json
+import math
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import holidays
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dateutil.relativedelta import relativedelta
+
+__all__ = ["DEFAULT_CONFIG", "OUTPUT_COLUMNS", "assert_valid_allocation", "check_allocation"]
+
+DEFAULT_CONFIG: dict[str, dict[str, Any]] = {
+    "policy": {
+        "audit_year_start_month": 4,
+        "max_audits_per_year": 10,
+        "max_audits_per_month": 1,
+        "max_break_fraction": 0.20,
+        "reaudit_within_months": 2,
+        "review_meeting_after_days": 28,
+        "reflection_meeting_within_working_days": 5,
+        "amendment_working_days": 3,
+    },
+    "conflicts": {"same_team": True, "management_chain": True},
+    "calendar": {"country": "GB", "subdivision": "ENG"},
+    "solver": {},
+    "weights": {},
+    "output": {},
+}
+
+OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "allocations": (
+        "audit_id",
+        "month",
+        "case_id",
+        "subject_id",
+        "case_type",
+        "service",
+        "team",
+        "auditor_id",
+        "auditor_name",
+        "auditor_email",
+        "allocated_worker_id",
+        "team_manager_id",
+        "iro_id",
+        "group_manager_id",
+        "distributed_on",
+        "due_on",
+        "is_reaudit",
+        "reaudit_of",
+        "reason",
+    ),
+    "unallocated": ("case_id", "month", "subject_id", "reason"),
+    "break_decisions": ("auditor_id", "month", "requested_on", "on_time", "decision"),
+    "notifications": ("recipient_id", "kind", "month", "detail"),
+    "reaudit_schedule": (
+        "audit_id",
+        "case_id",
+        "subject_id",
+        "confirmed_on",
+        "reflection_meeting_by",
+        "review_meeting_on",
+        "reaudit_deadline",
+        "reaudit_month",
+        "escalation",
+        "head_of_service_id",
+    ),
+}
+DATE_COLUMNS = frozenset(
+    {
+        "distributed_on",
+        "due_on",
+        "requested_on",
+        "confirmed_on",
+        "reflection_meeting_by",
+        "review_meeting_on",
+        "reaudit_deadline",
+    }
+)
+BOOL_COLUMNS = frozenset({"is_reaudit", "on_time"})
+CASE_DETAIL_COLUMNS = (
+    "subject_id",
+    "case_type",
+    "service",
+    "team",
+    "allocated_worker_id",
+    "team_manager_id",
+    "iro_id",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NOT_COUNTED_STATUSES = frozenset({"reallocated", "cancelled"})
+TRUE_WORDS = frozenset({"true", "yes", "1"})
+FALSE_WORDS = frozenset({"false", "no", "0"})
+EXEMPTION_APPROVER_ROLE = {"csc": "assistant_director", "pq": "strategic_lead_ipq"}
+BREAK_CAP_KIND = "break_cap_reached"
+MAX_CELL_MISMATCHES = 10
+
+Month = tuple[int, int]
+Row = dict[str, Any]
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def check_allocation(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    month: str,
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Return a list of human-readable violations (empty = all good)."""
+    return _Checker(Path(data_dir), Path(out_dir), month, config).run()
+
+
+def assert_valid_allocation(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    month: str,
+    config: Mapping[str, Any] | None = None,
+) -> None:
+    """Raise AssertionError listing every violation of the allocation in out_dir."""
+    violations = check_allocation(data_dir, out_dir, month, config)
+    if violations:
+        listing = "\n".join(f"  - {violation}" for violation in violations)
+        raise AssertionError(f"{len(violations)} violation(s) of the contract:\n{listing}")
+
+
+# ---------------------------------------------------------------------------
+# Small value helpers (text in, typed values out; never raise)
+# ---------------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str | None:
+    """Normalise an input cell to trimmed text, None for null/empty."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _blank(value: Any) -> bool:
+    return _as_text(value) is None
+
+
+def _out_text(value: Any) -> str | None:
+    """An output cell as raw text for comparison; null and '' both become None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    return _as_text(value)
+
+
+def _to_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _as_text(value)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _to_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = _as_text(value)
+    if text is None:
+        return None
+    lowered = text.lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    return None
+
+
+def _parse_month(value: Any) -> Month | None:
+    text = _as_text(value)
+    if text is None or len(text) != 7 or text[4] != "-":
+        return None
+    try:
+        year, month = int(text[:4]), int(text[5:])
+    except ValueError:
+        return None
+    return (year, month) if 1 <= month <= 12 else None
+
+
+def _month_text(month: Month) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def _add_months(month: Month, count: int) -> Month:
+    index = month[0] * 12 + month[1] - 1 + count
+    return (index // 12, index % 12 + 1)
+
+
+def _first_day(month: Month) -> date:
+    return date(month[0], month[1], 1)
+
+
+def _last_day(month: Month) -> date:
+    return date(month[0], month[1], calendar.monthrange(*month)[1])
+
+
+def _lower(value: Any) -> str | None:
+    text = _as_text(value)
+    return text.lower() if text is not None else None
+
+
+def _show(value: Any) -> str:
+    """Render a value inside a message: null is shown as <empty>."""
+    if value is None or value == "":
+        return "<empty>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) and value != value.strip() else str(value)
+
+
+def _sort_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_escape(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_cell_matches(value: Any, cell: str) -> bool:
+    """Does a CSV cell carry this Parquet value, as contract §1 prescribes?"""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return cell == ""
+    if isinstance(value, bool):
+        return cell == ("true" if value else "false")
+    if isinstance(value, datetime):
+        return cell in {value.date().isoformat(), value.isoformat(), str(value)}
+    if isinstance(value, date):
+        return cell == value.isoformat()
+    if isinstance(value, int):
+        return cell == str(value)
+    if isinstance(value, float):
+        try:
+            return math.isclose(float(cell), value, rel_tol=1e-9, abs_tol=1e-12)
+        except ValueError:
+            return False
+    if isinstance(value, str):
+        return cell == _csv_escape(value)
+    return cell == str(value)
+
+
+# ---------------------------------------------------------------------------
+# Config and calendar
+# ---------------------------------------------------------------------------
+
+
+def _merge_config(base: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    for section, values in overrides.items():
+        if isinstance(values, Mapping) and isinstance(base.get(section), dict):
+            base[section].update(values)
+        else:
+            base[section] = copy.deepcopy(values)
+
+
+def _load_config(data_dir: Path, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults (contract §3), then data_dir/config.toml, then the caller's overrides."""
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    path = data_dir / "config.toml"
+    if path.exists():
+        with path.open("rb") as handle:
+            _merge_config(config, tomllib.load(handle))
+    if overrides:
+        _merge_config(config, overrides)
+    return config
+
+
+class _Calendar:
+    """Working days: Monday to Friday except the configured bank holidays."""
+
+    def __init__(self, country: str | None, subdivision: str | None) -> None:
+        self._holidays: Any = (
+            holidays.country_holidays(country, subdiv=subdivision) if country else {}
+        )
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays
+
+    def on_or_after(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """The count-th working day after day (day itself never counts)."""
+        counted = 0
+        while counted < count:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return day
+
+
+# ---------------------------------------------------------------------------
+# Reading tables
+# ---------------------------------------------------------------------------
+
+
+def _read_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] | None:
+    """Rows of an input table as trimmed text (None = null); None if the table is absent."""
+    csv_path, parquet_path = data_dir / f"{name}.csv", data_dir / f"{name}.parquet"
+    if csv_path.exists():
+        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
+            records = list(csv.reader(handle))
+        if not records:
+            return []
+        header = [column.strip() for column in records[0]]
+        rows = []
+        for record in records[1:]:
+            if not any(cell.strip() for cell in record):
+                continue
+            padded = record + [""] * (len(header) - len(record))
+            rows.append({column: _as_text(cell) for column, cell in zip(header, padded, strict=True)})
+        return rows
+    if parquet_path.exists():
+        table = pq.read_table(parquet_path)
+        return [
+            {str(column).strip(): _as_text(value) for column, value in row.items()}
+            for row in table.to_pylist()
+        ]
+    return None
+
+
+@dataclass(frozen=True)
+class _Staff:
+    staff_id: str
+    name: str | None
+    email: str | None
+    role: str | None
+    staff_group: str | None
+    service: str | None
+    team: str | None
+    manager_id: str | None
+    is_auditor: bool
+    active_from: date | None
+    active_to: date | None
+
+    def active_on(self, day: date) -> bool:
+        return (self.active_from is None or self.active_from <= day) and (
+            self.active_to is None or self.active_to >= day
+        )
+
+    def active_throughout(self, first: date, last: date) -> bool:
+        return (self.active_from is None or self.active_from <= first) and (
+            self.active_to is None or self.active_to >= last
+        )
+
+
+@dataclass(frozen=True)
+class _History:
+    audit_id: str
+    month: Month | None
+    case_id: str | None
+    subject_id: str | None
+    auditor_id: str | None
+    status: str | None
+    overall_judgement: str | None
+    judgement_confirmed_on: date | None
+    reaudit_of: str | None
+
+
+@dataclass(frozen=True)
+class _AwaitingReaudit:
+    """An inadequate audit still waiting for its re-audit (contract §4 rule 5)."""
+
+    audit_id: str
+    case_id: str
+    subject_id: str | None
+    confirmed_on: date
+    deadline: date
+    reaudit_month: Month
+    is_itself_reaudit: bool
+
+
+@dataclass(frozen=True)
+class _BreakDecision:
+    auditor_id: str
+    requested_on: date | None
+    on_time: bool
+    decision: str
+
+
+@dataclass
+class _OutputTable:
+    name: str
+    columns: list[str]
+    rows: list[Row]
+
+
+# ---------------------------------------------------------------------------
+# The checker
+# ---------------------------------------------------------------------------
+
+
+class _Checker:
+    """Loads inputs, re-derives what the rules require, compares with the outputs."""
+
+    def __init__(
+        self, data_dir: Path, out_dir: Path, month: str, overrides: Mapping[str, Any] | None
+    ) -> None:
+        parsed = _parse_month(month)
+        if parsed is None:
+            raise ValueError(f"month must be YYYY-MM, got {month!r}")
+        self.data_dir = data_dir
+        self.out_dir = out_dir
+        self.month = parsed
+        self.month_text = _month_text(parsed)
+        self.first_day = _first_day(parsed)
+        self.last_day = _last_day(parsed)
+        self.config = _load_config(data_dir, overrides)
+        policy = self.config["policy"]
+        self.year_start_month = int(policy["audit_year_start_month"])
+        self.max_per_year = int(policy["max_audits_per_year"])
+        self.max_per_month = int(policy["max_audits_per_month"])
+        # Exact decimals: 0.2 read as the text "0.2", never as a binary float.
+        self.break_fraction = Fraction(str(policy["max_break_fraction"]))
+        self.reaudit_within_months = int(policy["reaudit_within_months"])
+        self.review_after_days = int(policy["review_meeting_after_days"])
+        self.reflection_working_days = int(policy["reflection_meeting_within_working_days"])
+        self.same_team = bool(self.config["conflicts"]["same_team"])
+        self.management_chain = bool(self.config["conflicts"]["management_chain"])
+        cal = self.config["calendar"]
+        self.calendar = _Calendar(cal.get("country"), cal.get("subdivision"))
+        self.violations: list[str] = []
+
+    def fail(self, message: str) -> None:
+        self.violations.append(message)
+
+    # -- orchestration -----------------------------------------------------
+
+    def run(self) -> list[str]:
+        if not self._load_inputs():
+            return self.violations
+        self._derive_eligibility_and_counts()
+        self._derive_breaks()
+        self._derive_reaudits()
+        self._check_manifest()
+        tables = {name: self._read_output(name) for name in OUTPUT_COLUMNS}
+        for table in tables.values():
+            if table is not None:
+                self._check_columns_and_order(table)
+        allocations = tables["allocations"]
+        unallocated = tables["unallocated"]
+        if allocations is not None:
+            self._check_allocation_rows(allocations)
+            self._check_auditor_loads(allocations)
+            self._check_no_audit_on_break(allocations, tables["break_decisions"])
+            self._check_reaudit_flags(allocations)
+        if unallocated is not None:
+            self._check_unallocated_rows(unallocated)
+        if allocations is not None and unallocated is not None:
+            self._check_coverage(allocations, unallocated)
+        if tables["break_decisions"] is not None:
+            self._check_break_decisions(tables["break_decisions"])
+        if tables["notifications"] is not None:
+            self._check_break_cap_notifications(tables["notifications"])
+        if tables["reaudit_schedule"] is not None:
+            self._check_reaudit_schedule(tables["reaudit_schedule"])
+        return self.violations
+
+    # -- inputs ------------------------------------------------------------
+
+    def _load_inputs(self) -> bool:
+        staff_rows = _read_input_table(self.data_dir, "staff")
+        case_rows = _read_input_table(self.data_dir, "cases")
+        if staff_rows is None or case_rows is None:
+            missing = [n for n, t in (("staff", staff_rows), ("cases", case_rows)) if t is None]
+            self.fail(f"input: required table(s) {', '.join(missing)} missing from {self.data_dir}")
+            return False
+        self.staff: dict[str, _Staff] = {}
+        for row in staff_rows:
+            staff_id = row.get("staff_id")
+            if staff_id is None:
+                continue
+            self.staff[staff_id] = _Staff(
+                staff_id=staff_id,
+                name=row.get("name"),
+                email=row.get("email"),
+                role=_lower(row.get("role")),
+                staff_group=_lower(row.get("staff_group")),
+                service=row.get("service"),
+                team=row.get("team"),
+                manager_id=row.get("manager_id"),
+                is_auditor=bool(_to_bool(row.get("is_auditor"))),
+                active_from=_to_date(row.get("active_from")),
+                active_to=_to_date(row.get("active_to")),
+            )
+        # The case details in force for m: the row of m, else the latest month before m.
+        self.case_details: dict[str, Row] = {}
+        self.month_case_ids: set[str] = set()
+        detail_month: dict[str, Month] = {}
+        for row in case_rows:
+            case_id, case_month = row.get("case_id"), _parse_month(row.get("month"))
+            if case_id is None or case_month is None or case_month > self.month:
+                continue
+            if case_month == self.month:
+                self.month_case_ids.add(case_id)
+            if case_id not in detail_month or case_month >= detail_month[case_id]:
+                detail_month[case_id] = case_month
+                self.case_details[case_id] = row
+        self.break_rows = _read_input_table(self.data_dir, "breaks") or []
+        self.declared = {
+            (row.get("auditor_id"), row.get("subject_id"))
+            for row in _read_input_table(self.data_dir, "conflicts") or []
+        }
+        self.exemption_rows = _read_input_table(self.data_dir, "exemptions") or []
+        self.history = [
+            _History(
+                audit_id=row["audit_id"],
+                month=_parse_month(row.get("month")),
+                case_id=row.get("case_id"),
+                subject_id=row.get("subject_id"),
+                auditor_id=row.get("auditor_id"),
+                status=_lower(row.get("status")),
+                overall_judgement=_lower(row.get("overall_judgement")),
+                judgement_confirmed_on=_to_date(row.get("judgement_confirmed_on")),
+                reaudit_of=row.get("reaudit_of"),
+            )
+            for row in _read_input_table(self.data_dir, "history") or []
+            if row.get("audit_id") is not None
+        ]
+        self.challenges: dict[str, list[Row]] = defaultdict(list)
+        for row in _read_input_table(self.data_dir, "challenges") or []:
+            self.challenges[row.get("audit_id") or ""].append(row)
+        self.moderations: dict[str, list[Row]] = defaultdict(list)
+        for row in _read_input_table(self.data_dir, "moderations") or []:
+            self.moderations[row.get("audit_id") or ""].append(row)
+        return True
+
+    # -- derivations (what the rules require, from the inputs alone) ---------
+
+    def _derive_eligibility_and_counts(self) -> None:
+        """Rule 1 eligibility and rule 2 counts of the audit year before m."""
+        self.eligible = {
+            staff_id
+            for staff_id, person in self.staff.items()
+            if person.is_auditor and person.active_throughout(self.first_day, self.last_day)
+        }
+        start_year = self.month[0] if self.month[1] >= self.year_start_month else self.month[0] - 1
+        self.year_start: Month = (start_year, self.year_start_month)
+        self.year_end: Month = _add_months(self.year_start, 11)
+        self.year_label = f"{_month_text(self.year_start)}..{_month_text(self.year_end)}"
+        self.history_in_year: Counter[str] = Counter(
+            audit.auditor_id
+            for audit in self.history
+            if audit.month is not None
+            and self.year_start <= audit.month <= self.year_end
+            and audit.status not in NOT_COUNTED_STATUSES
+            and audit.auditor_id is not None
+        )
+
+    def _derive_breaks(self) -> None:
+        """Rule 3: first come first served within floor(fraction × eligible auditors)."""
+        self.break_cap = math.floor(self.break_fraction * len(self.eligible))
+        on_time_until = self.first_day - timedelta(days=1)
+        required: list[tuple[tuple[int, date, str], str, date | None, bool]] = []
+        decisions: dict[str, _BreakDecision] = {}
+        for row in self.break_rows:
+            auditor_id = row.get("auditor_id")
+            if auditor_id is None or _parse_month(row.get("month")) != self.month:
+                continue
+            requested_on = _to_date(row.get("requested_on"))
+            on_time = requested_on is not None and requested_on <= on_time_until
+            could_audit = (
+                auditor_id in self.eligible and self.history_in_year[auditor_id] < self.max_per_year
+            )
+            if not could_audit:
+                decisions[auditor_id] = _BreakDecision(
+                    auditor_id, requested_on, on_time, "not_required"
+                )
+                continue
+            order_key = (0 if on_time else 1, requested_on or date.max, auditor_id)
+            required.append((order_key, auditor_id, requested_on, on_time))
+        required.sort(key=lambda item: item[0])
+        for position, (_key, auditor_id, requested_on, on_time) in enumerate(required):
+            decision = "granted" if position < self.break_cap else "refused_cap"
+            decisions[auditor_id] = _BreakDecision(auditor_id, requested_on, on_time, decision)
+        self.expected_breaks = decisions
+        self.granted_breaks = {a for a, d in decisions.items() if d.decision == "granted"}
+
+    def _effective_judgement(self, audit: _History) -> tuple[str | None, date | None]:
+        """(judgement, confirmed_on), or (None, None) while a challenge is unresolved."""
+        decided = [
+            row
+            for row in self.moderations.get(audit.audit_id, [])
+            if _lower(row.get("final_judgement")) and _to_date(row.get("decided_on"))
+        ]
+        if decided:
+            latest = max(
+                decided,
+                key=lambda row: (_to_date(row.get("decided_on")), row.get("moderator_id") or ""),
+            )
+            return _lower(latest.get("final_judgement")), _to_date(latest.get("decided_on"))
+        if any(
+            _to_bool(row.get("consensus_reached")) is not True
+            for row in self.challenges.get(audit.audit_id, [])
+        ):
+            return None, None
+        return audit.overall_judgement, audit.judgement_confirmed_on
+
+    def _derive_reaudits(self) -> None:
+        """Rule 5: awaiting inadequate audits, their deadlines and re-audit months."""
+        reaudited = {
+            audit.reaudit_of
+            for audit in self.history
+            if audit.reaudit_of is not None and audit.status not in NOT_COUNTED_STATUSES
+        }
+        self.awaiting: dict[str, _AwaitingReaudit] = {}
+        for audit in self.history:
+            judgement, confirmed_on = self._effective_judgement(audit)
+            if judgement != "inadequate" or confirmed_on is None or audit.case_id is None:
+                continue
+            if audit.audit_id in reaudited:
+                continue
+            deadline = confirmed_on + relativedelta(months=self.reaudit_within_months)
+            deadline_month = (deadline.year, deadline.month)
+            reaudit_month = (
+                deadline_month
+                if deadline == _last_day(deadline_month)
+                else _add_months(deadline_month, -1)
+            )
+            self.awaiting[audit.audit_id] = _AwaitingReaudit(
+                audit_id=audit.audit_id,
+                case_id=audit.case_id,
+                subject_id=audit.subject_id,
+                confirmed_on=confirmed_on,
+                deadline=deadline,
+                reaudit_month=reaudit_month,
+                is_itself_reaudit=audit.reaudit_of is not None,
+            )
+        by_case: dict[str, list[_AwaitingReaudit]] = defaultdict(list)
+        for awaiting in self.awaiting.values():
+            by_case[awaiting.case_id].append(awaiting)
+        # Where several await, reaudit_of names the latest confirmed (ties: any of them).
+        self.latest_awaiting: dict[str, set[str]] = {}
+        for case_id, items in by_case.items():
+            latest = max(item.confirmed_on for item in items)
+            self.latest_awaiting[case_id] = {
+                item.audit_id for item in items if item.confirmed_on == latest
+            }
+        self.due_reaudit_cases = {
+            item.case_id for item in self.awaiting.values() if item.reaudit_month <= self.month
+        }
+        self.needed_case_ids = self.month_case_ids | self.due_reaudit_cases
+        self.history_subject = {
+            audit.case_id: audit.subject_id for audit in self.history if audit.case_id
+        }
+
+    # -- outputs: files, types, CSV twins, order -----------------------------
+
+    def _read_output(self, name: str) -> _OutputTable | None:
+        parquet_path = self.out_dir / f"{name}.parquet"
+        if not parquet_path.exists():
+            self.fail(f"{name}: {parquet_path.name} is missing from {self.out_dir}")
+            return None
+        try:
+            arrow_table = pq.read_table(parquet_path)
+        except (OSError, pa.ArrowException) as error:
+            self.fail(f"{name}: cannot read {parquet_path.name}: {error}")
+            return None
+        table = _OutputTable(name, list(arrow_table.column_names), arrow_table.to_pylist())
+        self._check_parquet_types(name, arrow_table.schema)
+        self._check_csv_twin(table)
+        return table
+
+    def _check_parquet_types(self, name: str, schema: pa.Schema) -> None:
+        """Contract §1: dates as date, booleans as bool, months and ids as text."""
+        for column in OUTPUT_COLUMNS[name]:
+            if column not in schema.names:
+                continue
+            arrow_type = schema.field(column).type
+            if pa.types.is_dictionary(arrow_type):
+                arrow_type = arrow_type.value_type
+            if column in DATE_COLUMNS:
+                ok = pa.types.is_date(arrow_type)
+                expected = "date"
+            elif column in BOOL_COLUMNS:
+                ok = pa.types.is_boolean(arrow_type)
+                expected = "bool"
+            else:
+                # An all-null optional text column may be stored with the null type.
+                ok = (
+                    pa.types.is_string(arrow_type)
+                    or pa.types.is_large_string(arrow_type)
+                    or pa.types.is_null(arrow_type)
+                    or getattr(pa.types, "is_string_view", lambda _t: False)(arrow_type)
+                )
+                expected = "text"
+            if not ok:
+                self.fail(
+                    f"{name}.parquet: column {column} has type {arrow_type}, expected {expected}"
+                )
+
+    def _check_csv_twin(self, table: _OutputTable) -> None:
+        """The CSV twin: header, same columns and rows, ISO dates, true/false, escaping."""
+        path = self.out_dir / f"{table.name}.csv"
+        if not path.exists():
+            self.fail(f"{table.name}: {path.name} (the CSV twin of the Parquet file) is missing")
+            return
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            records = [record for record in csv.reader(handle) if record]
+        if not records:
+            self.fail(f"{table.name}.csv: no header row (a header is required even with no rows)")
+            return
+        header, body = records[0], records[1:]
+        if header != table.columns:
+            self.fail(
+                f"{table.name}.csv: columns {header} differ from the Parquet columns "
+                f"{table.columns}"
+            )
+            return
+        if len(body) != len(table.rows):
+            self.fail(
+                f"{table.name}.csv: {len(body)} row(s) but {table.name}.parquet has "
+                f"{len(table.rows)}"
+            )
+            return
+        mismatches = 0
+        for line, (record, row) in enumerate(zip(body, table.rows, strict=True), start=2):
+            for column, cell in zip(header, record, strict=False):
+                value = row[column]
+                if _csv_cell_matches(value, cell):
+                    continue
+                mismatches += 1
+                if mismatches <= MAX_CELL_MISMATCHES:
+                    hint = ""
+                    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+                        hint = " (a text cell starting with = + - @ tab or CR needs a leading ')"
+                    self.fail(
+                        f"{table.name}.csv:{line}: {column}: cell {cell!r} does not match the "
+                        f"Parquet value {value!r}{hint}"
+                    )
+            if len(record) != len(header):
+                self.fail(f"{table.name}.csv:{line}: {len(record)} cells, header has {len(header)}")
+        if mismatches > MAX_CELL_MISMATCHES:
+            self.fail(
+                f"{table.name}.csv: {mismatches - MAX_CELL_MISMATCHES} more cell mismatch(es)"
+            )
+
+    def _check_columns_and_order(self, table: _OutputTable) -> None:
+        """Contract §1: contract columns first, in order; rows sorted as text by code point."""
+        contract = list(OUTPUT_COLUMNS[table.name])
+        if table.columns[: len(contract)] != contract:
+            missing = [column for column in contract if column not in table.columns]
+            detail = f"; missing {missing}" if missing else ""
+            self.fail(
+                f"{table.name}: columns must start with {contract}, got "
+                f"{table.columns[: len(contract)]}{detail}"
+            )
+        key_columns = [column for column in contract if column in table.columns]
+        keys = [tuple(_sort_text(row[c]) for c in key_columns) for row in table.rows]
+        for position in range(1, len(keys)):
+            if keys[position] < keys[position - 1]:
+                self.fail(
+                    f"{table.name}: rows not sorted by {key_columns[:2]}...: row {position + 1} "
+                    f"{keys[position][:2]} comes after row {position} {keys[position - 1][:2]}"
+                )
+                break
+
+    def _check_manifest(self) -> None:
+        path = self.out_dir / "manifest.json"
+        if not path.exists():
+            self.fail(f"manifest: manifest.json is missing from {self.out_dir}")
+            return
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            self.fail(f"manifest: manifest.json is not valid JSON: {error}")
+            return
+        if not isinstance(manifest, dict):
+            self.fail("manifest: manifest.json must hold a JSON object")
+            return
+        keys = {key.lower() for key in _all_keys(manifest)}
+        for word in ("status", "seed", "month"):
+            if not any(word in key for key in keys):
+                self.fail(f"manifest: no key naming the {word}")
+        if "month" in manifest and manifest["month"] != self.month_text:
+            self.fail(f"manifest: month is {manifest['month']!r}, expected {self.month_text!r}")
+
+    # -- allocations ---------------------------------------------------------
+
+    def _expected_case_value(self, case_id: str, column: str) -> tuple[bool, str | None]:
+        """(known, value) of a case column in m; only subject_id is known for history-only cases."""
+        details = self.case_details.get(case_id)
+        if details is not None:
+            return True, details.get(column)
+        if column == "subject_id" and case_id in self.history_subject:
+            return True, self.history_subject[case_id]
+        return False, None
+
+    def _check_allocation_rows(self, table: _OutputTable) -> None:
+        """Rule 1 eligibility, the case details and the dates of contract §5."""
+        expected_distributed = self.calendar.on_or_after(self.first_day)
+        case_counts = Counter(row.get("case_id") for row in table.rows)
+        for case_id, count in sorted(case_counts.items(), key=lambda item: str(item[0])):
+            if count > 1:
+                self.fail(f"allocations: case {case_id} is allocated {count} times [at most once]")
+        for row in table.rows:
+            case_id = _out_text(row.get("case_id"))
+            label = f"allocations {_show(row.get('audit_id'))}"
+            if case_id is None:
+                self.fail(f"{label}: case_id is empty")
+                continue
+            expected_audit_id = f"{self.month_text}-{case_id}"
+            if row.get("audit_id") != expected_audit_id:
+                self.fail(
+                    f"{label}: audit_id should be {expected_audit_id} for case {case_id} in "
+                    f"{self.month_text}"
+                )
+            if row.get("month") != self.month_text:
+                self.fail(
+                    f"{label}: month is {_show(row.get('month'))}, expected {self.month_text}"
+                )
+            self._check_auditor_fields(label, row)
+            for column in CASE_DETAIL_COLUMNS:
+                known, expected = self._expected_case_value(case_id, column)
+                if known and _out_text(row.get(column)) != expected:
+                    self.fail(
+                        f"{label}: {column} is {_show(row.get(column))} but the case row of "
+                        f"{case_id} says {_show(expected)}"
+                    )
+            self._check_group_manager(label, case_id, row)
+            distributed_on, due_on = (
+                _to_date(row.get("distributed_on")),
+                _to_date(row.get("due_on")),
+            )
+            if distributed_on != expected_distributed:
+                self.fail(
+                    f"{label}: distributed_on is {_show(distributed_on)}, expected "
+                    f"{expected_distributed} (the first working day of {self.month_text}) [§1]"
+                )
+            if due_on != self.last_day:
+                self.fail(
+                    f"{label}: due_on is {_show(due_on)}, expected {self.last_day} "
+                    f"(the last calendar day of {self.month_text}) [§6]"
+                )
+            if _out_text(row.get("reason")) is None:
+                self.fail(f"{label}: reason is empty (say why this auditor)")
+            self._check_conflicts(label, case_id, row)
+
+    def _check_auditor_fields(self, label: str, row: Row) -> None:
+        auditor_id = _out_text(row.get("auditor_id"))
+        person = self.staff.get(auditor_id or "")
+        if person is None:
+            self.fail(f"{label}: auditor {_show(auditor_id)} is not in staff")
+            return
+        if auditor_id not in self.eligible:
+            why = (
+                "is_auditor is false"
+                if not person.is_auditor
+                else f"not active for the whole month (active {_show(person.active_from)}"
+                f"..{_show(person.active_to)})"
+            )
+            self.fail(
+                f"{label}: auditor {auditor_id} is not eligible in {self.month_text}: {why} "
+                "[rule 1 eligibility]"
+            )
+        if _out_text(row.get("auditor_name")) != person.name:
+            self.fail(
+                f"{label}: auditor_name is {_show(row.get('auditor_name'))} but staff "
+                f"{auditor_id} is {_show(person.name)}"
+            )
+        if _out_text(row.get("auditor_email")) != person.email:
+            self.fail(
+                f"{label}: auditor_email is {_show(row.get('auditor_email'))} but staff "
+                f"{auditor_id} has {_show(person.email)}"
+            )
+
+    def _check_group_manager(self, label: str, case_id: str, row: Row) -> None:
+        details = self.case_details.get(case_id)
+        if details is None:
+            return
+        team_manager_id = details.get("team_manager_id")
+        expected = None
+        if team_manager_id is not None and team_manager_id in self.staff:
+            expected = self.staff[team_manager_id].manager_id
+        if _out_text(row.get("group_manager_id")) != expected:
+            self.fail(
+                f"{label}: group_manager_id is {_show(row.get('group_manager_id'))}, expected "
+                f"{_show(expected)} (the line manager of team manager {_show(team_manager_id)})"
+            )
+
+    def _chain_above(self, staff_id: str | None) -> list[str]:
+        """Every manager above staff_id, at any height (loop-safe)."""
+        chain: list[str] = []
+        seen = {staff_id}
+        person = self.staff.get(staff_id or "")
+        current = person.manager_id if person else None
+        while current is not None and current not in seen:
+            chain.append(current)
+            seen.add(current)
+            manager = self.staff.get(current)
+            current = manager.manager_id if manager else None
+        return chain
+
+    def _honoured_exemption(self, auditor_id: str, case_id: str) -> Row | None:
+        auditor = self.staff.get(auditor_id)
+        required_role = EXEMPTION_APPROVER_ROLE.get(auditor.staff_group or "") if auditor else None
+        for row in self.exemption_rows:
+            if (
+                row.get("case_id") != case_id
+                or row.get("auditor_id") != auditor_id
+                or _parse_month(row.get("month")) != self.month
+                or _lower(row.get("decision")) != "approved"
+            ):
+                continue
+            decided_by = row.get("decided_by")
+            approver = self.staff.get(decided_by or "")
+            if decided_by == auditor_id or approver is None or required_role is None:
+                continue
+            if approver.role == required_role:
+                return row
+        return None
+
+    def _check_conflicts(self, label: str, case_id: str, row: Row) -> None:
+        """Rule 4: direct, management chain, same team, declared, exempted."""
+        auditor_id = _out_text(row.get("auditor_id"))
+        if auditor_id is None:
+            return
+        details = self.case_details.get(case_id) or {}
+        worker, manager, iro = (
+            details.get("allocated_worker_id"),
+            details.get("team_manager_id"),
+            details.get("iro_id"),
+        )
+        for role_name, holder in (
+            ("allocated worker", worker),
+            ("team manager", manager),
+            ("IRO", iro),
+        ):
+            if holder is not None and holder == auditor_id:
+                self.fail(
+                    f"{label}: auditor {auditor_id} is the case's {role_name} [conflict: direct]"
+                )
+        if self.management_chain:
+            for role_name, holder in (("allocated worker", worker), ("team manager", manager)):
+                if holder is not None and auditor_id in self._chain_above(holder):
+                    self.fail(
+                        f"{label}: auditor {auditor_id} is in the line-management chain above "
+                        f"the {role_name} {holder} [conflict: management_chain]"
+                    )
+        person = self.staff.get(auditor_id)
+        if self.same_team and person is not None:
+            service, team = details.get("service"), details.get("team")
+            if (
+                team is not None
+                and person.team is not None
+                and (person.service, person.team)
+                == (
+                    service,
+                    team,
+                )
+            ):
+                self.fail(
+                    f"{label}: auditor {auditor_id} is in the same team as case {case_id} "
+                    f"({service} / {team}) [conflict: same_team]"
+                )
+        subjects = {details.get("subject_id"), _out_text(row.get("subject_id"))}
+        subjects.add(self.history_subject.get(case_id))
+        for subject_id in sorted(s for s in subjects if s is not None):
+            if (auditor_id, subject_id) in self.declared:
+                self.fail(
+                    f"{label}: auditor {auditor_id} declared a conflict with subject "
+                    f"{subject_id} [conflict: declared]"
+                )
+        exemption = self._honoured_exemption(auditor_id, case_id)
+        if exemption is not None:
+            self.fail(
+                f"{label}: auditor {auditor_id} holds an exemption for case {case_id} in "
+                f"{self.month_text} approved by {exemption.get('decided_by')} "
+                "[conflict: exempted]"
+            )
+
+    def _check_auditor_loads(self, table: _OutputTable) -> None:
+        """Rules 1 and 2: the monthly and the yearly maximum."""
+        in_month = Counter(_out_text(row.get("auditor_id")) for row in table.rows)
+        in_month.pop(None, None)
+        for auditor_id, count in sorted(in_month.items(), key=lambda item: str(item[0])):
+            if count > self.max_per_month:
+                self.fail(
+                    f"allocations: auditor {auditor_id} has {count} audits in {self.month_text}, "
+                    f"above max_audits_per_month {self.max_per_month} [monthly maximum]"
+                )
+            earlier = self.history_in_year[auditor_id or ""]
+            if count + earlier > self.max_per_year:
+                self.fail(
+                    f"allocations: auditor {auditor_id} would have {count + earlier} audits in "
+                    f"the audit year {self.year_label} ({count} in {self.month_text} + {earlier} "
+                    f"in history), above max_audits_per_year {self.max_per_year} "
+                    "[yearly maximum]"
+                )
+
+    def _check_no_audit_on_break(self, table: _OutputTable, decisions: _OutputTable | None) -> None:
+        """Rule 3: an auditor with a granted break in m gets no audit in m."""
+        on_break = set(self.granted_breaks)
+        if decisions is not None:
+            on_break |= {
+                row.get("auditor_id")
+                for row in decisions.rows
+                if row.get("decision") == "granted" and row.get("month") == self.month_text
+            }
+        for row in table.rows:
+            if row.get("auditor_id") in on_break:
+                self.fail(
+                    f"allocations {_show(row.get('audit_id'))}: auditor {row.get('auditor_id')} "
+                    f"has a granted break in {self.month_text} [break]"
+                )
+
+    def _check_reaudit_flags(self, table: _OutputTable) -> None:
+        """Rule 5: a case with an awaiting re-audit is allocated as that re-audit."""
+        for row in table.rows:
+            case_id = _out_text(row.get("case_id"))
+            label = f"allocations {_show(row.get('audit_id'))}"
+            is_reaudit = _to_bool(row.get("is_reaudit"))
+            reaudit_of = _out_text(row.get("reaudit_of"))
+            expected = self.latest_awaiting.get(case_id or "")
+            if expected:
+                wanted = " or ".join(sorted(expected))
+                if is_reaudit is not True or reaudit_of not in expected:
+                    self.fail(
+                        f"{label}: case {case_id} awaits a re-audit, so is_reaudit must be true "
+                        f"and reaudit_of {wanted}; got is_reaudit={_show(is_reaudit)}, "
+                        f"reaudit_of={_show(reaudit_of)} [re-audit]"
+                    )
+            elif is_reaudit is not False or reaudit_of is not None:
+                self.fail(
+                    f"{label}: case {case_id} awaits no re-audit, so is_reaudit must be false "
+                    f"and reaudit_of empty; got is_reaudit={_show(is_reaudit)}, "
+                    f"reaudit_of={_show(reaudit_of)} [re-audit]"
+                )
+
+    # -- unallocated and coverage --------------------------------------------
+
+    def _check_unallocated_rows(self, table: _OutputTable) -> None:
+        counts = Counter(row.get("case_id") for row in table.rows)
+        for case_id, count in sorted(counts.items(), key=lambda item: str(item[0])):
+            if count > 1:
+                self.fail(f"unallocated: case {case_id} is listed {count} times")
+        for row in table.rows:
+            case_id = _out_text(row.get("case_id"))
+            label = f"unallocated {_show(case_id)}"
+            if row.get("month") != self.month_text:
+                self.fail(
+                    f"{label}: month is {_show(row.get('month'))}, expected {self.month_text}"
+                )
+            known, subject_id = self._expected_case_value(case_id or "", "subject_id")
+            if known and _out_text(row.get("subject_id")) != subject_id:
+                self.fail(
+                    f"{label}: subject_id is {_show(row.get('subject_id'))} but the case says "
+                    f"{_show(subject_id)}"
+                )
+            if _out_text(row.get("reason")) is None:
+                self.fail(f"{label}: reason is empty (name what blocked the case)")
+
+    def _check_coverage(self, allocations: _OutputTable, unallocated: _OutputTable) -> None:
+        """Every case needing an auditor is allocated or unallocated, never both, nothing else."""
+        allocated = {_out_text(row.get("case_id")) for row in allocations.rows} - {None}
+        left_out = {_out_text(row.get("case_id")) for row in unallocated.rows} - {None}
+        for case_id in sorted(allocated & left_out):
+            self.fail(f"coverage: case {case_id} is both allocated and unallocated")
+        covered = allocated | left_out
+        for case_id in sorted(self.needed_case_ids - covered):
+            why = (
+                "a due or overdue re-audit"
+                if case_id in self.due_reaudit_cases
+                else f"in the {self.month_text} case list"
+            )
+            self.fail(
+                f"coverage: case {case_id} ({why}) is missing from both allocations and unallocated"
+            )
+        for case_id in sorted(c for c in covered - self.needed_case_ids if c is not None):
+            self.fail(
+                f"coverage: case {case_id} is neither in the {self.month_text} case list nor a "
+                "due re-audit, yet appears in the outputs"
+            )
+
+    # -- breaks and notifications --------------------------------------------
+
+    def _check_break_decisions(self, table: _OutputTable) -> None:
+        """Rule 3, re-derived and compared row by row."""
+        seen: set[str] = set()
+        for row in table.rows:
+            auditor_id = _out_text(row.get("auditor_id")) or ""
+            label = f"break_decisions {_show(auditor_id)}"
+            if row.get("month") != self.month_text:
+                self.fail(
+                    f"{label}: month is {_show(row.get('month'))}, expected {self.month_text}"
+                )
+                continue
+            if auditor_id in seen:
+                self.fail(f"{label}: decided more than once")
+                continue
+            seen.add(auditor_id)
+            expected = self.expected_breaks.get(auditor_id)
+            if expected is None:
+                self.fail(f"{label}: no break request of {auditor_id} for {self.month_text}")
+                continue
+            got = (
+                _to_date(row.get("requested_on")),
+                _to_bool(row.get("on_time")),
+                _out_text(row.get("decision")),
+            )
+            want = (expected.requested_on, expected.on_time, expected.decision)
+            for column, got_value, want_value in zip(
+                ("requested_on", "on_time", "decision"), got, want, strict=True
+            ):
+                if got_value != want_value:
+                    self.fail(
+                        f"{label}: {column} is {_show(got_value)}, expected {_show(want_value)} "
+                        f"(cap {self.break_cap} of {len(self.eligible)} eligible auditors) [break]"
+                    )
+        for auditor_id in sorted(set(self.expected_breaks) - seen):
+            self.fail(
+                f"break_decisions: the request of {auditor_id} for {self.month_text} has no "
+                f"decision (expected {self.expected_breaks[auditor_id].decision}) [break]"
+            )
+
+    def _check_break_cap_notifications(self, table: _OutputTable) -> None:
+        """Rule 3: every active head of service hears when the cap is reached."""
+        cap_rows = [row for row in table.rows if row.get("kind") == BREAK_CAP_KIND]
+        granted = len(self.granted_breaks)
+        reached = self.break_cap > 0 and granted == self.break_cap
+        expected = (
+            {
+                staff_id
+                for staff_id, person in self.staff.items()
+                if person.role == "head_of_service" and person.active_on(self.first_day)
+            }
+            if reached
+            else set()
+        )
+        got = Counter(_out_text(row.get("recipient_id")) for row in cap_rows)
+        for row in cap_rows:
+            if row.get("month") != self.month_text:
+                self.fail(
+                    f"notifications {_show(row.get('recipient_id'))}: {BREAK_CAP_KIND} for month "
+                    f"{_show(row.get('month'))}, expected {self.month_text}"
+                )
+        state = f"{granted} granted, cap {self.break_cap}"
+        for recipient in sorted(expected - set(got)):
+            self.fail(
+                f"notifications: head of service {recipient} gets no {BREAK_CAP_KIND} "
+                f"notification although the cap is reached ({state}) [break cap]"
+            )
+        for recipient, count in sorted(got.items(), key=lambda item: str(item[0])):
+            if recipient not in expected:
+                why = "the cap is not reached" if not reached else "not an active head of service"
+                self.fail(
+                    f"notifications: unexpected {BREAK_CAP_KIND} notification to "
+                    f"{_show(recipient)} ({why}; {state}) [break cap]"
+                )
+            elif count > 1:
+                self.fail(f"notifications: {recipient} gets {count} {BREAK_CAP_KIND} notifications")
+
+    # -- re-audit schedule -----------------------------------------------------
+
+    def _head_of_service(self, case_id: str) -> str | None:
+        details = self.case_details.get(case_id)
+        service = details.get("service") if details else None
+        heads = sorted(
+            staff_id
+            for staff_id, person in self.staff.items()
+            if person.role == "head_of_service"
+            and person.service == service
+            and person.active_on(self.first_day)
+        )
+        return heads[0] if heads else None
+
+    def _check_reaudit_schedule(self, table: _OutputTable) -> None:
+        """Contract §5: one row per awaiting inadequate audit, dates re-derived (§25)."""
+        seen: set[str] = set()
+        for row in table.rows:
+            audit_id = _out_text(row.get("audit_id")) or ""
+            label = f"reaudit_schedule {_show(audit_id)}"
+            if audit_id in seen:
+                self.fail(f"{label}: listed more than once")
+                continue
+            seen.add(audit_id)
+            awaiting = self.awaiting.get(audit_id)
+            if awaiting is None:
+                self.fail(f"{label}: not an inadequate audit awaiting its re-audit")
+                continue
+            head = self._head_of_service(awaiting.case_id)
+            expected: dict[str, Any] = {
+                "case_id": awaiting.case_id,
+                "confirmed_on": awaiting.confirmed_on,
+                "reflection_meeting_by": self.calendar.add_working_days(
+                    awaiting.confirmed_on, self.reflection_working_days
+                ),
+                "review_meeting_on": self.calendar.on_or_after(
+                    awaiting.confirmed_on + timedelta(days=self.review_after_days)
+                ),
+                "reaudit_deadline": awaiting.deadline,
+                "reaudit_month": _month_text(awaiting.reaudit_month),
+                "escalation": "head_of_service_review" if awaiting.is_itself_reaudit else "none",
+                "head_of_service_id": head,
+            }
+            for column, want in expected.items():
+                got = row.get(column)
+                got = _to_date(got) if column in DATE_COLUMNS else _out_text(got)
+                if got != want:
+                    self.fail(f"{label}: {column} is {_show(got)}, expected {_show(want)}")
+            subjects = {
+                awaiting.subject_id,
+                self._expected_case_value(awaiting.case_id, "subject_id")[1],
+            }
+            if _out_text(row.get("subject_id")) not in subjects:
+                self.fail(
+                    f"{label}: subject_id is {_show(row.get('subject_id'))}, expected "
+                    f"{_show(awaiting.subject_id)}"
+                )
+        for audit_id in sorted(set(self.awaiting) - seen):
+            awaiting = self.awaiting[audit_id]
+            self.fail(
+                f"reaudit_schedule: inadequate audit {audit_id} (case {awaiting.case_id}, "
+                f"confirmed {awaiting.confirmed_on}) awaits its re-audit but has no row"
+            )
+
+
+def _all_keys(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield str(key)
+            yield from _all_keys(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _all_keys(inner)
