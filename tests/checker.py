@@ -373,8 +373,10 @@ def _read_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] 
         for record in records[1:]:
             if not any(cell.strip() for cell in record):
                 continue
-            padded = record + [""] * (len(header) - len(record))
-            rows.append({column: _as_text(cell) for column, cell in zip(header, padded, strict=True)})
+            padded = (record + [""] * len(header))[: len(header)]
+            rows.append(
+                {column: _as_text(cell) for column, cell in zip(header, padded, strict=True)}
+            )
         return rows
     if parquet_path.exists():
         table = pq.read_table(parquet_path)
@@ -816,8 +818,9 @@ class _Checker:
         for position in range(1, len(keys)):
             if keys[position] < keys[position - 1]:
                 self.fail(
-                    f"{table.name}: rows not sorted by {key_columns[:2]}...: row {position + 1} "
-                    f"{keys[position][:2]} comes after row {position} {keys[position - 1][:2]}"
+                    f"{table.name}: rows not sorted by {', '.join(key_columns)} as text by code "
+                    f"point: row {position + 1} {keys[position][0]!r} comes after row {position} "
+                    f"{keys[position - 1][0]!r}"
                 )
                 break
 

@@ -314,6 +314,33 @@ def _allocation(case_id: str, auditor_id: str, reaudit_of: str | None = None) ->
     }
 
 
+# fmt: off
+BREAK_DECISIONS = [
+    # cap floor(0.2 × 7) = 1: A5 is first on time; A4 (at max) and A7 (ineligible) don't count
+    ("A4", D("2026-12-01"), True, "not_required"),
+    ("A5", D("2026-12-10"), True, "granted"),
+    ("A6", D("2026-12-20"), True, "refused_cap"),
+    ("A7", D("2026-12-05"), True, "not_required"),
+    ("GM1", D("2027-01-02"), False, "refused_cap"),
+]
+REAUDIT_SCHEDULE = [
+    # audit, case, subject, confirmed, reflection by (+5 working days),
+    # review (+28 days, next working day), deadline, month, escalation, HoS
+    ("2026-10-C3", "C3", "S3", "2026-10-30", "2026-11-06", "2026-11-27",
+     "2026-12-30", "2026-11", "none", "HOS1"),
+    # confirmed on a Sunday; review falls on Sunday 22 Nov -> Monday 23 Nov
+    ("2026-10-C8", "C8", "FC1", "2026-10-25", "2026-10-30", "2026-11-23",
+     "2026-12-25", "2026-11", "head_of_service_review", None),
+    # review 28 Dec is Boxing Day (observed) -> 29 Dec; Nov 30 + 2 months = Jan 30
+    ("2026-11-C9", "C9", "S9", "2026-11-30", "2026-12-07", "2026-12-29",
+     "2027-01-30", "2026-12", "none", "HOS2"),
+    # 1 Jan is a bank holiday, so 5 working days after 31 Dec is Fri 8 Jan
+    ("2026-12-C3", "C3", "S3", "2026-12-31", "2027-01-08", "2027-01-28",
+     "2027-02-28", "2027-02", "none", "HOS1"),
+]
+# fmt: on
+
+
 def correct_outputs() -> dict[str, list[dict[str, Any]]]:
     return {
         "allocations": [
@@ -333,37 +360,9 @@ def correct_outputs() -> dict[str, list[dict[str, Any]]]:
             }
         ],
         "break_decisions": [
-            {
-                "auditor_id": "A4",
-                "requested_on": D("2026-12-01"),
-                "on_time": True,
-                "decision": "not_required",
-            },
-            {
-                "auditor_id": "A5",
-                "requested_on": D("2026-12-10"),
-                "on_time": True,
-                "decision": "granted",
-            },
-            {
-                "auditor_id": "A6",
-                "requested_on": D("2026-12-20"),
-                "on_time": True,
-                "decision": "refused_cap",
-            },
-            {
-                "auditor_id": "A7",
-                "requested_on": D("2026-12-05"),
-                "on_time": True,
-                "decision": "not_required",
-            },
-            {
-                "auditor_id": "GM1",
-                "requested_on": D("2027-01-02"),
-                "on_time": False,
-                "decision": "refused_cap",
-            },
-        ],  # fmt: skip
+            dict(zip(("auditor_id", "requested_on", "on_time", "decision"), row, strict=True))
+            for row in BREAK_DECISIONS
+        ],
         "notifications": [
             {
                 "recipient_id": recipient,
@@ -373,61 +372,7 @@ def correct_outputs() -> dict[str, list[dict[str, Any]]]:
             }
             for recipient in ("HOS1", "HOS2")
         ],
-        "reaudit_schedule": [
-            # audit, case, subject, confirmed, reflection by (+5 working days),
-            # review (+28 days, next working day), deadline, month, escalation, HoS
-            (
-                "2026-10-C3",
-                "C3",
-                "S3",
-                "2026-10-30",
-                "2026-11-06",
-                "2026-11-27",
-                "2026-12-30",
-                "2026-11",
-                "none",
-                "HOS1",
-            ),
-            # confirmed on a Sunday; review falls on Sunday 22 Nov -> Monday 23 Nov
-            (
-                "2026-10-C8",
-                "C8",
-                "FC1",
-                "2026-10-25",
-                "2026-10-30",
-                "2026-11-23",
-                "2026-12-25",
-                "2026-11",
-                "head_of_service_review",
-                None,
-            ),
-            # review 28 Dec is Boxing Day (observed) -> 29 Dec; Nov 30 + 2 months = Jan 30
-            (
-                "2026-11-C9",
-                "C9",
-                "S9",
-                "2026-11-30",
-                "2026-12-07",
-                "2026-12-29",
-                "2027-01-30",
-                "2026-12",
-                "none",
-                "HOS2",
-            ),
-            # 1 Jan is a bank holiday, so 5 working days after 31 Dec is Fri 8 Jan
-            (
-                "2026-12-C3",
-                "C3",
-                "S3",
-                "2026-12-31",
-                "2027-01-08",
-                "2027-01-28",
-                "2027-02-28",
-                "2027-02",
-                "none",
-                "HOS1",
-            ),
-        ],  # fmt: skip
+        "reaudit_schedule": list(REAUDIT_SCHEDULE),
     }
 
 
@@ -779,8 +724,10 @@ def test_empty_table_keeps_header_and_types(data_dir: Path, tmp_path: Path) -> N
     outputs["unallocated"] = []
     out_dir = write_outputs(tmp_path / "out", outputs)
     violations = check_allocation(data_dir, out_dir, MONTH)
-    assert violations == ["coverage: case C4 (in the 2027-01 case list) is missing from both "
-                          "allocations and unallocated"]  # fmt: skip
+    assert violations == [
+        "coverage: case C4 (in the 2027-01 case list) is missing from both allocations and "
+        "unallocated"
+    ]
 
 
 def test_wrong_parquet_types_and_columns_are_caught(data_dir: Path, tmp_path: Path) -> None:
@@ -793,7 +740,7 @@ def test_wrong_parquet_types_and_columns_are_caught(data_dir: Path, tmp_path: Pa
     swapped = unallocated.select(["month", "case_id", "subject_id", "reason"])
     pq.write_table(swapped, out_dir / "unallocated.parquet")
     violations = "\n".join(check_allocation(data_dir, out_dir, MONTH))
-    assert "column requested_on has type timestamp[s], expected date" in violations
+    assert "break_decisions.parquet: column requested_on has type timestamp" in violations
     assert "unallocated: columns must start with" in violations
 
 

@@ -1,0 +1,178 @@
+"""Tiny hand-built authorities for per-rule tests.
+
+Every test starts from ``Authority()`` — a Safeguarding service with an Assistant
+Director, a Head of Service, a Group Manager, a team manager and one social worker, and
+a P&Q strategic lead — and adds the auditors, cases and records its rule needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from caseaudit import AllocationResult, allocate, load
+from caseaudit.io.tables import write_input_tables
+from caseaudit.model.schema import TABLES
+
+MONTH = "2026-03"
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+@dataclass
+class Authority:
+    rows: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    config_toml: str = ""
+
+    def __post_init__(self) -> None:
+        for name in TABLES:
+            self.rows.setdefault(name, [])
+        self.staff("AD1", role="assistant_director", auditor=False, can_moderate=True)
+        self.staff("HS1", role="head_of_service", manager="AD1", auditor=False)
+        self.staff("GM1", role="group_manager", manager="HS1", auditor=False)
+        self.staff("TM1", role="team_manager", team="Team 1", manager="GM1", auditor=False)
+        self.staff("SW1", role="social_worker", team="Team 1", manager="TM1", auditor=False)
+        self.staff(
+            "SL1",
+            role="strategic_lead_ipq",
+            group="pq",
+            service="Performance and Quality",
+            auditor=False,
+        )
+
+    def staff(
+        self,
+        staff_id: str,
+        role: str = "pq_officer",
+        group: str = "csc",
+        service: str = "Safeguarding",
+        team: str | None = None,
+        manager: str | None = None,
+        auditor: bool = True,
+        active_from: str | None = None,
+        active_to: str | None = None,
+        can_moderate: bool = False,
+    ) -> Authority:
+        if role == "pq_officer" and group == "csc":
+            group, service = "pq", "Performance and Quality"
+            manager = manager or "SL1"
+        self.rows["staff"].append(
+            {
+                "staff_id": staff_id,
+                "name": f"Staff {staff_id}",
+                "email": f"{staff_id.lower()}@council.example",
+                "role": role,
+                "staff_group": group,
+                "service": service,
+                "team": team,
+                "manager_id": manager,
+                "is_auditor": auditor,
+                "can_moderate": can_moderate,
+                "active_from": day(active_from) if active_from else None,
+                "active_to": day(active_to) if active_to else None,
+            }
+        )
+        return self
+
+    def auditors(self, *ids: str) -> Authority:
+        for staff_id in ids:
+            self.staff(staff_id)
+        return self
+
+    def case(
+        self,
+        case_id: str,
+        month: str = MONTH,
+        subject: str | None = None,
+        service: str = "Safeguarding",
+        team: str | None = "Team 1",
+        worker: str = "SW1",
+        manager: str | None = "TM1",
+        iro: str | None = None,
+        case_type: str = "child",
+    ) -> Authority:
+        self.rows["cases"].append(
+            {
+                "case_id": case_id,
+                "month": month,
+                "subject_id": subject or f"S-{case_id}",
+                "case_type": case_type,
+                "service": service,
+                "team": team,
+                "allocated_worker_id": worker,
+                "team_manager_id": manager,
+                "iro_id": iro,
+            }
+        )
+        return self
+
+    def history(
+        self,
+        month: str,
+        case_id: str,
+        auditor: str,
+        status: str = "finalised",
+        judgement: str | None = None,
+        confirmed: str | None = None,
+        reaudit_of: str | None = None,
+        subject: str | None = None,
+        suffix: str = "",
+    ) -> Authority:
+        self.rows["history"].append(
+            {
+                "audit_id": f"{month}-{case_id}{suffix}",
+                "month": month,
+                "case_id": case_id,
+                "subject_id": subject or f"S-{case_id}",
+                "auditor_id": auditor,
+                "status": status,
+                "overall_judgement": judgement,
+                "judgement_confirmed_on": day(confirmed) if confirmed else None,
+                "reaudit_of": reaudit_of,
+            }
+        )
+        return self
+
+    def add(self, table: str, **row: object) -> Authority:
+        self.rows[table].append(
+            {k: (day(v) if isinstance(v, str) and k.endswith("_on") else v) for k, v in row.items()}
+        )
+        return self
+
+    def write(self, directory: Path) -> Path:
+        tables = {}
+        for name, rows in self.rows.items():
+            if rows or TABLES[name].required_table:
+                columns = TABLES[name].column_names
+                tables[name] = pd.DataFrame(rows, columns=columns)
+        write_input_tables(directory, tables, "csv")
+        if self.config_toml:
+            (directory / "config.toml").write_text(self.config_toml)
+        return directory
+
+
+def solve(authority: Authority, tmp_path: Path, month: str = MONTH) -> AllocationResult:
+    """Write, load, allocate, write the outputs, and re-check them independently."""
+    data_dir = authority.write(tmp_path / "data")
+    result = allocate(load(data_dir, month), month)
+    out_dir = tmp_path / "out"
+    result.write(out_dir, force=True)
+    check_independently(data_dir, out_dir, month)
+    return result
+
+
+def check_independently(data_dir: Path, out_dir: Path, month: str) -> None:
+    from checker import assert_valid_allocation
+
+    assert_valid_allocation(data_dir, out_dir, month)
+
+
+def allocated(result: AllocationResult) -> dict[str, str]:
+    """case_id → auditor_id."""
+    frame = result.allocations
+    return dict(zip(frame["case_id"], frame["auditor_id"], strict=True))
