@@ -18,6 +18,8 @@ from caseaudit.io.tables import write_input_tables
 from caseaudit.model.schema import TABLES
 
 MONTH = "2026-03"
+#: The audit year of MONTH before it: April 2025 to February 2026.
+YEAR_2025 = [f"2025-{m:02d}" for m in range(4, 13)] + ["2026-01", "2026-02"]
 
 
 def day(text: str) -> dt.date:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from builders import MONTH, Authority, allocated, solve
+from builders import MONTH, YEAR_2025, Authority, allocated, solve
 
 from caseaudit.model.breaks import break_cap
 
@@ -47,9 +47,6 @@ def test_at_most_one_audit_a_month(tmp_path):
 def _ten_audits(authority: Authority, auditor: str, months: list[str], prefix: str) -> None:
     for number, month in enumerate(months):
         authority.history(month, f"{prefix}{number}", auditor)
-
-
-YEAR_2025 = [f"2025-{m:02d}" for m in range(4, 13)] + ["2026-01", "2026-02"]
 
 
 def test_ten_a_year_counts_the_audit_year_only(tmp_path):

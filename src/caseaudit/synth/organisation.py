@@ -1,0 +1,250 @@
+"""A synthetic children's services department: the staff tree every preset stands on.
+
+Assistant directors → heads of service → group managers → team managers → teams of five
+to seven practitioners, in each case-holding service; IROs and P&Q officers under the
+strategic lead of Performance and Quality. Staff are held as parallel arrays indexed by
+position (the index is what the generator's hot loops compare); ids are given at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from caseaudit.model.calendar import add_months, first_day, last_day
+from caseaudit.model.schema import TABLES
+from caseaudit.synth.presets import PresetSpec
+
+PQ_SERVICE = "Performance and Quality"
+#: The service written for assistant directors, who sit above several services.
+DIRECTORATE = "Children's Social Care"
+SERVICE_SHARE = {
+    "Safeguarding": 0.45,
+    "Children in Care": 0.25,
+    "Leaving Care": 0.15,
+    "Fostering": 0.15,
+}
+PRACTITIONER_ROLE = {
+    "Safeguarding": "social_worker",
+    "Children in Care": "social_worker",
+    "Leaving Care": "personal_adviser",
+    "Fostering": "supervising_social_worker",
+}
+TEAMS_PER_GROUP_MANAGER = 4
+GROUP_MANAGERS_PER_HEAD = 4
+HEADS_PER_DIRECTOR = 3
+IROS_PER_MANAGER = 8
+IRO_SHARE = 0.06  # IROs per practitioner
+PRACTITIONERS_PER_PQ_OFFICER = 80
+QA_TEAM = "Quality Assurance"
+NONE = -1  # "no staff member" in the index arrays
+NEVER = 0  # ordinal sentinels for open-ended active dates
+FOREVER = date.max.toordinal()
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Everyone, as parallel columns; position i is one person."""
+
+    staff_ids: list[str]
+    role: list[str]
+    group: list[str]
+    service: list[str]
+    team: list[str | None]
+    manager: list[int]  # position of the line manager, NONE at the top
+    team_key: list[int]  # one number per (service, team); NONE without a team
+    is_auditor: np.ndarray
+    can_moderate: np.ndarray
+    active_from: np.ndarray  # ordinals, NEVER when open
+    active_to: np.ndarray  # ordinals, FOREVER when open
+    chain: list[tuple[int, ...]]  # the person and everyone above them
+    practitioners: np.ndarray  # positions of the case holders
+    iros: np.ndarray
+    strategic_lead: int
+    assistant_directors: list[int]
+
+    def __len__(self) -> int:
+        return len(self.staff_ids)
+
+    def eligible(self, month: str) -> np.ndarray:
+        """Positions of the auditors active for the whole month (contract §3)."""
+        first, last = first_day(month).toordinal(), last_day(month).toordinal()
+        mask = self.is_auditor & (self.active_from <= first) & (self.active_to >= last)
+        return np.flatnonzero(mask)
+
+    def auditors(self) -> np.ndarray:
+        return np.flatnonzero(self.is_auditor)
+
+    def frame(self) -> pd.DataFrame:
+        """The staff table with the contract's columns and Python values."""
+        numbers = [staff_id[1:] for staff_id in self.staff_ids]
+        columns: dict[str, list[object]] = {
+            "staff_id": list(self.staff_ids),
+            "name": [f"Staff {n}" for n in numbers],
+            "email": [f"s{n}@council.example" for n in numbers],
+            "role": list(self.role),
+            "staff_group": list(self.group),
+            "service": list(self.service),
+            "team": list(self.team),
+            "manager_id": [self.staff_ids[m] if m != NONE else None for m in self.manager],
+            "is_auditor": [bool(v) for v in self.is_auditor],
+            "can_moderate": [bool(v) for v in self.can_moderate],
+            "active_from": [None if v == NEVER else date.fromordinal(v) for v in self.active_from],
+            "active_to": [None if v == FOREVER else date.fromordinal(v) for v in self.active_to],
+        }
+        names = TABLES["staff"].column_names
+        return pd.DataFrame({c: pd.Series(columns[c], dtype=object) for c in names})
+
+
+class _Builder:
+    """Appends people; a manager is always added before the people they manage."""
+
+    def __init__(self) -> None:
+        self.role: list[str] = []
+        self.group: list[str] = []
+        self.service: list[str] = []
+        self.team: list[str | None] = []
+        self.manager: list[int] = []
+
+    def add(self, role: str, group: str, service: str, team: str | None, manager: int) -> int:
+        self.role.append(role)
+        self.group.append(group)
+        self.service.append(service)
+        self.team.append(team)
+        self.manager.append(manager)
+        return len(self.role) - 1
+
+
+def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -> Organisation:
+    """The department of a preset, with a few starters and leavers around ``month``."""
+    people = _Builder()
+    shares = np.array([SERVICE_SHARE[s] for s in spec.services])
+    per_service = np.round(spec.practitioners * shares / shares.sum()).astype(int)
+    teams = [max(1, round(n / 6)) for n in per_service]
+    group_managers = [math.ceil(t / TEAMS_PER_GROUP_MANAGER) for t in teams]
+    heads = [math.ceil(g / GROUP_MANAGERS_PER_HEAD) for g in group_managers]
+    n_heads = sum(heads)
+    n_directors = 1 if n_heads <= 2 else max(2, math.ceil(n_heads / HEADS_PER_DIRECTOR))
+
+    directors = [
+        people.add("assistant_director", "csc", DIRECTORATE, None, NONE)
+        for _ in range(n_directors)
+    ]
+    lead = people.add("strategic_lead_ipq", "pq", PQ_SERVICE, None, NONE)
+    auditors: list[int] = []
+    practitioners: list[int] = []
+    head_number = 0
+    for service, n_teams, n_gms, n_heads_here in zip(
+        spec.services, teams, group_managers, heads, strict=True
+    ):
+        service_heads = []
+        for _ in range(n_heads_here):
+            director = directors[head_number * n_directors // n_heads]
+            service_heads.append(people.add("head_of_service", "csc", service, None, director))
+            head_number += 1
+        gms = [
+            people.add(
+                "group_manager", "csc", service, None, service_heads[g * n_heads_here // n_gms]
+            )
+            for g in range(n_gms)
+        ]
+        auditors += service_heads + gms
+        sizes = rng.integers(5, 8, size=n_teams)
+        for t in range(n_teams):
+            team = f"Team {t + 1}"
+            manager = people.add("team_manager", "csc", service, team, gms[t * n_gms // n_teams])
+            auditors.append(manager)
+            role = PRACTITIONER_ROLE[service]
+            practitioners += [
+                people.add(role, "csc", service, team, manager) for _ in range(int(sizes[t]))
+            ]
+
+    n_iros = max(2, round(IRO_SHARE * len(practitioners)))
+    n_iro_managers = math.ceil(n_iros / IROS_PER_MANAGER)
+    iro_managers = [
+        people.add("team_manager", "pq", PQ_SERVICE, f"IRO Team {j + 1}", lead)
+        for j in range(n_iro_managers)
+    ]
+    iros = [
+        people.add(
+            "iro",
+            "pq",
+            PQ_SERVICE,
+            f"IRO Team {i * n_iro_managers // n_iros + 1}",
+            iro_managers[i * n_iro_managers // n_iros],
+        )
+        for i in range(n_iros)
+    ]
+    n_pq = max(3 if len(spec.services) == 1 else 2, round(spec.practitioners / PRACTITIONERS_PER_PQ_OFFICER))
+    officers = [people.add("pq_officer", "pq", PQ_SERVICE, QA_TEAM, lead) for _ in range(n_pq)]
+    auditors += iro_managers + officers
+    # Fill up to the preset's auditor count: IROs first (they audit in many councils),
+    # then more P&Q officers.
+    shortfall = spec.auditors - len(auditors)
+    if shortfall > 0:
+        auditing_iros = rng.permutation(iros)[:shortfall].tolist()
+        auditors += sorted(auditing_iros)
+        shortfall -= len(auditing_iros)
+    officers += [
+        people.add("pq_officer", "pq", PQ_SERVICE, QA_TEAM, lead) for _ in range(shortfall)
+    ]
+    auditors += officers[n_pq:]
+
+    n = len(people.role)
+    active_from = np.full(n, NEVER, dtype=np.int64)
+    active_to = np.full(n, FOREVER, dtype=np.int64)
+    moves = max(1, round(0.01 * len(auditors)))
+    # Leavers whose last day falls inside the target month (not eligible in it).
+    leavable = [a for a in auditors if people.role[a] in ("team_manager", "pq_officer")]
+    for a in rng.choice(leavable, size=moves, replace=False):
+        active_to[a] = first_day(month).toordinal() + int(rng.integers(4, 24))
+    # Starters: one set joined during the history, one just before the target month
+    # (eligible in it), one during it (not eligible yet). New P&Q officers manage no one,
+    # so the tree above every case stays the same in every month.
+    for earliest, latest in ((-11, -2), (-1, -1), (0, 0)):
+        for _ in range(moves):
+            start_month = add_months(month, int(rng.integers(earliest, latest + 1)))
+            day = first_day(start_month).toordinal() + int(rng.integers(1, 20))
+            officer = people.add("pq_officer", "pq", PQ_SERVICE, QA_TEAM, lead)
+            auditors.append(officer)
+            active_from = np.append(active_from, day)
+            active_to = np.append(active_to, FOREVER)
+
+    n = len(people.role)
+    is_auditor = np.zeros(n, dtype=bool)
+    is_auditor[auditors] = True
+    role = np.array(people.role)
+    can_moderate = np.isin(role, ("head_of_service", "assistant_director", "strategic_lead_ipq"))
+    numbers = rng.permutation(n) + 1
+    width = max(4, len(str(n)))
+    staff_ids = [f"S{number:0{width}d}" for number in numbers.tolist()]
+    team_numbers: dict[tuple[str, str], int] = {}
+    team_key = [
+        NONE if team is None else team_numbers.setdefault((service, team), len(team_numbers))
+        for service, team in zip(people.service, people.team, strict=True)
+    ]
+    chain: list[tuple[int, ...]] = []
+    for person, manager in enumerate(people.manager):
+        chain.append((person, *chain[manager]) if manager != NONE else (person,))
+    return Organisation(
+        staff_ids=staff_ids,
+        role=people.role,
+        group=people.group,
+        service=people.service,
+        team=people.team,
+        manager=people.manager,
+        team_key=team_key,
+        is_auditor=is_auditor,
+        can_moderate=can_moderate,
+        active_from=active_from,
+        active_to=active_to,
+        chain=chain,
+        practitioners=np.array(practitioners, dtype=np.int64),
+        iros=np.array(iros, dtype=np.int64),
+        strategic_lead=lead,
+        assistant_directors=directors,
+    )
