@@ -168,13 +168,32 @@ def solve(authority: Authority, tmp_path: Path, month: str = MONTH) -> Allocatio
     return result
 
 
-def check_independently(data_dir: Path, out_dir: Path, month: str) -> None:
-    from checker import assert_valid_allocation
-
-    assert_valid_allocation(data_dir, out_dir, month)
-
-
 def allocated(result: AllocationResult) -> dict[str, str]:
     """case_id → auditor_id."""
     frame = result.allocations
     return dict(zip(frame["case_id"], frame["auditor_id"], strict=True))
+
+
+def resolve(
+    authority: Authority, tmp_path: Path, previous_out: Path, month: str = MONTH, name: str = "r1"
+) -> AllocationResult:
+    """Re-plan the month from ``previous_out``; write and re-check it independently."""
+    from caseaudit import reallocate
+
+    data_dir = authority.write(tmp_path / f"data-{name}")
+    result = reallocate(load(data_dir, month), month, previous_out)
+    out_dir = tmp_path / f"out-{name}"
+    result.write(out_dir, force=True)
+    check_independently(data_dir, out_dir, month, previous_out)
+    return result
+
+
+def check_independently(
+    data_dir: Path, out_dir: Path, month: str, previous_out: Path | None = None
+) -> None:
+    import checker
+
+    if previous_out is None:
+        checker.assert_valid_allocation(data_dir, out_dir, month)
+    elif hasattr(checker, "assert_valid_reallocation"):
+        checker.assert_valid_reallocation(data_dir, out_dir, month, previous_out)

@@ -3,7 +3,7 @@
 The public API returns pandas DataFrames; see ``caseaudit.api``.
 """
 
-from caseaudit.api import AllocationResult, allocate, load
+from caseaudit.api import AllocationResult, allocate, load, reallocate
 from caseaudit.model.errors import InputError, InputIssue
 from caseaudit.model.problem import MonthProblem, build_problem
 
@@ -15,4 +15,5 @@ __all__ = [
     "allocate",
     "build_problem",
     "load",
+    "reallocate",
 ]

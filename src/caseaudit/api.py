@@ -18,11 +18,17 @@ from pathlib import Path
 import pandas as pd
 
 from caseaudit.io.encode import decode_assignment, encode
+from caseaudit.io.previous import read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.explain import allocations_table, unallocated_table
 from caseaudit.model.problem import MonthProblem, build_problem
+from caseaudit.model.reallocation import (
+    changes_table,
+    exemption_decisions,
+    why_previous_pair_failed,
+)
 from caseaudit.model.validate import validate_dataset
 from caseaudit.solver.cpsat import SolveResult, solve
 
@@ -70,6 +76,16 @@ class AllocationResult:
     @property
     def reaudit_schedule(self) -> pd.DataFrame:
         return self.tables["reaudit_schedule"]
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """Reallocation only: what moved, was added or dropped, and why."""
+        return self.tables["changes"]
+
+    @property
+    def exemption_decisions(self) -> pd.DataFrame:
+        """Reallocation only: every exemption of the month, honoured or not."""
+        return self.tables["exemption_decisions"]
 
     @property
     def fully_allocated(self) -> bool:
@@ -171,3 +187,76 @@ def build_manifest(
         },
         "timings_s": {k: round(v, 4) for k, v in sorted(timings.items())},
     }
+
+
+def reallocate(
+    data: Dataset | Path | str,
+    month: str,
+    previous_dir: Path | str,
+    seed: int | None = None,
+    time_limit_s: float | None = None,
+    command: str | None = None,
+) -> AllocationResult:
+    """Re-plan a month after exemptions, leavers, late breaks or new conflicts (§4–5).
+
+    Every allocation the rules still allow stays put unless moving it lets more cases be
+    covered; the order is most cases, most due re-audits, fewest changes, preferences.
+    """
+    started = time.perf_counter()
+    dataset = data if isinstance(data, Dataset) else load(data, month)
+    previous = read_previous_plan(previous_dir, month)
+    decisions = exemption_decisions(dataset, month)
+    exempted = frozenset(decisions.loc[decisions["honoured"].astype(bool), "auditor_id"])
+    problem = build_problem(
+        dataset, month, previous_breaks=previous.break_decisions, unavailable=exempted
+    )
+    granted_before = set(
+        previous.break_decisions.loc[previous.break_decisions["decision"] == "granted", "auditor_id"]
+    )
+    granted_now = set(
+        problem.break_decisions.loc[problem.break_decisions["decision"] == "granted", "auditor_id"]
+    )
+    must_move: dict[str, str] = {}
+    for case_id, auditor_id in zip(
+        previous.allocations["case_id"], previous.allocations["auditor_id"], strict=True
+    ):
+        cause = why_previous_pair_failed(
+            problem, case_id, auditor_id, granted_now - granted_before, set(exempted)
+        )
+        if cause is not None:
+            must_move[case_id] = cause
+    built_at = time.perf_counter()
+    encoded = encode(problem, previous_plan=previous.allocations[["case_id", "auditor_id"]])
+    settings = dataset.config.solver
+    run_seed = settings.seed if seed is None else seed
+    solved = solve(encoded, dataset.config.weights, settings, run_seed, time_limit_s)
+    assignment = decode_assignment(encoded, solved.chosen_pairs)
+    unallocated = unallocated_table(problem, assignment)
+    changes, audit_ids = changes_table(
+        problem,
+        previous.allocations,
+        assignment,
+        must_move,
+        dict(zip(unallocated["case_id"], unallocated["reason"], strict=True)),
+    )
+    tables = {
+        "allocations": allocations_table(problem, assignment, audit_ids),
+        "unallocated": unallocated,
+        "break_decisions": problem.break_decisions,
+        "notifications": problem.notifications,
+        "reaudit_schedule": problem.reaudit_schedule,
+        "changes": changes,
+        "exemption_decisions": decisions,
+    }
+    timings = {"problem_s": built_at - started, **solved.timings}
+    timings["total_s"] = time.perf_counter() - started
+    manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
+    manifest["previous_plan"] = {
+        "directory": previous.directory,
+        "files_sha256": previous.files_sha256,
+    }
+    counts = manifest["counts"]
+    assert isinstance(counts, dict)
+    counts["moved"] = int((changes["previous_audit_id"].notna() & changes["audit_id"].notna()).sum())
+    counts["must_move"] = len(must_move)
+    return AllocationResult(problem, solved, tables, manifest)

@@ -100,6 +100,49 @@ def allocate(
 
 @cli.command()
 @click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--month", required=True, callback=_month, help="The month to re-plan, YYYY-MM.")
+@click.option(
+    "--previous", "previous_dir", required=True, type=click.Path(path_type=Path),
+    help="Output directory of the month's allocate (or an earlier reallocate).",
+)
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--seed", type=int, default=None, help="Solver seed (default: config, else 0).")
+@click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def reallocate(
+    data_dir: Path, month: str, previous_dir: Path, out_dir: Path, seed: int | None,
+    time_limit: float | None, force: bool,
+) -> None:
+    """Move audits after exemptions, leavers, late breaks or new conflicts, changing as
+    little of the previous plan as possible.
+
+    Example: caseaudit reallocate data/ --month 2026-03 --previous out/2026-03 --out out/2026-03-r1
+    """
+    from caseaudit.api import reallocate as run_reallocate
+
+    check_output_dir(out_dir, force)
+    if out_dir.resolve() == previous_dir.resolve():
+        raise click.UsageError("--out must differ from --previous (the previous plan is an input)")
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_reallocate(
+        data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
+    )
+    result.write(out_dir, force=force)
+    counts = result.manifest["counts"]
+    assert isinstance(counts, dict)
+    click.echo(result.summary())
+    click.echo(
+        f"{counts['must_move']} audits had to move; {counts['moved']} moved in all; "
+        f"files written to {out_dir}"
+    )
+    if not result.fully_allocated:
+        click.echo(f"{len(result.unallocated)} cases unallocated: see unallocated.csv", err=True)
+        sys.exit(EXIT_UNALLOCATED)
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
 @click.option("--month", default=None, callback=_month, help="Also check the month's rules.")
 @handles_errors
 def validate(data_dir: Path, month: str | None) -> None:

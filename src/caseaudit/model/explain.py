@@ -181,7 +181,8 @@ def unallocated_reason(problem: MonthProblem, case_id: str, details_missing: boo
     if counts["yearly"]:
         parts.append(f"{counts['yearly']} at {maximum} of {maximum} this audit year")
     if counts["free"]:
-        parts.append(f"the {counts['free']} free all needed for other cases")
+        noun = "auditor" if counts["free"] == 1 else "auditors"
+        parts.append(f"the other {counts['free']} {noun} needed for other cases")
     return f"no auditor available: of {len(auditors)} auditors, " + "; ".join(parts)
 
 

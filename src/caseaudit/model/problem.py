@@ -72,8 +72,19 @@ class MonthProblem:
         return self.config.policy
 
 
-def build_problem(data: Dataset, month: str, validate: bool = True) -> MonthProblem:
-    """Build the month's problem; raises ``InputError`` if the data break a rule."""
+def build_problem(
+    data: Dataset,
+    month: str,
+    validate: bool = True,
+    previous_breaks: pd.DataFrame | None = None,
+    unavailable: frozenset[str] = frozenset(),
+) -> MonthProblem:
+    """Build the month's problem; raises ``InputError`` if the data break a rule.
+
+    For a reallocation, ``previous_breaks`` are the decisions already made (never
+    revoked; new requests are decided after them within the cap) and ``unavailable``
+    auditors get no audit at all (an honoured exemption, §4).
+    """
     if validate:
         validate_dataset(data, month).raise_if_any()
     config = data.config
@@ -86,7 +97,18 @@ def build_problem(data: Dataset, month: str, validate: bool = True) -> MonthProb
     )
     cap = break_cap(policy.max_break_fraction, len(eligible))
     requests = data["breaks"][data["breaks"]["month"] == month]
-    decisions = decide_breaks(requests, month, eligible, at_maximum, cap)
+    if previous_breaks is None:
+        decisions = decide_breaks(requests, month, eligible, at_maximum, cap)
+    else:
+        earlier = previous_breaks[previous_breaks["month"] == month]
+        new_requests = requests[~requests["auditor_id"].isin(set(earlier["auditor_id"]))]
+        already = int((earlier["decision"] == "granted").sum())
+        decided_now = decide_breaks(new_requests, month, eligible, at_maximum, cap, already)
+        decisions = (
+            pd.concat([earlier[decided_now.columns], decided_now])
+            .sort_values(["auditor_id", "month"])
+            .reset_index(drop=True)
+        )
     granted = set(decisions.loc[decisions["decision"] == "granted", "auditor_id"])
     refused = int((decisions["decision"] == "refused_cap").sum())
     heads = _heads_active_on_first(staff, month)
@@ -95,7 +117,7 @@ def build_problem(data: Dataset, month: str, validate: bool = True) -> MonthProb
     auditors["break_granted"] = auditors["staff_id"].isin(granted)
     remaining_year = (policy.max_audits_per_year - auditors["year_count"]).clip(lower=0)
     auditors["capacity"] = np.where(
-        auditors["eligible"] & ~auditors["break_granted"],
+        auditors["eligible"] & ~auditors["break_granted"] & ~auditors["staff_id"].isin(unavailable),
         np.minimum(policy.max_audits_per_month, remaining_year),
         0,
     ).astype(int)

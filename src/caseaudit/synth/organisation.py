@@ -34,7 +34,7 @@ PRACTITIONER_ROLE = {
     "Leaving Care": "personal_adviser",
     "Fostering": "supervising_social_worker",
 }
-TEAMS_PER_GROUP_MANAGER = 4
+TEAMS_PER_GROUP_MANAGER = 5
 GROUP_MANAGERS_PER_HEAD = 4
 HEADS_PER_DIRECTOR = 3
 IROS_PER_MANAGER = 8
@@ -131,8 +131,7 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     n_directors = 1 if n_heads <= 2 else max(2, math.ceil(n_heads / HEADS_PER_DIRECTOR))
 
     directors = [
-        people.add("assistant_director", "csc", DIRECTORATE, None, NONE)
-        for _ in range(n_directors)
+        people.add("assistant_director", "csc", DIRECTORATE, None, NONE) for _ in range(n_directors)
     ]
     lead = people.add("strategic_lead_ipq", "pq", PQ_SERVICE, None, NONE)
     auditors: list[int] = []
@@ -179,12 +178,14 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
         )
         for i in range(n_iros)
     ]
-    n_pq = max(3 if len(spec.services) == 1 else 2, round(spec.practitioners / PRACTITIONERS_PER_PQ_OFFICER))
+    n_pq = max(2, round(spec.practitioners / PRACTITIONERS_PER_PQ_OFFICER))
     officers = [people.add("pq_officer", "pq", PQ_SERVICE, QA_TEAM, lead) for _ in range(n_pq)]
     auditors += iro_managers + officers
     # Fill up to the preset's auditor count: IROs first (they audit in many councils),
-    # then more P&Q officers.
-    shortfall = spec.auditors - len(auditors)
+    # then more P&Q officers. One set of the starters added below is eligible in the
+    # target month on top of these, so it is counted in.
+    moves = max(1, round(0.01 * spec.auditors))
+    shortfall = spec.auditors - len(auditors) - moves
     if shortfall > 0:
         auditing_iros = rng.permutation(iros)[:shortfall].tolist()
         auditors += sorted(auditing_iros)
@@ -197,7 +198,6 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     n = len(people.role)
     active_from = np.full(n, NEVER, dtype=np.int64)
     active_to = np.full(n, FOREVER, dtype=np.int64)
-    moves = max(1, round(0.01 * len(auditors)))
     # Leavers whose last day falls inside the target month (not eligible in it).
     leavable = [a for a in auditors if people.role[a] in ("team_manager", "pq_officer")]
     for a in rng.choice(leavable, size=moves, replace=False):
