@@ -77,7 +77,12 @@ def test_scotland_is_configurable():
 
 @pytest.mark.parametrize(
     ("month", "start"),
-    [("2027-02", "2026-04"), ("2026-04", "2026-04"), ("2026-03", "2025-04"), ("2026-12", "2026-04")],
+    [
+        ("2027-02", "2026-04"),
+        ("2026-04", "2026-04"),
+        ("2026-03", "2025-04"),
+        ("2026-12", "2026-04"),
+    ],
 )
 def test_audit_year(month, start):
     assert audit_year_start(month, 4) == start

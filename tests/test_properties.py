@@ -11,10 +11,11 @@ import tempfile
 from pathlib import Path
 
 import networkx as nx
-from builders import MONTH, YEAR_2025, Authority, solve
-from checker import _Checker
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+
+from builders import MONTH, YEAR_2025, Authority, solve
+from checker import _Checker
 
 SERVICES = ("Safeguarding", "Fostering")
 TEAMS = ("Team 1", "Team 2")
@@ -27,16 +28,32 @@ def authorities(draw: st.DrawFn) -> Authority:
     staff_ids = ["AD1", "HS1", "GM1", "TM1", "SW1", "SL1"]
     managers: list[str] = []
     for service in SERVICES[1:]:
-        authority.staff(f"HS-{service[:2]}", role="head_of_service", service=service,
-                        manager="AD1", auditor=draw(st.booleans()))
+        authority.staff(
+            f"HS-{service[:2]}",
+            role="head_of_service",
+            service=service,
+            manager="AD1",
+            auditor=draw(st.booleans()),
+        )
     for service in SERVICES:
         for team in TEAMS:
             tm = f"TM-{service[:2]}{team[-1]}"
-            authority.staff(tm, role="team_manager", service=service, team=team,
-                            manager="GM1" if service == "Safeguarding" else f"HS-{service[:2]}",
-                            auditor=draw(st.booleans()))
-            authority.staff(f"SW-{service[:2]}{team[-1]}", role="social_worker",
-                            service=service, team=team, manager=tm, auditor=False)
+            authority.staff(
+                tm,
+                role="team_manager",
+                service=service,
+                team=team,
+                manager="GM1" if service == "Safeguarding" else f"HS-{service[:2]}",
+                auditor=draw(st.booleans()),
+            )
+            authority.staff(
+                f"SW-{service[:2]}{team[-1]}",
+                role="social_worker",
+                service=service,
+                team=team,
+                manager=tm,
+                auditor=False,
+            )
             managers.append(tm)
     n_officers = draw(st.integers(0, 4))
     officers = [f"P{i}" for i in range(n_officers)]
@@ -56,8 +73,9 @@ def authorities(draw: st.DrawFn) -> Authority:
         worker = f"SW-{service[:2]}{team[-1]}"
         manager = f"TM-{service[:2]}{team[-1]}"
         iro = draw(st.sampled_from([None, *auditors])) if auditors else None
-        authority.case(f"C{number}", service=service, team=team, worker=worker,
-                       manager=manager, iro=iro)
+        authority.case(
+            f"C{number}", service=service, team=team, worker=worker, manager=manager, iro=iro
+        )
     for auditor in auditors:
         for number, month in enumerate(YEAR_2025[: draw(st.integers(0, 10))]):
             authority.history(month, f"H{auditor}{number}", auditor)
@@ -67,21 +85,42 @@ def authorities(draw: st.DrawFn) -> Authority:
         month = draw(st.sampled_from(RECENT_MONTHS))
         authority.case(case_id, month=month)
         auditor = draw(st.sampled_from(staff_ids))
-        authority.history(month, case_id, auditor, judgement="inadequate",
-                          confirmed=f"{month}-{draw(st.integers(1, 28)):02d}")
+        authority.history(
+            month,
+            case_id,
+            auditor,
+            judgement="inadequate",
+            confirmed=f"{month}-{draw(st.integers(1, 28)):02d}",
+        )
     for auditor in draw(st.lists(st.sampled_from(auditors), unique=True)) if auditors else []:
-        authority.add("breaks", auditor_id=auditor, month=MONTH,
-                      requested_on=f"2026-0{draw(st.integers(1, 3))}-{draw(st.integers(1, 28)):02d}")
+        authority.add(
+            "breaks",
+            auditor_id=auditor,
+            month=MONTH,
+            requested_on=f"2026-0{draw(st.integers(1, 3))}-{draw(st.integers(1, 28)):02d}",
+        )
     if auditors:
-        for auditor, number in draw(st.lists(st.tuples(st.sampled_from(auditors),
-                                                       st.integers(0, n_cases - 1)), max_size=3)):
+        for auditor, number in draw(
+            st.lists(st.tuples(st.sampled_from(auditors), st.integers(0, n_cases - 1)), max_size=3)
+        ):
             authority.add("conflicts", auditor_id=auditor, subject_id=f"S-C{number}")
-        exempted = draw(st.lists(st.tuples(st.sampled_from(auditors), st.integers(0, n_cases - 1)),
-                                 max_size=2, unique=True))
+        exempted = draw(
+            st.lists(
+                st.tuples(st.sampled_from(auditors), st.integers(0, n_cases - 1)),
+                max_size=2,
+                unique=True,
+            )
+        )
         for auditor, number in exempted:
-            authority.add("exemptions", case_id=f"C{number}", month=MONTH, auditor_id=auditor,
-                          requested_on="2026-03-03", decision="approved",
-                          decided_by=draw(st.sampled_from(["AD1", "SL1", "GM1"])))
+            authority.add(
+                "exemptions",
+                case_id=f"C{number}",
+                month=MONTH,
+                auditor_id=auditor,
+                requested_on="2026-03-03",
+                decision="approved",
+                decided_by=draw(st.sampled_from(["AD1", "SL1", "GM1"])),
+            )
     return authority
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-from builders import MONTH, YEAR_2025, Authority, allocated, day, resolve, solve
 from click.testing import CliRunner
 
+from builders import MONTH, YEAR_2025, Authority, allocated, day, resolve, solve
 from caseaudit.cli.main import cli
 
 
@@ -23,9 +23,16 @@ def one_case_month() -> Authority:
 
 
 def exemption(authority: Authority, auditor: str, decision: str, decided_by: str | None) -> None:
-    authority.add("exemptions", case_id="C1", month=MONTH, auditor_id=auditor,
-                  requested_on="2026-03-03", decision=decision, decided_by=decided_by,
-                  decided_on="2026-03-04" if decided_by else None)
+    authority.add(
+        "exemptions",
+        case_id="C1",
+        month=MONTH,
+        auditor_id=auditor,
+        requested_on="2026-03-03",
+        decision=decision,
+        decided_by=decided_by,
+        decided_on="2026-03-04" if decided_by else None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,7 +117,9 @@ def test_late_break_inside_the_cap_moves_the_audit(tmp_path):
     later = copy.deepcopy(authority)
     later.add("breaks", auditor_id="A1", month=MONTH, requested_on="2026-03-04")
     result = resolve(later, tmp_path, tmp_path / "out")
-    decisions = dict(zip(result.break_decisions["auditor_id"], result.break_decisions["decision"]))
+    decisions = dict(
+        zip(result.break_decisions["auditor_id"], result.break_decisions["decision"], strict=False)
+    )
     assert decisions == {"A1": "granted"}
     assert allocated(result)["C1"] != "A1"
     assert "late audit break" in result.changes["reason"].iloc[0]
@@ -126,7 +135,9 @@ def test_late_break_over_the_cap_is_refused_and_nothing_moves(tmp_path):
     later = copy.deepcopy(authority)
     later.add("breaks", auditor_id="A1", month=MONTH, requested_on="2026-03-04")
     result = resolve(later, tmp_path, tmp_path / "out")
-    decisions = dict(zip(result.break_decisions["auditor_id"], result.break_decisions["decision"]))
+    decisions = dict(
+        zip(result.break_decisions["auditor_id"], result.break_decisions["decision"], strict=False)
+    )
     assert decisions == {"A2": "granted", "A1": "refused_cap"}
     assert allocated(result) == {"C1": "A1"}
     assert result.changes.empty
@@ -149,12 +160,19 @@ def test_freed_case_needs_one_collateral_move(tmp_path):
     assert allocated(solve(authority, tmp_path)) == {"C1": "A1", "C2": "A2"}
     later = copy.deepcopy(authority).auditors("A3")
     later.add("conflicts", auditor_id="A3", subject_id="S-C2")
-    later.add("exemptions", case_id="C2", month=MONTH, auditor_id="A2",
-              requested_on="2026-03-03", decision="approved", decided_by="SL1")
+    later.add(
+        "exemptions",
+        case_id="C2",
+        month=MONTH,
+        auditor_id="A2",
+        requested_on="2026-03-03",
+        decision="approved",
+        decided_by="SL1",
+    )
     result = resolve(later, tmp_path, tmp_path / "out")
     assert allocated(result) == {"C1": "A3", "C2": "A1"}
     assert sorted(result.allocations["audit_id"]) == [f"{MONTH}-C1-r1", f"{MONTH}-C2-r1"]
-    reasons = dict(zip(result.changes["case_id"], result.changes["reason"]))
+    reasons = dict(zip(result.changes["case_id"], result.changes["reason"], strict=False))
     assert "exemption honoured" in reasons["C2"]
     assert "moved so that another case could be covered" in reasons["C1"]
     assert result.manifest["counts"]["must_move"] == 1
@@ -167,8 +185,15 @@ def test_freed_case_with_a_free_auditor_moves_alone(tmp_path):
     authority = two_case_month()
     solve(authority, tmp_path)
     later = copy.deepcopy(authority).auditors("A3")
-    later.add("exemptions", case_id="C2", month=MONTH, auditor_id="A2",
-              requested_on="2026-03-03", decision="approved", decided_by="SL1")
+    later.add(
+        "exemptions",
+        case_id="C2",
+        month=MONTH,
+        auditor_id="A2",
+        requested_on="2026-03-03",
+        decision="approved",
+        decided_by="SL1",
+    )
     result = resolve(later, tmp_path, tmp_path / "out")
     assert allocated(result) == {"C1": "A1", "C2": "A3"}
     assert list(result.changes["case_id"]) == ["C2"]
@@ -184,8 +209,15 @@ def test_repeated_reallocation_numbers_the_moves(tmp_path):
     later = copy.deepcopy(authority).auditors("A3", "A4")
     for number, month in enumerate(YEAR_2025[:2]):
         later.history(month, f"HA4{number}", "A4")
-    later.add("exemptions", case_id="C2", month=MONTH, auditor_id="A2",
-              requested_on="2026-03-03", decision="approved", decided_by="SL1")
+    later.add(
+        "exemptions",
+        case_id="C2",
+        month=MONTH,
+        auditor_id="A2",
+        requested_on="2026-03-03",
+        decision="approved",
+        decided_by="SL1",
+    )
     first = resolve(later, tmp_path, tmp_path / "out", name="r1")
     assert allocated(first)["C2"] == "A3"
     again = copy.deepcopy(later)
@@ -216,15 +248,33 @@ def test_cli_reallocate_exit_codes_and_byte_identical_reruns(tmp_path):
     authority = two_case_month()
     solve(authority, tmp_path)
     later = copy.deepcopy(authority)
-    later.add("exemptions", case_id="C2", month=MONTH, auditor_id="A2",
-              requested_on="2026-03-03", decision="approved", decided_by="SL1")
+    later.add(
+        "exemptions",
+        case_id="C2",
+        month=MONTH,
+        auditor_id="A2",
+        requested_on="2026-03-03",
+        decision="approved",
+        decided_by="SL1",
+    )
     data = later.write(tmp_path / "later")
     runner = CliRunner()
     outputs = []
     for name in ("a", "b"):
         out = tmp_path / f"re-{name}"
-        result = runner.invoke(cli, ["reallocate", str(data), "--month", MONTH, "--previous",
-                                     str(tmp_path / "out"), "--out", str(out)])
+        result = runner.invoke(
+            cli,
+            [
+                "reallocate",
+                str(data),
+                "--month",
+                MONTH,
+                "--previous",
+                str(tmp_path / "out"),
+                "--out",
+                str(out),
+            ],
+        )
         # C2 cannot be covered: A1 is busy with C1 (moving A1 would leave C1 bare).
         assert result.exit_code == 3, result.output
         outputs.append(out)
@@ -233,7 +283,18 @@ def test_cli_reallocate_exit_codes_and_byte_identical_reruns(tmp_path):
             assert path.read_bytes() == (outputs[1] / path.name).read_bytes(), path.name
     manifest = (outputs[0] / "manifest.json").read_text()
     assert "previous_plan" in manifest and "allocations.parquet" in manifest
-    missing = runner.invoke(cli, ["reallocate", str(data), "--month", MONTH, "--previous",
-                                  str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")])
+    missing = runner.invoke(
+        cli,
+        [
+            "reallocate",
+            str(data),
+            "--month",
+            MONTH,
+            "--previous",
+            str(tmp_path / "nowhere"),
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
     assert missing.exit_code == 2
     assert not (tmp_path / "x").exists()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from builders import MONTH, YEAR_2025, Authority, allocated, solve
-
 from caseaudit.model.breaks import break_cap
 
 # ------------------------------------------------------------------ rule 1: eligibility
@@ -60,7 +59,11 @@ def test_ten_a_year_counts_the_audit_year_only(tmp_path):
     authority.history("2026-02", "Z2", "A2", status="cancelled")
     result = solve(authority, tmp_path)
     assert allocated(result) == {"C1": "A2"}
-    counts = dict(zip(result.problem.auditors["staff_id"], result.problem.auditors["year_count"]))
+    counts = dict(
+        zip(
+            result.problem.auditors["staff_id"], result.problem.auditors["year_count"], strict=False
+        )
+    )
     assert counts == {"A1": 10, "A2": 9}
 
 
@@ -94,9 +97,13 @@ def test_break_order_on_time_then_date_then_id_as_text(tmp_path):
     authority.add("breaks", auditor_id="A10", month=MONTH, requested_on="2026-02-20")
     authority.add("breaks", auditor_id="A1", month=MONTH, requested_on="2026-03-02")
     result = solve(authority, tmp_path)
-    decisions = dict(zip(result.break_decisions["auditor_id"], result.break_decisions["decision"]))
+    decisions = dict(
+        zip(result.break_decisions["auditor_id"], result.break_decisions["decision"], strict=False)
+    )
     assert decisions == {"A10": "granted", "A9": "granted", "A1": "refused_cap"}
-    on_time = dict(zip(result.break_decisions["auditor_id"], result.break_decisions["on_time"]))
+    on_time = dict(
+        zip(result.break_decisions["auditor_id"], result.break_decisions["on_time"], strict=False)
+    )
     assert on_time == {"A10": True, "A9": True, "A1": False}
     assert allocated(result)["C1"] not in {"A9", "A10"}
 
@@ -109,15 +116,18 @@ def test_break_cap_with_not_required_and_notification(tmp_path):
     # starts on 2 March) is told.
     authority = Authority().auditors("A1", "A2", "A3", "A4", "A5").case("C1")
     authority.staff("L1", active_to="2026-03-15")
-    authority.staff("HS2", role="head_of_service", service="Fostering", auditor=False,
-                    active_from="2026-03-02")
+    authority.staff(
+        "HS2", role="head_of_service", service="Fostering", auditor=False, active_from="2026-03-02"
+    )
     _ten_audits(authority, "A5", YEAR_2025[:10], "X")
     authority.add("breaks", auditor_id="L1", month=MONTH, requested_on="2026-01-01")
     authority.add("breaks", auditor_id="A5", month=MONTH, requested_on="2026-01-02")
     authority.add("breaks", auditor_id="A1", month=MONTH, requested_on="2026-01-10")
     authority.add("breaks", auditor_id="A2", month=MONTH, requested_on="2026-01-11")
     result = solve(authority, tmp_path)
-    decisions = dict(zip(result.break_decisions["auditor_id"], result.break_decisions["decision"]))
+    decisions = dict(
+        zip(result.break_decisions["auditor_id"], result.break_decisions["decision"], strict=False)
+    )
     assert decisions == {
         "L1": "not_required",
         "A5": "not_required",
@@ -227,12 +237,26 @@ def test_honoured_exemption_blocks_wrong_approver_does_not(tmp_path):
     # the wrong person for a P&Q auditor — so it is not honoured and P2 may get C2.
     # P1 can only take C2, so the one plan covering both cases is C1 → P2, C2 → P1.
     authority = Authority().auditors("P1", "P2").case("C1").case("C2")
-    authority.add("exemptions", case_id="C1", month=MONTH, auditor_id="P1",
-                  requested_on="2026-03-02", decision="approved", decided_by="SL1",
-                  decided_on="2026-03-03")
-    authority.add("exemptions", case_id="C2", month=MONTH, auditor_id="P2",
-                  requested_on="2026-03-02", decision="approved", decided_by="AD1",
-                  decided_on="2026-03-03")
+    authority.add(
+        "exemptions",
+        case_id="C1",
+        month=MONTH,
+        auditor_id="P1",
+        requested_on="2026-03-02",
+        decision="approved",
+        decided_by="SL1",
+        decided_on="2026-03-03",
+    )
+    authority.add(
+        "exemptions",
+        case_id="C2",
+        month=MONTH,
+        auditor_id="P2",
+        requested_on="2026-03-02",
+        decision="approved",
+        decided_by="AD1",
+        decided_on="2026-03-03",
+    )
     assert allocated(solve(authority, tmp_path)) == {"C1": "P2", "C2": "P1"}
 
 
@@ -241,8 +265,15 @@ def test_csc_exemption_needs_the_assistant_director(tmp_path):
     # unallocated with "an honoured exemption" in the reason.
     authority = Authority().case("C1")
     authority.staff("T1", role="team_manager", service="Fostering", team="Team 3")
-    authority.add("exemptions", case_id="C1", month=MONTH, auditor_id="T1",
-                  requested_on="2026-03-02", decision="approved", decided_by="AD1")
+    authority.add(
+        "exemptions",
+        case_id="C1",
+        month=MONTH,
+        auditor_id="T1",
+        requested_on="2026-03-02",
+        decision="approved",
+        decided_by="AD1",
+    )
     result = solve(authority, tmp_path)
     assert result.allocations.empty
     assert "honoured exemption" in result.unallocated["reason"].iloc[0]
@@ -289,10 +320,21 @@ def test_moderation_changes_the_judgement(tmp_path):
     authority.history("2026-01", "C8", "P1", judgement="inadequate", confirmed="2026-01-10")
     authority.history("2026-01", "C7", "P2", judgement="good", confirmed="2026-01-10")
     for audit, final in (("2026-01-C8", "good"), ("2026-01-C7", "inadequate")):
-        authority.add("challenges", audit_id=audit, raised_by="SW1", raised_on="2026-01-12",
-                      consensus_reached=False)
-        authority.add("moderations", audit_id=audit, moderator_id="AD1",
-                      assigned_on="2026-01-14", final_judgement=final, decided_on="2026-01-31")
+        authority.add(
+            "challenges",
+            audit_id=audit,
+            raised_by="SW1",
+            raised_on="2026-01-12",
+            consensus_reached=False,
+        )
+        authority.add(
+            "moderations",
+            audit_id=audit,
+            moderator_id="AD1",
+            assigned_on="2026-01-14",
+            final_judgement=final,
+            decided_on="2026-01-31",
+        )
     result = solve(authority, tmp_path)
     assert list(result.reaudit_schedule["audit_id"]) == ["2026-01-C7"]
     assert str(result.reaudit_schedule["confirmed_on"].iloc[0]) == "2026-01-31"
@@ -305,8 +347,13 @@ def test_open_challenge_is_not_yet_confirmed(tmp_path):
     # confirmed, so nothing awaits a re-audit.
     authority = Authority().auditors("P1").case("C1").case("C7", month="2026-01")
     authority.history("2026-01", "C7", "P1", judgement="inadequate", confirmed="2026-01-10")
-    authority.add("challenges", audit_id="2026-01-C7", raised_by="SW1", raised_on="2026-01-12",
-                  consensus_reached=False)
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C7",
+        raised_by="SW1",
+        raised_on="2026-01-12",
+        consensus_reached=False,
+    )
     result = solve(authority, tmp_path)
     assert result.reaudit_schedule.empty
     assert allocated(result) == {"C1": "P1"}
@@ -318,8 +365,14 @@ def test_reaudit_of_a_reaudit_escalates(tmp_path):
     # service review (§25); the December one is settled.
     authority = Authority().auditors("P1", "P2").case("C1").case("C7", month="2026-01")
     authority.history("2025-12", "C7", "P1", judgement="inadequate", confirmed="2025-12-05")
-    authority.history("2026-01", "C7", "P1", judgement="inadequate", confirmed="2026-01-30",
-                      reaudit_of="2025-12-C7")
+    authority.history(
+        "2026-01",
+        "C7",
+        "P1",
+        judgement="inadequate",
+        confirmed="2026-01-30",
+        reaudit_of="2025-12-C7",
+    )
     result = solve(authority, tmp_path)
     schedule = result.reaudit_schedule
     assert list(schedule["audit_id"]) == ["2026-01-C7"]

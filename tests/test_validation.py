@@ -639,11 +639,11 @@ def write_excel_csv(path: Path, text: str) -> None:
 
 def test_excel_quirks_load_and_allocate_like_the_clean_data(tmp_path: Path) -> None:
     clean = write_dir(tmp_path / "clean", MINIMAL)
-    staff = STAFF.replace(",false,true,,", ",FALSE,Yes,,").replace(",true,,,", ",1,,,")
-    staff = staff.replace(
-        "SW1,Worker 1,,social_worker,csc,Safeguarding,Team 1,TM1,false",
-        "SW1,Worker 1,,social_worker,csc,Safeguarding,Team 1,TM1,No",
-    )
+    # Booleans as Excel users type them: FALSE/Yes on AD1, 1 on TM1, TM2 and PQ1, No on SW1.
+    staff = set_cell(set_cell(STAFF, 2, "is_auditor", "FALSE"), 2, "can_moderate", "Yes")
+    for line in (5, 6, 8):
+        staff = set_cell(staff, line, "is_auditor", "1")
+    staff = set_cell(staff, 7, "is_auditor", "No")
     messy = tmp_path / "messy"
     messy.mkdir()
     write_excel_csv(messy / "staff.csv", excel_flavoured(staff))

@@ -1,10 +1,10 @@
 """The Python API used by the command line and by analysts' notebooks.
 
-    >>> from caseaudit import load, allocate
-    >>> data = load("data/")                      # read + validate, InputError if bad
-    >>> result = allocate(data, "2026-03")         # solve the month
-    >>> result.allocations.head()                  # pandas DataFrames
-    >>> result.write("out/", force=True)           # the hand-off files
+>>> from caseaudit import load, allocate
+>>> data = load("data/")                      # read + validate, InputError if bad
+>>> result = allocate(data, "2026-03")         # solve the month
+>>> result.allocations.head()                  # pandas DataFrames
+>>> result.write("out/", force=True)           # the hand-off files
 """
 
 from __future__ import annotations
@@ -211,7 +211,9 @@ def reallocate(
         dataset, month, previous_breaks=previous.break_decisions, unavailable=exempted
     )
     granted_before = set(
-        previous.break_decisions.loc[previous.break_decisions["decision"] == "granted", "auditor_id"]
+        previous.break_decisions.loc[
+            previous.break_decisions["decision"] == "granted", "auditor_id"
+        ]
     )
     granted_now = set(
         problem.break_decisions.loc[problem.break_decisions["decision"] == "granted", "auditor_id"]
@@ -257,6 +259,8 @@ def reallocate(
     }
     counts = manifest["counts"]
     assert isinstance(counts, dict)
-    counts["moved"] = int((changes["previous_audit_id"].notna() & changes["audit_id"].notna()).sum())
+    counts["moved"] = int(
+        (changes["previous_audit_id"].notna() & changes["audit_id"].notna()).sum()
+    )
     counts["must_move"] = len(must_move)
     return AllocationResult(problem, solved, tables, manifest)

@@ -73,13 +73,20 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.option("--month", required=True, callback=_month, help="The month to allocate, YYYY-MM.")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
+)
 @click.option("--seed", type=int, default=None, help="Solver seed (default: config, else 0).")
 @click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
 @handles_errors
 def allocate(
-    data_dir: Path, month: str, out_dir: Path, seed: int | None, time_limit: float | None, force: bool
+    data_dir: Path,
+    month: str,
+    out_dir: Path,
+    seed: int | None,
+    time_limit: float | None,
+    force: bool,
 ) -> None:
     """Allocate the month's audits and write the hand-off files.
 
@@ -102,17 +109,27 @@ def allocate(
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.option("--month", required=True, callback=_month, help="The month to re-plan, YYYY-MM.")
 @click.option(
-    "--previous", "previous_dir", required=True, type=click.Path(path_type=Path),
+    "--previous",
+    "previous_dir",
+    required=True,
+    type=click.Path(path_type=Path),
     help="Output directory of the month's allocate (or an earlier reallocate).",
 )
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
+)
 @click.option("--seed", type=int, default=None, help="Solver seed (default: config, else 0).")
 @click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
 @handles_errors
 def reallocate(
-    data_dir: Path, month: str, previous_dir: Path, out_dir: Path, seed: int | None,
-    time_limit: float | None, force: bool,
+    data_dir: Path,
+    month: str,
+    previous_dir: Path,
+    out_dir: Path,
+    seed: int | None,
+    time_limit: float | None,
+    force: bool,
 ) -> None:
     """Move audits after exemptions, leavers, late breaks or new conflicts, changing as
     little of the previous plan as possible.
@@ -160,10 +177,20 @@ def validate(data_dir: Path, month: str | None) -> None:
 @cli.command()
 @click.option("--preset", required=True, help="small, median, largest, region or national.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Generator seed.")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Data directory to write.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Data directory to write.",
+)
 @click.option("--month", default=None, callback=_month, help="Target month (default: fixed).")
 @click.option(
-    "--format", "file_format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
 )
 @handles_errors
 def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_format: str) -> None:
@@ -183,8 +210,12 @@ def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_form
 
 @cli.command()
 @click.option(
-    "--out", "out_dir", default=Path("caseaudit-demo"), type=click.Path(path_type=Path),
-    show_default=True, help="Where the demo's data and outputs go (replaced).",
+    "--out",
+    "out_dir",
+    default=Path("caseaudit-demo"),
+    type=click.Path(path_type=Path),
+    show_default=True,
+    help="Where the demo's data and outputs go (replaced).",
 )
 @handles_errors
 def demo(out_dir: Path) -> None:
@@ -214,8 +245,12 @@ def demo(out_dir: Path) -> None:
         f"{int(decisions.get('refused_cap', 0))} refused (cap {result.problem.break_cap}), "
         f"{int(decisions.get('not_required', 0))} not required"
     )
-    click.echo(f"  re-audits:         {reaudits} allocated, {len(result.reaudit_schedule)} on the schedule")
-    click.echo(f"  solver:            {result.solve.status} in {result.solve.timings['solve_s']:.2f}s")
+    click.echo(
+        f"  re-audits:         {reaudits} allocated, {len(result.reaudit_schedule)} on the schedule"
+    )
+    click.echo(
+        f"  solver:            {result.solve.status} in {result.solve.timings['solve_s']:.2f}s"
+    )
     click.echo(f"  input data:        {data_dir}")
     click.echo(f"  hand-off files:    {result_dir}")
 

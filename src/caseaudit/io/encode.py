@@ -59,9 +59,7 @@ def fingerprint(ids: list[str] | tuple[str, ...]) -> np.ndarray:
     return np.array(values, dtype=np.uint64)
 
 
-def encode(
-    problem: MonthProblem, previous_plan: pd.DataFrame | None = None
-) -> EncodedProblem:
+def encode(problem: MonthProblem, previous_plan: pd.DataFrame | None = None) -> EncodedProblem:
     """Turn the month's tables of ids into index arrays.
 
     ``previous_plan`` (case_id, auditor_id) marks the pairs of an earlier plan, for the

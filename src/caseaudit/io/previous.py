@@ -56,7 +56,11 @@ def read_previous_plan(directory: Path | str, month: str) -> PreviousPlan:
     if "allocations" in frames:
         duplicated = frames["allocations"]["case_id"].duplicated()
         for position in duplicated[duplicated].index:
-            issues.add(f"{root.name}/allocations.parquet", int(position) + 2, "case_id",
-                       "case allocated twice in the previous plan")
+            issues.add(
+                f"{root.name}/allocations.parquet",
+                int(position) + 2,
+                "case_id",
+                "case allocated twice in the previous plan",
+            )
     issues.raise_if_any()
     return PreviousPlan(frames["allocations"], frames["break_decisions"], hashes, str(root))

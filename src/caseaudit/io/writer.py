@@ -74,7 +74,10 @@ def sort_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows by the first column, then the next, as text by code point (contract §1)."""
     if frame.empty:
         return frame.reset_index(drop=True)
-    keys = [tuple("" if _is_null(v) else _sort_text(v) for v in row) for row in frame.itertuples(index=False)]
+    keys = [
+        tuple("" if _is_null(v) else _sort_text(v) for v in row)
+        for row in frame.itertuples(index=False)
+    ]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     return frame.iloc[order].reset_index(drop=True)
 
@@ -114,7 +117,9 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
         elif column in INT_COLUMNS:
             arrays.append(pa.array(values, type=pa.int64()))
         else:
-            arrays.append(pa.array([None if v is None else str(v) for v in values], type=pa.string()))
+            arrays.append(
+                pa.array([None if v is None else str(v) for v in values], type=pa.string())
+            )
     return pa.Table.from_arrays(arrays, names=list(frame.columns))
 
 

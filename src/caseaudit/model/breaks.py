@@ -36,7 +36,9 @@ def decide_breaks(
     """
     deadline = last_day(add_months(month, -1))
     rows = []
-    for auditor_id, requested_on in zip(requests["auditor_id"], requests["requested_on"], strict=True):
+    for auditor_id, requested_on in zip(
+        requests["auditor_id"], requests["requested_on"], strict=True
+    ):
         rows.append(
             {
                 "auditor_id": auditor_id,

@@ -90,7 +90,9 @@ def declared_conflicts(
     cases: pd.DataFrame, conflicts: pd.DataFrame
 ) -> Iterable[tuple[str, str, str]]:
     by_subject: dict[str, set[str]] = {}
-    for auditor_id, subject_id in zip(conflicts["auditor_id"], conflicts["subject_id"], strict=True):
+    for auditor_id, subject_id in zip(
+        conflicts["auditor_id"], conflicts["subject_id"], strict=True
+    ):
         by_subject.setdefault(subject_id, set()).add(auditor_id)
     for key, subject in zip(cases["case_key"], cases["subject_id"], strict=True):
         for person in by_subject.get(subject, ()):
@@ -98,7 +100,11 @@ def declared_conflicts(
 
 
 def is_honoured_exemption(
-    decision: str, auditor_id: str, decided_by: str | None, staff_group: str, role_of: dict[str, str]
+    decision: str,
+    auditor_id: str,
+    decided_by: str | None,
+    staff_group: str,
+    role_of: dict[str, str],
 ) -> bool:
     """Approved by someone other than the auditor holding the right role (§4)."""
     return (

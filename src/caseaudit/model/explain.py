@@ -48,9 +48,7 @@ def allocations_table(
     for case_id, auditor_id in zip(assignment["case_id"], assignment["auditor_id"], strict=True):
         case = cases.loc[case_id]
         auditor = auditors.loc[auditor_id]
-        count, fewest = (
-            candidates.loc[case_id].tolist() if case_id in candidates.index else (1, 0)
-        )
+        count, fewest = candidates.loc[case_id].tolist() if case_id in candidates.index else (1, 0)
         rows.append(
             {
                 "audit_id": (audit_ids or {}).get(case_id, f"{problem.month}-{case_id}"),
@@ -113,9 +111,11 @@ def allocation_reason(
             f"Re-audit of {case['reaudit_of']}; the original auditor "
             f"{case['original_auditor_id']} was not available; "
         )
-    fresh = "; audited this subject in the last 12 months (no fresher auditor free)" if (
-        seen_subject
-    ) else ""
+    fresh = (
+        "; audited this subject in the last 12 months (no fresher auditor free)"
+        if (seen_subject)
+        else ""
+    )
     sentence = f"{prefix}No conflict of interest; {load}, {spread}{fresh}."
     return sentence[0].upper() + sentence[1:]
 
@@ -172,9 +172,7 @@ def unallocated_reason(problem: MonthProblem, case_id: str, details_missing: boo
         parts.append(f"{counts['not_eligible']} not eligible in {problem.month}")
     if conflict_counts:
         total = sum(conflict_counts.values())
-        detail = ", ".join(
-            f"{n} {CONFLICT_LABELS[k]}" for k, n in sorted(conflict_counts.items())
-        )
+        detail = ", ".join(f"{n} {CONFLICT_LABELS[k]}" for k, n in sorted(conflict_counts.items()))
         parts.append(f"{total} with a conflict of interest ({detail})")
     if counts["break"]:
         parts.append(f"{counts['break']} on an audit break")

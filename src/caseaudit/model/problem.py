@@ -16,7 +16,7 @@ import pandas as pd
 
 from caseaudit.model.breaks import break_cap, cap_notifications, decide_breaks
 from caseaudit.model.calendar import add_months, audit_year_start, first_day, last_day
-from caseaudit.model.config import Config
+from caseaudit.model.config import Config, PolicyConfig
 from caseaudit.model.conflicts import (
     CONFLICT_COLUMNS,
     ancestors_of,
@@ -27,7 +27,7 @@ from caseaudit.model.conflicts import (
     same_team_conflicts,
 )
 from caseaudit.model.dataset import Dataset
-from caseaudit.model.reaudits import awaiting_reaudits, head_of_service_by_service, reaudit_schedule
+from caseaudit.model.reaudits import awaiting_reaudits, reaudit_schedule
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 from caseaudit.model.validate import validate_dataset
 
@@ -68,7 +68,7 @@ class MonthProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     @property
-    def policy(self):  # type: ignore[no-untyped-def]
+    def policy(self) -> PolicyConfig:
         return self.config.policy
 
 
@@ -92,9 +92,7 @@ def build_problem(
     staff = data["staff"]
     auditors = _auditors(data, month)
     eligible = set(auditors.loc[auditors["eligible"], "staff_id"])
-    at_maximum = set(
-        auditors.loc[auditors["year_count"] >= policy.max_audits_per_year, "staff_id"]
-    )
+    at_maximum = set(auditors.loc[auditors["year_count"] >= policy.max_audits_per_year, "staff_id"])
     cap = break_cap(policy.max_break_fraction, len(eligible))
     requests = data["breaks"][data["breaks"]["month"] == month]
     if previous_breaks is None:
@@ -152,7 +150,9 @@ def _heads_active_on_first(staff: pd.DataFrame, month: str) -> list[str]:
     heads = staff[staff["role"] == "head_of_service"]
     return sorted(
         sid
-        for sid, start, end in zip(heads["staff_id"], heads["active_from"], heads["active_to"], strict=True)
+        for sid, start, end in zip(
+            heads["staff_id"], heads["active_from"], heads["active_to"], strict=True
+        )
         if (start is None or start <= day) and (end is None or end >= day)
     )
 
@@ -223,12 +223,19 @@ def _cases_to_allocate(data: Dataset, month: str, awaiting: pd.DataFrame) -> pd.
     for case_id in missing:
         if case_id in latest.index:
             row = latest.loc[case_id]
-            added.append({**{c: row[c] for c in CASE_COLUMNS if c != "case_id"}, "case_id": case_id,
-                          "month": month, "details_missing": False})
+            added.append(
+                {
+                    **{c: row[c] for c in CASE_COLUMNS if c != "case_id"},
+                    "case_id": case_id,
+                    "month": month,
+                    "details_missing": False,
+                }
+            )
         else:
             subject = awaiting.loc[awaiting["case_id"] == case_id, "subject_id"].iloc[0]
-            added.append({"case_id": case_id, "month": month, "subject_id": subject,
-                          "details_missing": True})
+            added.append(
+                {"case_id": case_id, "month": month, "subject_id": subject, "details_missing": True}
+            )
     cases = pd.concat([this_month, pd.DataFrame(added, columns=[*CASE_COLUMNS, "details_missing"])])
     cases = cases.astype(object).where(cases.notna(), None)
     reaudit_of = dict(zip(latest_awaiting["case_id"], latest_awaiting["audit_id"], strict=True))
@@ -265,8 +272,10 @@ def _conflicts(
     frame = pd.DataFrame(rows, columns=CONFLICT_COLUMNS).rename(columns={"case_key": "case_id"})
     auditor_ids = set(auditors["staff_id"])
     frame = frame[frame["auditor_id"].isin(auditor_ids)]
-    return frame.drop_duplicates().sort_values(["case_id", "auditor_id", "kind"]).reset_index(
-        drop=True
+    return (
+        frame.drop_duplicates()
+        .sort_values(["case_id", "auditor_id", "kind"])
+        .reset_index(drop=True)
     )
 
 
@@ -312,9 +321,9 @@ def _eligible_pairs(
     if not window.empty and len(case_code):
         subject_of_case = cases.set_index("case_id")["subject_id"].reindex(case_ids)
         seen = window[["subject_id", "auditor_id"]].drop_duplicates()
-        linked = pd.DataFrame({"case_id": case_ids, "subject_id": subject_of_case.to_numpy()}).merge(
-            seen, on="subject_id"
-        )
+        linked = pd.DataFrame(
+            {"case_id": case_ids, "subject_id": subject_of_case.to_numpy()}
+        ).merge(seen, on="subject_id")
         c = case_index.get_indexer(linked["case_id"])
         a = auditor_index.get_indexer(linked["auditor_id"])
         ok = a >= 0

@@ -41,8 +41,10 @@ ROLE_WORDS = {
     "pq_officer": "a P&Q officer",
     "iro": "an IRO",
 }
-GROUP_WORDS = {"csc": "CSC exemptions need the Assistant Director",
-               "pq": "P&Q exemptions need the Strategic Lead for Improvement, Performance and Quality"}
+GROUP_WORDS = {
+    "csc": "CSC exemptions need the Assistant Director",
+    "pq": "P&Q exemptions need the Strategic Lead for Improvement, Performance and Quality",
+}
 NON_COMPLETION = "an audit not done without an agreed exemption is a non-completion (§30)"
 REALLOCATION_SUFFIX = re.compile(r"-r(\d+)$")
 
@@ -74,9 +76,9 @@ def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
 
 
 def _exemption_reason(item: object, group: str, approver_role: str | None) -> tuple[bool, str]:
-    decision = getattr(item, "decision")
-    decided_by = getattr(item, "decided_by")
-    auditor_id = getattr(item, "auditor_id")
+    decision = item.decision
+    decided_by = item.decided_by
+    auditor_id = item.auditor_id
     stays = f"the audit stays with {auditor_id}; {NON_COMPLETION}"
     if decision == "pending":
         return False, f"pending: not agreed yet, so {stays}"
@@ -87,7 +89,7 @@ def _exemption_reason(item: object, group: str, approver_role: str | None) -> tu
     if decided_by == auditor_id:
         return False, f"approved by the auditor themself; {GROUP_WORDS.get(group, '')}: {stays}"
     needed = EXEMPTION_APPROVER_ROLE.get(group)
-    if approver_role != needed:
+    if needed is None or approver_role != needed:
         who = ROLE_WORDS.get(approver_role or "", f"a {approver_role or 'staff member'}")
         return False, f"approved by {who}; {GROUP_WORDS.get(group, '')}: {stays}"
     return True, (
@@ -106,7 +108,10 @@ def reallocated_audit_id(month: str, case_id: str, previous_audit_id: str | None
 
 
 def why_previous_pair_failed(
-    problem: MonthProblem, case_id: str, auditor_id: str, newly_granted: set[str],
+    problem: MonthProblem,
+    case_id: str,
+    auditor_id: str,
+    newly_granted: set[str],
     exempted_auditors: set[str],
 ) -> str | None:
     """The rule that now forbids the previous (case, auditor) pair, or None if none does."""
@@ -158,17 +163,35 @@ def changes_table(
             continue
         if old_id is None:
             audit_ids[case_id] = f"{month}-{case_id}"
-            rows.append(_change(audit_ids[case_id], None, case_id, None, new_auditor,
-                                "case added to the month since the previous plan"))
+            rows.append(
+                _change(
+                    audit_ids[case_id],
+                    None,
+                    case_id,
+                    None,
+                    new_auditor,
+                    "case added to the month since the previous plan",
+                )
+            )
             continue
         if case_id not in in_month:
-            rows.append(_change(None, old_id, case_id, old_auditor, None,
-                                "case no longer in the month's list: dropped"))
+            rows.append(
+                _change(
+                    None,
+                    old_id,
+                    case_id,
+                    old_auditor,
+                    None,
+                    "case no longer in the month's list: dropped",
+                )
+            )
             continue
         cause = must_move.get(case_id)
         if new_auditor is None:
-            reason = (cause + "; " if cause else "") + "not reallocated: " + unallocated_reasons.get(
-                case_id, "no auditor available"
+            reason = (
+                (cause + "; " if cause else "")
+                + "not reallocated: "
+                + unallocated_reasons.get(case_id, "no auditor available")
             )
             rows.append(_change(None, old_id, case_id, old_auditor, None, reason))
             continue
@@ -179,8 +202,12 @@ def changes_table(
 
 
 def _change(
-    audit_id: str | None, previous_audit_id: str | None, case_id: str,
-    previous_auditor_id: str | None, new_auditor_id: str | None, reason: str,
+    audit_id: str | None,
+    previous_audit_id: str | None,
+    case_id: str,
+    previous_auditor_id: str | None,
+    new_auditor_id: str | None,
+    reason: str,
 ) -> dict[str, object]:
     return {
         "audit_id": audit_id,

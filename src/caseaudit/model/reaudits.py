@@ -91,9 +91,7 @@ def awaiting_reaudits(data: Dataset, month: str) -> pd.DataFrame:
     awaiting = inadequate[~inadequate["audit_id"].isin(reaudited)].copy()
     if awaiting.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in AWAITING_COLUMNS})
-    awaiting["reaudit_deadline"] = [
-        reaudit_deadline(d, within) for d in awaiting["confirmed_on"]
-    ]
+    awaiting["reaudit_deadline"] = [reaudit_deadline(d, within) for d in awaiting["confirmed_on"]]
     awaiting["reaudit_month"] = [reaudit_month(d) for d in awaiting["reaudit_deadline"]]
     return awaiting[AWAITING_COLUMNS].sort_values("audit_id").reset_index(drop=True)
 

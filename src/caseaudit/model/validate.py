@@ -37,9 +37,7 @@ def _rows(frame: pd.DataFrame, columns: Iterable[str]) -> Iterable[tuple]:
     return frame[[*columns, LINE]].itertuples(index=False, name=None)
 
 
-def _check_unique(
-    data: Dataset, table: str, key: tuple[str, ...], issues: IssueCollector
-) -> None:
+def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: IssueCollector) -> None:
     frame = data[table]
     if frame.empty:
         return
@@ -91,9 +89,7 @@ def _check_staff(data: Dataset, staff_ids: set[str], issues: IssueCollector) -> 
                 reported.update(loop)
                 first = min(loop)
                 chain = " → ".join([*_rotate(loop, first), first])
-                issues.add(
-                    file, line_of[first], "manager_id", f"management chain loops: {chain}"
-                )
+                issues.add(file, line_of[first], "manager_id", f"management chain loops: {chain}")
 
 
 def _rotate(loop: list[str], first: str) -> list[str]:
@@ -130,9 +126,7 @@ def _check_references(data: Dataset, staff_ids: set[str], issues: IssueCollector
     for table in ("challenges", "outcomes"):
         for value, line in _rows(data[table], ["audit_id"]):
             if value is not None and value not in history_ids:
-                issues.add(
-                    data.file_name(table), line, "audit_id", f"unknown audit_id {value!r}"
-                )
+                issues.add(data.file_name(table), line, "audit_id", f"unknown audit_id {value!r}")
     challenged = set(data["challenges"]["audit_id"].dropna())
     for value, line in _rows(data["moderations"], ["audit_id"]):
         if value is not None and value not in challenged:
@@ -154,7 +148,14 @@ def _check_history(data: Dataset, issues: IssueCollector) -> None:
     audit_ids = set(history["audit_id"].dropna())
     for audit_id, month, case_id, judgement, confirmed, reaudit_of, line in _rows(
         history,
-        ["audit_id", "month", "case_id", "overall_judgement", "judgement_confirmed_on", "reaudit_of"],
+        [
+            "audit_id",
+            "month",
+            "case_id",
+            "overall_judgement",
+            "judgement_confirmed_on",
+            "reaudit_of",
+        ],
     ):
         if audit_id is not None and month is not None and case_id is not None:
             match = AUDIT_ID.match(audit_id)

@@ -8,6 +8,7 @@ bound on the objective: with no side constraint CP-SAT confirms optimality at on
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -97,7 +98,7 @@ def build_model(encoded: EncodedProblem, costs: Costs) -> _Model:
             overflow.vars.extend([*pairs.tolist(), *slot_vars])
             overflow.coeffs.extend([1] * len(pairs) + [-1] * len(slot_vars))
             overflow.domain.extend([-len(slot_vars), 1])
-            for earlier, later in zip(slot_vars, slot_vars[1:], strict=False):
+            for earlier, later in itertools.pairwise(slot_vars):
                 order = proto.constraints.add().linear
                 order.vars.extend([earlier, later])
                 order.coeffs.extend([1, -1])
@@ -168,8 +169,8 @@ def solve(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = np.array(solver.response_proto.solution, dtype=np.int64)
         chosen = np.flatnonzero(values[: built.n_pair_vars] > 0)
-        objective = int(round(solver.objective_value))
-        bound = int(round(solver.best_objective_bound))
+        objective = round(solver.objective_value)
+        bound = round(solver.best_objective_bound)
         if objective == flow.objective and not np.array_equal(chosen, flow.chosen_pairs):
             # Equal cost: keep the flow's plan so that reruns are byte-identical.
             chosen = flow.chosen_pairs

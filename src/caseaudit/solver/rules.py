@@ -112,7 +112,9 @@ class Rule:
 
 
 HARD_RULES: tuple[Rule, ...] = (
-    Rule("eligible auditors only, no conflict of interest (pairs only)", "§2–4, §8–9", lambda e: None),
+    Rule(
+        "eligible auditors only, no conflict of interest (pairs only)", "§2–4, §8–9", lambda e: None
+    ),
     Rule("one auditor per case", "§1", one_auditor_per_case),
     Rule("monthly and yearly maximum, breaks", "§2–3", auditor_capacity),
 )

@@ -34,6 +34,7 @@ PRACTITIONER_ROLE = {
     "Leaving Care": "personal_adviser",
     "Fostering": "supervising_social_worker",
 }
+MIN_TEAM, MAX_TEAM = 5, 7
 TEAMS_PER_GROUP_MANAGER = 5
 GROUP_MANAGERS_PER_HEAD = 4
 HEADS_PER_DIRECTOR = 3
@@ -124,7 +125,7 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     people = _Builder()
     shares = np.array([SERVICE_SHARE[s] for s in spec.services])
     per_service = np.round(spec.practitioners * shares / shares.sum()).astype(int)
-    teams = [max(1, round(n / 6)) for n in per_service]
+    teams = [max(1, round(n / ((MIN_TEAM + MAX_TEAM) / 2))) for n in per_service]
     group_managers = [math.ceil(t / TEAMS_PER_GROUP_MANAGER) for t in teams]
     heads = [math.ceil(g / GROUP_MANAGERS_PER_HEAD) for g in group_managers]
     n_heads = sum(heads)
@@ -137,8 +138,8 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     auditors: list[int] = []
     practitioners: list[int] = []
     head_number = 0
-    for service, n_teams, n_gms, n_heads_here in zip(
-        spec.services, teams, group_managers, heads, strict=True
+    for service, n_practitioners, n_teams, n_gms, n_heads_here in zip(
+        spec.services, per_service, teams, group_managers, heads, strict=True
     ):
         service_heads = []
         for _ in range(n_heads_here):
@@ -152,7 +153,7 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
             for g in range(n_gms)
         ]
         auditors += service_heads + gms
-        sizes = rng.integers(5, 8, size=n_teams)
+        sizes = _team_sizes(int(n_practitioners), n_teams, rng)
         for t in range(n_teams):
             team = f"Team {t + 1}"
             manager = people.add("team_manager", "csc", service, team, gms[t * n_gms // n_teams])
@@ -248,3 +249,15 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
         strategic_lead=lead,
         assistant_directors=directors,
     )
+
+
+def _team_sizes(practitioners: int, teams: int, rng: np.random.Generator) -> list[int]:
+    """Team sizes of five to seven that add up to the service's practitioners."""
+    sizes = np.full(teams, practitioners // teams)
+    sizes[rng.choice(teams, size=practitioners % teams, replace=False)] += 1
+    for _ in range(teams):  # shuffle people between teams so sizes vary
+        give, take = rng.integers(0, teams, size=2)
+        if sizes[give] > MIN_TEAM and sizes[take] < MAX_TEAM:
+            sizes[give] -= 1
+            sizes[take] += 1
+    return sizes.tolist()
