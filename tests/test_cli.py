@@ -239,13 +239,6 @@ def test_month_with_no_cases_exits_2(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unknown [calendar] country or subdivision passes validation and then "
-    "crashes allocate with NotImplementedError from `holidays` (exit 1, internal error) "
-    "instead of an input error located in config.toml (exit 2); "
-    "src/caseaudit/model/config.py CalendarConfig has no check",
-)
 @pytest.mark.parametrize("setting", ['country = "XX"', 'subdivision = "ZZZ"'])
 def test_unknown_calendar_is_an_input_error(tmp_path: Path, setting: str) -> None:
     data_dir = write_data(tmp_path / "data", config=f"[calendar]\n{setting}\n")

@@ -478,12 +478,6 @@ def test_config_wrong_type_of_a_boolean(tmp_path: Path) -> None:
     assert_located(issue, "config.toml", 4, "conflicts.same_team", "same_team")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pydantic's lax mode silently coerces config values of the wrong TOML type "
-    '(true -> 1 audit a year, "no" -> false, "10" -> 10) instead of an input error '
-    "(src/caseaudit/model/config.py: _Section model_config has no strict=True)",
-)
 @pytest.mark.parametrize(
     ("config", "line", "column"),
     [
@@ -499,12 +493,6 @@ def test_config_value_of_another_toml_type_is_not_coerced(
     assert_located(issue, "config.toml", line, column, column.split(".")[1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: key_lines() only recognises bare, undotted keys (_KEY regex in "
-    "src/caseaudit/io/config_reader.py:18), so a dotted or quoted key is reported at line 1 "
-    "instead of the line of the key",
-)
 @pytest.mark.parametrize(
     "config",
     [
@@ -591,12 +579,6 @@ def test_cross_table_errors_of_several_files_are_reported_together(tmp_path: Pat
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a cell error in one file hides every cross-table error of the other files "
-    "(read_dataset raises before validate_dataset runs), so a run does not report all "
-    "its problems (contract §2: 'all of them, never only the first')",
-)
 def test_cell_errors_do_not_hide_reference_errors_of_other_files(tmp_path: Path) -> None:
     tables = {
         **MINIMAL,
@@ -659,12 +641,6 @@ def test_excel_quirks_load_and_allocate_like_the_clean_data(tmp_path: Path) -> N
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a row of only empty cells (what Excel writes for a blank or cleared row, "
-    "',,,,,,,,') is read as a data row and reported as 'required value is empty' for "
-    "every required column (src/caseaudit/io/reader.py _read_raw/_read_table)",
-)
 def test_excel_blank_row_of_empty_cells_at_the_end_is_ignored(tmp_path: Path) -> None:
     cases = CASES + ",,,,,,,,\n"
     data = caseaudit.load(write_dir(tmp_path, {**MINIMAL, "cases": cases}), MONTH)
@@ -692,12 +668,6 @@ def test_boolean_words(tmp_path: Path, word: str, expected: bool) -> None:
     assert data["staff"].set_index("staff_id").loc["PQ1", "is_auditor"] is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pd.read_csv(skip_blank_lines=True) drops blank rows, so every row after a "
-    "blank line is reported one line too early (contract §2: the line as a spreadsheet "
-    "shows it)",
-)
 def test_blank_line_in_the_middle_keeps_spreadsheet_line_numbers(tmp_path: Path) -> None:
     # A spreadsheet shows the blank row as row 4, so the bad role is on row 5.
     lines = STAFF.splitlines(keepends=True)

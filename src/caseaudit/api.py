@@ -22,6 +22,7 @@ from caseaudit.io.previous import read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
 from caseaudit.model.dataset import Dataset
+from caseaudit.model.errors import IssueCollector
 from caseaudit.model.explain import allocations_table, unallocated_table
 from caseaudit.model.problem import MonthProblem, build_problem
 from caseaudit.model.reallocation import (
@@ -42,9 +43,11 @@ OUTPUT_TABLES = (
 
 
 def load(data_dir: Path | str, month: str | None = None) -> Dataset:
-    """Read every table and check every rule; raises ``InputError`` with all problems."""
-    data = read_dataset(data_dir)
-    validate_dataset(data, month).raise_if_any()
+    """Read every table and check every rule; raises ``InputError`` with all problems,
+    cell errors and cross-table errors of every file together."""
+    issues = IssueCollector()
+    data = read_dataset(data_dir, issues)
+    validate_dataset(data, month, issues).raise_if_any()
     return data
 
 

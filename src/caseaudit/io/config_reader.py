@@ -14,21 +14,32 @@ from caseaudit.model.config import Config
 from caseaudit.model.dataset import SourceFile
 from caseaudit.model.errors import IssueCollector
 
-_SECTION = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_PART = r"""(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
+_DOTTED = rf"{_PART}(?:\s*\.\s*{_PART})*"
+_SECTION = re.compile(rf"^\s*\[\s*({_DOTTED})\s*\]")
+_KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
+
+
+def _normalise(dotted: str) -> str:
+    """``policy . "max"`` → ``policy.max``: the form pydantic reports locations in."""
+    return ".".join(part.strip().strip("\"'") for part in re.findall(_PART, dotted))
 
 
 def key_lines(text: str) -> dict[str, int]:
-    """Map ``section`` and ``section.key`` to the line where each is written."""
+    """Map ``section`` and ``section.key`` to the line where each is written (bare,
+    quoted and dotted keys alike)."""
     lines: dict[str, int] = {}
     section = ""
     for number, line in enumerate(text.splitlines(), start=1):
         if match := _SECTION.match(line):
-            section = match.group(1)
+            section = _normalise(match.group(1))
             lines.setdefault(section, number)
         elif match := _KEY.match(line):
-            name = f"{section}.{match.group(1)}" if section else match.group(1)
+            key = _normalise(match.group(1))
+            name = f"{section}.{key}" if section else key
             lines.setdefault(name, number)
+            if "." in name:
+                lines.setdefault(name.split(".")[0], number)
     return lines
 
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from caseaudit.io.config_reader import read_config
 from caseaudit.model.dataset import LINE, Dataset, SourceFile
-from caseaudit.model.errors import IssueCollector
+from caseaudit.model.errors import InputError, IssueCollector
 from caseaudit.model.schema import TABLES, Column, TableSchema
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -27,28 +27,38 @@ TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0"})
 
 
-def read_dataset(data_dir: Path | str) -> Dataset:
-    """Read and type every table of ``data_dir``; raise ``InputError`` listing all problems.
+def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> Dataset:
+    """Read and type every table of ``data_dir``.
 
+    Problems are collected in ``issues`` when given (so that cross-table checks can add
+    theirs before anything is raised); without it, ``InputError`` lists them all.
     Cross-table rules are checked separately by ``caseaudit.model.validate``.
     """
     directory = Path(data_dir)
-    issues = IssueCollector()
+    collect_only = issues is not None
+    issues = issues if issues is not None else IssueCollector()
     if not directory.is_dir():
         issues.add(str(directory), 0, "-", "data directory not found")
-        issues.raise_if_any()
+        raise InputError(issues.issues)
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, SourceFile] = {}
+    unreadable: set[str] = set()
     for schema in TABLES.values():
         found = _find_table_file(directory, schema, issues)
         if found is None:
             tables[schema.name] = Dataset.empty_table(schema.name)
+            if schema.required_table:
+                unreadable.add(schema.name)
             continue
         sources[schema.name] = SourceFile(schema.name, str(found), found.name, _sha256(found))
+        before = len(issues.issues)
         tables[schema.name] = _read_table(found, schema, issues)
+        if any(i.line <= 1 for i in issues.issues[before:]):
+            unreadable.add(schema.name)  # a header problem: its rows are not trustworthy
     config, config_source, config_lines = read_config(directory / "config.toml", issues)
-    issues.raise_if_any()
-    return Dataset(tables, sources, config, config_source, config_lines)
+    if not collect_only:
+        issues.raise_if_any()
+    return Dataset(tables, sources, config, config_source, config_lines, frozenset(unreadable))
 
 
 def _find_table_file(directory: Path, schema: TableSchema, issues: IssueCollector) -> Path | None:
@@ -89,6 +99,12 @@ def _read_table(path: Path, schema: TableSchema, issues: IssueCollector) -> pd.D
         return Dataset.empty_table(schema.name)
     typed: dict[str, Any] = {}
     lines = list(range(2, len(raw) + 2))
+    if len(raw):
+        filled = [
+            any(_clean_text(v) is not None for v in row) for row in raw.itertuples(index=False)
+        ]
+        raw = raw[filled]
+        lines = [line for line, keep in zip(lines, filled, strict=True) if keep]
     missing = False
     for column in schema.columns:
         if column.name not in raw.columns:
@@ -132,7 +148,9 @@ def _read_raw(path: Path, issues: IssueCollector) -> pd.DataFrame | None:
             dtype=str,
             keep_default_na=False,
             na_filter=False,
-            skip_blank_lines=True,
+            # Keep blank lines so that row i stays on spreadsheet line i + 2; empty rows
+            # (also Excel's ",,,," for a cleared row) are dropped after numbering.
+            skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))

@@ -9,11 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a TOML ``true`` is not a yearly limit of 1, nor ``"no"`` a false.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class PolicyConfig(_Section):
@@ -25,6 +27,16 @@ class PolicyConfig(_Section):
     review_meeting_after_days: int = Field(28, ge=0)
     reflection_meeting_within_working_days: int = Field(5, ge=0)
     amendment_working_days: int = Field(3, ge=0)
+
+    @field_validator("max_break_fraction", mode="before")
+    @classmethod
+    def _exact_decimal(cls, value: object) -> object:
+        """TOML gives 0.2 as a binary float; read it back as the decimal that was written."""
+        if isinstance(value, bool):
+            raise ValueError("expected a number such as 0.20")
+        if isinstance(value, int | float | str):
+            return Decimal(str(value))
+        return value
 
 
 class ConflictsConfig(_Section):
@@ -38,9 +50,30 @@ class CalendarConfig(_Section):
     country: str = "GB"
     subdivision: str | None = "ENG"
 
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str) -> str:
+        """The bank-holiday calendar must exist in the ``holidays`` package."""
+        if country not in holidays.list_supported_countries():
+            raise ValueError(f"no bank-holiday calendar for country {country!r}")
+        return country
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, subdivision: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if subdivision is None or country is None:
+            return subdivision
+        known = holidays.list_supported_countries().get(country, [])
+        if subdivision not in known:
+            raise ValueError(
+                f"no subdivision {subdivision!r} for {country}; known: {', '.join(known[:12])}"
+            )
+        return subdivision
+
 
 class SolverConfig(_Section):
-    time_limit_s: float = Field(60.0, gt=0)
+    time_limit_s: float = Field(60.0, gt=0, strict=False)
     seed: int = 0
     workers: int = Field(2, ge=1, le=64)
 

@@ -34,6 +34,9 @@ class Dataset:
     config: Config = field(default_factory=Config)
     config_source: SourceFile | None = None
     config_lines: dict[str, int] = field(default_factory=dict)
+    #: Tables whose file could not be read or lacks a required column: checks that
+    #: depend on them are skipped rather than reporting noise.
+    unreadable: frozenset[str] = frozenset()
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

@@ -7,6 +7,7 @@ plus, where that alone lets more cases be covered, as few other audits as possib
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -75,7 +76,7 @@ def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EXEMPTION_DECISION_COLUMNS)
 
 
-def _exemption_reason(item: object, group: str, approver_role: str | None) -> tuple[bool, str]:
+def _exemption_reason(item: Any, group: str, approver_role: str | None) -> tuple[bool, str]:
     decision = item.decision
     decided_by = item.decided_by
     auditor_id = item.auditor_id

@@ -18,17 +18,24 @@ from caseaudit.model.schema import TABLES
 AUDIT_ID = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<case>.+?)(?:-r(?P<k>[1-9]\d*))?$")
 
 
-def validate_dataset(data: Dataset, month: str | None = None) -> IssueCollector:
-    """Every cross-row rule of the data directory; with ``month``, the month's rules too."""
-    issues = IssueCollector()
+def validate_dataset(
+    data: Dataset, month: str | None = None, issues: IssueCollector | None = None
+) -> IssueCollector:
+    """Every cross-row rule of the data directory; with ``month``, the month's rules too.
+
+    Checks against a table that could not be read (``data.unreadable``) are skipped, so
+    a missing column is reported once rather than as a reference error on every row.
+    """
+    issues = issues if issues is not None else IssueCollector()
     for name, schema in TABLES.items():
         if schema.key:
             _check_unique(data, name, schema.key, issues)
     staff_ids = set(data["staff"]["staff_id"].dropna())
     _check_staff(data, staff_ids, issues)
-    _check_references(data, staff_ids, issues)
+    if "staff" not in data.unreadable:
+        _check_references(data, staff_ids, issues)
     _check_history(data, issues)
-    if month is not None:
+    if month is not None and not {"staff", "cases", "history"} & data.unreadable:
         _check_month(data, month, issues)
     return issues
 

@@ -182,6 +182,9 @@ class _Generator:
         self.challenges: list[dict[str, object]] = []
         self.moderations: list[dict[str, object]] = []
         self.challenged: set[str] = set()
+        self.break_rows: list[dict[str, object]] = []
+        self.conflict_rows: list[dict[str, object]] = []
+        self.exemption_rows: list[dict[str, object]] = []
 
     # -- the population of case files ---------------------------------------
 
@@ -301,17 +304,18 @@ class _Generator:
         audit_id = f"{month}-{self._case_id(case)}"
         status = forced or self._status(age)
         if status == "reallocated":
+            # A free auditor without a conflict takes the audit over; the ordinary status
+            # mix then applies to them (one reallocation at most).
             successor = next((a for a in spare if not self._conflicted(view, a)), UNMATCHED)
-            if successor == UNMATCHED:
-                status = self._status(age)
-            else:
+            if successor != UNMATCHED:
                 spare.remove(successor)
                 self._row(month, age, case, auditor, audit_id, reaudit_of, "reallocated")
                 auditor, audit_id = successor, f"{audit_id}-r1"
-                status = self._status(age)
+            status = self.u.pick(STATUS_MIX[min(age, 3)])
         self._row(month, age, case, auditor, audit_id, reaudit_of, status)
 
     def _status(self, age: int) -> str:
+        """Mostly the month's usual mix; now and then a cancelled or reallocated audit."""
         u = self.u
         if age >= 2 and u() < CANCELLED_SHARE:
             return "cancelled"
@@ -518,7 +522,6 @@ class _Generator:
         dropped = {self._case_id(c) for c, a in zip(cases, match, strict=True) if a == UNMATCHED}
         self.exemption_rows = [r for r in self.exemption_rows if r["case_id"] not in dropped]
         self.case_rows += [(case, month) for case in kept]
-        self.target_cases = kept
 
     def _breaks(self, eligible: np.ndarray, at_maximum: set[int]) -> set[int]:
         """Requests from a fifth to a quarter of the auditors, decided as ``allocate`` will
@@ -539,6 +542,8 @@ class _Generator:
             first + u.integer(0, 3) if u() < 0.15 else self.as_of - u.integer(0, 44)
             for _ in requesters
         ]
+        if all(day <= self.as_of for day in days):
+            days[-1] = first + 1  # at least one late request
         on_time = [i for i, day in enumerate(days) if day <= self.as_of]
         if len(on_time) >= 2:
             days[on_time[1]] = days[on_time[0]]  # a tie: auditor_id decides it
@@ -562,7 +567,7 @@ class _Generator:
         u = self.u
         wanted = max(3, round(0.02 * len(self.org.auditors())))
         auditors = eligible.tolist()
-        rows = []
+        rows: list[dict[str, object]] = []
         for attempt in range(wanted * 4):
             if len(rows) == wanted:
                 break
@@ -649,7 +654,7 @@ class _Generator:
             self._history_month(add_months(self.month, -age), age)
         self._target_month()
         return {
-            "staff": self.org.frame(),
+            "staff": _frame("staff", self.org.records()),
             "cases": _frame("cases", self._cases()),
             "breaks": _frame("breaks", self.break_rows),
             "conflicts": _frame("conflicts", self.conflict_rows),

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
 from caseaudit.model.calendar import add_months, first_day, last_day
-from caseaudit.model.schema import TABLES
 from caseaudit.synth.presets import PresetSpec
 
 PQ_SERVICE = "Performance and Quality"
@@ -80,25 +78,29 @@ class Organisation:
     def auditors(self) -> np.ndarray:
         return np.flatnonzero(self.is_auditor)
 
-    def frame(self) -> pd.DataFrame:
-        """The staff table with the contract's columns and Python values."""
-        numbers = [staff_id[1:] for staff_id in self.staff_ids]
-        columns: dict[str, list[object]] = {
-            "staff_id": list(self.staff_ids),
-            "name": [f"Staff {n}" for n in numbers],
-            "email": [f"s{n}@council.example" for n in numbers],
-            "role": list(self.role),
-            "staff_group": list(self.group),
-            "service": list(self.service),
-            "team": list(self.team),
-            "manager_id": [self.staff_ids[m] if m != NONE else None for m in self.manager],
-            "is_auditor": [bool(v) for v in self.is_auditor],
-            "can_moderate": [bool(v) for v in self.can_moderate],
-            "active_from": [None if v == NEVER else date.fromordinal(v) for v in self.active_from],
-            "active_to": [None if v == FOREVER else date.fromordinal(v) for v in self.active_to],
-        }
-        names = TABLES["staff"].column_names
-        return pd.DataFrame({c: pd.Series(columns[c], dtype=object) for c in names})
+    def records(self) -> list[dict[str, object]]:
+        """The staff table's rows with the contract's columns and Python values."""
+        rows: list[dict[str, object]] = []
+        for person, staff_id in enumerate(self.staff_ids):
+            number, manager = staff_id[1:], self.manager[person]
+            start, end = int(self.active_from[person]), int(self.active_to[person])
+            rows.append(
+                {
+                    "staff_id": staff_id,
+                    "name": f"Staff {number}",
+                    "email": f"s{number}@council.example",
+                    "role": self.role[person],
+                    "staff_group": self.group[person],
+                    "service": self.service[person],
+                    "team": self.team[person],
+                    "manager_id": self.staff_ids[manager] if manager != NONE else None,
+                    "is_auditor": bool(self.is_auditor[person]),
+                    "can_moderate": bool(self.can_moderate[person]),
+                    "active_from": None if start == NEVER else date.fromordinal(start),
+                    "active_to": None if end == FOREVER else date.fromordinal(end),
+                }
+            )
+        return rows
 
 
 class _Builder:
@@ -218,8 +220,9 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     n = len(people.role)
     is_auditor = np.zeros(n, dtype=bool)
     is_auditor[auditors] = True
-    role = np.array(people.role)
-    can_moderate = np.isin(role, ("head_of_service", "assistant_director", "strategic_lead_ipq"))
+    can_moderate = np.isin(
+        np.array(people.role), ("head_of_service", "assistant_director", "strategic_lead_ipq")
+    )
     numbers = rng.permutation(n) + 1
     width = max(4, len(str(n)))
     staff_ids = [f"S{number:0{width}d}" for number in numbers.tolist()]
