@@ -29,6 +29,7 @@ lint: $(DEV_STAMP)
 
 test: lint
 	$(BIN)/pytest
+	$(BIN)/pytest --nbmake notebooks -q
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py

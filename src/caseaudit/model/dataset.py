@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -37,6 +38,15 @@ class Dataset:
     #: Tables whose file could not be read or lacks a required column: checks that
     #: depend on them are skipped rather than reporting noise.
     unreadable: frozenset[str] = frozenset()
+
+    def with_config(self, section: str, **values: object) -> Dataset:
+        """A what-if copy with some config values changed, validated like config.toml.
+
+        ``data.with_config("policy", max_break_fraction="0.25")``
+        """
+        current = self.config.model_dump()
+        current[section] = {**current[section], **values}
+        return dataclasses.replace(self, config=Config.model_validate(current, strict=False))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

@@ -352,17 +352,18 @@ class _Generator:
                 finalised = min(base + u.integer(1, 4 if returned else 12), self.as_of)
                 if status == "actions_complete":
                     actions = min(finalised + u.integer(14, 56), self.as_of)
-        effective, effective_on = judgement, finalised
-        if completed is not None and status in FINISHED and u() < CHALLENGED_SHARE:
-            decision = self._challenge(age, case, audit_id, judgement, completed, finalised)
-            if decision is not None:
-                effective, effective_on = decision
-                finalised = max(finalised or 0, effective_on + u.integer(0, 2))
-                if actions is not None:
-                    actions = min(max(actions, finalised + 14), self.as_of)
-        elif completed is not None and status not in FINISHED and age <= 2 and u() < 0.1:
-            self._challenge(age, case, audit_id, judgement, completed, None)
-            effective = None
+        effective: str | None = judgement
+        effective_on = finalised
+        # Challenges come before finalisation: on finished audits, or recent open ones.
+        share = CHALLENGED_SHARE if status in FINISHED else 0.1 if age <= 2 else 0.0
+        if completed is not None and u() < share:
+            outcome = self._challenge(age, case, audit_id, judgement, completed, finalised)
+            if outcome is not None:  # no consensus: the moderator's decision, if any, stands
+                effective, effective_on = outcome
+                if effective_on is not None:
+                    finalised = max(finalised or 0, effective_on + u.integer(0, 2))
+                    if actions is not None:
+                        actions = min(max(actions, finalised + 14), self.as_of)
         counted = status not in NOT_COUNTED_STATUSES
         if counted:
             self._counts(month)[auditor] += 1
@@ -400,10 +401,11 @@ class _Generator:
         judgement: str | None,
         completed: int,
         finalised: int | None,
-    ) -> tuple[str, int] | None:
+    ) -> tuple[str | None, int | None] | None:
         """A challenge before finalisation (§21); a moderation where no consensus (§22).
 
-        Returns the moderator's (final judgement, decided on) when one has decided.
+        None when consensus was reached (the auditor's judgement stands); otherwise the
+        moderator's (final judgement, decided on), or (None, None) while undecided.
         """
         u = self.u
         worker = self.case_worker[case]
@@ -421,11 +423,11 @@ class _Generator:
             }
         )
         self.challenged.add(audit_id)
-        if consensus or (not finished and u() < 0.4):
+        if consensus:
             return None
         moderator = self._moderator(case)
-        if moderator == NONE:
-            return None
+        if moderator == NONE or (not finished and u() < 0.4):
+            return None, None  # P&Q have not found a moderator yet
         assigned = min(raised + u.integer(1, 4), self.as_of)
         final = decided = None
         if finished and judgement is not None:
@@ -441,7 +443,7 @@ class _Generator:
                 "decided_on": decided,
             }
         )
-        return (final, decided) if final is not None and decided is not None else None
+        return final, decided
 
     def _moderator(self, case: int) -> int:
         """A senior manager in a service not connected with the case (§22)."""
