@@ -9,6 +9,10 @@ and its own helpers must not be able to hide here.
     violations = check_allocation(data_dir, out_dir, "2027-01")
     assert_valid_allocation(data_dir, out_dir, "2027-01", {"conflicts": {"same_team": False}})
 
+and of ``caseaudit reallocate`` (issue 3), against the previous plan it re-plans:
+
+    violations = check_reallocation(data_dir, out_dir, "2027-01", previous_dir)
+
 Each violation is one human-readable line that names the table, the ids and
 the rule broken (in square brackets).
 """
@@ -20,10 +24,11 @@ import copy
 import csv
 import json
 import math
+import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -35,7 +40,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dateutil.relativedelta import relativedelta
 
-__all__ = ["DEFAULT_CONFIG", "OUTPUT_COLUMNS", "assert_valid_allocation", "check_allocation"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "OUTPUT_COLUMNS",
+    "REALLOCATION_OUTPUT_COLUMNS",
+    "assert_valid_allocation",
+    "assert_valid_reallocation",
+    "check_allocation",
+    "check_reallocation",
+]
 
 DEFAULT_CONFIG: dict[str, dict[str, Any]] = {
     "policy": {
@@ -93,6 +106,32 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "head_of_service_id",
     ),
 }
+# reallocate (issue 3) writes every allocate table plus these two.
+REALLOCATION_OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    **OUTPUT_COLUMNS,
+    "changes": (
+        "audit_id",
+        "previous_audit_id",
+        "case_id",
+        "previous_auditor_id",
+        "new_auditor_id",
+        "reason",
+    ),
+    "exemption_decisions": (
+        "case_id",
+        "month",
+        "auditor_id",
+        "requested_on",
+        "decision",
+        "decided_by",
+        "honoured",
+        "reason",
+    ),
+}
+PREVIOUS_PLAN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "allocations": ("audit_id", "month", "case_id", "auditor_id"),
+    "break_decisions": ("auditor_id", "month", "requested_on", "on_time", "decision"),
+}
 DATE_COLUMNS = frozenset(
     {
         "distributed_on",
@@ -104,7 +143,7 @@ DATE_COLUMNS = frozenset(
         "reaudit_deadline",
     }
 )
-BOOL_COLUMNS = frozenset({"is_reaudit", "on_time"})
+BOOL_COLUMNS = frozenset({"is_reaudit", "on_time", "honoured"})
 CASE_DETAIL_COLUMNS = (
     "subject_id",
     "case_type",
@@ -121,6 +160,7 @@ FALSE_WORDS = frozenset({"false", "no", "0"})
 EXEMPTION_APPROVER_ROLE = {"csc": "assistant_director", "pq": "strategic_lead_ipq"}
 BREAK_CAP_KIND = "break_cap_reached"
 MAX_CELL_MISMATCHES = 10
+REALLOCATION_SUFFIX = re.compile(r"-r([0-9]+)$")
 
 Month = tuple[int, int]
 Row = dict[str, Any]
@@ -152,6 +192,35 @@ def assert_valid_allocation(
     if violations:
         listing = "\n".join(f"  - {violation}" for violation in violations)
         raise AssertionError(f"{len(violations)} violation(s) of the contract:\n{listing}")
+
+
+def check_reallocation(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    month: str,
+    previous_dir: Path | str,
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Violations of a ``caseaudit reallocate`` output re-planning previous_dir (issue 3)."""
+    return _ReallocationChecker(
+        Path(data_dir), Path(out_dir), month, config, Path(previous_dir)
+    ).run()
+
+
+def assert_valid_reallocation(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    month: str,
+    previous_dir: Path | str,
+    config: Mapping[str, Any] | None = None,
+) -> None:
+    """Raise AssertionError listing every violation of the reallocation in out_dir."""
+    violations = check_reallocation(data_dir, out_dir, month, previous_dir, config)
+    if violations:
+        listing = "\n".join(f"  - {violation}" for violation in violations)
+        raise AssertionError(
+            f"{len(violations)} violation(s) of the contract and issue 3:\n{listing}"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -442,8 +511,9 @@ class _AwaitingReaudit:
 class _BreakDecision:
     auditor_id: str
     requested_on: date | None
-    on_time: bool
-    decision: str
+    on_time: bool | None
+    decision: str | None
+    note: str = ""  # appended to "expected ..." in a violation message
 
 
 @dataclass
@@ -460,6 +530,8 @@ class _OutputTable:
 
 class _Checker:
     """Loads inputs, re-derives what the rules require, compares with the outputs."""
+
+    output_columns: Mapping[str, tuple[str, ...]] = OUTPUT_COLUMNS
 
     def __init__(
         self, data_dir: Path, out_dir: Path, month: str, overrides: Mapping[str, Any] | None
@@ -501,7 +573,7 @@ class _Checker:
         self._derive_breaks()
         self._derive_reaudits()
         self._check_manifest()
-        tables = {name: self._read_output(name) for name in OUTPUT_COLUMNS}
+        tables = {name: self._read_output(name) for name in self.output_columns}
         for table in tables.values():
             if table is not None:
                 self._check_columns_and_order(table)
@@ -522,7 +594,11 @@ class _Checker:
             self._check_break_cap_notifications(tables["notifications"])
         if tables["reaudit_schedule"] is not None:
             self._check_reaudit_schedule(tables["reaudit_schedule"])
+        self._check_more(tables)
         return self.violations
+
+    def _check_more(self, tables: Mapping[str, _OutputTable | None]) -> None:
+        """Checks of a command's extra outputs (none for allocate)."""
 
     # -- inputs ------------------------------------------------------------
 
@@ -618,10 +694,19 @@ class _Checker:
     def _derive_breaks(self) -> None:
         """Rule 3: first come first served within floor(fraction × eligible auditors)."""
         self.break_cap = math.floor(self.break_fraction * len(self.eligible))
+        self.expected_breaks = self._decide_break_requests(self.break_rows, already_granted=0)
+        self.granted_breaks = {
+            a for a, d in self.expected_breaks.items() if d.decision == "granted"
+        }
+
+    def _decide_break_requests(
+        self, rows: Iterable[Mapping[str, Any]], already_granted: int
+    ) -> dict[str, _BreakDecision]:
+        """Decide m's requests among rows, granting while already_granted + granted < cap."""
         on_time_until = self.first_day - timedelta(days=1)
         required: list[tuple[tuple[int, date, str], str, date | None, bool]] = []
         decisions: dict[str, _BreakDecision] = {}
-        for row in self.break_rows:
+        for row in rows:
             auditor_id = row.get("auditor_id")
             if auditor_id is None or _parse_month(row.get("month")) != self.month:
                 continue
@@ -639,10 +724,9 @@ class _Checker:
             required.append((order_key, auditor_id, requested_on, on_time))
         required.sort(key=lambda item: item[0])
         for position, (_key, auditor_id, requested_on, on_time) in enumerate(required):
-            decision = "granted" if position < self.break_cap else "refused_cap"
+            decision = "granted" if already_granted + position < self.break_cap else "refused_cap"
             decisions[auditor_id] = _BreakDecision(auditor_id, requested_on, on_time, decision)
-        self.expected_breaks = decisions
-        self.granted_breaks = {a for a, d in decisions.items() if d.decision == "granted"}
+        return decisions
 
     def _effective_judgement(self, audit: _History) -> tuple[str | None, date | None]:
         """(judgement, confirmed_on), or (None, None) while a challenge is unresolved."""
@@ -731,7 +815,7 @@ class _Checker:
 
     def _check_parquet_types(self, name: str, schema: pa.Schema) -> None:
         """Contract §1: dates as date, booleans as bool, months and ids as text."""
-        for column in OUTPUT_COLUMNS[name]:
+        for column in self.output_columns[name]:
             if column not in schema.names:
                 continue
             arrow_type = schema.field(column).type
@@ -805,7 +889,7 @@ class _Checker:
 
     def _check_columns_and_order(self, table: _OutputTable) -> None:
         """Contract §1: contract columns first, in order; rows sorted as text by code point."""
-        contract = list(OUTPUT_COLUMNS[table.name])
+        contract = list(self.output_columns[table.name])
         if table.columns[: len(contract)] != contract:
             missing = [column for column in contract if column not in table.columns]
             detail = f"; missing {missing}" if missing else ""
@@ -868,12 +952,9 @@ class _Checker:
             if case_id is None:
                 self.fail(f"{label}: case_id is empty")
                 continue
-            expected_audit_id = f"{self.month_text}-{case_id}"
+            expected_audit_id, why = self._expected_audit_id(case_id, row)
             if row.get("audit_id") != expected_audit_id:
-                self.fail(
-                    f"{label}: audit_id should be {expected_audit_id} for case {case_id} in "
-                    f"{self.month_text}"
-                )
+                self.fail(f"{label}: audit_id should be {expected_audit_id} {why}")
             if row.get("month") != self.month_text:
                 self.fail(
                     f"{label}: month is {_show(row.get('month'))}, expected {self.month_text}"
@@ -904,6 +985,10 @@ class _Checker:
             if _out_text(row.get("reason")) is None:
                 self.fail(f"{label}: reason is empty (say why this auditor)")
             self._check_conflicts(label, case_id, row)
+
+    def _expected_audit_id(self, case_id: str, row: Row) -> tuple[str, str]:
+        """(the audit id the row must carry, why) — contract §5: ``<month>-<case_id>``."""
+        return f"{self.month_text}-{case_id}", f"for case {case_id} in {self.month_text}"
 
     def _check_auditor_fields(self, label: str, row: Row) -> None:
         auditor_id = _out_text(row.get("auditor_id"))
@@ -960,22 +1045,26 @@ class _Checker:
             current = manager.manager_id if manager else None
         return chain
 
+    def _exemption_is_honoured(self, row: Mapping[str, Any]) -> bool:
+        """Contract §3: approved, by someone else, whose role fits the auditor's staff group."""
+        if _lower(row.get("decision")) != "approved":
+            return False
+        auditor_id, decided_by = row.get("auditor_id"), row.get("decided_by")
+        auditor = self.staff.get(auditor_id or "")
+        approver = self.staff.get(decided_by or "")
+        if auditor is None or approver is None or decided_by == auditor_id:
+            return False
+        required_role = EXEMPTION_APPROVER_ROLE.get(auditor.staff_group or "")
+        return required_role is not None and approver.role == required_role
+
     def _honoured_exemption(self, auditor_id: str, case_id: str) -> Row | None:
-        auditor = self.staff.get(auditor_id)
-        required_role = EXEMPTION_APPROVER_ROLE.get(auditor.staff_group or "") if auditor else None
         for row in self.exemption_rows:
             if (
-                row.get("case_id") != case_id
-                or row.get("auditor_id") != auditor_id
-                or _parse_month(row.get("month")) != self.month
-                or _lower(row.get("decision")) != "approved"
+                row.get("case_id") == case_id
+                and row.get("auditor_id") == auditor_id
+                and _parse_month(row.get("month")) == self.month
+                and self._exemption_is_honoured(row)
             ):
-                continue
-            decided_by = row.get("decided_by")
-            approver = self.staff.get(decided_by or "")
-            if decided_by == auditor_id or approver is None or required_role is None:
-                continue
-            if approver.role == required_role:
                 return row
         return None
 
@@ -1173,8 +1262,9 @@ class _Checker:
             ):
                 if got_value != want_value:
                     self.fail(
-                        f"{label}: {column} is {_show(got_value)}, expected {_show(want_value)} "
-                        f"(cap {self.break_cap} of {len(self.eligible)} eligible auditors) [break]"
+                        f"{label}: {column} is {_show(got_value)}, expected {_show(want_value)}"
+                        f"{expected.note} (cap {self.break_cap} of {len(self.eligible)} eligible "
+                        "auditors) [break]"
                     )
         for auditor_id in sorted(set(self.expected_breaks) - seen):
             self.fail(
@@ -1186,7 +1276,8 @@ class _Checker:
         """Rule 3: every active head of service hears when the cap is reached."""
         cap_rows = [row for row in table.rows if row.get("kind") == BREAK_CAP_KIND]
         granted = len(self.granted_breaks)
-        reached = self.break_cap > 0 and granted == self.break_cap
+        # ">=": a reallocation never revokes a grant, so a shrunken cap may be exceeded.
+        reached = self.break_cap > 0 and granted >= self.break_cap
         expected = (
             {
                 staff_id
@@ -1281,6 +1372,316 @@ class _Checker:
             self.fail(
                 f"reaudit_schedule: inadequate audit {audit_id} (case {awaiting.case_id}, "
                 f"confirmed {awaiting.confirmed_on}) awaits its re-audit but has no row"
+            )
+
+
+# ---------------------------------------------------------------------------
+# reallocate (issue 3)
+# ---------------------------------------------------------------------------
+
+
+def _reallocation_number(previous_audit_id: str, month_text: str, case_id: str) -> int:
+    """k of a previous audit id ``<month>-<case_id>-r<k>``; 0 for ``<month>-<case_id>``.
+
+    Read against the id's own prefix first, so that a case id that itself ends in
+    ``-r<digits>`` is not taken for a reallocation count.
+    """
+    base = f"{month_text}-{case_id}"
+    if previous_audit_id == base:
+        return 0
+    rest = previous_audit_id[len(base) + 2 :]
+    if previous_audit_id.startswith(f"{base}-r") and rest.isascii() and rest.isdigit():
+        return int(rest)
+    match = REALLOCATION_SUFFIX.search(previous_audit_id)
+    return int(match.group(1)) if match else 0
+
+
+@dataclass(frozen=True)
+class _PreviousAllocation:
+    audit_id: str | None
+    auditor_id: str | None
+
+
+class _ReallocationChecker(_Checker):
+    """Every allocate check, adapted to a re-plan of ``previous_dir``, plus issue 3's rules."""
+
+    output_columns = REALLOCATION_OUTPUT_COLUMNS
+
+    def __init__(
+        self,
+        data_dir: Path,
+        out_dir: Path,
+        month: str,
+        overrides: Mapping[str, Any] | None,
+        previous_dir: Path,
+    ) -> None:
+        super().__init__(data_dir, out_dir, month, overrides)
+        self.previous_dir = previous_dir
+
+    # -- inputs: the data directory and the previous plan ------------------------
+
+    def _load_inputs(self) -> bool:
+        if not super()._load_inputs():
+            return False
+        allocations = self._read_previous_table("allocations")
+        decisions = self._read_previous_table("break_decisions")
+        if allocations is None or decisions is None:
+            return False
+        self.previous_allocations: dict[str, _PreviousAllocation] = {}
+        for position, row in enumerate(allocations, start=2):
+            case_id = _out_text(row.get("case_id"))
+            if not self._previous_row_ok("allocations", position, row, case_id):
+                continue
+            assert case_id is not None
+            if case_id in self.previous_allocations:
+                self.fail(
+                    f"previous plan: allocations.parquet row {position}: case {case_id} twice"
+                )
+                continue
+            self.previous_allocations[case_id] = _PreviousAllocation(
+                _out_text(row.get("audit_id")), _out_text(row.get("auditor_id"))
+            )
+        self.previous_breaks: dict[str, _BreakDecision] = {}
+        for position, row in enumerate(decisions, start=2):
+            auditor_id = _out_text(row.get("auditor_id"))
+            if not self._previous_row_ok("break_decisions", position, row, auditor_id):
+                continue
+            assert auditor_id is not None
+            if auditor_id in self.previous_breaks:
+                self.fail(
+                    f"previous plan: break_decisions.parquet row {position}: {auditor_id} twice"
+                )
+                continue
+            self.previous_breaks[auditor_id] = _BreakDecision(
+                auditor_id,
+                _to_date(row.get("requested_on")),
+                _to_bool(row.get("on_time")),
+                _out_text(row.get("decision")),
+                note=" (the previous plan's decision stands)",
+            )
+        month_exemptions = sorted(
+            (row for row in self.exemption_rows if _parse_month(row.get("month")) == self.month),
+            key=lambda row: (row.get("case_id") or "", row.get("auditor_id") or ""),
+        )
+        self.month_exemptions = month_exemptions
+        # An honoured exemption for ANY case of m: no audit at all in m (issue 3).
+        self.exempted_auditors: dict[str, Row] = {}
+        for row in month_exemptions:
+            if self._exemption_is_honoured(row):
+                self.exempted_auditors.setdefault(row.get("auditor_id") or "", row)
+        return True
+
+    def _read_previous_table(self, name: str) -> list[Row] | None:
+        path = self.previous_dir / f"{name}.parquet"
+        if not path.exists():
+            self.fail(f"previous plan: {path.name} is missing from {self.previous_dir}")
+            return None
+        try:
+            table = pq.read_table(path)
+        except (OSError, pa.ArrowException) as error:
+            self.fail(f"previous plan: cannot read {path}: {error}")
+            return None
+        missing = [c for c in PREVIOUS_PLAN_COLUMNS[name] if c not in table.column_names]
+        if missing:
+            self.fail(f"previous plan: {path.name} lacks column(s) {', '.join(missing)}")
+            return None
+        return table.to_pylist()
+
+    def _previous_row_ok(self, name: str, position: int, row: Row, key: str | None) -> bool:
+        if key is None:
+            self.fail(f"previous plan: {name}.parquet row {position}: no id")
+            return False
+        if _out_text(row.get("month")) != self.month_text:
+            self.fail(
+                f"previous plan: {name}.parquet row {position} ({key}) is of month "
+                f"{_show(row.get('month'))}, not {self.month_text}"
+            )
+            return False
+        return True
+
+    # -- derivations ---------------------------------------------------------------
+
+    def _derive_breaks(self) -> None:
+        """The previous decisions stand; requests without one are decided after them."""
+        self.break_cap = math.floor(self.break_fraction * len(self.eligible))
+        decisions = dict(self.previous_breaks)
+        already = sum(1 for d in decisions.values() if d.decision == "granted")
+        undecided = [row for row in self.break_rows if row.get("auditor_id") not in decisions]
+        new = self._decide_break_requests(undecided, already_granted=already)
+        decisions.update(
+            {
+                auditor_id: replace(decision, note=" (a request new since the previous plan)")
+                for auditor_id, decision in new.items()
+            }
+        )
+        self.expected_breaks = decisions
+        self.granted_breaks = {a for a, d in decisions.items() if d.decision == "granted"}
+
+    def _expected_audit_id(self, case_id: str, row: Row) -> tuple[str, str]:
+        """Kept when (case, auditor) is unchanged, ``-r<k+1>`` when moved, plain when new."""
+        previous = self.previous_allocations.get(case_id)
+        if previous is None or previous.audit_id is None:
+            plain = f"{self.month_text}-{case_id}"
+            return plain, f"for case {case_id}, newly allocated since the previous plan [audit id]"
+        auditor_id = _out_text(row.get("auditor_id"))
+        if auditor_id == previous.auditor_id:
+            return previous.audit_id, (
+                f"for case {case_id}: {auditor_id} still holds it, so the previous plan's id "
+                "stays [audit id]"
+            )
+        k = _reallocation_number(previous.audit_id, self.month_text, case_id) + 1
+        return f"{self.month_text}-{case_id}-r{k}", (
+            f"for case {case_id}: moved from {_show(previous.auditor_id)} "
+            f"({previous.audit_id}) to {_show(auditor_id)} [audit id]"
+        )
+
+    # -- the extra checks -------------------------------------------------------
+
+    def _check_more(self, tables: Mapping[str, _OutputTable | None]) -> None:
+        allocations, unallocated = tables["allocations"], tables["unallocated"]
+        if allocations is not None:
+            self._check_exempted_auditors(allocations)
+            self._check_changes(tables["changes"], allocations, unallocated)
+        if tables["exemption_decisions"] is not None:
+            self._check_exemption_decisions(tables["exemption_decisions"])
+
+    def _check_exempted_auditors(self, table: _OutputTable) -> None:
+        """Issue 3: an honoured exemption for any case of m means no audit at all in m."""
+        for row in table.rows:
+            auditor_id = _out_text(row.get("auditor_id"))
+            exemption = self.exempted_auditors.get(auditor_id or "")
+            if exemption is None:
+                continue
+            self.fail(
+                f"allocations {_show(row.get('audit_id'))}: auditor {auditor_id} holds an honoured "
+                f"exemption (case {exemption.get('case_id')}, approved by "
+                f"{exemption.get('decided_by')}) and may have no audit at all in "
+                f"{self.month_text} [exempted auditor]"
+            )
+
+    def _check_changes(
+        self,
+        table: _OutputTable | None,
+        allocations: _OutputTable,
+        unallocated: _OutputTable | None,
+    ) -> None:
+        """One row per case whose allocation changed, none for an unchanged one (issue 3)."""
+        new: dict[str, str | None] = {}
+        for row in allocations.rows:
+            case_id = _out_text(row.get("case_id"))
+            if case_id is not None:
+                new.setdefault(case_id, _out_text(row.get("auditor_id")))
+        left_out = (
+            {_out_text(row.get("case_id")) for row in unallocated.rows} if unallocated else set()
+        )
+        expected: dict[str, tuple[str, dict[str, str | None]]] = {}
+        for case_id in sorted(set(self.previous_allocations) | set(new)):
+            previous = self.previous_allocations.get(case_id)
+            auditor_id = new.get(case_id)
+            before = previous.auditor_id if previous else None
+            if previous is not None and case_id in new and auditor_id == before:
+                continue  # unchanged: no row
+            if previous is None:
+                kind = "added"
+            elif case_id in new:
+                kind = "moved"
+            else:
+                kind = "now unallocated" if case_id in left_out else "dropped"
+            audit_id = (
+                self._expected_audit_id(case_id, {"auditor_id": auditor_id})[0]
+                if case_id in new
+                else None
+            )
+            expected[case_id] = (
+                kind,
+                {
+                    "audit_id": audit_id,
+                    "previous_audit_id": previous.audit_id if previous else None,
+                    "previous_auditor_id": before,
+                    "new_auditor_id": auditor_id if case_id in new else None,
+                },
+            )
+        if table is None:
+            return
+        seen: set[str] = set()
+        for row in table.rows:
+            case_id = _out_text(row.get("case_id")) or ""
+            label = f"changes {_show(case_id)}"
+            if _out_text(row.get("reason")) is None:
+                self.fail(f"{label}: reason is empty (say why it changed) [changes]")
+            if case_id in seen:
+                self.fail(f"{label}: more than one row for the case [changes]")
+                continue
+            seen.add(case_id)
+            if case_id not in expected:
+                previous = self.previous_allocations.get(case_id)
+                state = (
+                    f"still with {previous.auditor_id}"
+                    if previous is not None
+                    else "neither in the previous plan nor allocated now"
+                )
+                self.fail(f"{label}: the allocation did not change ({state}) [changes]")
+                continue
+            kind, want = expected[case_id]
+            for column, want_value in want.items():
+                got = _out_text(row.get(column))
+                if got != want_value:
+                    self.fail(
+                        f"{label}: {column} is {_show(got)}, expected {_show(want_value)} "
+                        f"(case {kind}) [changes]"
+                    )
+        for case_id in sorted(set(expected) - seen):
+            kind, want = expected[case_id]
+            self.fail(
+                f"changes: case {case_id} ({kind}: {_show(want['previous_auditor_id'])} -> "
+                f"{_show(want['new_auditor_id'])}) has no row [changes]"
+            )
+
+    def _check_exemption_decisions(self, table: _OutputTable) -> None:
+        """One row per exemption of m, echoing the input, honoured as re-derived (§3)."""
+        expected: dict[tuple[str | None, str | None], Row] = {}
+        for row in self.month_exemptions:
+            expected.setdefault((row.get("case_id"), row.get("auditor_id")), row)
+        seen: set[tuple[str | None, str | None]] = set()
+        for row in table.rows:
+            key = (_out_text(row.get("case_id")), _out_text(row.get("auditor_id")))
+            label = f"exemption_decisions {_show(key[0])}/{_show(key[1])}"
+            if row.get("month") != self.month_text:
+                self.fail(
+                    f"{label}: month is {_show(row.get('month'))}, expected {self.month_text}"
+                )
+                continue
+            if key in seen:
+                self.fail(f"{label}: listed more than once")
+                continue
+            seen.add(key)
+            source = expected.get(key)
+            if source is None:
+                self.fail(f"{label}: no such exemption for {self.month_text} in the input")
+                continue
+            honoured = self._exemption_is_honoured(source)
+            checks = (
+                (
+                    "requested_on",
+                    _to_date(row.get("requested_on")),
+                    _to_date(source.get("requested_on")),
+                ),
+                ("decision", _lower(row.get("decision")), _lower(source.get("decision"))),
+                ("decided_by", _out_text(row.get("decided_by")), source.get("decided_by")),
+                ("honoured", _to_bool(row.get("honoured")), honoured),
+            )
+            for column, got, want in checks:
+                if got != want:
+                    why = " [exemption honoured]" if column == "honoured" else ""
+                    self.fail(f"{label}: {column} is {_show(got)}, expected {_show(want)}{why}")
+            if _out_text(row.get("reason")) is None:
+                self.fail(f"{label}: reason is empty (say why it is or is not honoured)")
+        for case_id, auditor_id in sorted(
+            set(expected) - seen, key=lambda k: (k[0] or "", k[1] or "")
+        ):
+            self.fail(
+                f"exemption_decisions: the exemption of {auditor_id} for case {case_id} in "
+                f"{self.month_text} has no row"
             )
 
 

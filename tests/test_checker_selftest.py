@@ -36,9 +36,19 @@ import pyarrow.parquet as pq
 import pytest
 
 try:  # rootdir-relative when tests/ is a plain directory, package-relative otherwise
-    from checker import assert_valid_allocation, check_allocation
+    from checker import (
+        assert_valid_allocation,
+        assert_valid_reallocation,
+        check_allocation,
+        check_reallocation,
+    )
 except ImportError:  # pragma: no cover - depends on how pytest imports tests/
-    from tests.checker import assert_valid_allocation, check_allocation
+    from tests.checker import (
+        assert_valid_allocation,
+        assert_valid_reallocation,
+        check_allocation,
+        check_reallocation,
+    )
 
 MONTH = "2027-01"
 D = date.fromisoformat
@@ -774,3 +784,362 @@ def test_config_toml_is_read(data_dir: Path, tmp_path: Path) -> None:
     (data_dir / "config.toml").write_text("[policy]\nmax_audits_per_year = 2\n", encoding="utf-8")
     violations = check_allocation(data_dir, out_dir, MONTH)
     assert any("auditor A1 would have 3 audits" in v for v in violations), violations
+
+
+# ---------------------------------------------------------------------------
+# reallocate (issue 3): the plan above is the previous plan of a re-plan
+# ---------------------------------------------------------------------------
+#
+# Since the plan above was made:
+# - A3 leaves on 20 January (no longer eligible), so C8 must move. The previous plan
+#   was itself a reallocation for C8 (2027-01-C8-r1), so the move makes it -r2.
+# - C1 left the month's sample: dropped (A2 no longer holds it).
+# - A8, A9, A10, A11 joined: eligible are A1, A2, A4, A5, A6, GM1, A8–A11 = 10, so the
+#   cap is floor(0.2 × 10) = 2. The previous decisions stand (A5 granted; A6 and GM1
+#   refused although there would now be room; A4, A7 not_required). The late requests
+#   new since then, A2 (5 Jan) then A8 (6 Jan), are decided after them: A2 granted
+#   (1 + 0 < 2), A8 refused_cap (1 + 1 = 2). 2 granted ≥ cap 2: HOS1 and HOS2 are told.
+# - A1's exemption for C2, approved by SL1 (pq auditor, strategic lead), is honoured:
+#   A1 may hold no audit at all in January, so C3 (a re-audit) moves from A1: -r1.
+#   A9's new exemption for C3 is only pending; A3's for C4 was approved by the wrong
+#   role (csc needs the assistant director); A6's for C1 was refused.
+# - New plan: C2 GM1 and C9 A6 unchanged (ids kept); C3 -> A8 (pq, Audit team),
+#   C8 -> A9 (Fostering, no team; not above SSW1), C4 -> A10 (Leaving Care Team C, not
+#   Team B; A2, who declared a conflict with S4, is on break anyway).
+
+REALLOCATION_STAFF_LINES = [
+    line + "2027-01-20" if line.startswith(" A3 ") else line  # A3 leaves on 20 January
+    for line in STAFF_LINES
+] + [
+    "A8,Hal Ince,a8@example.org,pq_officer,pq,Performance and Quality,Audit,SL1,yes,no,,",
+    "A9,Ivy Jay,a9@example.org,supervising_social_worker,csc,Fostering,,GM4,yes,no,,",
+    "A10,Jo Kemp,,social_worker,csc,Leaving Care,Team C,GM3,yes,no,2027-01-01,",
+    "A11,Kit Lamb,a11@example.org,social_worker,csc,Children in Care,Team C,GM2,yes,no,,",
+]
+REALLOCATION_STAFF = {
+    line.split(",")[0].strip(): {
+        "name": line.split(",")[1].strip(),
+        "email": line.split(",")[2].strip() or None,
+    }
+    for line in REALLOCATION_STAFF_LINES
+}
+REALLOCATION_BREAKS_CSV = (
+    BREAKS_CSV + "A8,2027-01,2027-01-06\nA2,2027-01,2027-01-05\n"  # new since the plan
+)
+REALLOCATION_EXEMPTIONS_CSV = EXEMPTIONS_CSV + "C3,2027-01,A9,2027-01-05,pending,,\n"
+
+CHANGE_COLUMNS = (
+    "audit_id",
+    "previous_audit_id",
+    "case_id",
+    "previous_auditor_id",
+    "new_auditor_id",
+    "reason",
+)
+REALLOCATION_SCHEMAS: dict[str, pa.Schema] = {
+    **OUTPUT_SCHEMAS,
+    "changes": pa.schema([(column, TEXT) for column in CHANGE_COLUMNS]),
+    "exemption_decisions": pa.schema(
+        [
+            ("case_id", TEXT),
+            ("month", TEXT),
+            ("auditor_id", TEXT),
+            ("requested_on", DATE),
+            ("decision", TEXT),
+            ("decided_by", TEXT),
+            ("honoured", BOOL),
+            ("reason", TEXT),
+        ]
+    ),
+}
+
+
+def _write_reallocation_data_dir(data_dir: Path) -> None:
+    _write_data_dir(data_dir)
+    staff_text = "\n".join([STAFF_HEADER, *REALLOCATION_STAFF_LINES]) + "\n"
+    (data_dir / "staff.csv").write_text(staff_text, encoding="utf-8")
+    # C1 left January's sample (its row now says November: a known case, not in m).
+    cases = CASES_CSV.replace("C1,2027-01,", "C1,2026-11,")
+    (data_dir / "cases.csv").write_text(cases, encoding="utf-8")
+    (data_dir / "breaks.csv").write_text(REALLOCATION_BREAKS_CSV, encoding="utf-8")
+    (data_dir / "exemptions.csv").write_text(REALLOCATION_EXEMPTIONS_CSV, encoding="utf-8")
+
+
+def previous_plan() -> dict[str, list[dict[str, Any]]]:
+    """The plan above, as an earlier reallocation had left it (C8 already moved once)."""
+    outputs = correct_outputs()
+    _row(outputs, "allocations", "case_id", "C8")["audit_id"] = f"{MONTH}-C8-r1"
+    return outputs
+
+
+def _reallocated(case_id: str, auditor_id: str, audit_id: str, reaudit_of: str | None = None):
+    row = _allocation(case_id, "A1", reaudit_of)  # then the auditor, from the new staff
+    row.update(
+        audit_id=audit_id,
+        auditor_id=auditor_id,
+        auditor_name=REALLOCATION_STAFF[auditor_id]["name"],
+        auditor_email=REALLOCATION_STAFF[auditor_id]["email"],
+    )
+    return row
+
+
+def _change(audit_id, previous_audit_id, case_id, previous_auditor_id, new_auditor_id, reason):
+    values = (audit_id, previous_audit_id, case_id, previous_auditor_id, new_auditor_id, reason)
+    return dict(zip(CHANGE_COLUMNS, values, strict=True))
+
+
+def _exemption(case_id, auditor_id, requested_on, decision, decided_by, honoured, reason):
+    return {
+        "case_id": case_id,
+        "month": MONTH,
+        "auditor_id": auditor_id,
+        "requested_on": D(requested_on),
+        "decision": decision,
+        "decided_by": decided_by,
+        "honoured": honoured,
+        "reason": reason,
+    }
+
+
+def correct_reallocation() -> dict[str, list[Any]]:
+    outputs = correct_outputs()
+    not_honoured = "not honoured: the audit stays with the auditor"
+    outputs.update(
+        allocations=[
+            _reallocated("C2", "GM1", f"{MONTH}-C2"),
+            _reallocated("C3", "A8", f"{MONTH}-C3-r1", reaudit_of="2026-12-C3"),
+            _reallocated("C4", "A10", f"{MONTH}-C4"),
+            _reallocated("C8", "A9", f"{MONTH}-C8-r2", reaudit_of="2026-10-C8"),
+            _reallocated("C9", "A6", f"{MONTH}-C9", reaudit_of="2026-11-C9"),
+        ],
+        unallocated=[],
+        break_decisions=[
+            {
+                "auditor_id": "A2",
+                "requested_on": D("2027-01-05"),
+                "on_time": False,
+                "decision": "granted",
+            },
+            *[row for row in outputs["break_decisions"] if row["auditor_id"] != "GM1"],
+            {
+                "auditor_id": "A8",
+                "requested_on": D("2027-01-06"),
+                "on_time": False,
+                "decision": "refused_cap",
+            },
+            _row(outputs, "break_decisions", "auditor_id", "GM1"),
+        ],
+        changes=[
+            _change(None, f"{MONTH}-C1", "C1", "A2", None, "no longer in the month's sample"),
+            _change(
+                f"{MONTH}-C3-r1",
+                f"{MONTH}-C3",
+                "C3",
+                "A1",
+                "A8",
+                "A1's exemption for C2 is honoured: no audit for A1 this month",
+            ),
+            _change(f"{MONTH}-C4", None, "C4", None, "A10", "A10 joined and has no conflict"),
+            _change(
+                f"{MONTH}-C8-r2", f"{MONTH}-C8-r1", "C8", "A3", "A9", "A3 leaves on 20 January"
+            ),
+        ],
+        exemption_decisions=[
+            _exemption("C1", "A6", "2026-12-28", "refused", "AD1", False, not_honoured),
+            _exemption("C2", "A1", "2026-12-28", "approved", "SL1", True, "honoured"),
+            _exemption("C3", "A9", "2027-01-05", "pending", None, False, not_honoured),
+            _exemption(
+                "C4",
+                "A3",
+                "2026-12-28",
+                "approved",
+                "SL1",
+                False,
+                "approved by the wrong role: csc needs the assistant director",
+            ),
+        ],
+    )
+    return outputs
+
+
+@pytest.fixture
+def reallocation_dirs(tmp_path: Path) -> tuple[Path, Path]:
+    """(the data as they are now, the previous plan)."""
+    data = tmp_path / "data-now"
+    _write_reallocation_data_dir(data)
+    previous = write_outputs(tmp_path / "previous", previous_plan())
+    return data, previous
+
+
+def _write_reallocation(out_dir: Path, outputs: dict[str, list[Any]]) -> Path:
+    return write_outputs(out_dir, outputs, schemas=REALLOCATION_SCHEMAS)
+
+
+def test_correct_reallocation_has_no_violations(
+    reallocation_dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, previous = reallocation_dirs
+    out_dir = _write_reallocation(tmp_path / "out", correct_reallocation())
+    assert check_reallocation(data, out_dir, MONTH, previous) == []
+    assert_valid_reallocation(data, out_dir, MONTH, previous)
+
+
+def test_allocate_checker_is_unchanged_by_reallocation_outputs(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """check_allocation reads only the allocate tables, and still allows A1's C3 re-audit."""
+    outputs = correct_outputs()
+    out_dir = write_outputs(tmp_path / "out", outputs)
+    assert check_allocation(data_dir, out_dir, MONTH) == []
+
+
+def _exempted_auditor_kept(o):  # A1 is exempted (for C2) yet keeps C3 with its old id
+    _row(o, "allocations", "case_id", "C3").update(
+        audit_id=f"{MONTH}-C3",
+        auditor_id="A1",
+        auditor_name="Al Beck",
+        auditor_email="a1@example.org",
+    )
+    o["changes"] = [r for r in o["changes"] if r["case_id"] != "C3"]
+
+
+def _leaver_kept(o):  # A3 leaves on 20 January: not eligible for the whole month
+    _row(o, "allocations", "case_id", "C8").update(
+        audit_id=f"{MONTH}-C8-r1", auditor_id="A3", auditor_name="Cal Dunn", auditor_email=None
+    )
+    o["changes"] = [r for r in o["changes"] if r["case_id"] != "C8"]
+
+
+def _unmoved_id_changed(o):
+    _row(o, "allocations", "case_id", "C9")["audit_id"] = f"{MONTH}-C9-r1"
+
+
+def _moved_without_suffix(o):
+    _row(o, "allocations", "case_id", "C3")["audit_id"] = f"{MONTH}-C3"
+    _row(o, "changes", "case_id", "C3")["audit_id"] = f"{MONTH}-C3"
+    o["changes"].sort(key=lambda r: (r["audit_id"] or "", r["previous_audit_id"] or ""))
+
+
+def _suffix_not_incremented(o):  # C8 was -r1 in the previous plan
+    _row(o, "allocations", "case_id", "C8")["audit_id"] = f"{MONTH}-C8-r1"
+    _row(o, "changes", "case_id", "C8")["audit_id"] = f"{MONTH}-C8-r1"
+
+
+def _granted_break_revoked(o):  # the cap of 2 would still hold with A2 and A8
+    _row(o, "break_decisions", "auditor_id", "A5")["decision"] = "refused_cap"
+    _row(o, "break_decisions", "auditor_id", "A8")["decision"] = "granted"
+
+
+def _refusal_redecided(o):  # there is room now, but a refusal stands
+    _row(o, "break_decisions", "auditor_id", "A6")["decision"] = "granted"
+
+
+def _new_request_over_cap(o):
+    _row(o, "break_decisions", "auditor_id", "A8")["decision"] = "granted"
+
+
+def _missing_change(o):
+    o["changes"] = [r for r in o["changes"] if r["case_id"] != "C4"]
+
+
+def _change_for_unchanged(o):
+    o["changes"].append(_change(f"{MONTH}-C9", f"{MONTH}-C9", "C9", "A6", "A6", "kept"))
+
+
+def _dropped_change_names_auditor(o):
+    _row(o, "changes", "case_id", "C1")["new_auditor_id"] = "A2"
+
+
+def _empty_change_reason(o):
+    _row(o, "changes", "case_id", "C8")["reason"] = ""
+
+
+def _wrong_honoured(o):
+    _row(o, "exemption_decisions", "auditor_id", "A9")["honoured"] = True
+
+
+def _wrong_role_honoured(o):
+    _row(o, "exemption_decisions", "auditor_id", "A3")["honoured"] = True
+
+
+def _missing_exemption_decision(o):
+    o["exemption_decisions"] = [r for r in o["exemption_decisions"] if r["case_id"] != "C1"]
+
+
+def _missing_cap_notification(o):
+    o["notifications"] = []
+
+
+REALLOCATION_MUTATIONS: list[tuple[str, Callable[[dict[str, list[Any]]], None], str]] = [
+    ("exempted_auditor", _exempted_auditor_kept, "auditor A1 holds an honoured exemption"),
+    ("leaver_kept", _leaver_kept, "auditor A3 is not eligible in 2027-01"),
+    ("unmoved_id", _unmoved_id_changed, "audit_id should be 2027-01-C9 for case C9: A6 still"),
+    ("moved_no_suffix", _moved_without_suffix, "audit_id should be 2027-01-C3-r1"),
+    ("suffix_k", _suffix_not_incremented, "audit_id should be 2027-01-C8-r2"),
+    (
+        "break_revoked",
+        _granted_break_revoked,
+        "break_decisions A5: decision is refused_cap, expected granted (the previous plan's",
+    ),
+    ("refusal_redecided", _refusal_redecided, "A6: decision is granted, expected refused_cap"),
+    ("new_over_cap", _new_request_over_cap, "A8: decision is granted, expected refused_cap"),
+    ("missing_change", _missing_change, "changes: case C4 (added: <empty> -> A10) has no row"),
+    ("unchanged_change", _change_for_unchanged, "changes C9: the allocation did not change"),
+    ("dropped_auditor", _dropped_change_names_auditor, "new_auditor_id is A2, expected <empty>"),
+    ("change_reason", _empty_change_reason, "changes C8: reason is empty"),
+    ("honoured", _wrong_honoured, "C3/A9: honoured is true, expected false"),
+    ("wrong_role", _wrong_role_honoured, "C4/A3: honoured is true, expected false"),
+    ("missing_exemption", _missing_exemption_decision, "exemption of A6 for case C1"),
+    ("cap_notification", _missing_cap_notification, "HOS1 gets no break_cap_reached"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [pytest.param(mutate, expected, id=name) for name, mutate, expected in REALLOCATION_MUTATIONS],
+)
+def test_reallocation_mutation_is_caught(
+    reallocation_dirs: tuple[Path, Path],
+    tmp_path: Path,
+    mutate: Callable[[dict[str, list[Any]]], None],
+    expected: str,
+) -> None:
+    data, previous = reallocation_dirs
+    outputs = copy.deepcopy(correct_reallocation())
+    mutate(outputs)
+    out_dir = _write_reallocation(tmp_path / "out", outputs)
+    violations = check_reallocation(data, out_dir, MONTH, previous)
+    assert any(expected in violation for violation in violations), violations
+    with pytest.raises(AssertionError, match="violation"):
+        assert_valid_reallocation(data, out_dir, MONTH, previous)
+
+
+def test_reallocation_needs_its_extra_tables_and_the_previous_plan(
+    reallocation_dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, previous = reallocation_dirs
+    outputs = correct_reallocation()
+    del outputs["changes"]
+    out_dir = _write_reallocation(tmp_path / "out", outputs)
+    assert check_reallocation(data, out_dir, MONTH, previous) == [
+        f"changes: changes.parquet is missing from {out_dir}"
+    ]
+    (previous / "break_decisions.parquet").unlink()
+    assert check_reallocation(data, out_dir, MONTH, previous) == [
+        f"previous plan: break_decisions.parquet is missing from {previous}"
+    ]
+
+
+def test_plan_kept_as_is_is_caught(data_dir: Path, tmp_path: Path) -> None:
+    """Unchanged data, plan kept as is: allocate allowed A1 (exempted for C2 only) to keep
+    C3, but a reallocation gives A1 no audit at all; ids and changes are otherwise fine."""
+    previous = write_outputs(tmp_path / "previous", correct_outputs())
+    outputs = correct_outputs()
+    outputs["changes"] = []
+    outputs["exemption_decisions"] = []
+    out_dir = _write_reallocation(tmp_path / "out", outputs)
+    violations = "\n".join(check_reallocation(data_dir, out_dir, MONTH, previous))
+    assert "auditor A1 holds an honoured exemption (case C2, approved by SL1)" in violations
+    assert "exemption of A1 for case C2 in 2027-01 has no row" in violations
+    assert "audit_id" not in violations  # unchanged (case, auditor) keeps its id
+    assert "changes C" not in violations and "changes: case" not in violations

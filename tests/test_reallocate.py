@@ -298,3 +298,13 @@ def test_cli_reallocate_exit_codes_and_byte_identical_reruns(tmp_path):
     )
     assert missing.exit_code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_reallocated_id_reads_k_after_the_case_id():
+    from caseaudit.model.reallocation import reallocated_audit_id
+
+    assert reallocated_audit_id(MONTH, "C1", None) == f"{MONTH}-C1"
+    assert reallocated_audit_id(MONTH, "C1", f"{MONTH}-C1") == f"{MONTH}-C1-r1"
+    assert reallocated_audit_id(MONTH, "C1", f"{MONTH}-C1-r2") == f"{MONTH}-C1-r3"
+    # A case id that itself ends in "-r5": its first move is -r1, not -r6.
+    assert reallocated_audit_id(MONTH, "X-r5", f"{MONTH}-X-r5") == f"{MONTH}-X-r5-r1"

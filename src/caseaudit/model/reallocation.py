@@ -47,7 +47,7 @@ GROUP_WORDS = {
     "pq": "P&Q exemptions need the Strategic Lead for Improvement, Performance and Quality",
 }
 NON_COMPLETION = "an audit not done without an agreed exemption is a non-completion (§30)"
-REALLOCATION_SUFFIX = re.compile(r"-r(\d+)$")
+REALLOCATION_SUFFIX = re.compile(r"-r(\d+)")
 
 
 def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
@@ -101,11 +101,14 @@ def _exemption_reason(item: Any, group: str, approver_role: str | None) -> tuple
 
 def reallocated_audit_id(month: str, case_id: str, previous_audit_id: str | None) -> str:
     """``<month>-<case_id>-r<k>`` for the k-th reallocation of the case in the month."""
+    first_id = f"{month}-{case_id}"
     if previous_audit_id is None:
-        return f"{month}-{case_id}"
-    match = REALLOCATION_SUFFIX.search(previous_audit_id)
+        return first_id
+    # Read k after the case id, so that a case id ending in "-r5" is not taken for k = 5.
+    rest = previous_audit_id[len(first_id) :] if previous_audit_id.startswith(first_id) else ""
+    match = REALLOCATION_SUFFIX.fullmatch(rest)
     k = int(match.group(1)) + 1 if match else 1
-    return f"{month}-{case_id}-r{k}"
+    return f"{first_id}-r{k}"
 
 
 def why_previous_pair_failed(
