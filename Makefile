@@ -28,8 +28,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest
-	$(BIN)/pytest --nbmake notebooks -q
+	$(BIN)/pytest --nbmake tests notebooks
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -599,7 +599,7 @@ class _Generator:
         kinds = ("right", "wrong", "refused", "pending")
         wanted = min(len(regular), max(4, round(0.015 * len(org.auditors()))))
         auditors = eligible.tolist()
-        rows = []
+        rows: list[dict[str, object]] = []
         seen: set[tuple[int, int]] = set()
         first = first_day(self.month).toordinal()
         for n in range(wanted):
@@ -613,8 +613,10 @@ class _Generator:
                 continue
             seen.add((case, auditor))
             kind = kinds[n] if n < len(kinds) else kinds[u.integer(0, len(kinds) - 1)]
-            right = self._approver(auditor)
-            decided_by = {"right": right, "wrong": self._wrong_approver(auditor)}.get(kind, right)
+            approved = kind in ("right", "wrong")
+            decided_by = (
+                self._wrong_approver(auditor) if kind == "wrong" else self._approver(auditor)
+            )
             requested = first + u.integer(-6, 2)
             if kind == "right":
                 self.exempt.add((case, auditor))
@@ -624,7 +626,7 @@ class _Generator:
                     "month": self.month,
                     "auditor_id": org.staff_ids[auditor],
                     "requested_on": date.fromordinal(requested),
-                    "decision": {"right": "approved", "wrong": "approved"}.get(kind, kind),
+                    "decision": "approved" if approved else kind,
                     "decided_by": None if kind == "pending" else org.staff_ids[decided_by],
                     "decided_on": None
                     if kind == "pending"
