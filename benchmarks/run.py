@@ -44,8 +44,16 @@ def timed(command: list[str]) -> float:
 
 def process_times(data_dir: Path, runs: int) -> tuple[float, float]:
     out = data_dir.parent / "out-process"
-    allocate_cmd = [str(BIN / "caseaudit"), "allocate", str(data_dir), "--month", DEFAULT_MONTH,
-                    "--out", str(out), "--force"]
+    allocate_cmd = [
+        str(BIN / "caseaudit"),
+        "allocate",
+        str(data_dir),
+        "--month",
+        DEFAULT_MONTH,
+        "--out",
+        str(out),
+        "--force",
+    ]
     import_cmd = [sys.executable, "-c", "import caseaudit.cli.main, caseaudit.api"]
     whole = statistics.median(timed(allocate_cmd) for _ in range(runs))
     imports = statistics.median(timed(import_cmd) for _ in range(runs))

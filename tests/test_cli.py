@@ -26,6 +26,7 @@ OUTPUT_TABLES = (
     "break_decisions",
     "notifications",
     "reaudit_schedule",
+    "exemption_decisions",  # an extra table: every exemption of the month, honoured or not
 )
 OUTPUT_FILES = {f"{t}.{ext}" for t in OUTPUT_TABLES for ext in ("csv", "parquet")} | {
     "manifest.json"

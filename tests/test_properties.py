@@ -134,7 +134,13 @@ def independent_maximum(data_dir: Path) -> int:
     graph = nx.Graph()
     case_nodes = [("case", c) for c in sorted(checker.needed_case_ids)]
     graph.add_nodes_from(case_nodes)
-    for auditor in sorted(checker.eligible - checker.granted_breaks):
+    # An auditor with an honoured exemption this month gets no audit at all (issue 3).
+    exempted = {
+        row["auditor_id"]
+        for row in checker.exemption_rows
+        if row.get("month") == MONTH and checker._exemption_is_honoured(row)
+    }
+    for auditor in sorted(checker.eligible - checker.granted_breaks - exempted):
         capacity = min(
             checker.max_per_month, checker.max_per_year - checker.history_in_year[auditor]
         )

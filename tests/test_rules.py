@@ -233,10 +233,12 @@ def test_declared_conflict_blocks_and_is_explained(tmp_path):
 
 def test_honoured_exemption_blocks_wrong_approver_does_not(tmp_path):
     # P1 (pq) has an exemption for C1 approved by SL1, the Strategic Lead: honoured, so
-    # P1 never gets C1. P2 (pq) has one for C2 approved by AD1, an Assistant Director —
-    # the wrong person for a P&Q auditor — so it is not honoured and P2 may get C2.
-    # P1 can only take C2, so the one plan covering both cases is C1 → P2, C2 → P1.
-    authority = Authority().auditors("P1", "P2").case("C1").case("C2")
+    # P1 gets no audit at all this month (issue 3: not C1, nor any other). P2 (pq) has one
+    # for C2 approved by AD1, an Assistant Director — the wrong person for a P&Q auditor —
+    # so it is not honoured. P3 declared a conflict with C2's subject. The only plan
+    # covering both cases is C2 → P2 (allowed: not honoured) and C1 → P3.
+    authority = Authority().auditors("P1", "P2", "P3").case("C1").case("C2")
+    authority.add("conflicts", auditor_id="P3", subject_id="S-C2")
     authority.add(
         "exemptions",
         case_id="C1",
@@ -257,7 +259,16 @@ def test_honoured_exemption_blocks_wrong_approver_does_not(tmp_path):
         decided_by="AD1",
         decided_on="2026-03-03",
     )
-    assert allocated(solve(authority, tmp_path)) == {"C1": "P2", "C2": "P1"}
+    result = solve(authority, tmp_path)
+    assert allocated(result) == {"C1": "P3", "C2": "P2"}
+    honoured = dict(
+        zip(
+            result.exemption_decisions["auditor_id"],
+            result.exemption_decisions["honoured"],
+            strict=True,
+        )
+    )
+    assert honoured == {"P1": True, "P2": False}
 
 
 def test_csc_exemption_needs_the_assistant_director(tmp_path):

@@ -25,11 +25,7 @@ from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import IssueCollector
 from caseaudit.model.explain import allocations_table, unallocated_table
 from caseaudit.model.problem import MonthProblem, build_problem
-from caseaudit.model.reallocation import (
-    changes_table,
-    exemption_decisions,
-    why_previous_pair_failed,
-)
+from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
 from caseaudit.model.validate import validate_dataset
 from caseaudit.solver.cpsat import SolveResult, solve
 
@@ -134,6 +130,7 @@ def allocate(
         "break_decisions": problem.break_decisions,
         "notifications": problem.notifications,
         "reaudit_schedule": problem.reaudit_schedule,
+        "exemption_decisions": problem.exemption_decisions,
     }
     timings = {"problem_s": built_at - started, **solved.timings}
     timings["total_s"] = time.perf_counter() - started
@@ -208,11 +205,8 @@ def reallocate(
     started = time.perf_counter()
     dataset = data if isinstance(data, Dataset) else load(data, month)
     previous = read_previous_plan(previous_dir, month)
-    decisions = exemption_decisions(dataset, month)
-    exempted = frozenset(decisions.loc[decisions["honoured"].astype(bool), "auditor_id"])
-    problem = build_problem(
-        dataset, month, previous_breaks=previous.break_decisions, unavailable=exempted
-    )
+    problem = build_problem(dataset, month, previous_breaks=previous.break_decisions)
+    exempted = set(problem.auditors.loc[problem.auditors["exempted"], "staff_id"])
     granted_before = set(
         previous.break_decisions.loc[
             previous.break_decisions["decision"] == "granted", "auditor_id"
@@ -226,7 +220,7 @@ def reallocate(
         previous.allocations["case_id"], previous.allocations["auditor_id"], strict=True
     ):
         cause = why_previous_pair_failed(
-            problem, case_id, auditor_id, granted_now - granted_before, set(exempted)
+            problem, case_id, auditor_id, granted_now - granted_before, exempted
         )
         if cause is not None:
             must_move[case_id] = cause
@@ -251,7 +245,7 @@ def reallocate(
         "notifications": problem.notifications,
         "reaudit_schedule": problem.reaudit_schedule,
         "changes": changes,
-        "exemption_decisions": decisions,
+        "exemption_decisions": problem.exemption_decisions,
     }
     timings = {"problem_s": built_at - started, **solved.timings}
     timings["total_s"] = time.perf_counter() - started

@@ -99,40 +99,14 @@ def declared_conflicts(
             yield key, person, "declared"
 
 
-def is_honoured_exemption(
-    decision: str,
-    auditor_id: str,
-    decided_by: str | None,
-    staff_group: str,
-    role_of: dict[str, str],
-) -> bool:
-    """Approved by someone other than the auditor holding the right role (§4)."""
-    return (
-        decision == "approved"
-        and decided_by is not None
-        and decided_by != auditor_id
-        and role_of.get(decided_by) == EXEMPTION_APPROVER_ROLE.get(staff_group)
-    )
-
-
 def exempted_conflicts(
-    cases: pd.DataFrame, exemptions: pd.DataFrame, month: str, staff: pd.DataFrame
+    cases: pd.DataFrame, exemption_decisions: pd.DataFrame
 ) -> Iterable[tuple[str, str, str]]:
-    role_of = dict(zip(staff["staff_id"], staff["role"], strict=True))
-    group_of = dict(zip(staff["staff_id"], staff["staff_group"], strict=True))
-    in_month = exemptions[exemptions["month"] == month]
-    honoured: dict[str, set[str]] = {}
-    for case_id, auditor_id, decision, decided_by in zip(
-        in_month["case_id"],
-        in_month["auditor_id"],
-        in_month["decision"],
-        in_month["decided_by"],
-        strict=True,
-    ):
-        if is_honoured_exemption(
-            decision, auditor_id, decided_by, group_of.get(auditor_id, ""), role_of
-        ):
-            honoured.setdefault(case_id, set()).add(auditor_id)
+    """An honoured exemption takes the auditor off that case (§4)."""
+    honoured = exemption_decisions[exemption_decisions["honoured"].astype(bool)]
+    by_case: dict[str, set[str]] = {}
+    for case_id, auditor_id in zip(honoured["case_id"], honoured["auditor_id"], strict=True):
+        by_case.setdefault(case_id, set()).add(auditor_id)
     for key, case_id in zip(cases["case_key"], cases["case_id"], strict=True):
-        for person in honoured.get(case_id, ()):
+        for person in by_case.get(case_id, ()):
             yield key, person, "exempted"

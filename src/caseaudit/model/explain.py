@@ -159,6 +159,8 @@ def unallocated_reason(problem: MonthProblem, case_id: str, details_missing: boo
         elif auditor.staff_id in kinds_by_auditor.index:
             first_kind = _first_kind(kinds_by_auditor.loc[auditor.staff_id])
             conflict_counts[first_kind] = conflict_counts.get(first_kind, 0) + 1
+        elif auditor.exempted:
+            conflict_counts["exempted"] = conflict_counts.get("exempted", 0) + 1
         elif auditor.break_granted:
             counts["break"] += 1
         elif auditor.year_count >= maximum:

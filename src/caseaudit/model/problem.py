@@ -27,6 +27,7 @@ from caseaudit.model.conflicts import (
     same_team_conflicts,
 )
 from caseaudit.model.dataset import Dataset
+from caseaudit.model.exemptions import exemption_decisions, honoured_auditors
 from caseaudit.model.reaudits import awaiting_reaudits, reaudit_schedule
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 from caseaudit.model.validate import validate_dataset
@@ -61,6 +62,8 @@ class MonthProblem:
     break_decisions: pd.DataFrame
     notifications: pd.DataFrame
     reaudit_schedule: pd.DataFrame
+    #: Every exemption of the month, honoured or not, with the reason (§4, §30).
+    exemption_decisions: pd.DataFrame
     break_cap: int
     eligible_count: int
 
@@ -77,13 +80,13 @@ def build_problem(
     month: str,
     validate: bool = True,
     previous_breaks: pd.DataFrame | None = None,
-    unavailable: frozenset[str] = frozenset(),
 ) -> MonthProblem:
     """Build the month's problem; raises ``InputError`` if the data break a rule.
 
     For a reallocation, ``previous_breaks`` are the decisions already made (never
-    revoked; new requests are decided after them within the cap) and ``unavailable``
-    auditors get no audit at all (an honoured exemption, §4).
+    revoked; new requests are decided after them within the cap). An auditor with an
+    honoured exemption gets no audit at all in the month (§4, issue 3), in ``allocate``
+    too, so that re-planning an unchanged month never moves an audit.
     """
     if validate:
         validate_dataset(data, month).raise_if_any()
@@ -112,7 +115,10 @@ def build_problem(
     heads = _heads_active_on_first(staff, month)
     notifications = cap_notifications(month, len(granted), cap, refused, heads)
 
+    exemptions = exemption_decisions(data, month)
+    unavailable = honoured_auditors(exemptions)
     auditors["break_granted"] = auditors["staff_id"].isin(granted)
+    auditors["exempted"] = auditors["staff_id"].isin(unavailable)
     remaining_year = (policy.max_audits_per_year - auditors["year_count"]).clip(lower=0)
     auditors["capacity"] = np.where(
         auditors["eligible"] & ~auditors["break_granted"] & ~auditors["staff_id"].isin(unavailable),
@@ -128,7 +134,7 @@ def build_problem(
         case_service.setdefault(case_id, service)
     schedule = reaudit_schedule(data, month, awaiting, case_service)
 
-    conflicts = _conflicts(data, month, cases, auditors)
+    conflicts = _conflicts(data, cases, auditors, exemptions)
     pairs = _eligible_pairs(data, month, cases, auditors, conflicts)
     return MonthProblem(
         month=month,
@@ -140,6 +146,7 @@ def build_problem(
         break_decisions=decisions,
         notifications=notifications,
         reaudit_schedule=schedule,
+        exemption_decisions=exemptions,
         break_cap=cap,
         eligible_count=len(eligible),
     )
@@ -255,7 +262,7 @@ def _cases_to_allocate(data: Dataset, month: str, awaiting: pd.DataFrame) -> pd.
 
 
 def _conflicts(
-    data: Dataset, month: str, cases: pd.DataFrame, auditors: pd.DataFrame
+    data: Dataset, cases: pd.DataFrame, auditors: pd.DataFrame, exemptions: pd.DataFrame
 ) -> pd.DataFrame:
     """Every (case, auditor) conflict by kind; the optional kinds follow [conflicts]."""
     staff = data["staff"]
@@ -268,7 +275,7 @@ def _conflicts(
     if options.same_team:
         rows.extend(same_team_conflicts(cases, auditors))
     rows.extend(declared_conflicts(cases, data["conflicts"]))
-    rows.extend(exempted_conflicts(cases, data["exemptions"], month, staff))
+    rows.extend(exempted_conflicts(cases, exemptions))
     frame = pd.DataFrame(rows, columns=CONFLICT_COLUMNS).rename(columns={"case_key": "case_id"})
     auditor_ids = set(auditors["staff_id"])
     frame = frame[frame["auditor_id"].isin(auditor_ids)]

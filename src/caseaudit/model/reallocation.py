@@ -7,24 +7,12 @@ plus, where that alone lets more cases be covered, as few other audits as possib
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pandas as pd
 
-from caseaudit.model.conflicts import CONFLICT_LABELS, EXEMPTION_APPROVER_ROLE
-from caseaudit.model.dataset import Dataset
+from caseaudit.model.conflicts import CONFLICT_LABELS
 from caseaudit.model.problem import MonthProblem
 
-EXEMPTION_DECISION_COLUMNS = [
-    "case_id",
-    "month",
-    "auditor_id",
-    "requested_on",
-    "decision",
-    "decided_by",
-    "honoured",
-    "reason",
-]
 CHANGE_COLUMNS = [
     "audit_id",
     "previous_audit_id",
@@ -33,70 +21,7 @@ CHANGE_COLUMNS = [
     "new_auditor_id",
     "reason",
 ]
-ROLE_WORDS = {
-    "assistant_director": "an Assistant Director",
-    "strategic_lead_ipq": "the Strategic Lead for Improvement, Performance and Quality",
-    "head_of_service": "a head of service",
-    "group_manager": "a group manager",
-    "team_manager": "a team manager",
-    "pq_officer": "a P&Q officer",
-    "iro": "an IRO",
-}
-GROUP_WORDS = {
-    "csc": "CSC exemptions need the Assistant Director",
-    "pq": "P&Q exemptions need the Strategic Lead for Improvement, Performance and Quality",
-}
-NON_COMPLETION = "an audit not done without an agreed exemption is a non-completion (§30)"
 REALLOCATION_SUFFIX = re.compile(r"-r(\d+)")
-
-
-def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
-    """Every exemption of the month, honoured or not, with the reason in policy words (§4)."""
-    staff = data["staff"].set_index("staff_id")
-    exemptions = data["exemptions"][data["exemptions"]["month"] == month]
-    rows = []
-    for item in exemptions.itertuples(index=False):
-        group = staff.at[item.auditor_id, "staff_group"] if item.auditor_id in staff.index else ""
-        approver_role = (
-            staff.at[item.decided_by, "role"] if item.decided_by in staff.index else None
-        )
-        honoured, reason = _exemption_reason(item, group, approver_role)
-        rows.append(
-            {
-                "case_id": item.case_id,
-                "month": month,
-                "auditor_id": item.auditor_id,
-                "requested_on": item.requested_on,
-                "decision": item.decision,
-                "decided_by": item.decided_by,
-                "honoured": honoured,
-                "reason": reason,
-            }
-        )
-    return pd.DataFrame(rows, columns=EXEMPTION_DECISION_COLUMNS)
-
-
-def _exemption_reason(item: Any, group: str, approver_role: str | None) -> tuple[bool, str]:
-    decision = item.decision
-    decided_by = item.decided_by
-    auditor_id = item.auditor_id
-    stays = f"the audit stays with {auditor_id}; {NON_COMPLETION}"
-    if decision == "pending":
-        return False, f"pending: not agreed yet, so {stays}"
-    if decision == "refused":
-        return False, f"refused by {decided_by or 'the approver'}, so {stays}"
-    if decided_by is None:
-        return False, f"approved without a named approver; {GROUP_WORDS.get(group, '')}: {stays}"
-    if decided_by == auditor_id:
-        return False, f"approved by the auditor themself; {GROUP_WORDS.get(group, '')}: {stays}"
-    needed = EXEMPTION_APPROVER_ROLE.get(group)
-    if needed is None or approver_role != needed:
-        who = ROLE_WORDS.get(approver_role or "", f"a {approver_role or 'staff member'}")
-        return False, f"approved by {who}; {GROUP_WORDS.get(group, '')}: {stays}"
-    return True, (
-        f"approved by {decided_by} ({ROLE_WORDS[needed]}): honoured; the audit moves to "
-        "another auditor and this auditor gets no audit this month (§4)"
-    )
 
 
 def reallocated_audit_id(month: str, case_id: str, previous_audit_id: str | None) -> str:

@@ -513,7 +513,13 @@ class _Generator:
         granted = self._breaks(eligible, at_maximum)
         self._declare_conflicts(eligible, regular)
         self._exemptions(eligible, regular)
-        available = [a for a in eligible.tolist() if a not in granted and a not in at_maximum]
+        # An auditor with an honoured exemption gets no audit at all this month (issue 3).
+        exempted = {auditor for _, auditor in self.exempt}
+        available = [
+            a
+            for a in eligible.tolist()
+            if a not in granted and a not in at_maximum and a not in exempted
+        ]
         pool = self._pool(np.array(available, dtype=np.int64), counts)
         cases = due + regular
         views = [self._view(c) for c in cases]

@@ -1,0 +1,93 @@
+"""Exemption decisions: honoured only when agreed by the right senior person (§4, §29–30)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from caseaudit.model.conflicts import EXEMPTION_APPROVER_ROLE
+from caseaudit.model.dataset import Dataset
+
+EXEMPTION_DECISION_COLUMNS = [
+    "case_id",
+    "month",
+    "auditor_id",
+    "requested_on",
+    "decision",
+    "decided_by",
+    "honoured",
+    "reason",
+]
+ROLE_WORDS = {
+    "assistant_director": "an Assistant Director",
+    "strategic_lead_ipq": "the Strategic Lead for Improvement, Performance and Quality",
+    "head_of_service": "a head of service",
+    "group_manager": "a group manager",
+    "team_manager": "a team manager",
+    "pq_officer": "a P&Q officer",
+    "iro": "an IRO",
+    "social_worker": "a social worker",
+    "personal_adviser": "a personal adviser",
+    "supervising_social_worker": "a supervising social worker",
+    "other": "a staff member",
+}
+GROUP_WORDS = {
+    "csc": "CSC exemptions need the Assistant Director",
+    "pq": "P&Q exemptions need the Strategic Lead for Improvement, Performance and Quality",
+}
+NON_COMPLETION = "an audit not done without an agreed exemption is a non-completion (§30)"
+
+
+def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
+    """Every exemption of the month, honoured or not, with the reason in policy words (§4)."""
+    staff = data["staff"].set_index("staff_id")
+    exemptions = data["exemptions"][data["exemptions"]["month"] == month]
+    rows = []
+    for item in exemptions.itertuples(index=False):
+        group = staff.at[item.auditor_id, "staff_group"] if item.auditor_id in staff.index else ""
+        approver_role = (
+            staff.at[item.decided_by, "role"] if item.decided_by in staff.index else None
+        )
+        honoured, reason = _exemption_reason(item, group, approver_role)
+        rows.append(
+            {
+                "case_id": item.case_id,
+                "month": month,
+                "auditor_id": item.auditor_id,
+                "requested_on": item.requested_on,
+                "decision": item.decision,
+                "decided_by": item.decided_by,
+                "honoured": honoured,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=EXEMPTION_DECISION_COLUMNS)
+
+
+def _exemption_reason(item: Any, group: str, approver_role: str | None) -> tuple[bool, str]:
+    decision = item.decision
+    decided_by = item.decided_by
+    auditor_id = item.auditor_id
+    stays = f"the audit stays with {auditor_id}; {NON_COMPLETION}"
+    if decision == "pending":
+        return False, f"pending: not agreed yet, so {stays}"
+    if decision == "refused":
+        return False, f"refused by {decided_by or 'the approver'}, so {stays}"
+    if decided_by is None:
+        return False, f"approved without a named approver; {GROUP_WORDS.get(group, '')}: {stays}"
+    if decided_by == auditor_id:
+        return False, f"approved by the auditor themself; {GROUP_WORDS.get(group, '')}: {stays}"
+    needed = EXEMPTION_APPROVER_ROLE.get(group)
+    if needed is None or approver_role != needed:
+        who = ROLE_WORDS.get(approver_role or "", f"a {approver_role or 'staff member'}")
+        return False, f"approved by {who}; {GROUP_WORDS.get(group, '')}: {stays}"
+    return True, (
+        f"approved by {decided_by} ({ROLE_WORDS[needed]}): honoured; the audit moves to "
+        "another auditor and this auditor gets no audit this month (§4)"
+    )
+
+
+def honoured_auditors(decisions: pd.DataFrame) -> frozenset[str]:
+    """Auditors with an honoured exemption: they get no audit at all that month."""
+    return frozenset(decisions.loc[decisions["honoured"].astype(bool), "auditor_id"])
