@@ -423,3 +423,24 @@ def test_fresh_eyes_avoid_an_auditor_who_saw_the_subject(tmp_path):
     authority.history("2025-09", "OLD", "P1", subject="S-C1")
     authority.history("2025-09", "OTHER", "P2")
     assert allocated(solve(authority, tmp_path)) == {"C1": "P2"}
+
+
+def test_candidate_limit_keeps_the_original_and_reports_feasible(tmp_path):
+    # Six auditors, a re-audit whose original auditor P6 has the most audits this year.
+    # With two candidates per case, C9 keeps P1 (the one with the fewest audits), one more
+    # drawn by the seeded hash, and P6 (the original auditor is always kept), so
+    # continuity still wins; the plan is optimal over the kept candidates only, so the
+    # run says "feasible" rather than claiming a proof for the whole month.
+    authority = Authority().auditors("P1", "P2", "P3", "P4", "P5", "P6").case("C9")
+    for auditor, count in (("P2", 1), ("P3", 1), ("P4", 1), ("P5", 1), ("P6", 4)):
+        for number, month in enumerate(YEAR_2025[:count]):
+            authority.history(month, f"H{auditor}{number}", auditor)
+    authority.history("2026-02", "C9", "P6", judgement="inadequate", confirmed="2026-02-10")
+    authority.config_toml = "[solver]\nmax_candidates_per_case = 2\n"
+    result = solve(authority, tmp_path)
+    pairs = result.problem.pairs
+    kept = set(pairs["auditor_id"].astype(str))
+    assert {"P1", "P6"} <= kept and len(kept) == 3
+    assert allocated(result) == {"C9": "P6"}
+    assert result.solve.status == "feasible"
+    assert result.manifest["counts"]["candidate_limit"] == 2

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -123,6 +124,7 @@ def allocate(
     settings = dataset.config.solver
     run_seed = settings.seed if seed is None else seed
     solved = solve(encoded, dataset.config.weights, settings, run_seed, time_limit_s)
+    solved = _honest_status(solved, problem)
     assignment = decode_assignment(encoded, solved.chosen_pairs)
     tables = {
         "allocations": allocations_table(problem, assignment),
@@ -136,6 +138,17 @@ def allocate(
     timings["total_s"] = time.perf_counter() - started
     manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
     return AllocationResult(problem, solved, tables, manifest)
+
+
+def _honest_status(solved: SolveResult, problem: MonthProblem) -> SolveResult:
+    """A plan optimal over pruned candidates is not proven optimal for the month."""
+    if not problem.candidate_limit:
+        return solved
+    note = (
+        f"candidates limited to {problem.candidate_limit} per case "
+        "([solver] max_candidates_per_case): optimal over those, not proven for the month"
+    )
+    return dataclasses.replace(solved, status="feasible", notes=(*solved.notes, note))
 
 
 def _version(package: str) -> str:
@@ -182,6 +195,7 @@ def build_manifest(
             "cases": len(problem.cases),
             "eligible_auditors": problem.eligible_count,
             "eligible_pairs": len(problem.pairs),
+            "candidate_limit": problem.candidate_limit,
             "break_cap": problem.break_cap,
             **{name: len(frame) for name, frame in tables.items()},
         },
@@ -229,6 +243,7 @@ def reallocate(
     settings = dataset.config.solver
     run_seed = settings.seed if seed is None else seed
     solved = solve(encoded, dataset.config.weights, settings, run_seed, time_limit_s)
+    solved = _honest_status(solved, problem)
     assignment = decode_assignment(encoded, solved.chosen_pairs)
     unallocated = unallocated_table(problem, assignment)
     changes, audit_ids = changes_table(

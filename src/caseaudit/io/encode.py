@@ -5,12 +5,12 @@ Nothing outside this module maps an id to an index: the solver sees only arrays.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from caseaudit.model.ids import fingerprint
 from caseaudit.model.problem import MonthProblem
 
 
@@ -48,15 +48,6 @@ class EncodedProblem:
     @property
     def n_pairs(self) -> int:
         return len(self.pair_case)
-
-
-def fingerprint(ids: list[str] | tuple[str, ...]) -> np.ndarray:
-    """A stable 63-bit number per id (not Python's salted ``hash``)."""
-    values = [
-        int.from_bytes(hashlib.blake2b(i.encode(), digest_size=8).digest(), "little") >> 1
-        for i in ids
-    ]
-    return np.array(values, dtype=np.uint64)
 
 
 def encode(problem: MonthProblem, previous_plan: pd.DataFrame | None = None) -> EncodedProblem:

@@ -73,9 +73,20 @@ class CalendarConfig(_Section):
 
 
 class SolverConfig(_Section):
+    """``time_limit_s``, ``seed`` and ``workers`` as CP-SAT takes them.
+
+    ``max_candidates_per_case``: 0 (the default) keeps every eligible auditor of every
+    case while cases × auditors stays within ``auto_candidate_limit_above`` pairs (a
+    region fits); above it each case keeps 64 candidates — its original auditor, the
+    32 the preferences like best and 32 drawn by a seeded hash — and the run reports
+    the plan as feasible, not proven optimal. A positive value always keeps that many.
+    """
+
     time_limit_s: float = Field(60.0, gt=0, strict=False)
     seed: int = 0
     workers: int = Field(2, ge=1, le=64)
+    max_candidates_per_case: int = Field(0, ge=0)
+    auto_candidate_limit_above: int = Field(5_000_000, ge=1)
 
 
 class WeightsConfig(_Section):

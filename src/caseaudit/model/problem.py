@@ -28,6 +28,7 @@ from caseaudit.model.conflicts import (
 )
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.exemptions import exemption_decisions, honoured_auditors
+from caseaudit.model.ids import fingerprint, mix
 from caseaudit.model.reaudits import awaiting_reaudits, reaudit_schedule
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 from caseaudit.model.validate import validate_dataset
@@ -66,6 +67,9 @@ class MonthProblem:
     exemption_decisions: pd.DataFrame
     break_cap: int
     eligible_count: int
+    #: Candidates kept per case (0: every eligible auditor). Above 0 the plan is optimal
+    #: over the kept candidates only, so it is reported as feasible.
+    candidate_limit: int = 0
 
     def replace(self, **changes: object) -> MonthProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -135,7 +139,10 @@ def build_problem(
     schedule = reaudit_schedule(data, month, awaiting, case_service)
 
     conflicts = _conflicts(data, cases, auditors, exemptions)
-    pairs = _eligible_pairs(data, month, cases, auditors, conflicts)
+    limit = candidate_limit_for(
+        config, int((~cases["details_missing"]).sum()), int((auditors["capacity"] > 0).sum())
+    )
+    pairs = _eligible_pairs(data, month, cases, auditors, conflicts, limit)
     return MonthProblem(
         month=month,
         config=config,
@@ -149,6 +156,7 @@ def build_problem(
         exemption_decisions=exemptions,
         break_cap=cap,
         eligible_count=len(eligible),
+        candidate_limit=limit,
     )
 
 
@@ -286,12 +294,94 @@ def _conflicts(
     )
 
 
+def candidate_limit_for(config: Config, n_cases: int, n_auditors: int) -> int:
+    """How many candidates each case keeps (0: all of them); see ``SolverConfig``."""
+    settings = config.solver
+    if settings.max_candidates_per_case:
+        return settings.max_candidates_per_case
+    if n_cases * n_auditors > settings.auto_candidate_limit_above:
+        return AUTO_CANDIDATES_PER_CASE
+    return 0
+
+
+AUTO_CANDIDATES_PER_CASE = 64
+#: Cells of the (cases × auditors) block handled at once: bounds memory at any size.
+PAIR_BLOCK_CELLS = 4_000_000
+
+
+def _allowed_codes(
+    n_cases: int,
+    n_auditors: int,
+    forbidden: np.ndarray,
+    limit: int,
+    year_count: np.ndarray,
+    original_code: np.ndarray,
+    case_fingerprints: np.ndarray,
+    auditor_fingerprints: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(case, auditor) codes of the allowed pairs, case-major, built block by block.
+
+    With a ``limit``, each case keeps its original auditor, the ``limit // 2`` candidates
+    with the fewest audits this year (ties by a stable hash) and ``limit - limit // 2``
+    more drawn by the hash among the rest, so that low-count auditors do not crowd every
+    case's list and the month stays coverable.
+    """
+    block = max(1, PAIR_BLOCK_CELLS // max(n_auditors, 1))
+    case_parts, auditor_parts = [], []
+    for first in range(0, n_cases, block):
+        last = min(n_cases, first + block)
+        rows = last - first
+        allowed = np.ones((rows, n_auditors), dtype=bool)
+        inside = forbidden[(forbidden >= first * n_auditors) & (forbidden < last * n_auditors)]
+        allowed.reshape(-1)[inside - first * n_auditors] = False
+        if limit and n_auditors > limit:
+            allowed &= _limited(
+                allowed,
+                limit,
+                year_count,
+                original_code[first:last],
+                mix(case_fingerprints[first:last, None], auditor_fingerprints[None, :], 0),
+            )
+        row, column = np.nonzero(allowed)
+        case_parts.append(row.astype(np.int64) + first)
+        auditor_parts.append(column.astype(np.int64))
+    if not case_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(case_parts), np.concatenate(auditor_parts)
+
+
+def _limited(
+    allowed: np.ndarray,
+    limit: int,
+    year_count: np.ndarray,
+    original_code: np.ndarray,
+    hashed: np.ndarray,
+) -> np.ndarray:
+    rows = np.arange(allowed.shape[0])[:, None]
+    never = np.iinfo(np.int64).max
+    best_count = limit // 2
+    preference = year_count[None, :].astype(np.int64) * (1 << 40) + (
+        hashed >> np.uint64(24)
+    ).astype(np.int64)
+    preference[~allowed] = never
+    chosen = np.zeros_like(allowed)
+    chosen[rows, np.argpartition(preference, best_count - 1, axis=1)[:, :best_count]] = True
+    drawn = (hashed & np.uint64((1 << 62) - 1)).astype(np.int64)
+    drawn[~allowed | chosen] = never
+    others = limit - best_count
+    chosen[rows, np.argpartition(drawn, others - 1, axis=1)[:, :others]] = True
+    with_original = np.flatnonzero(original_code >= 0)
+    chosen[with_original, original_code[with_original]] = True
+    return chosen
+
+
 def _eligible_pairs(
     data: Dataset,
     month: str,
     cases: pd.DataFrame,
     auditors: pd.DataFrame,
     conflicts: pd.DataFrame,
+    candidate_limit: int = 0,
 ) -> pd.DataFrame:
     """Allowed (case, auditor) pairs: auditors with capacity, minus every conflict.
 
@@ -301,21 +391,28 @@ def _eligible_pairs(
     case_ids = cases.loc[~cases["details_missing"], "case_id"].to_numpy(dtype=object)
     available = auditors.loc[auditors["capacity"] > 0, "staff_id"].to_numpy(dtype=object)
     n_cases, n_auditors = len(case_ids), len(available)
-    case_code = np.repeat(np.arange(n_cases, dtype=np.int64), n_auditors)
-    auditor_code = np.tile(np.arange(n_auditors, dtype=np.int64), n_cases)
     case_index = pd.Index(case_ids)
     auditor_index = pd.Index(available)
+    forbidden = np.zeros(0, dtype=np.int64)
     if not conflicts.empty and n_cases and n_auditors:
         c = case_index.get_indexer(conflicts["case_id"])
         a = auditor_index.get_indexer(conflicts["auditor_id"])
         known = (c >= 0) & (a >= 0)
         forbidden = np.unique(c[known].astype(np.int64) * n_auditors + a[known])
-        keep = ~np.isin(case_code * n_auditors + auditor_code, forbidden, assume_unique=False)
-        case_code, auditor_code = case_code[keep], auditor_code[keep]
-
     year_count = auditors.set_index("staff_id")["year_count"].reindex(available).to_numpy()
     original = cases.set_index("case_id")["original_auditor_id"].reindex(case_ids)
     original_code = auditor_index.get_indexer(original.fillna("\x00").to_numpy())
+    case_code, auditor_code = _allowed_codes(
+        n_cases,
+        n_auditors,
+        forbidden,
+        candidate_limit,
+        year_count,
+        original_code,
+        fingerprint(list(case_ids)) if candidate_limit else np.zeros(0, dtype=np.uint64),
+        fingerprint(list(available)) if candidate_limit else np.zeros(0, dtype=np.uint64),
+    )
+
     is_original = original_code[case_code] == auditor_code
 
     seen_subject = np.zeros(len(case_code), dtype=bool)

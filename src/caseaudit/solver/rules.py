@@ -15,6 +15,7 @@ import numpy as np
 
 from caseaudit.io.encode import EncodedProblem
 from caseaudit.model.config import WeightsConfig
+from caseaudit.model.ids import mix
 
 # ---------------------------------------------------------------- hard rules
 
@@ -93,14 +94,11 @@ TIE_BREAK_RANGE = 1 << 10
 def tie_break_cost(encoded: EncodedProblem, seed: int) -> np.ndarray:
     """Contract §4 objective (3): a fixed pseudo-random number per (case, auditor) pair,
     drawn from the ids and the seed, so that one optimum stands out among equals."""
-    mixed = (
-        encoded.case_fingerprint[encoded.pair_case] * np.uint64(0x9E3779B97F4A7C15)
-        ^ encoded.auditor_fingerprint[encoded.pair_auditor]
-        ^ np.uint64(seed & 0xFFFFFFFF) * np.uint64(0xBF58476D1CE4E5B9)
+    mixed = mix(
+        encoded.case_fingerprint[encoded.pair_case],
+        encoded.auditor_fingerprint[encoded.pair_auditor],
+        seed,
     )
-    mixed ^= mixed >> np.uint64(31)
-    mixed *= np.uint64(0x94D049BB133111EB)
-    mixed ^= mixed >> np.uint64(29)
     return (mixed % np.uint64(TIE_BREAK_RANGE)).astype(np.int64)
 
 
