@@ -63,6 +63,7 @@ DEFAULT_CONFIG: dict[str, dict[str, Any]] = {
     },
     "conflicts": {"same_team": True, "management_chain": True},
     "calendar": {"country": "GB", "subdivision": "ENG"},
+    "output": {"date_format": "iso", "bom": False},
     "solver": {},
     "weights": {},
     "output": {},
@@ -351,8 +352,11 @@ def _csv_escape(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _csv_cell_matches(value: Any, cell: str) -> bool:
-    """Does a CSV cell carry this Parquet value, as contract §1 prescribes?"""
+def _csv_cell_matches(value: Any, cell: str, date_format: str = "iso") -> bool:
+    """Does a CSV cell carry this Parquet value, as contract §1 prescribes?
+
+    ``date_format`` "dmy" is the ``[output]`` option for hand-off systems that want
+    dd/mm/yyyy; Parquet keeps real dates either way."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return cell == ""
     if isinstance(value, bool):
@@ -360,7 +364,7 @@ def _csv_cell_matches(value: Any, cell: str) -> bool:
     if isinstance(value, datetime):
         return cell in {value.date().isoformat(), value.isoformat(), str(value)}
     if isinstance(value, date):
-        return cell == value.isoformat()
+        return cell == (value.strftime("%d/%m/%Y") if date_format == "dmy" else value.isoformat())
     if isinstance(value, int):
         return cell == str(value)
     if isinstance(value, float):
@@ -869,7 +873,8 @@ class _Checker:
         for line, (record, row) in enumerate(zip(body, table.rows, strict=True), start=2):
             for column, cell in zip(header, record, strict=False):
                 value = row[column]
-                if _csv_cell_matches(value, cell):
+                date_format = str(self.config.get("output", {}).get("date_format", "iso"))
+                if _csv_cell_matches(value, cell, date_format):
                     continue
                 mismatches += 1
                 if mismatches <= MAX_CELL_MISMATCHES:

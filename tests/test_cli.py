@@ -443,3 +443,19 @@ def test_csv_output_is_utf8_comma_separated_with_lf(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
     assert rows[0][:3] == ["audit_id", "month", "case_id"]
     assert rows[1][:3] == [f"{MONTH}-C1", MONTH, "C1"]
+
+
+def test_output_options_dmy_dates_and_bom_for_excel(tmp_path: Path) -> None:
+    # [output] date_format = "dmy" writes dd/mm/yyyy in the hand-off CSVs and bom = true a
+    # UTF-8 byte-order mark; Parquet keeps real dates (March 2026: distributed Monday 2nd).
+    config = '[output]\ndate_format = "dmy"\nbom = true\n'
+    data_dir = write_data(tmp_path / "data", config=config)
+    out = tmp_path / "out"
+    assert allocate(data_dir, out).exit_code == 0
+    raw = (out / "allocations.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfaudit_id,")
+    row = next(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert (row["distributed_on"], row["due_on"]) == ("02/03/2026", "31/03/2026")
+    parquet = pq.read_table(out / "allocations.parquet")
+    assert parquet.schema.field("distributed_on").type == pa.date32()
+    assert str(parquet.column("distributed_on")[0]) == "2026-03-02"
