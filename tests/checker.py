@@ -66,7 +66,6 @@ DEFAULT_CONFIG: dict[str, dict[str, Any]] = {
     "output": {"date_format": "iso", "bom": False},
     "solver": {},
     "weights": {},
-    "output": {},
 }
 
 OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
