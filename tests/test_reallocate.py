@@ -151,6 +151,19 @@ def two_case_month() -> Authority:
     return authority
 
 
+def exempt_a2_from_c2(authority: Authority) -> None:
+    """A2 (P&Q) exempted from C2, agreed by the Strategic Lead: honoured (§4)."""
+    authority.add(
+        "exemptions",
+        case_id="C2",
+        month=MONTH,
+        auditor_id="A2",
+        requested_on="2026-03-03",
+        decision="approved",
+        decided_by="SL1",
+    )
+
+
 def test_freed_case_needs_one_collateral_move(tmp_path):
     # A2's exemption for C2 is honoured: A2 gets nothing this month. A3 joins but is
     # conflicted with C2's subject. Covering both cases needs A1 on C2 and A3 on C1:
@@ -160,15 +173,7 @@ def test_freed_case_needs_one_collateral_move(tmp_path):
     assert allocated(solve(authority, tmp_path)) == {"C1": "A1", "C2": "A2"}
     later = copy.deepcopy(authority).auditors("A3")
     later.add("conflicts", auditor_id="A3", subject_id="S-C2")
-    later.add(
-        "exemptions",
-        case_id="C2",
-        month=MONTH,
-        auditor_id="A2",
-        requested_on="2026-03-03",
-        decision="approved",
-        decided_by="SL1",
-    )
+    exempt_a2_from_c2(later)
     result = resolve(later, tmp_path, tmp_path / "out")
     assert allocated(result) == {"C1": "A3", "C2": "A1"}
     assert sorted(result.allocations["audit_id"]) == [f"{MONTH}-C1-r1", f"{MONTH}-C2-r1"]
@@ -185,15 +190,7 @@ def test_freed_case_with_a_free_auditor_moves_alone(tmp_path):
     authority = two_case_month()
     solve(authority, tmp_path)
     later = copy.deepcopy(authority).auditors("A3")
-    later.add(
-        "exemptions",
-        case_id="C2",
-        month=MONTH,
-        auditor_id="A2",
-        requested_on="2026-03-03",
-        decision="approved",
-        decided_by="SL1",
-    )
+    exempt_a2_from_c2(later)
     result = resolve(later, tmp_path, tmp_path / "out")
     assert allocated(result) == {"C1": "A1", "C2": "A3"}
     assert list(result.changes["case_id"]) == ["C2"]
@@ -209,15 +206,7 @@ def test_repeated_reallocation_numbers_the_moves(tmp_path):
     later = copy.deepcopy(authority).auditors("A3", "A4")
     for number, month in enumerate(YEAR_2025[:2]):
         later.history(month, f"HA4{number}", "A4")
-    later.add(
-        "exemptions",
-        case_id="C2",
-        month=MONTH,
-        auditor_id="A2",
-        requested_on="2026-03-03",
-        decision="approved",
-        decided_by="SL1",
-    )
+    exempt_a2_from_c2(later)
     first = resolve(later, tmp_path, tmp_path / "out", name="r1")
     assert allocated(first)["C2"] == "A3"
     again = copy.deepcopy(later)
@@ -248,15 +237,7 @@ def test_cli_reallocate_exit_codes_and_byte_identical_reruns(tmp_path):
     authority = two_case_month()
     solve(authority, tmp_path)
     later = copy.deepcopy(authority)
-    later.add(
-        "exemptions",
-        case_id="C2",
-        month=MONTH,
-        auditor_id="A2",
-        requested_on="2026-03-03",
-        decision="approved",
-        decided_by="SL1",
-    )
+    exempt_a2_from_c2(later)
     data = later.write(tmp_path / "later")
     runner = CliRunner()
     outputs = []

@@ -70,15 +70,34 @@ def cli(debug: bool) -> None:
     """
 
 
+def solve_options(command: F) -> F:
+    """--out, --seed, --time-limit and --force, shared by allocate and reallocate."""
+    for option in reversed(
+        [
+            click.option(
+                "--out",
+                "out_dir",
+                required=True,
+                type=click.Path(path_type=Path),
+                help="Output directory.",
+            ),
+            click.option(
+                "--seed", type=int, default=None, help="Solver seed (default: config, else 0)."
+            ),
+            click.option(
+                "--time-limit", type=float, default=None, help="Solver time limit in seconds."
+            ),
+            click.option("--force", is_flag=True, help="Replace a non-empty output directory."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.option("--month", required=True, callback=_month, help="The month to allocate, YYYY-MM.")
-@click.option(
-    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
-)
-@click.option("--seed", type=int, default=None, help="Solver seed (default: config, else 0).")
-@click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
-@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@solve_options
 @handles_errors
 def allocate(
     data_dir: Path,
@@ -115,12 +134,7 @@ def allocate(
     type=click.Path(path_type=Path),
     help="Output directory of the month's allocate (or an earlier reallocate).",
 )
-@click.option(
-    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
-)
-@click.option("--seed", type=int, default=None, help="Solver seed (default: config, else 0).")
-@click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
-@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@solve_options
 @handles_errors
 def reallocate(
     data_dir: Path,
