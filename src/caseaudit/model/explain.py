@@ -44,6 +44,7 @@ def allocations_table(
     candidates = problem.pairs.groupby("case_id", observed=True)["year_count"].agg(["size", "min"])
     seen = problem.pairs[problem.pairs["seen_subject"]]
     seen_keys = set(zip(seen["case_id"].astype(str), seen["auditor_id"].astype(str), strict=True))
+    passed_over = _free_auditors_with_fewer(problem, assignment)
     rows = []
     for case_id, auditor_id in zip(assignment["case_id"], assignment["auditor_id"], strict=True):
         case = cases.loc[case_id]
@@ -77,6 +78,7 @@ def allocations_table(
                     int(count),
                     int(fewest),
                     (case_id, auditor_id) in seen_keys,
+                    passed_over.get(case_id, (0, 0)),
                 ),
             }
         )
@@ -92,8 +94,13 @@ def allocation_reason(
     candidates: int,
     fewest: int,
     seen_subject: bool,
+    free_with_fewer: tuple[int, int] = (0, 0),
 ) -> str:
-    """One sentence: why this auditor (policy words, ids only)."""
+    """One sentence: why this auditor (policy words, ids only).
+
+    ``free_with_fewer`` counts the case's candidates with fewer audits this year who were
+    left without an audit, and how many of them had not seen the subject.
+    """
     maximum = problem.policy.max_audits_per_year
     load = f"{year_count} of {maximum} audits so far this audit year"
     if case["is_reaudit"] and case["original_auditor_id"] == auditor_id:
@@ -101,10 +108,18 @@ def allocation_reason(
             f"Original auditor of inadequate audit {case['reaudit_of']}, kept for the re-audit "
             f"(§25); no conflict of interest; {load}."
         )
+    free, free_fresh = free_with_fewer
     if year_count <= fewest:
         spread = f"the fewest among the case's {candidates} eligible auditors"
-    else:
+    elif free == 0:
         spread = f"auditors with fewer ({fewest}) were needed for other cases"
+    elif free_fresh == 0:
+        spread = (
+            f"the {free} free auditor{'s' if free != 1 else ''} with fewer had audited this "
+            "subject in the last 12 months (fresh eyes)"
+        )
+    else:
+        spread = "the best balance of the month's preferences"
     prefix = ""
     if case["is_reaudit"]:
         prefix = (
@@ -118,6 +133,29 @@ def allocation_reason(
     )
     sentence = f"{prefix}No conflict of interest; {load}, {spread}{fresh}."
     return sentence[0].upper() + sentence[1:]
+
+
+def _free_auditors_with_fewer(
+    problem: MonthProblem, assignment: pd.DataFrame
+) -> dict[str, tuple[int, int]]:
+    """Per allocated case: candidates with fewer audits this year left without an audit,
+    and how many of those had not audited the subject in the last 12 months."""
+    if assignment.empty or problem.pairs.empty:
+        return {}
+    counts = problem.auditors.set_index("staff_id")["year_count"]
+    chosen_count = assignment.set_index("case_id")["auditor_id"].map(counts)
+    pairs = problem.pairs
+    case_ids = pairs["case_id"].astype(str)
+    lower = pairs["year_count"].to_numpy() < case_ids.map(chosen_count).fillna(-1).to_numpy()
+    free = ~pairs["auditor_id"].astype(str).isin(set(assignment["auditor_id"])).to_numpy()
+    passed = pd.DataFrame(
+        {"case_id": case_ids[lower & free], "fresh": ~pairs["seen_subject"][lower & free]}
+    )
+    grouped = passed.groupby("case_id")["fresh"].agg(["size", "sum"])
+    return {
+        case_id: (int(size), int(fresh))
+        for case_id, size, fresh in zip(grouped.index, grouped["size"], grouped["sum"], strict=True)
+    }
 
 
 def unallocated_table(problem: MonthProblem, assignment: pd.DataFrame) -> pd.DataFrame:
