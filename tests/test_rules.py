@@ -444,3 +444,16 @@ def test_candidate_limit_keeps_the_original_and_reports_feasible(tmp_path):
     assert allocated(result) == {"C9": "P6"}
     assert result.solve.status == "feasible"
     assert result.manifest["counts"]["candidate_limit"] == 2
+
+
+def test_due_reaudit_without_case_details_is_unallocated_with_the_reason(tmp_path):
+    # C9's inadequate audit is due, but cases has no row for C9 at all: its worker and
+    # team are unknown, so no auditor can be cleared of a conflict. It is listed as
+    # unallocated (exit 3 from the CLI) rather than guessed.
+    authority = Authority().auditors("P1", "P2").case("C1")
+    authority.history("2026-01", "C9", "P1", judgement="inadequate", confirmed="2026-01-10")
+    result = solve(authority, tmp_path)
+    assert allocated(result) == {"C1": "P2"} or allocated(result) == {"C1": "P1"}
+    row = result.unallocated.set_index("case_id").loc["C9"]
+    assert "worker and team are unknown" in row["reason"]
+    assert row["subject_id"] == "S-C9"

@@ -1,6 +1,6 @@
 """Conflicts of interest between auditors and cases (contract §4 rule 4).
 
-Each kind is one function returning (case_key, auditor_id, kind) rows, so that the
+Each kind is one function returning (case_id, auditor_id, kind) rows, so that the
 forbidden pairs can both be removed from the candidates and counted in explanations.
 """
 
@@ -12,7 +12,7 @@ import pandas as pd
 
 from caseaudit.model.schema import STAFF_GROUPS
 
-CONFLICT_COLUMNS = ["case_key", "auditor_id", "kind"]
+CONFLICT_COLUMNS = ["case_id", "auditor_id", "kind"]
 
 #: Policy words for each kind, used in reasons.
 CONFLICT_LABELS = {
@@ -46,7 +46,7 @@ def ancestors_of(manager_of: dict[str, str]) -> dict[str, list[str]]:
 
 def direct_conflicts(cases: pd.DataFrame) -> Iterable[tuple[str, str, str]]:
     for key, worker, manager, iro in zip(
-        cases["case_key"],
+        cases["case_id"],
         cases["allocated_worker_id"],
         cases["team_manager_id"],
         cases["iro_id"],
@@ -61,7 +61,7 @@ def chain_conflicts(
     cases: pd.DataFrame, ancestors: dict[str, list[str]]
 ) -> Iterable[tuple[str, str, str]]:
     for key, worker, manager in zip(
-        cases["case_key"], cases["allocated_worker_id"], cases["team_manager_id"], strict=True
+        cases["case_id"], cases["allocated_worker_id"], cases["team_manager_id"], strict=True
     ):
         above = set(ancestors.get(worker, []))
         if manager is not None:
@@ -80,7 +80,7 @@ def same_team_conflicts(
     ):
         if team is not None:
             members.setdefault((service, team), []).append(staff_id)
-    for key, service, team in zip(cases["case_key"], cases["service"], cases["team"], strict=True):
+    for key, service, team in zip(cases["case_id"], cases["service"], cases["team"], strict=True):
         if team is not None:
             for person in members.get((service, team), []):
                 yield key, person, "same_team"
@@ -94,7 +94,7 @@ def declared_conflicts(
         conflicts["auditor_id"], conflicts["subject_id"], strict=True
     ):
         by_subject.setdefault(subject_id, set()).add(auditor_id)
-    for key, subject in zip(cases["case_key"], cases["subject_id"], strict=True):
+    for key, subject in zip(cases["case_id"], cases["subject_id"], strict=True):
         for person in by_subject.get(subject, ()):
             yield key, person, "declared"
 
@@ -107,6 +107,6 @@ def exempted_conflicts(
     by_case: dict[str, set[str]] = {}
     for case_id, auditor_id in zip(honoured["case_id"], honoured["auditor_id"], strict=True):
         by_case.setdefault(case_id, set()).add(auditor_id)
-    for key, case_id in zip(cases["case_key"], cases["case_id"], strict=True):
+    for key, case_id in zip(cases["case_id"], cases["case_id"], strict=True):
         for person in by_case.get(case_id, ()):
             yield key, person, "exempted"

@@ -265,7 +265,6 @@ def _cases_to_allocate(data: Dataset, month: str, awaiting: pd.DataFrame) -> pd.
     cases = cases.astype(object).where(cases.notna(), None)
     for column in ("is_reaudit", "reaudit_due", "details_missing"):
         cases[column] = cases[column].astype(bool)
-    cases["case_key"] = cases["case_id"]
     return cases.sort_values("case_id").reset_index(drop=True)
 
 
@@ -284,7 +283,7 @@ def _conflicts(
         rows.extend(same_team_conflicts(cases, auditors))
     rows.extend(declared_conflicts(cases, data["conflicts"]))
     rows.extend(exempted_conflicts(cases, exemptions))
-    frame = pd.DataFrame(rows, columns=CONFLICT_COLUMNS).rename(columns={"case_key": "case_id"})
+    frame = pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
     auditor_ids = set(auditors["staff_id"])
     frame = frame[frame["auditor_id"].isin(auditor_ids)]
     return (
