@@ -457,3 +457,15 @@ def test_due_reaudit_without_case_details_is_unallocated_with_the_reason(tmp_pat
     row = result.unallocated.set_index("case_id").loc["C9"]
     assert "worker and team are unknown" in row["reason"]
     assert row["subject_id"] == "S-C9"
+
+
+def test_every_rule_is_listed_once_with_its_paragraph():
+    # The solver's one place for the rules: each hard and soft rule names a policy
+    # paragraph and a real function (no placeholders).
+    from caseaudit.solver.rules import HARD_RULES, SOFT_RULES
+
+    rules = [*HARD_RULES, *SOFT_RULES]
+    assert len({r.label for r in rules}) == len(rules)
+    for rule in rules:
+        assert "§" in rule.paragraph
+        assert rule.function.__doc__ and "§" in rule.function.__doc__, rule.label

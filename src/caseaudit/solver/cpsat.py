@@ -21,6 +21,7 @@ from caseaudit.solver.flow import solve_flow
 from caseaudit.solver.rules import (
     Costs,
     auditor_capacity,
+    eligible_pairs_only,
     lexicographic_costs,
     one_auditor_per_case,
 )
@@ -64,7 +65,7 @@ def build_model(encoded: EncodedProblem, costs: Costs) -> _Model:
     """Booleans x[p] for pairs, u[c] for "case c unallocated", s[a,k] for extra slots."""
     model = cp_model.CpModel()
     proto = model.proto
-    n_pairs, n_cases = encoded.n_pairs, encoded.n_cases
+    n_pairs, n_cases = eligible_pairs_only(encoded), encoded.n_cases
     boolean = cp_model_helper.IntegerVariableProto()
     boolean.domain.extend([0, 1])
     proto.variables.extend([boolean] * (n_pairs + n_cases))

@@ -20,6 +20,25 @@ from caseaudit.model.ids import mix
 # ---------------------------------------------------------------- hard rules
 
 
+def eligible_pairs_only(encoded: EncodedProblem) -> int:
+    """§2–4, §8–9, contract §4 rules 1 and 4: a decision exists only for an allowed pair.
+
+    Eligibility, active dates, conflicts of interest and honoured exemptions were applied
+    when the pairs were built (``caseaudit.model.problem``); here the model checks that it
+    received each pair once and within range, and returns how many variables it needs.
+    """
+    keys = encoded.pair_case * max(encoded.n_auditors, 1) + encoded.pair_auditor
+    if len(keys) and (
+        encoded.pair_case.min() < 0
+        or encoded.pair_case.max() >= encoded.n_cases
+        or encoded.pair_auditor.min() < 0
+        or encoded.pair_auditor.max() >= encoded.n_auditors
+        or len(np.unique(keys)) != len(keys)
+    ):
+        raise ValueError("eligible pairs out of range or repeated")
+    return len(keys)
+
+
 def one_auditor_per_case(encoded: EncodedProblem) -> list[np.ndarray]:
     """§1: each case gets at most one auditor (the rest of its row is "unallocated").
 
@@ -110,9 +129,7 @@ class Rule:
 
 
 HARD_RULES: tuple[Rule, ...] = (
-    Rule(
-        "eligible auditors only, no conflict of interest (pairs only)", "§2–4, §8–9", lambda e: None
-    ),
+    Rule("eligible auditors only, no conflict of interest", "§2–4, §8–9", eligible_pairs_only),
     Rule("one auditor per case", "§1", one_auditor_per_case),
     Rule("monthly and yearly maximum, breaks", "§2–3", auditor_capacity),
 )
