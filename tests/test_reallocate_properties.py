@@ -28,7 +28,8 @@ EVENTS = ("exemption", "leaver", "conflict", "late_break", "new_case", "dropped_
 def apply_event(authority: Authority, plan: dict[str, str], kind: str, pick: int) -> Authority:
     """The month after one event; ``pick`` chooses which allocation it touches."""
     later = copy.deepcopy(authority)
-    allocations = sorted(plan.items())
+    in_month = {r["case_id"] for r in later.rows["cases"] if r["month"] == MONTH}
+    allocations = sorted((c, a) for c, a in plan.items() if c in in_month)
     case_id, auditor_id = allocations[pick % len(allocations)] if allocations else (None, None)
     group = {r["staff_id"]: r["staff_group"] for r in later.rows["staff"]}
     if kind == "exemption" and auditor_id:
