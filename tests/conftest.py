@@ -8,18 +8,27 @@ The per-rule builders (``builders.solve`` / ``resolve``) run the same checker th
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+import caseaudit
+import caseaudit.api
 
 # Test helpers (builders, checker) are plain modules beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
 
-import caseaudit
-import caseaudit.api
-import checker
+import checker  # noqa: E402
+
+# CI replays the same examples every run (a red CI must be reproducible); developers'
+# runs draw new ones each time, which is where new counterexamples come from.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _data_dir(data: object) -> Path | None:
