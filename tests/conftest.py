@@ -22,7 +22,7 @@ import caseaudit.api
 # Test helpers (builders, checker) are plain modules beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
 
-import checker  # noqa: E402
+import checker
 
 # CI replays the same examples every run (a red CI must be reproducible); developers'
 # runs draw new ones each time, which is where new counterexamples come from.
