@@ -119,25 +119,47 @@ def allocate(
     started = time.perf_counter()
     dataset = data if isinstance(data, Dataset) else load(data, month)
     problem = build_problem(dataset, month)
-    built_at = time.perf_counter()
-    encoded = encode(problem)
+    timings = {"problem_s": time.perf_counter() - started}
+    solved, assignment, run_seed = _solve_month(dataset, problem, None, seed, time_limit_s)
+    tables = _month_tables(problem, assignment)
+    timings.update(solved.timings, total_s=time.perf_counter() - started)
+    manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
+    return AllocationResult(problem, solved, tables, manifest)
+
+
+def _solve_month(
+    dataset: Dataset,
+    problem: MonthProblem,
+    previous_plan: pd.DataFrame | None,
+    seed: int | None,
+    time_limit_s: float | None,
+) -> tuple[SolveResult, pd.DataFrame, int]:
+    """Encode, solve and decode: the chosen (case_id, auditor_id) rows and the seed used."""
+    encoded = encode(problem, previous_plan=previous_plan)
     settings = dataset.config.solver
     run_seed = settings.seed if seed is None else seed
     solved = solve(encoded, dataset.config.weights, settings, run_seed, time_limit_s)
     solved = _honest_status(solved, problem)
-    assignment = decode_assignment(encoded, solved.chosen_pairs)
-    tables = {
-        "allocations": allocations_table(problem, assignment),
-        "unallocated": unallocated_table(problem, assignment),
+    return solved, decode_assignment(encoded, solved.chosen_pairs), run_seed
+
+
+def _month_tables(
+    problem: MonthProblem,
+    assignment: pd.DataFrame,
+    unallocated: pd.DataFrame | None = None,
+    audit_ids: dict[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The output tables every run writes (contract §5), plus exemption decisions."""
+    return {
+        "allocations": allocations_table(problem, assignment, audit_ids),
+        "unallocated": (
+            unallocated if unallocated is not None else unallocated_table(problem, assignment)
+        ),
         "break_decisions": problem.break_decisions,
         "notifications": problem.notifications,
         "reaudit_schedule": problem.reaudit_schedule,
         "exemption_decisions": problem.exemption_decisions,
     }
-    timings = {"problem_s": built_at - started, **solved.timings}
-    timings["total_s"] = time.perf_counter() - started
-    manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
-    return AllocationResult(problem, solved, tables, manifest)
 
 
 def _honest_status(solved: SolveResult, problem: MonthProblem) -> SolveResult:
@@ -238,13 +260,10 @@ def reallocate(
         )
         if cause is not None:
             must_move[case_id] = cause
-    built_at = time.perf_counter()
-    encoded = encode(problem, previous_plan=previous.allocations[["case_id", "auditor_id"]])
-    settings = dataset.config.solver
-    run_seed = settings.seed if seed is None else seed
-    solved = solve(encoded, dataset.config.weights, settings, run_seed, time_limit_s)
-    solved = _honest_status(solved, problem)
-    assignment = decode_assignment(encoded, solved.chosen_pairs)
+    timings = {"problem_s": time.perf_counter() - started}
+    solved, assignment, run_seed = _solve_month(
+        dataset, problem, previous.allocations[["case_id", "auditor_id"]], seed, time_limit_s
+    )
     unallocated = unallocated_table(problem, assignment)
     changes, audit_ids = changes_table(
         problem,
@@ -253,17 +272,8 @@ def reallocate(
         must_move,
         dict(zip(unallocated["case_id"], unallocated["reason"], strict=True)),
     )
-    tables = {
-        "allocations": allocations_table(problem, assignment, audit_ids),
-        "unallocated": unallocated,
-        "break_decisions": problem.break_decisions,
-        "notifications": problem.notifications,
-        "reaudit_schedule": problem.reaudit_schedule,
-        "changes": changes,
-        "exemption_decisions": problem.exemption_decisions,
-    }
-    timings = {"problem_s": built_at - started, **solved.timings}
-    timings["total_s"] = time.perf_counter() - started
+    tables = {**_month_tables(problem, assignment, unallocated, audit_ids), "changes": changes}
+    timings.update(solved.timings, total_s=time.perf_counter() - started)
     manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
     manifest["previous_plan"] = {
         "directory": previous.directory,
