@@ -108,8 +108,11 @@ def reallocation_figures(data_dir: Path, work: Path, exemptions: int) -> dict[st
     later = work / "later"
     shutil.copytree(data_dir, later, dirs_exist_ok=True)
     existing = pd.read_parquet(later / "exemptions.parquet")
-    existing = existing[existing["month"] != DEFAULT_MONTH]
-    write_input_tables(later, {"exemptions": pd.concat([existing, extra])}, "parquet")
+    keys = set(zip(extra["case_id"], extra["auditor_id"], strict=True))
+    kept = [
+        (c, a) not in keys for c, a in zip(existing["case_id"], existing["auditor_id"], strict=True)
+    ]
+    write_input_tables(later, {"exemptions": pd.concat([existing[kept], extra])}, "parquet")
     result = reallocate(load(later, DEFAULT_MONTH), DEFAULT_MONTH, previous)
     counts = result.manifest["counts"]
     assert isinstance(counts, dict)

@@ -289,3 +289,17 @@ def test_reallocated_id_reads_k_after_the_case_id():
     assert reallocated_audit_id(MONTH, "C1", f"{MONTH}-C1-r2") == f"{MONTH}-C1-r3"
     # A case id that itself ends in "-r5": its first move is -r1, not -r6.
     assert reallocated_audit_id(MONTH, "X-r5", f"{MONTH}-X-r5") == f"{MONTH}-X-r5-r1"
+
+
+def test_an_unmoved_audit_is_not_dropped_to_cover_a_freed_one(tmp_path):
+    # A2's honoured exemption frees C2. A1 could take C2, but only by leaving C1 bare:
+    # the same number of cases covered, one more change. So C1 stays with A1 and C2 is
+    # left unallocated (exit 3), with its reason.
+    authority = two_case_month()
+    solve(authority, tmp_path)
+    later = copy.deepcopy(authority)
+    exempt_a2_from_c2(later)
+    result = resolve(later, tmp_path, tmp_path / "out")
+    assert allocated(result) == {"C1": "A1"}
+    assert list(result.unallocated["case_id"]) == ["C2"]
+    assert list(result.changes["case_id"]) == ["C2"]

@@ -78,6 +78,8 @@ def changes_table(
     before = previous.set_index("case_id")
     after = dict(zip(new_plan["case_id"], new_plan["auditor_id"], strict=True))
     in_month = set(problem.cases["case_id"])
+    due = set(problem.cases.loc[problem.cases["reaudit_due"], "case_id"])
+    case_of_auditor = {auditor: case for case, auditor in after.items()}
     audit_ids: dict[str, str] = {}
     rows = []
     for case_id in sorted(set(before.index) | set(after)):
@@ -116,6 +118,12 @@ def changes_table(
             )
             continue
         cause = must_move.get(case_id)
+        if cause is None and old_auditor in case_of_auditor:
+            # The pair was still allowed: its auditor was needed elsewhere.
+            taken_by = case_of_auditor[old_auditor]
+            cause = f"{old_auditor} moved to {taken_by}" + (
+                " (a due re-audit, covered first)" if taken_by in due else ""
+            )
         if new_auditor is None:
             reason = (
                 (cause + "; " if cause else "")
@@ -125,7 +133,9 @@ def changes_table(
             rows.append(_change(None, old_id, case_id, old_auditor, None, reason))
             continue
         audit_ids[case_id] = reallocated_audit_id(month, case_id, old_id)
-        reason = cause or "moved so that another case could be covered (fewest changes)"
+        reason = "moved so that another case could be covered (fewest changes)"
+        if case_id in must_move:
+            reason = must_move[case_id]
         rows.append(_change(audit_ids[case_id], old_id, case_id, old_auditor, new_auditor, reason))
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS), audit_ids
 

@@ -69,11 +69,18 @@ def coverage_priority(encoded: EncodedProblem) -> np.ndarray:
     return encoded.case_priority
 
 
+def kept_pair_available(encoded: EncodedProblem) -> np.ndarray:
+    """Per case: whether its previous (case, auditor) pair is still allowed."""
+    available = np.zeros(encoded.n_cases, dtype=bool)
+    available[encoded.pair_case[encoded.pair_in_previous_plan]] = True
+    return available
+
+
 def minimal_change_cost(encoded: EncodedProblem) -> np.ndarray:
-    """§5: when reallocating, moving a case away from its previous auditor costs 1."""
-    case_had_pair = np.zeros(encoded.n_cases, dtype=bool)
-    case_had_pair[encoded.pair_case[encoded.pair_in_previous_plan]] = True
-    return (case_had_pair[encoded.pair_case] & ~encoded.pair_in_previous_plan).astype(np.int64)
+    """§5: when reallocating, a case whose previous auditor is still allowed costs 1 if it
+    goes to anyone else (per pair here) or to no one (see ``lexicographic_costs``)."""
+    had_pair = kept_pair_available(encoded)
+    return (had_pair[encoded.pair_case] & ~encoded.pair_in_previous_plan).astype(np.int64)
 
 
 def original_auditor_cost(encoded: EncodedProblem, weights: WeightsConfig) -> np.ndarray:
@@ -175,6 +182,9 @@ def lexicographic_costs(encoded: EncodedProblem, weights: WeightsConfig, seed: i
     slot_total = int(sum(int(s.sum()) for s in slot_costs))
     tie = tie_break_cost(encoded, seed)
 
+    # Dropping a case whose previous pair is still allowed is a change too.
+    dropped = kept_pair_available(encoded).astype(np.int64)
+
     def bound(values: np.ndarray) -> int:
         return int(values.max()) if len(values) else 0
 
@@ -182,13 +192,14 @@ def lexicographic_costs(encoded: EncodedProblem, weights: WeightsConfig, seed: i
     preference_weight = n * bound(tie) + 1
     preference_total = n * bound(preference) + slot_total
     change_weight = preference_weight * (preference_total + 1)
-    coverage_weight = change_weight * (n * bound(change) + 1)
+    coverage_weight = change_weight * (n * max(bound(change), bound(dropped)) + 1)
     if coverage_weight * 2 * n >= INT64_SAFE:
         raise OverflowError("objective too large for 64-bit integers; lower the weights")
     pair = change * change_weight + preference * preference_weight + tie * tie_weight
     return Costs(
         pair=pair.astype(np.int64),
-        uncovered=coverage_priority(encoded).astype(np.int64) * coverage_weight,
+        uncovered=coverage_priority(encoded).astype(np.int64) * coverage_weight
+        + dropped * change_weight,
         slots=[s * preference_weight for s in slot_costs],
         tier_weights=(coverage_weight, change_weight, preference_weight, tie_weight),
     )
