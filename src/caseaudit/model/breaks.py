@@ -10,6 +10,8 @@ import pandas as pd
 from caseaudit.model.calendar import add_months, last_day
 
 BREAK_DECISION_COLUMNS = ["auditor_id", "month", "requested_on", "on_time", "decision"]
+#: An extra column after the contract's: why, in policy words.
+BREAK_REASON = "reason"
 NOTIFICATION_COLUMNS = ["recipient_id", "kind", "month", "detail"]
 
 
@@ -39,25 +41,38 @@ def decide_breaks(
     for auditor_id, requested_on in zip(
         requests["auditor_id"], requests["requested_on"], strict=True
     ):
-        rows.append(
-            {
-                "auditor_id": auditor_id,
-                "month": month,
-                "requested_on": requested_on,
-                "on_time": requested_on <= deadline,
-                "decision": "not_required"
-                if auditor_id not in eligible or auditor_id in at_yearly_maximum
-                else None,
-            }
-        )
+        row: dict[str, object] = {
+            "auditor_id": auditor_id,
+            "month": month,
+            "requested_on": requested_on,
+            "on_time": requested_on <= deadline,
+            "decision": None,
+            BREAK_REASON: None,
+        }
+        if auditor_id not in eligible:
+            row["decision"] = "not_required"
+            row[BREAK_REASON] = f"not required: not an eligible auditor for the whole of {month}"
+        elif auditor_id in at_yearly_maximum:
+            row["decision"] = "not_required"
+            row[BREAK_REASON] = "not required: already at the yearly maximum of audits"
+        rows.append(row)
     queue = sorted(
         (r for r in rows if r["decision"] is None),
         key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"]),
     )
     places = max(cap - already_granted, 0)
+    timing = {True: "on time", False: f"late (after {deadline.isoformat()})"}
     for position, row in enumerate(queue):
-        row["decision"] = "granted" if position < places else "refused_cap"
-    frame = pd.DataFrame(rows, columns=BREAK_DECISION_COLUMNS)
+        granted = position < places
+        row["decision"] = "granted" if granted else "refused_cap"
+        order = f"request {already_granted + position + 1} in first-come order"
+        row[BREAK_REASON] = (
+            f"granted: {order}, {timing[bool(row['on_time'])]}, within the cap of {cap} (§3)"
+            if granted
+            else f"refused: {order}, {timing[bool(row['on_time'])]}; the cap of {cap} "
+            "(§3) was already taken by earlier requests"
+        )
+    frame = pd.DataFrame(rows, columns=[*BREAK_DECISION_COLUMNS, BREAK_REASON])
     return frame.sort_values(["auditor_id", "month"]).reset_index(drop=True)
 
 

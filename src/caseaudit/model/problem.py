@@ -110,7 +110,7 @@ def build_problem(
         already = int((earlier["decision"] == "granted").sum())
         decided_now = decide_breaks(new_requests, month, eligible, at_maximum, cap, already)
         decisions = (
-            pd.concat([earlier[decided_now.columns], decided_now])
+            pd.concat([earlier.reindex(columns=decided_now.columns), decided_now])
             .sort_values(["auditor_id", "month"])
             .reset_index(drop=True)
         )
