@@ -135,7 +135,9 @@ def test_break_cap_with_not_required_and_notification(tmp_path):
         "A2": "refused_cap",
     }
     assert result.problem.break_cap == 1
-    reasons = dict(zip(result.break_decisions["auditor_id"], result.break_decisions["reason"]))
+    reasons = dict(
+        zip(result.break_decisions["auditor_id"], result.break_decisions["reason"], strict=False)
+    )
     assert "cap of 1" in reasons["A2"] and "already taken" in reasons["A2"]
     assert "yearly maximum" in reasons["A5"] and "not an eligible auditor" in reasons["L1"]
     notes = result.notifications
