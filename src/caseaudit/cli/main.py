@@ -70,6 +70,16 @@ def cli(debug: bool) -> None:
     """
 
 
+def _write_and_exit(result: Any, out_dir: Path, force: bool, written: str) -> None:
+    """Write the run's files, say what happened, exit 3 if any case is unallocated."""
+    result.write(out_dir, force=force)
+    click.echo(result.summary())
+    click.echo(written)
+    if not result.fully_allocated:
+        click.echo(f"{len(result.unallocated)} cases unallocated: see unallocated.csv", err=True)
+        sys.exit(EXIT_UNALLOCATED)
+
+
 def solve_options(command: F) -> F:
     """--out, --seed, --time-limit and --force, shared by allocate and reallocate."""
     for option in reversed(
@@ -116,12 +126,7 @@ def allocate(
     check_output_dir(out_dir, force)
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     result = run_allocate(data_dir, month, seed=seed, time_limit_s=time_limit, command=command)
-    result.write(out_dir, force=force)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir}")
-    if not result.fully_allocated:
-        click.echo(f"{len(result.unallocated)} cases unallocated: see unallocated.csv", err=True)
-        sys.exit(EXIT_UNALLOCATED)
+    _write_and_exit(result, out_dir, force, f"files written to {out_dir}")
 
 
 @cli.command()
@@ -159,17 +164,15 @@ def reallocate(
     result = run_reallocate(
         data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
     )
-    result.write(out_dir, force=force)
     counts = result.manifest["counts"]
     assert isinstance(counts, dict)
-    click.echo(result.summary())
-    click.echo(
+    _write_and_exit(
+        result,
+        out_dir,
+        force,
         f"{counts['must_move']} audits had to move; {counts['moved']} moved in all; "
-        f"files written to {out_dir}"
+        f"files written to {out_dir}",
     )
-    if not result.fully_allocated:
-        click.echo(f"{len(result.unallocated)} cases unallocated: see unallocated.csv", err=True)
-        sys.exit(EXIT_UNALLOCATED)
 
 
 @cli.command()

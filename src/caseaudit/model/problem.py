@@ -29,7 +29,7 @@ from caseaudit.model.conflicts import (
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.exemptions import exemption_decisions, honoured_auditors
 from caseaudit.model.ids import fingerprint, mix
-from caseaudit.model.reaudits import awaiting_reaudits, reaudit_schedule
+from caseaudit.model.reaudits import active_on, awaiting_reaudits, reaudit_schedule
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 from caseaudit.model.validate import validate_dataset
 
@@ -161,15 +161,8 @@ def build_problem(
 
 
 def _heads_active_on_first(staff: pd.DataFrame, month: str) -> list[str]:
-    day = first_day(month)
-    heads = staff[staff["role"] == "head_of_service"]
-    return sorted(
-        sid
-        for sid, start, end in zip(
-            heads["staff_id"], heads["active_from"], heads["active_to"], strict=True
-        )
-        if (start is None or start <= day) and (end is None or end >= day)
-    )
+    heads = staff[(staff["role"] == "head_of_service") & active_on(staff, first_day(month))]
+    return sorted(heads["staff_id"])
 
 
 def yearly_counts(data: Dataset, month: str) -> pd.Series:

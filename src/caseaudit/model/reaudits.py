@@ -101,14 +101,15 @@ def head_of_service_by_service(data: Dataset, month: str) -> dict[str, str]:
     month, lowest staff_id (contract §3)."""
     day = first_day(month)
     staff = data["staff"]
-    heads = staff[(staff["role"] == "head_of_service") & _active_on(staff, day)]
+    heads = staff[(staff["role"] == "head_of_service") & active_on(staff, day)]
     result: dict[str, str] = {}
     for service, staff_id in sorted(zip(heads["service"], heads["staff_id"], strict=True)):
         result.setdefault(service, staff_id)
     return result
 
 
-def _active_on(staff: pd.DataFrame, day: object) -> pd.Series:
+def active_on(staff: pd.DataFrame, day: object) -> pd.Series:
+    """Staff active on ``day`` (active dates inclusive, null = open-ended)."""
     starts = staff["active_from"].map(lambda d: d is None or d <= day)
     ends = staff["active_to"].map(lambda d: d is None or d >= day)
     return starts & ends

@@ -33,15 +33,6 @@ from caseaudit.synth.matching import UNMATCHED, match_cases
 from caseaudit.synth.organisation import NONE, Organisation, build_organisation
 from caseaudit.synth.presets import DEFAULT_MONTH, PRESETS, PresetSpec
 
-__all__ = [
-    "CONFLICT_REASONS",
-    "DEFAULT_MONTH",
-    "DOMAINS",
-    "PRESETS",
-    "PresetSpec",
-    "generate_tables",
-]
-
 HISTORY_MONTHS = 12
 AUDIT_YEAR_START = 4
 MAX_PER_YEAR = 10
