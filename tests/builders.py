@@ -15,6 +15,7 @@ import pandas as pd
 
 from caseaudit import AllocationResult, allocate, load
 from caseaudit.io.tables import write_input_tables
+from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import TABLES
 
 MONTH = "2026-03"
@@ -197,3 +198,12 @@ def check_independently(
         checker.assert_valid_allocation(data_dir, out_dir, month)
     elif hasattr(checker, "assert_valid_reallocation"):
         checker.assert_valid_reallocation(data_dir, out_dir, month, previous_out)
+
+
+def declared_columns() -> dict[str, list[tuple[str, str]]]:
+    """The output tables' declarations as plain (column, kind) pairs, the form in which
+    ``checker.check_output_files`` takes them (the checker imports nothing of caseaudit)."""
+    return {
+        name: [(column.name, column.kind) for column in table.columns]
+        for name, table in OUTPUT_TABLES.items()
+    }

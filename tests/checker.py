@@ -27,7 +27,7 @@ import math
 import re
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -47,6 +47,7 @@ __all__ = [
     "assert_valid_allocation",
     "assert_valid_reallocation",
     "check_allocation",
+    "check_output_files",
     "check_reallocation",
 ]
 
@@ -106,6 +107,18 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "head_of_service_id",
     ),
 }
+# Every exemption of the month, honoured or not (issue 3): written by allocate and
+# reallocate alike, checked whenever it is there.
+EXEMPTION_DECISION_COLUMNS: tuple[str, ...] = (
+    "case_id",
+    "month",
+    "auditor_id",
+    "requested_on",
+    "decision",
+    "decided_by",
+    "honoured",
+    "reason",
+)
 # reallocate (issue 3) writes every allocate table plus these two.
 REALLOCATION_OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     **OUTPUT_COLUMNS,
@@ -117,16 +130,7 @@ REALLOCATION_OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "new_auditor_id",
         "reason",
     ),
-    "exemption_decisions": (
-        "case_id",
-        "month",
-        "auditor_id",
-        "requested_on",
-        "decision",
-        "decided_by",
-        "honoured",
-        "reason",
-    ),
+    "exemption_decisions": EXEMPTION_DECISION_COLUMNS,
 }
 PREVIOUS_PLAN_COLUMNS: dict[str, tuple[str, ...]] = {
     "allocations": ("audit_id", "month", "case_id", "auditor_id"),
@@ -155,8 +159,8 @@ CASE_DETAIL_COLUMNS = (
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NOT_COUNTED_STATUSES = frozenset({"reallocated", "cancelled"})
-TRUE_WORDS = frozenset({"true", "yes", "1"})
-FALSE_WORDS = frozenset({"false", "no", "0"})
+TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 EXEMPTION_APPROVER_ROLE = {"csc": "assistant_director", "pq": "strategic_lead_ipq"}
 BREAK_CAP_KIND = "break_cap_reached"
 MAX_CELL_MISMATCHES = 10
@@ -221,6 +225,80 @@ def assert_valid_reallocation(
         raise AssertionError(
             f"{len(violations)} violation(s) of the contract and issue 3:\n{listing}"
         )
+
+
+def check_output_files(
+    out_dir: Path | str,
+    declarations: Mapping[str, Iterable[tuple[str, str]]],
+    date_format: str = "iso",
+) -> list[str]:
+    """Walk each declared table (name → (column, kind) pairs, kind one of text, date,
+    bool, int, month) against its CSV and Parquet files in out_dir: columns in order,
+    Parquet types, CSV formats and escaping, rows sorted as text by code point.
+
+    The declarations are passed in, so that this module still imports nothing from
+    caseaudit; a table whose Parquet file is absent is skipped (the caller knows which
+    tables a command writes)."""
+    violations: list[str] = []
+    for name, columns in declarations.items():
+        declared = list(columns)
+        parquet_path = Path(out_dir) / f"{name}.parquet"
+        if parquet_path.exists():
+            violations += _walk_table(Path(out_dir), name, declared, date_format)
+    return violations
+
+
+_PARQUET_KIND = {
+    "text": pa.string(),
+    "month": pa.string(),
+    "date": pa.date32(),
+    "bool": pa.bool_(),
+    "int": pa.int64(),
+}
+_CSV_CELL = {
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "dmy": re.compile(r"\d{2}/\d{2}/\d{4}"),
+    "bool": re.compile(r"true|false"),
+    "int": re.compile(r"-?\d+"),
+    "month": re.compile(r"\d{4}-(0[1-9]|1[0-2])"),
+}
+
+
+def _walk_table(
+    out_dir: Path, name: str, declared: list[tuple[str, str]], date_format: str
+) -> list[str]:
+    found: list[str] = []
+    names = [column for column, _ in declared]
+    table = pq.read_table(out_dir / f"{name}.parquet")
+    if table.column_names != names:
+        return [f"{name}.parquet: columns {table.column_names}, declared {names} [declaration]"]
+    for column, kind in declared:
+        arrow_type = table.schema.field(column).type
+        if arrow_type != _PARQUET_KIND[kind]:
+            found.append(f"{name}.parquet: {column} is {arrow_type}, declared {kind} [declaration]")
+    rows = table.to_pylist()
+    with (out_dir / f"{name}.csv").open(encoding="utf-8-sig", newline="") as handle:
+        records = list(csv.reader(handle))
+    if not records or records[0] != names:
+        return [*found, f"{name}.csv: header {records[:1]}, declared {names} [declaration]"]
+    if len(records) - 1 != len(rows):
+        return [*found, f"{name}.csv: {len(records) - 1} rows, Parquet has {len(rows)}"]
+    for line, (record, row) in enumerate(zip(records[1:], rows, strict=True), start=2):
+        for (column, kind), cell in zip(declared, record, strict=True):
+            value = row[column]
+            pattern = _CSV_CELL.get("dmy" if kind == "date" and date_format == "dmy" else kind)
+            if cell == "" and value is None:
+                continue
+            if pattern is not None and not pattern.fullmatch(cell):
+                found.append(f"{name}.csv:{line}: {column}: {cell!r} is not a {kind} cell")
+            if kind == "month" and not _CSV_CELL["month"].fullmatch(str(value)):
+                found.append(f"{name}.parquet row {line}: {column}: {value!r} is not a month")
+            if kind in ("text", "month") and cell != _csv_escape(str(value)):
+                found.append(f"{name}.csv:{line}: {column}: {cell!r} is not {value!r}, escaped")
+    keys = [tuple(_sort_text(row[column]) for column in names) for row in rows]
+    if keys != sorted(keys):
+        found.append(f"{name}: rows are not sorted by {names} as text by code point")
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -432,6 +510,11 @@ class _Calendar:
 # ---------------------------------------------------------------------------
 
 
+def _column_name(header: str) -> str:
+    """Contract §1: trimmed, any case, spaces and hyphens read as underscores."""
+    return re.sub(r"[ -]", "_", header.strip().lower())
+
+
 def _read_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] | None:
     """Rows of an input table as trimmed text (None = null); None if the table is absent."""
     csv_path, parquet_path = data_dir / f"{name}.csv", data_dir / f"{name}.parquet"
@@ -440,7 +523,7 @@ def _read_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] 
             records = list(csv.reader(handle))
         if not records:
             return []
-        header = [column.strip() for column in records[0]]
+        header = [_column_name(column) for column in records[0]]
         rows = []
         for record in records[1:]:
             if not any(cell.strip() for cell in record):
@@ -453,7 +536,7 @@ def _read_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] 
     if parquet_path.exists():
         table = pq.read_table(parquet_path)
         return [
-            {str(column).strip(): _as_text(value) for column, value in row.items()}
+            {_column_name(str(column)): _as_text(value) for column, value in row.items()}
             for row in table.to_pylist()
         ]
     return None
@@ -535,6 +618,10 @@ class _Checker:
     """Loads inputs, re-derives what the rules require, compares with the outputs."""
 
     output_columns: Mapping[str, tuple[str, ...]] = OUTPUT_COLUMNS
+    #: Tables checked when they are written, not required.
+    optional_columns: Mapping[str, tuple[str, ...]] = {
+        "exemption_decisions": EXEMPTION_DECISION_COLUMNS
+    }
 
     def __init__(
         self, data_dir: Path, out_dir: Path, month: str, overrides: Mapping[str, Any] | None
@@ -563,6 +650,7 @@ class _Checker:
         cal = self.config["calendar"]
         self.calendar = _Calendar(cal.get("country"), cal.get("subdivision"))
         self.violations: list[str] = []
+        self._chains: dict[str | None, list[str]] = {}
 
     def fail(self, message: str) -> None:
         self.violations.append(message)
@@ -577,6 +665,9 @@ class _Checker:
         self._derive_reaudits()
         self._check_manifest()
         tables = {name: self._read_output(name) for name in self.output_columns}
+        for name in self.optional_columns:
+            if name not in tables and (self.out_dir / f"{name}.parquet").exists():
+                tables[name] = self._read_output(name)
         for table in tables.values():
             if table is not None:
                 self._check_columns_and_order(table)
@@ -597,8 +688,16 @@ class _Checker:
             self._check_break_cap_notifications(tables["notifications"])
         if tables["reaudit_schedule"] is not None:
             self._check_reaudit_schedule(tables["reaudit_schedule"])
+        exemption_decisions = tables.get("exemption_decisions")
+        if exemption_decisions is not None:
+            self._check_exemption_decisions(exemption_decisions)
         self._check_more(tables)
+        if allocations is not None and unallocated is not None:
+            self._check_reasons(tables, allocations, unallocated)
         return self.violations
+
+    def _columns_of(self, name: str) -> tuple[str, ...]:
+        return {**self.optional_columns, **self.output_columns}[name]
 
     def _check_more(self, tables: Mapping[str, _OutputTable | None]) -> None:
         """Checks of a command's extra outputs (none for allocate)."""
@@ -649,6 +748,10 @@ class _Checker:
             for row in _read_input_table(self.data_dir, "conflicts") or []
         }
         self.exemption_rows = _read_input_table(self.data_dir, "exemptions") or []
+        self.month_exemptions = sorted(
+            (row for row in self.exemption_rows if _parse_month(row.get("month")) == self.month),
+            key=lambda row: (row.get("case_id") or "", row.get("auditor_id") or ""),
+        )
         self.history = [
             _History(
                 audit_id=row["audit_id"],
@@ -670,6 +773,11 @@ class _Checker:
         self.moderations: dict[str, list[Row]] = defaultdict(list)
         for row in _read_input_table(self.data_dir, "moderations") or []:
             self.moderations[row.get("audit_id") or ""].append(row)
+        # An honoured exemption for ANY case of m: no audit at all in m (issue 3).
+        self.exempted_auditors: dict[str, Row] = {}
+        for row in self.month_exemptions:
+            if self._exemption_is_honoured(row):
+                self.exempted_auditors.setdefault(row.get("auditor_id") or "", row)
         return True
 
     # -- derivations (what the rules require, from the inputs alone) ---------
@@ -818,7 +926,7 @@ class _Checker:
 
     def _check_parquet_types(self, name: str, schema: pa.Schema) -> None:
         """Contract §1: dates as date, booleans as bool, months and ids as text."""
-        for column in self.output_columns[name]:
+        for column in self._columns_of(name):
             if column not in schema.names:
                 continue
             arrow_type = schema.field(column).type
@@ -893,7 +1001,7 @@ class _Checker:
 
     def _check_columns_and_order(self, table: _OutputTable) -> None:
         """Contract §1: contract columns first, in order; rows sorted as text by code point."""
-        contract = list(self.output_columns[table.name])
+        contract = list(self._columns_of(table.name))
         if table.columns[: len(contract)] != contract:
             missing = [column for column in contract if column not in table.columns]
             detail = f"; missing {missing}" if missing else ""
@@ -1038,6 +1146,8 @@ class _Checker:
 
     def _chain_above(self, staff_id: str | None) -> list[str]:
         """Every manager above staff_id, at any height (loop-safe)."""
+        if staff_id in self._chains:
+            return self._chains[staff_id]
         chain: list[str] = []
         seen = {staff_id}
         person = self.staff.get(staff_id or "")
@@ -1047,6 +1157,7 @@ class _Checker:
             seen.add(current)
             manager = self.staff.get(current)
             current = manager.manager_id if manager else None
+        self._chains[staff_id] = chain
         return chain
 
     def _exemption_is_honoured(self, row: Mapping[str, Any]) -> bool:
@@ -1077,6 +1188,14 @@ class _Checker:
         auditor_id = _out_text(row.get("auditor_id"))
         if auditor_id is None:
             return
+        for message in self._conflicts_of(case_id, auditor_id, _out_text(row.get("subject_id"))):
+            self.fail(f"{label}: {message}")
+
+    def _conflicts_of(
+        self, case_id: str, auditor_id: str, row_subject: str | None = None
+    ) -> list[str]:
+        """Every rule 4 conflict between the case and the auditor, as violation text."""
+        found = []
         details = self.case_details.get(case_id) or {}
         worker, manager, iro = (
             details.get("allocated_worker_id"),
@@ -1089,14 +1208,12 @@ class _Checker:
             ("IRO", iro),
         ):
             if holder is not None and holder == auditor_id:
-                self.fail(
-                    f"{label}: auditor {auditor_id} is the case's {role_name} [conflict: direct]"
-                )
+                found.append(f"auditor {auditor_id} is the case's {role_name} [conflict: direct]")
         if self.management_chain:
             for role_name, holder in (("allocated worker", worker), ("team manager", manager)):
                 if holder is not None and auditor_id in self._chain_above(holder):
-                    self.fail(
-                        f"{label}: auditor {auditor_id} is in the line-management chain above "
+                    found.append(
+                        f"auditor {auditor_id} is in the line-management chain above "
                         f"the {role_name} {holder} [conflict: management_chain]"
                     )
         person = self.staff.get(auditor_id)
@@ -1105,31 +1222,27 @@ class _Checker:
             if (
                 team is not None
                 and person.team is not None
-                and (person.service, person.team)
-                == (
-                    service,
-                    team,
-                )
+                and (person.service, person.team) == (service, team)
             ):
-                self.fail(
-                    f"{label}: auditor {auditor_id} is in the same team as case {case_id} "
+                found.append(
+                    f"auditor {auditor_id} is in the same team as case {case_id} "
                     f"({service} / {team}) [conflict: same_team]"
                 )
-        subjects = {details.get("subject_id"), _out_text(row.get("subject_id"))}
-        subjects.add(self.history_subject.get(case_id))
+        subjects = {details.get("subject_id"), row_subject, self.history_subject.get(case_id)}
         for subject_id in sorted(s for s in subjects if s is not None):
             if (auditor_id, subject_id) in self.declared:
-                self.fail(
-                    f"{label}: auditor {auditor_id} declared a conflict with subject "
+                found.append(
+                    f"auditor {auditor_id} declared a conflict with subject "
                     f"{subject_id} [conflict: declared]"
                 )
         exemption = self._honoured_exemption(auditor_id, case_id)
         if exemption is not None:
-            self.fail(
-                f"{label}: auditor {auditor_id} holds an exemption for case {case_id} in "
+            found.append(
+                f"auditor {auditor_id} holds an exemption for case {case_id} in "
                 f"{self.month_text} approved by {exemption.get('decided_by')} "
                 "[conflict: exempted]"
             )
+        return found
 
     def _check_auditor_loads(self, table: _OutputTable) -> None:
         """Rules 1 and 2: the monthly and the yearly maximum."""
@@ -1232,6 +1345,53 @@ class _Checker:
             self.fail(
                 f"coverage: case {case_id} is neither in the {self.month_text} case list nor a "
                 "due re-audit, yet appears in the outputs"
+            )
+
+    def _check_exemption_decisions(self, table: _OutputTable) -> None:
+        """One row per exemption of m, echoing the input, honoured as re-derived (§3)."""
+        expected: dict[tuple[str | None, str | None], Row] = {}
+        for row in self.month_exemptions:
+            expected.setdefault((row.get("case_id"), row.get("auditor_id")), row)
+        seen: set[tuple[str | None, str | None]] = set()
+        for row in table.rows:
+            key = (_out_text(row.get("case_id")), _out_text(row.get("auditor_id")))
+            label = f"exemption_decisions {_show(key[0])}/{_show(key[1])}"
+            if row.get("month") != self.month_text:
+                self.fail(
+                    f"{label}: month is {_show(row.get('month'))}, expected {self.month_text}"
+                )
+                continue
+            if key in seen:
+                self.fail(f"{label}: listed more than once")
+                continue
+            seen.add(key)
+            source = expected.get(key)
+            if source is None:
+                self.fail(f"{label}: no such exemption for {self.month_text} in the input")
+                continue
+            honoured = self._exemption_is_honoured(source)
+            checks = (
+                (
+                    "requested_on",
+                    _to_date(row.get("requested_on")),
+                    _to_date(source.get("requested_on")),
+                ),
+                ("decision", _lower(row.get("decision")), _lower(source.get("decision"))),
+                ("decided_by", _out_text(row.get("decided_by")), source.get("decided_by")),
+                ("honoured", _to_bool(row.get("honoured")), honoured),
+            )
+            for column, got, want in checks:
+                if got != want:
+                    why = " [exemption honoured]" if column == "honoured" else ""
+                    self.fail(f"{label}: {column} is {_show(got)}, expected {_show(want)}{why}")
+            if _out_text(row.get("reason")) is None:
+                self.fail(f"{label}: reason is empty (say why it is or is not honoured)")
+        for case_id, auditor_id in sorted(
+            set(expected) - seen, key=lambda k: (k[0] or "", k[1] or "")
+        ):
+            self.fail(
+                f"exemption_decisions: the exemption of {auditor_id} for case {case_id} in "
+                f"{self.month_text} has no row"
             )
 
     # -- breaks and notifications --------------------------------------------
@@ -1378,6 +1538,413 @@ class _Checker:
                 f"confirmed {awaiting.confirmed_on}) awaits its re-audit but has no row"
             )
 
+    # -- reasons: every claim that can be parsed, re-verified against the plan ----
+    #
+    # The reasons are written in a small vocabulary of facts (see ``FACT_PATTERNS``)
+    # that this checker parses wherever they appear; each fact is checked against the
+    # plan in the output tables and the inputs. A reason may say more than the checker
+    # can parse, never something that a parsed fact contradicts.
+
+    def _check_reasons(
+        self,
+        tables: Mapping[str, _OutputTable | None],
+        allocations: _OutputTable,
+        unallocated: _OutputTable,
+    ) -> None:
+        self.plan_auditor_of: dict[str, str] = {}
+        self.plan_cases_of: dict[str, set[str]] = defaultdict(set)
+        for row in allocations.rows:
+            case_id, auditor_id = _out_text(row.get("case_id")), _out_text(row.get("auditor_id"))
+            if case_id is not None and auditor_id is not None:
+                self.plan_auditor_of[case_id] = auditor_id
+                self.plan_cases_of[auditor_id].add(case_id)
+        self.plan_unallocated = {_out_text(row.get("case_id")) for row in unallocated.rows}
+        self._allowed_cache: dict[str, list[str]] = {}
+        self.seen_in_window = {
+            (audit.subject_id, audit.auditor_id)
+            for audit in self.history
+            if audit.month is not None
+            and _add_months(self.month, -12) <= audit.month < self.month
+            and audit.status not in NOT_COUNTED_STATUSES
+        }
+        self.auditor_of_audit = {audit.audit_id: audit.auditor_id for audit in self.history}
+        for name, column in REASON_COLUMNS.items():
+            table = tables.get(name)
+            if table is None:
+                continue
+            for row in table.rows:
+                text = _out_text(row.get(column))
+                if text is None:
+                    continue
+                label = f"{name} {_show(row.get(table.columns[0]))}: {column}"
+                for pattern, check in FACT_PATTERNS:
+                    for match in pattern.finditer(text):
+                        ids = [_strip_id(group) for group in match.groups()]
+                        problem = check(self, *ids)
+                        if problem:
+                            self.fail(f"{label} says {match.group(0)!r}, but {problem} [reason]")
+        for row in allocations.rows:
+            self._check_allocation_reason(row)
+        for row in unallocated.rows:
+            self._check_unallocated_reason(row)
+        if tables.get("break_decisions") is not None:
+            self._check_break_reasons(tables["break_decisions"])  # type: ignore[arg-type]
+        if tables.get("notifications") is not None:
+            self._check_notification_details(tables["notifications"])  # type: ignore[arg-type]
+        if tables.get("exemption_decisions") is not None:
+            self._check_exemption_reasons(tables["exemption_decisions"])  # type: ignore[arg-type]
+
+    # ---- the plan, as the reasons speak of it
+
+    def _available(self, auditor_id: str) -> bool:
+        """May audit this month at all: eligible, no break, no honoured exemption, under
+        the yearly maximum (rules 1–3, issue 3)."""
+        return (
+            auditor_id in self.eligible
+            and auditor_id not in self.granted_breaks
+            and auditor_id not in self.exempted_auditors
+            and self.history_in_year[auditor_id] < self.max_per_year
+            and self.max_per_month > 0
+        )
+
+    def _allowed(self, case_id: str) -> list[str]:
+        """The auditors the rules allow for the case (any plan)."""
+        if case_id not in self._allowed_cache:
+            self._allowed_cache[case_id] = [
+                auditor_id
+                for auditor_id in sorted(self.eligible)
+                if self._available(auditor_id) and not self._conflicts_of(case_id, auditor_id)
+            ]
+        return self._allowed_cache[case_id]
+
+    def _has_room(self, auditor_id: str) -> bool:
+        """Allowed more audits this month than the plan gives them."""
+        capacity = min(self.max_per_month, self.max_per_year - self.history_in_year[auditor_id])
+        return len(self.plan_cases_of.get(auditor_id, ())) < capacity
+
+    def _original_auditor(self, case_id: str) -> str | None:
+        awaiting = sorted(self.latest_awaiting.get(case_id, ()))
+        return self.auditor_of_audit.get(awaiting[0]) if awaiting else None
+
+    def _seen_subject(self, auditor_id: str, case_id: str) -> bool:
+        """Audited the case's subject in the 12 months before m (fresh eyes); the
+        original auditor of a re-audit is exempt from fresh eyes."""
+        if auditor_id == self._original_auditor(case_id):
+            return False
+        known, subject_id = self._expected_case_value(case_id, "subject_id")
+        return known and (subject_id, auditor_id) in self.seen_in_window
+
+    # ---- the facts any reason may state (FACT_PATTERNS)
+
+    def _fact_allocated_to(self, case_id: str, auditor_id: str) -> str | None:
+        holder = self.plan_auditor_of.get(case_id)
+        return None if holder == auditor_id else f"{case_id} is with {_show(holder)}"
+
+    def _fact_audits(self, auditor_id: str, cases: str) -> str | None:
+        named = set(cases.split(" and "))
+        held = self.plan_cases_of.get(auditor_id, set())
+        missing = sorted(named - held)
+        return None if not missing else f"{auditor_id} audits {sorted(held) or 'nothing'}"
+
+    def _fact_unallocated(self, case_id: str) -> str | None:
+        return None if case_id in self.plan_unallocated else f"{case_id} is not in unallocated"
+
+    def _fact_not_in_sample(self, case_id: str) -> str | None:
+        return (
+            f"{case_id} needs an auditor in the month" if case_id in self.needed_case_ids else None
+        )
+
+    def _fact_no_audit(self, auditor_id: str) -> str | None:
+        held = sorted(self.plan_cases_of.get(auditor_id, ()))
+        return f"{auditor_id} audits {held}" if held else None
+
+    def _fact_on_break(self, auditor_id: str) -> str | None:
+        return None if auditor_id in self.granted_breaks else f"{auditor_id} has no granted break"
+
+    def _fact_not_eligible(self, auditor_id: str) -> str | None:
+        return f"{auditor_id} is eligible" if auditor_id in self.eligible else None
+
+    def _fact_not_auditor(self, auditor_id: str) -> str | None:
+        person = self.staff.get(auditor_id)
+        return f"{auditor_id} is an auditor" if person is not None and person.is_auditor else None
+
+    def _fact_year_count(self, auditor_id: str, count: str, maximum: str) -> str | None:
+        return self._year_count_problem(auditor_id, int(count), int(maximum))
+
+    def _year_count_problem(self, auditor_id: str, count: int, maximum: int) -> str | None:
+        actual = self.history_in_year[auditor_id]
+        if (count, maximum) != (actual, self.max_per_year):
+            return f"{auditor_id} has {actual} of {self.max_per_year} in the audit year's ledger"
+        return None
+
+    def _fact_at_yearly_maximum(self, auditor_id: str) -> str | None:
+        actual = self.history_in_year[auditor_id]
+        return None if actual >= self.max_per_year else f"{auditor_id} has only {actual}"
+
+    def _fact_exemption_for(self, auditor_id: str, case_ids: str) -> str | None:
+        honoured = {
+            row.get("case_id")
+            for row in self.month_exemptions
+            if row.get("auditor_id") == auditor_id and self._exemption_is_honoured(row)
+        }
+        named = {c.strip() for c in case_ids.split(",")}
+        return None if named <= honoured else f"{auditor_id}'s honoured exemptions: {honoured}"
+
+    def _fact_exempted(self, auditor_id: str) -> str | None:
+        return None if auditor_id in self.exempted_auditors else f"{auditor_id} is not exempted"
+
+    def _fact_case_role(self, auditor_id: str, role: str, case_id: str) -> str | None:
+        column = {
+            "allocated worker": "allocated_worker_id",
+            "team manager": "team_manager_id",
+            "IRO": "iro_id",
+        }[role]
+        holder = (self.case_details.get(case_id) or {}).get(column)
+        return None if holder == auditor_id else f"the {role} of {case_id} is {_show(holder)}"
+
+    def _fact_same_team(self, auditor_id: str, case_id: str) -> str | None:
+        found = self._conflicts_of(case_id, auditor_id)
+        return None if any("[conflict: same_team]" in f for f in found) else "not in its team"
+
+    def _fact_declared(self, auditor_id: str, subject_id: str) -> str | None:
+        return None if (auditor_id, subject_id) in self.declared else "no such declared conflict"
+
+    def _fact_manages(self, auditor_id: str, person: str) -> str | None:
+        return None if auditor_id in self._chain_above(person) else f"not above {person}"
+
+    def _fact_conflict_with(self, auditor_id: str, case_id: str) -> str | None:
+        return None if self._conflicts_of(case_id, auditor_id) else "no conflict of interest"
+
+    # ---- table-specific claims
+
+    def _check_allocation_reason(self, row: Row) -> None:
+        reason = _out_text(row.get("reason")) or ""
+        case_id = _out_text(row.get("case_id")) or ""
+        auditor_id = _out_text(row.get("auditor_id")) or ""
+        label = f"allocations {_show(row.get('audit_id'))}: reason"
+
+        def wrong(claim: str, problem: str) -> None:
+            self.fail(f"{label} says {claim!r}, but {problem} [reason]")
+
+        if match := re.search(r"(\d+) of (\d+) audits so far this audit year", reason):
+            problem = self._year_count_problem(auditor_id, int(match[1]), int(match[2]))
+            if problem:
+                wrong(match[0], problem)
+        original = self._original_auditor(case_id)
+        if match := re.search(rf"Original auditor of inadequate audit ({_ID})", reason):
+            if _strip_id(match[1]) not in self.latest_awaiting.get(case_id, set()):
+                wrong(match[0], f"{case_id} awaits {sorted(self.latest_awaiting.get(case_id, []))}")
+            if original != auditor_id:
+                wrong(match[0], f"the original auditor is {_show(original)}")
+        if match := re.search(rf"Re-audit of ({_ID}); the original auditor ({_ID})", reason):
+            if _strip_id(match[1]) not in self.latest_awaiting.get(case_id, set()):
+                wrong(match[0], f"{case_id} awaits {sorted(self.latest_awaiting.get(case_id, []))}")
+            if _strip_id(match[2]) != original or original == auditor_id:
+                wrong(match[0], f"the original auditor is {_show(original)}")
+        allowed = self._allowed(case_id)
+        own = self.history_in_year[auditor_id]
+        fewer = [a for a in allowed if self.history_in_year[a] < own]
+        if "the only auditor allowed for this case" in reason and allowed != [auditor_id]:
+            wrong("the only auditor allowed", f"the rules allow {allowed}")
+        if match := re.search(r"the fewest among the (\d+) auditors allowed for this case", reason):
+            if int(match[1]) != len(allowed):
+                wrong(match[0], f"the rules allow {len(allowed)} auditors for {case_id}")
+            if fewer:
+                wrong(match[0], f"{fewer[:5]} have fewer than {own}")
+        if match := re.search(
+            r"the (\d+) allowed auditors? with fewer audits this year "
+            r"\((\d+)(?: to (\d+))? audits? so far\) "
+            r"(?:was needed for another case|were needed for other cases)",
+            reason,
+        ):
+            counts = sorted(self.history_in_year[a] for a in fewer)
+            low, high = int(match[2]), int(match[3] or match[2])
+            if int(match[1]) != len(fewer) or (counts and (low, high) != (counts[0], counts[-1])):
+                wrong(match[0], f"{len(fewer)} allowed auditors have fewer ({counts})")
+            free = [a for a in fewer if self._has_room(a)]
+            if free:
+                wrong(match[0], f"{free[:5]} have room for it in the plan")
+        if match := re.search(
+            r"the (\d+) free auditors? with fewer audits this year had audited this subject",
+            reason,
+        ):
+            free = [a for a in fewer if self._has_room(a)]
+            fresh = [a for a in free if not self._seen_subject(a, case_id)]
+            if int(match[1]) != len(free):
+                wrong(match[0], f"{len(free)} such auditors have room in the plan")
+            if fresh:
+                wrong(match[0], f"{fresh[:5]} had not audited the subject")
+        if "; audited this subject in the last 12 months" in reason:
+            if not self._seen_subject(auditor_id, case_id):
+                wrong("audited this subject", f"{auditor_id} did not in the 12 months before")
+            if "no free auditor allowed for the case was new to it" in reason:
+                fresh = [
+                    a for a in allowed if self._has_room(a) and not self._seen_subject(a, case_id)
+                ]
+                if fresh:
+                    wrong("no free auditor ... was new to it", f"{fresh[:5]} were")
+
+    def _check_unallocated_reason(self, row: Row) -> None:
+        reason = _out_text(row.get("reason")) or ""
+        case_id = _out_text(row.get("case_id")) or ""
+        label = f"unallocated {_show(case_id)}: reason"
+        match = re.search(rf"cases has no row for ({_ID}) up to", reason)
+        if match and _strip_id(match[1]) in self.case_details:
+            self.fail(f"{label} says {match[0]!r}, but cases has one [reason]")
+        match = re.search(r"of (\d+) auditors?, (.*)$", reason)
+        if match is None:
+            return
+        auditors = [s for s, person in self.staff.items() if person.is_auditor]
+        if int(match[1]) != len(auditors):
+            self.fail(f"{label}: says {match[1]} auditors, but staff has {len(auditors)} [reason]")
+        numbers = [re.match(r"(?:the other )?(\d+)\b", part) for part in match[2].split("; ")]
+        if all(numbers):
+            total = sum(int(n[1]) for n in numbers if n)
+            if total != int(match[1]):
+                self.fail(f"{label}: its counts add up to {total}, not {match[1]} [reason]")
+        if not_eligible := re.search(r"(\d+) not eligible in", reason):
+            actual = sum(1 for a in auditors if a not in self.eligible)
+            if int(not_eligible[1]) != actual:
+                self.fail(f"{label}: {not_eligible[0]!r}, but {actual} are not [reason]")
+
+    def _check_break_reasons(self, table: _OutputTable) -> None:
+        previous = getattr(self, "previous_breaks", {})
+        for row in table.rows:
+            auditor_id = _out_text(row.get("auditor_id")) or ""
+            reason = _out_text(row.get("reason"))
+            decision = _out_text(row.get("decision"))
+            if reason is None:
+                continue
+            label = f"break_decisions {_show(auditor_id)}: reason"
+            opening = {
+                "granted": "granted",
+                "refused_cap": "refused",
+                "not_required": "not required",
+            }
+            if not reason.startswith(opening.get(decision or "", "?")):
+                self.fail(f"{label} {reason!r} does not match the decision {decision} [reason]")
+            if auditor_id in previous:
+                continue  # the previous plan's decision and words stand
+            for match in re.finditer(r"cap of (\d+)", reason):
+                if int(match[1]) != self.break_cap:
+                    self.fail(f"{label} says {match[0]!r}; the cap is {self.break_cap} [reason]")
+            match = re.search(r"place (\d+) of the cap", reason)
+            if match and not 1 <= int(match[1]) <= self.break_cap:
+                self.fail(f"{label} says {match[0]!r}; the cap is {self.break_cap} [reason]")
+            on_time = _to_bool(row.get("on_time"))
+            if ("on time" in reason and on_time is False) or ("late" in reason and on_time):
+                self.fail(f"{label} {reason!r} contradicts on_time {_show(on_time)} [reason]")
+            if "not an eligible auditor" in reason and auditor_id in self.eligible:
+                self.fail(f"{label}: {auditor_id} is eligible [reason]")
+            if "yearly maximum" in reason and self.history_in_year[auditor_id] < self.max_per_year:
+                self.fail(f"{label}: {auditor_id} is below the yearly maximum [reason]")
+
+    def _check_notification_details(self, table: _OutputTable) -> None:
+        refused = sum(1 for d in self.expected_breaks.values() if d.decision == "refused_cap")
+        for row in table.rows:
+            detail = _out_text(row.get("detail")) or ""
+            match = re.search(r"(\d+) of (\d+) breaks granted \((\d+) requests? refused\)", detail)
+            if match is None:
+                continue
+            claimed = tuple(int(n) for n in match.groups())
+            actual = (len(self.granted_breaks), self.break_cap, refused)
+            if claimed != actual:
+                self.fail(
+                    f"notifications {_show(row.get('recipient_id'))}: detail says "
+                    f"{match[0]!r}, but {actual[0]} of {actual[1]} were granted and {actual[2]} "
+                    "refused [reason]"
+                )
+
+    def _check_exemption_reasons(self, table: _OutputTable) -> None:
+        """Each exemption says what it means for this plan: who has the case now, or why
+        it has none; a non-completion warning only to an auditor who has the case."""
+        for row in table.rows:
+            case_id = _out_text(row.get("case_id")) or ""
+            auditor_id = _out_text(row.get("auditor_id")) or ""
+            reason = _out_text(row.get("reason")) or ""
+            label = f"exemption_decisions {case_id}/{auditor_id}: reason"
+            holder = self.plan_auditor_of.get(case_id)
+            if case_id not in self.needed_case_ids:
+                needed = f"{case_id} is not in {self.month_text}'s sample"
+            elif holder is None:
+                needed = f"{case_id} is unallocated"
+            else:
+                needed = f"{case_id} is allocated to {holder}"
+            if needed not in reason:
+                self.fail(f"{label} {reason!r} does not say {needed!r} [reason]")
+            honoured = _to_bool(row.get("honoured"))
+            if (": honoured" in reason) != bool(honoured):
+                self.fail(f"{label} {reason!r} contradicts honoured {_show(honoured)} [reason]")
+            if honoured and f"{auditor_id} gets no audit this month" not in reason:
+                self.fail(f"{label} does not say that {auditor_id} gets no audit [reason]")
+            if ("non-completion" in reason) != (not honoured and holder == auditor_id):
+                self.fail(
+                    f"{label} {reason!r}: the non-completion warning belongs exactly to an "
+                    f"auditor who has the case ({case_id} is with {_show(holder)}) [reason]"
+                )
+            decided_by = _out_text(row.get("decided_by"))
+            for pattern in (rf"refused by ({_ID})", rf"approved by ({_ID}) \("):
+                match = re.search(pattern, reason)
+                if match and match[1] != "the" and _strip_id(match[1]) != decided_by:
+                    self.fail(
+                        f"{label} names {match[1]}, decided_by is {_show(decided_by)} [reason]"
+                    )
+            match = re.search(rf"stays with ({_ID})", reason)
+            if match and _strip_id(match[1]) != holder:
+                self.fail(
+                    f"{label} says {match[0]!r}, but {case_id} is with {_show(holder)} [reason]"
+                )
+
+
+#: Ids in reasons: no spaces or punctuation around them; a full stop after is stripped.
+_ID = r"[^\s,;:()'\"]+"
+
+
+def _strip_id(text: str) -> str:
+    return text.rstrip(".")
+
+
+#: Which column of each output table holds its reason.
+REASON_COLUMNS = {
+    "allocations": "reason",
+    "unallocated": "reason",
+    "break_decisions": "reason",
+    "notifications": "detail",
+    "exemption_decisions": "reason",
+    "changes": "reason",
+}
+#: The facts a reason may state about the plan, and the check of each.
+FACT_PATTERNS: list[tuple[re.Pattern[str], Callable[..., str | None]]] = [
+    (re.compile(rf"({_ID}) is allocated to ({_ID})"), _Checker._fact_allocated_to),
+    (re.compile(rf"({_ID}) audits ({_ID}(?: and {_ID})*) this month"), _Checker._fact_audits),
+    (re.compile(rf"({_ID}) is unallocated"), _Checker._fact_unallocated),
+    (re.compile(rf"({_ID}) is not in \S+'s sample"), _Checker._fact_not_in_sample),
+    (re.compile(rf"({_ID}) gets no audit this month"), _Checker._fact_no_audit),
+    (re.compile(rf"exemption honoured for ({_ID})"), _Checker._fact_exempted),
+    (re.compile(rf"({_ID}) is on (?:a granted|an) audit break"), _Checker._fact_on_break),
+    (re.compile(rf"({_ID}) was granted a late audit break"), _Checker._fact_on_break),
+    (re.compile(rf"({_ID}) is not an auditor active for"), _Checker._fact_not_eligible),
+    (re.compile(rf"({_ID}) is no longer eligible"), _Checker._fact_not_eligible),
+    (re.compile(rf"({_ID}) is not an auditor(?! active)"), _Checker._fact_not_auditor),
+    (
+        re.compile(rf"({_ID}) has (\d+) of (\d+) audits this audit year already"),
+        _Checker._fact_year_count,
+    ),
+    (re.compile(rf"({_ID}) is at the yearly maximum"), _Checker._fact_at_yearly_maximum),
+    (
+        re.compile(rf"({_ID}) has an honoured exemption for ({_ID}(?:, {_ID})*)"),
+        _Checker._fact_exemption_for,
+    ),
+    (
+        re.compile(rf"({_ID}) is the (allocated worker|team manager|IRO) of ({_ID})"),
+        _Checker._fact_case_role,
+    ),
+    (re.compile(rf"({_ID}) is in ({_ID})'s team"), _Checker._fact_same_team),
+    (re.compile(rf"({_ID}) declared a conflict of interest with ({_ID})"), _Checker._fact_declared),
+    (re.compile(rf"({_ID}) manages ({_ID}), the"), _Checker._fact_manages),
+    (re.compile(rf"({_ID}) has a conflict of interest with ({_ID})"), _Checker._fact_conflict_with),
+]
+
 
 # ---------------------------------------------------------------------------
 # reallocate (issue 3)
@@ -1463,16 +2030,6 @@ class _ReallocationChecker(_Checker):
                 _out_text(row.get("decision")),
                 note=" (the previous plan's decision stands)",
             )
-        month_exemptions = sorted(
-            (row for row in self.exemption_rows if _parse_month(row.get("month")) == self.month),
-            key=lambda row: (row.get("case_id") or "", row.get("auditor_id") or ""),
-        )
-        self.month_exemptions = month_exemptions
-        # An honoured exemption for ANY case of m: no audit at all in m (issue 3).
-        self.exempted_auditors: dict[str, Row] = {}
-        for row in month_exemptions:
-            if self._exemption_is_honoured(row):
-                self.exempted_auditors.setdefault(row.get("auditor_id") or "", row)
         return True
 
     def _read_previous_table(self, name: str) -> list[Row] | None:
@@ -1546,8 +2103,6 @@ class _ReallocationChecker(_Checker):
         if allocations is not None:
             self._check_exempted_auditors(allocations)
             self._check_changes(tables["changes"], allocations, unallocated)
-        if tables["exemption_decisions"] is not None:
-            self._check_exemption_decisions(tables["exemption_decisions"])
 
     def _check_exempted_auditors(self, table: _OutputTable) -> None:
         """Issue 3: an honoured exemption for any case of m means no audit at all in m."""
@@ -1639,53 +2194,6 @@ class _ReallocationChecker(_Checker):
             self.fail(
                 f"changes: case {case_id} ({kind}: {_show(want['previous_auditor_id'])} -> "
                 f"{_show(want['new_auditor_id'])}) has no row [changes]"
-            )
-
-    def _check_exemption_decisions(self, table: _OutputTable) -> None:
-        """One row per exemption of m, echoing the input, honoured as re-derived (§3)."""
-        expected: dict[tuple[str | None, str | None], Row] = {}
-        for row in self.month_exemptions:
-            expected.setdefault((row.get("case_id"), row.get("auditor_id")), row)
-        seen: set[tuple[str | None, str | None]] = set()
-        for row in table.rows:
-            key = (_out_text(row.get("case_id")), _out_text(row.get("auditor_id")))
-            label = f"exemption_decisions {_show(key[0])}/{_show(key[1])}"
-            if row.get("month") != self.month_text:
-                self.fail(
-                    f"{label}: month is {_show(row.get('month'))}, expected {self.month_text}"
-                )
-                continue
-            if key in seen:
-                self.fail(f"{label}: listed more than once")
-                continue
-            seen.add(key)
-            source = expected.get(key)
-            if source is None:
-                self.fail(f"{label}: no such exemption for {self.month_text} in the input")
-                continue
-            honoured = self._exemption_is_honoured(source)
-            checks = (
-                (
-                    "requested_on",
-                    _to_date(row.get("requested_on")),
-                    _to_date(source.get("requested_on")),
-                ),
-                ("decision", _lower(row.get("decision")), _lower(source.get("decision"))),
-                ("decided_by", _out_text(row.get("decided_by")), source.get("decided_by")),
-                ("honoured", _to_bool(row.get("honoured")), honoured),
-            )
-            for column, got, want in checks:
-                if got != want:
-                    why = " [exemption honoured]" if column == "honoured" else ""
-                    self.fail(f"{label}: {column} is {_show(got)}, expected {_show(want)}{why}")
-            if _out_text(row.get("reason")) is None:
-                self.fail(f"{label}: reason is empty (say why it is or is not honoured)")
-        for case_id, auditor_id in sorted(
-            set(expected) - seen, key=lambda k: (k[0] or "", k[1] or "")
-        ):
-            self.fail(
-                f"exemption_decisions: the exemption of {auditor_id} for case {case_id} in "
-                f"{self.month_text} has no row"
             )
 
 

@@ -2,7 +2,8 @@
 
 Every call of ``caseaudit.api.allocate`` / ``reallocate`` made by a test through the CLI
 or ``caseaudit.api`` is wrapped: its result is written to a scratch directory and
-re-verified by ``checker`` (plain pandas, no caseaudit code) against the input files.
+re-verified by ``checker`` (plain pandas, no caseaudit code) against the input files, and
+its files are walked against the output tables' declarations.
 The per-rule builders (``builders.solve`` / ``resolve``) run the same checker themselves.
 """
 
@@ -23,6 +24,7 @@ import caseaudit.api
 sys.path.insert(0, str(Path(__file__).parent))
 
 import checker
+from builders import declared_columns
 
 # CI replays the same examples every run (a red CI must be reproducible); developers'
 # runs draw new ones each time, which is where new counterexamples come from.
@@ -53,6 +55,9 @@ def _verify(data: object, result: caseaudit.api.AllocationResult, previous: obje
             violations = checker.check_allocation(data_dir, out, month, overrides)
         else:
             violations = checker.check_reallocation(data_dir, out, month, Path(previous), overrides)
+        violations += checker.check_output_files(
+            out, declared_columns(), result.problem.config.output.date_format
+        )
     assert not violations, "independent checker:\n" + "\n".join(violations)
 
 

@@ -903,7 +903,6 @@ def _exemption(case_id, auditor_id, requested_on, decision, decided_by, honoured
 
 def correct_reallocation() -> dict[str, list[Any]]:
     outputs = correct_outputs()
-    not_honoured = "not honoured: the audit stays with the auditor"
     outputs.update(
         allocations=[
             _reallocated("C2", "GM1", f"{MONTH}-C2"),
@@ -945,9 +944,33 @@ def correct_reallocation() -> dict[str, list[Any]]:
             ),
         ],
         exemption_decisions=[
-            _exemption("C1", "A6", "2026-12-28", "refused", "AD1", False, not_honoured),
-            _exemption("C2", "A1", "2026-12-28", "approved", "SL1", True, "honoured"),
-            _exemption("C3", "A9", "2027-01-05", "pending", None, False, not_honoured),
+            _exemption(
+                "C1",
+                "A6",
+                "2026-12-28",
+                "refused",
+                "AD1",
+                False,
+                f"refused by AD1; C1 is not in {MONTH}'s sample, so there is no audit of it",
+            ),
+            _exemption(
+                "C2",
+                "A1",
+                "2026-12-28",
+                "approved",
+                "SL1",
+                True,
+                "approved by SL1: honoured; A1 gets no audit this month; C2 is allocated to GM1",
+            ),
+            _exemption(
+                "C3",
+                "A9",
+                "2027-01-05",
+                "pending",
+                None,
+                False,
+                "pending; C3 is allocated to A8; A9 audits C8 this month",
+            ),
             _exemption(
                 "C4",
                 "A3",
@@ -955,7 +978,8 @@ def correct_reallocation() -> dict[str, list[Any]]:
                 "approved",
                 "SL1",
                 False,
-                "approved by the wrong role: csc needs the assistant director",
+                "approved by the wrong role: csc needs the assistant director; C4 is allocated "
+                "to A10",
             ),
         ],
     )

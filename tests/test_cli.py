@@ -270,7 +270,8 @@ def test_validate_invalid_data_exits_2_with_every_issue(tmp_path: Path) -> None:
     )
     lines = assert_input_error_lines(run("validate", str(data_dir)))
     assert lines == [
-        "config.toml:3: policy.max_audit_per_month: unknown key 'policy.max_audit_per_month'",
+        "config.toml:3: policy.max_audit_per_month: unknown key: "
+        "did you mean max_audits_per_month?",
         lines[1],
         lines[2],
     ]
@@ -359,7 +360,7 @@ def test_internal_error_exits_1_with_a_short_message(
     def broken_solve(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr("caseaudit.api.solve", broken_solve)
+    monkeypatch.setattr("caseaudit.api.solve_month", broken_solve)
     data_dir, out = write_data(tmp_path / "data"), tmp_path / "out"
     result = allocate(data_dir, out)
     assert result.exit_code == 1, result.stdout + result.stderr

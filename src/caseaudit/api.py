@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,25 +17,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseaudit.io.encode import decode_assignment, encode
 from caseaudit.io.previous import read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
 from caseaudit.model.dataset import Dataset
-from caseaudit.model.errors import IssueCollector
-from caseaudit.model.explain import allocations_table, unallocated_table
+from caseaudit.model.errors import IssueCollector, plural
+from caseaudit.model.explain import (
+    allocations_table,
+    exemption_decisions_table,
+    unallocated_table,
+)
 from caseaudit.model.problem import MonthProblem, build_problem
 from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
 from caseaudit.model.validate import validate_dataset
-from caseaudit.solver.cpsat import SolveResult, solve
-
-OUTPUT_TABLES = (
-    "allocations",
-    "unallocated",
-    "break_decisions",
-    "notifications",
-    "reaudit_schedule",
-)
+from caseaudit.solver.month import MonthSolution, solve_month
 
 
 def load(data_dir: Path | str, month: str | None = None) -> Dataset:
@@ -53,7 +47,7 @@ class AllocationResult:
     """A solved month: the problem, the solve and the output tables."""
 
     problem: MonthProblem
-    solve: SolveResult
+    solve: MonthSolution
     tables: dict[str, pd.DataFrame]
     manifest: dict[str, object] = field(default_factory=dict)
 
@@ -84,7 +78,7 @@ class AllocationResult:
 
     @property
     def exemption_decisions(self) -> pd.DataFrame:
-        """Reallocation only: every exemption of the month, honoured or not."""
+        """Every exemption of the month, honoured or not, and what it means for this plan."""
         return self.tables["exemption_decisions"]
 
     @property
@@ -94,12 +88,18 @@ class AllocationResult:
     def summary(self) -> str:
         decisions = self.break_decisions["decision"].value_counts()
         reaudits = int(self.allocations["is_reaudit"].sum()) if len(self.allocations) else 0
+        counts = self.manifest.get("counts", {})
+        assert isinstance(counts, dict)
+        sample = ""
+        if counts.get("sample_cases") == 0:
+            added = plural(int(counts.get("reaudits_added", 0)), "due re-audit")
+            sample = f"the month's sample is empty, {added} added; "
         return (
-            f"{self.problem.month}: {len(self.allocations)} allocated, "
+            f"{self.problem.month}: {sample}{len(self.allocations)} allocated, "
             f"{len(self.unallocated)} unallocated; breaks {int(decisions.get('granted', 0))} "
             f"granted, {int(decisions.get('refused_cap', 0))} refused (cap "
             f"{self.problem.break_cap}), {int(decisions.get('not_required', 0))} not required; "
-            f"{reaudits} re-audits allocated; solve {self.solve.status}"
+            f"{plural(reaudits, 're-audit')} allocated; solve {self.solve.status}"
         )
 
     def write(self, out_dir: Path | str, force: bool = False) -> None:
@@ -133,14 +133,12 @@ def _solve_month(
     previous_plan: pd.DataFrame | None,
     seed: int | None,
     time_limit_s: float | None,
-) -> tuple[SolveResult, pd.DataFrame, int]:
-    """Encode, solve and decode: the chosen (case_id, auditor_id) rows and the seed used."""
-    encoded = encode(problem, previous_plan=previous_plan)
+) -> tuple[MonthSolution, pd.DataFrame, int]:
+    """Solve the month: the chosen (case_id, auditor_id) rows and the seed used."""
     settings = dataset.config.solver
     run_seed = settings.seed if seed is None else seed
-    solved = solve(encoded, dataset.config.weights, settings, run_seed, time_limit_s)
-    solved = _honest_status(solved, problem)
-    return solved, decode_assignment(encoded, solved.chosen_pairs), run_seed
+    solved = solve_month(problem, dataset.config, run_seed, time_limit_s, previous_plan)
+    return solved, solved.assignment, run_seed
 
 
 def _month_tables(
@@ -149,7 +147,8 @@ def _month_tables(
     unallocated: pd.DataFrame | None = None,
     audit_ids: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The output tables every run writes (contract §5), plus exemption decisions."""
+    """The output tables every run writes (contract §5), plus exemption decisions, each
+    built after the solve so that its reasons describe this plan."""
     return {
         "allocations": allocations_table(problem, assignment, audit_ids),
         "unallocated": (
@@ -158,19 +157,13 @@ def _month_tables(
         "break_decisions": problem.break_decisions,
         "notifications": problem.notifications,
         "reaudit_schedule": problem.reaudit_schedule,
-        "exemption_decisions": problem.exemption_decisions,
+        "exemption_decisions": exemption_decisions_table(problem, assignment),
     }
 
 
-def _honest_status(solved: SolveResult, problem: MonthProblem) -> SolveResult:
-    """A plan optimal over pruned candidates is not proven optimal for the month."""
-    if not problem.candidate_limit:
-        return solved
-    note = (
-        f"candidates limited to {problem.candidate_limit} per case "
-        "([solver] max_candidates_per_case): optimal over those, not proven for the month"
-    )
-    return dataclasses.replace(solved, status="feasible", notes=(*solved.notes, note))
+def dataset_candidate_limit(data: Dataset) -> int:
+    """The explicit ``[solver] max_candidates_per_case`` (0: none, every pair proven)."""
+    return data.config.solver.max_candidates_per_case
 
 
 def _version(package: str) -> str:
@@ -183,7 +176,7 @@ def _version(package: str) -> str:
 def build_manifest(
     data: Dataset,
     problem: MonthProblem,
-    solved: SolveResult,
+    solved: MonthSolution,
     tables: dict[str, pd.DataFrame],
     seed: int,
     command: str | None,
@@ -193,6 +186,8 @@ def build_manifest(
     inputs = {s.file_name: s.sha256 for s in data.sources.values()}
     if data.config_source is not None:
         inputs[data.config_source.file_name] = data.config_source.sha256
+    # The month's sample as P&Q sent it; the other cases are due re-audits added (§25).
+    sample_cases = int((data["cases"]["month"] == problem.month).sum())
     return {
         "tool": "caseaudit",
         "tool_version": _version("caseaudit"),
@@ -205,19 +200,24 @@ def build_manifest(
         "config": data.config.as_dict(),
         "solver": {
             "status": solved.status,
-            "cpsat_status": solved.cpsat_status,
+            "proof": solved.proof,
+            "optimum_unique": solved.unique,
             "objective": solved.objective,
             "bound": solved.bound,
             "flow_objective": solved.flow_objective,
-            "tier_weights": list(solved.tier_weights),
-            "time_limit_cut_search": solved.status != "optimal",
+            "tier_weights": solved.tier_weights,
+            "cost_parts": solved.cost_parts,
+            "search_cut_short": solved.status != "optimal",
+            "pairs": solved.stats,
             "notes": list(solved.notes),
         },
         "counts": {
             "cases": len(problem.cases),
+            "sample_cases": sample_cases,
+            "reaudits_added": len(problem.cases) - sample_cases,
             "eligible_auditors": problem.eligible_count,
-            "eligible_pairs": len(problem.pairs),
-            "candidate_limit": problem.candidate_limit,
+            "eligible_pairs": solved.stats.get("allowed_pairs", 0),
+            "candidate_limit": dataset_candidate_limit(data),
             "break_cap": problem.break_cap,
             **{name: len(frame) for name, frame in tables.items()},
         },

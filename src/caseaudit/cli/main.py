@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -16,9 +17,9 @@ from typing import Any, TypeVar
 
 import click
 
-from caseaudit.io.writer import OutputExistsError, check_output_dir
+from caseaudit.io.writer import OutputLocationError, check_output_dir
 from caseaudit.model.calendar import MONTH_PATTERN
-from caseaudit.model.errors import InputError
+from caseaudit.model.errors import InputError, InputWarning, plural
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_UNALLOCATED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,7 @@ def handles_errors(command: F) -> F:
             for line in error.lines():
                 click.echo(line, err=True)
             sys.exit(EXIT_INPUT)
-        except OutputExistsError as error:
+        except OutputLocationError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
@@ -57,7 +58,30 @@ def handles_errors(command: F) -> F:
             )
             sys.exit(EXIT_INTERNAL)
 
-    return wrapper  # type: ignore[return-value]
+    return _shows_input_warnings(wrapper)  # type: ignore[return-value]
+
+
+def _shows_input_warnings(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Print what the input reader ignored (an unknown column, say) on stderr, each once,
+    when the command is done: after any input errors, which are the root causes."""
+
+    @wraps(run)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", InputWarning)
+                return run(*args, **kwargs)
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, InputWarning):
+                    click.echo(str(warning.message), err=True)
+                else:  # shown as Python would have shown it
+                    warnings.showwarning(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
+
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,7 +100,8 @@ def _write_and_exit(result: Any, out_dir: Path, force: bool, written: str) -> No
     click.echo(result.summary())
     click.echo(written)
     if not result.fully_allocated:
-        click.echo(f"{len(result.unallocated)} cases unallocated: see unallocated.csv", err=True)
+        unallocated = plural(len(result.unallocated), "case")
+        click.echo(f"{unallocated} unallocated: see unallocated.csv", err=True)
         sys.exit(EXIT_UNALLOCATED)
 
 
@@ -170,7 +195,7 @@ def reallocate(
         result,
         out_dir,
         force,
-        f"{counts['must_move']} audits had to move; {counts['moved']} moved in all; "
+        f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in all; "
         f"files written to {out_dir}",
     )
 
@@ -185,10 +210,18 @@ def validate(data_dir: Path, month: str | None) -> None:
     Example: caseaudit validate data/ --month 2026-03
     """
     from caseaudit.api import load
+    from caseaudit.model.validate import month_workload
 
     data = load(data_dir, month)
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in data.tables.items() if len(frame))
     click.echo(f"valid: {counts}")
+    if month is not None:
+        cases, reaudits_due = month_workload(data, month)
+        empty = " (the month's sample is empty)" if not cases else ""
+        click.echo(
+            f"{month}: {plural(cases, 'case')} in {month}{empty}; "
+            f"{plural(reaudits_due, 're-audit')} due"
+        )
 
 
 @cli.command()
@@ -246,6 +279,7 @@ def demo(out_dir: Path) -> None:
     from caseaudit.io.tables import write_input_tables
     from caseaudit.synth import DEFAULT_MONTH, generate_tables
 
+    check_output_dir(out_dir, force=True)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     data_dir, result_dir = out_dir / "data", out_dir / "out"

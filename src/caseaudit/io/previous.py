@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from caseaudit.model.errors import IssueCollector
+from caseaudit.model.errors import IssueCollector, plural
 
 REQUIRED = {
     "allocations": ("audit_id", "month", "case_id", "auditor_id"),
@@ -49,9 +49,7 @@ def read_previous_plan(directory: Path | str, month: str) -> PreviousPlan:
         if missing:
             continue
         frame = frame.astype(object).where(frame.notna(), None)
-        for position, value in enumerate(frame["month"]):
-            if value != month:
-                issues.add(label, position + 2, "month", f"plan of month {value}, not {month}")
+        _check_month(issues, label, frame["month"], month)
         frames[name] = frame
     if "allocations" in frames:
         duplicated = frames["allocations"]["case_id"].duplicated()
@@ -64,3 +62,19 @@ def read_previous_plan(directory: Path | str, month: str) -> PreviousPlan:
             )
     issues.raise_if_any()
     return PreviousPlan(frames["allocations"], frames["break_decisions"], hashes, str(root))
+
+
+def _check_month(issues: IssueCollector, label: str, months: pd.Series, month: str) -> None:
+    """One issue per other month found, at its first row, with the count: a plan of the
+    wrong month is one mistake, not one per row."""
+    wrong = months[months != month]
+    shown = wrong.map(lambda v: "(empty)" if v is None else str(v))
+    for value, rows in wrong.groupby(shown, sort=True):
+        first_line = int(rows.index[0]) + 2
+        issues.add(
+            label,
+            first_line,
+            "month",
+            f"{plural(len(rows), 'row')} of the plan {'is' if len(rows) == 1 else 'are'} of "
+            f"month {value}, not {month}: --previous must be an output of {month}",
+        )

@@ -1,15 +1,27 @@
 """Read a data directory: CSV or Parquet tables plus ``config.toml`` (contract §1, §3).
 
 Every problem is collected and reported together, located as
-``<file>:<line>: <column>: <message>``; nothing here stops at the first problem.
+``<file>:<line>: <column>: <message>``; nothing here stops at the first problem. A file
+that cannot be read as a table (not UTF-8, not comma-separated, a spreadsheet, binary) is
+reported as the root cause, once, and the table is marked unreadable so that the checks
+which depend on it stay silent instead of burying the cause.
+
+Headers are matched after trimming, ignoring case, with spaces and hyphens read as
+underscores. An unknown column close to a missing known one is an error that suggests
+the name; any other unknown column is ignored with an ``InputWarning`` (kept on
+``Dataset.warnings``, shown by ``warnings.warn`` and printed on stderr by the CLI).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import difflib
 import hashlib
+import io
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +31,37 @@ import pyarrow.parquet as pq
 
 from caseaudit.io.config_reader import read_config
 from caseaudit.model.dataset import LINE, Dataset, SourceFile
-from caseaudit.model.errors import InputError, IssueCollector
+from caseaudit.model.errors import InputError, InputWarning, IssueCollector, Priority, plural
 from caseaudit.model.schema import TABLES, Column, TableSchema
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-TRUE_WORDS = frozenset({"true", "yes", "1"})
-FALSE_WORDS = frozenset({"false", "no", "0"})
+TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+BOOLEAN_WORDS = "true/false, yes/no, y/n or 1/0"
+
+#: Files a spreadsheet program saves, found where a table was expected.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+#: Text exports that are not comma-separated CSV.
+OTHER_TEXT_SUFFIXES = (".tsv", ".txt")
+#: Every file name ending under which a table is looked for (and reported if unreadable).
+TABLE_SUFFIXES = (".csv", ".parquet", *SPREADSHEET_SUFFIXES, *OTHER_TEXT_SUFFIXES)
+SAVE_AS_CSV = 'save it as CSV UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)")'
+#: Separators Excel writes in some locales or exports, and how a message names them.
+SEPARATORS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
+#: How close (difflib ratio) an unknown column must be to a known one to be a near miss.
+NEAR_MISS = 0.8
+#: Binary signatures of files that are not CSV text, whatever their name says.
+_ZIP, _OLE, _PARQUET = b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def normalise_header(name: object) -> str:
+    """A header cell as the column name it means: trimmed, lower case, spaces and
+    hyphens as underscores (``"Team Manager ID"`` → ``team_manager_id``)."""
+    text = str(name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s_-]+", "_", text)
 
 
 def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> Dataset:
@@ -39,30 +75,79 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
     collect_only = issues is not None
     issues = issues if issues is not None else IssueCollector()
     if not directory.is_dir():
-        issues.add(str(directory), 0, "-", "data directory not found")
+        issues.add(str(directory), 0, "-", "data directory not found", Priority.FILE)
         raise InputError(issues.issues)
+    first_warning = len(issues.warnings)
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, SourceFile] = {}
     unreadable: set[str] = set()
+    misnamed = _misnamed_tables(directory, issues)
     for schema in TABLES.values():
-        found = _find_table_file(directory, schema, issues)
+        if schema.name in misnamed:
+            tables[schema.name] = Dataset.empty_table(schema.name)
+            unreadable.add(schema.name)
+            continue
+        found, problem = _find_table_file(directory, schema, issues)
         if found is None:
             tables[schema.name] = Dataset.empty_table(schema.name)
-            if schema.required_table:
+            if problem or schema.required_table:
                 unreadable.add(schema.name)
             continue
         sources[schema.name] = SourceFile(schema.name, str(found), found.name, _sha256(found))
-        before = len(issues.issues)
-        tables[schema.name] = _read_table(found, schema, issues)
-        if any(i.line <= 1 for i in issues.issues[before:]):
-            unreadable.add(schema.name)  # a header problem: its rows are not trustworthy
+        tables[schema.name], readable = _read_table(found, schema, issues)
+        if not readable:
+            unreadable.add(schema.name)
     config, config_source, config_lines = read_config(directory / "config.toml", issues)
+    ignored = tuple(issues.warnings[first_warning:])
+    for warning in ignored:
+        warnings.warn(str(warning), InputWarning, stacklevel=2)
     if not collect_only:
         issues.raise_if_any()
-    return Dataset(tables, sources, config, config_source, config_lines, frozenset(unreadable))
+    return Dataset(
+        tables, sources, config, config_source, config_lines, frozenset(unreadable), ignored
+    )
 
 
-def _find_table_file(directory: Path, schema: TableSchema, issues: IssueCollector) -> Path | None:
+def _misnamed_tables(directory: Path, issues: IssueCollector) -> set[str]:
+    """Tables whose file is there under a wrong name, reported with the right one.
+
+    A ``.csv`` or ``.parquet`` file that is not a table is an error when its name is
+    close to a table that has no file (``exemption.csv``, ``Staff.CSV``): read as
+    absent, it would silently switch a rule off. Any other such file is ignored with
+    a warning.
+    """
+    table_files = {f"{name}{suffix}" for name in TABLES for suffix in (".csv", ".parquet")}
+    without_file = [
+        name
+        for name in TABLES
+        if not any((directory / f"{name}{suffix}").exists() for suffix in TABLE_SUFFIXES)
+    ]
+    misnamed: set[str] = set()
+    for path in sorted(directory.iterdir()):
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".parquet") or path.name in table_files or not path.is_file():
+            continue
+        stem = normalise_header(path.stem)
+        close = [stem] if stem in without_file else []
+        close = close or difflib.get_close_matches(stem, without_file, n=1, cutoff=NEAR_MISS)
+        if close:
+            misnamed.add(close[0])
+            issues.add(
+                path.name,
+                1,
+                "-",
+                f"not a table's file name: did you mean {close[0]}{suffix}?",
+                Priority.FILE,
+            )
+        else:
+            issues.warn(path.name, 1, "-", "not one of caseaudit's tables: ignored")
+    return misnamed
+
+
+def _find_table_file(
+    directory: Path, schema: TableSchema, issues: IssueCollector
+) -> tuple[Path | None, bool]:
+    """The table's file, and whether something was found that cannot be read as it."""
     csv_path = directory / f"{schema.name}.csv"
     parquet_path = directory / f"{schema.name}.parquet"
     if csv_path.exists() and parquet_path.exists():
@@ -71,82 +156,231 @@ def _find_table_file(directory: Path, schema: TableSchema, issues: IssueCollecto
             1,
             "-",
             f"both {csv_path.name} and {parquet_path.name} are present; keep only one",
+            Priority.FILE,
         )
-        return None
+        return None, True
     if csv_path.exists():
-        return csv_path
+        return csv_path, False
     if parquet_path.exists():
-        return parquet_path
+        return parquet_path, False
+    for suffix in SPREADSHEET_SUFFIXES:
+        other = directory / f"{schema.name}{suffix}"
+        if other.exists():
+            issues.add(
+                other.name,
+                1,
+                "-",
+                f"{other.name} is a spreadsheet: save it as CSV UTF-8 or Parquet "
+                f"({csv_path.name} or {parquet_path.name})",
+                Priority.FILE,
+            )
+            return None, True
+    for suffix in OTHER_TEXT_SUFFIXES:
+        other = directory / f"{schema.name}{suffix}"
+        if other.exists():
+            issues.add(
+                other.name,
+                1,
+                "-",
+                f"{other.name} is not read: {SAVE_AS_CSV}, named {csv_path.name}",
+                Priority.FILE,
+            )
+            return None, True
     if schema.required_table:
         issues.add(
-            csv_path.name, 1, "-", f"required table missing: add {csv_path.name} or .parquet"
+            csv_path.name,
+            1,
+            "-",
+            f"required table missing: add {csv_path.name} or {parquet_path.name}",
+            Priority.FILE,
         )
-    return None
+    return None, False
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _read_table(path: Path, schema: TableSchema, issues: IssueCollector) -> pd.DataFrame:
-    raw = _read_raw(path, issues)
+def _read_table(
+    path: Path, schema: TableSchema, issues: IssueCollector
+) -> tuple[pd.DataFrame, bool]:
+    """The typed table, and whether it can be trusted (its file and header are sound).
+
+    Cells of the columns that are there are checked even when the header is not sound,
+    so that one run reports every problem; the table is then marked unreadable.
+    """
+    raw = _read_raw(path, schema, issues)
     if raw is None:
-        return Dataset.empty_table(schema.name)
-    raw.columns = [str(c).strip().lstrip("\ufeff") for c in raw.columns]
-    duplicated = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
-    for name in duplicated:
-        issues.add(path.name, 1, name, "column appears more than once in the header")
-    if duplicated:
-        return Dataset.empty_table(schema.name)
+        return Dataset.empty_table(schema.name), False
+    header, cells = raw
+    checked = _check_header(path.name, schema, header, cells, issues)
+    if checked is None:
+        return Dataset.empty_table(schema.name), False
+    positions, sound = checked
+    lines = list(range(2, len(cells) + 2))
+    if len(cells):
+        filled = np.zeros(len(cells), dtype=bool)
+        for position in range(cells.shape[1]):
+            filled |= _clean_texts(cells.iloc[:, position].to_numpy(dtype=object)) != None  # noqa: E711
+        cells = cells[filled]
+        lines = [line for line, kept in zip(lines, filled, strict=True) if kept]
     typed: dict[str, Any] = {}
-    lines = list(range(2, len(raw) + 2))
-    if len(raw):
-        filled = np.zeros(len(raw), dtype=bool)
-        for name in raw.columns:
-            filled |= _clean_texts(raw[name].to_numpy(dtype=object)) != None  # noqa: E711
-        raw = raw[filled]
-        lines = [line for line, keep in zip(lines, filled, strict=True) if keep]
-    missing = False
     for column in schema.columns:
-        if column.name not in raw.columns:
-            if column.required:
-                issues.add(path.name, 1, column.name, "required column missing from the header")
-                missing = True
-            typed[column.name] = [column.default] * len(raw)
-            continue
-        values = raw[column.name].to_numpy(dtype=object)
-        typed[column.name] = _parse_column(values, column, lines, path, issues)
-    for extra in raw.columns:
-        if extra not in typed:
-            typed[extra] = list(_clean_texts(raw[extra].to_numpy(dtype=object)))
-    if missing:
-        return Dataset.empty_table(schema.name)
+        if column.name in positions:
+            values = cells.iloc[:, positions[column.name]].to_numpy(dtype=object)
+            typed[column.name] = _parse_column(values, column, lines, path, issues)
+        else:
+            typed[column.name] = [column.default] * len(cells)
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in typed.items()})
     frame[LINE] = lines
-    return frame
+    return frame, sound
 
 
-def _read_raw(path: Path, issues: IssueCollector) -> pd.DataFrame | None:
+def _check_header(
+    file: str,
+    schema: TableSchema,
+    header: list[str],
+    cells: pd.DataFrame,
+    issues: IssueCollector,
+) -> tuple[dict[str, int], bool] | None:
+    """The position of each known column and whether the header is sound; None when a
+    name is given twice (which of the two holds the data is anyone's guess).
+
+    Reports a name given twice, a near miss of a missing column (with the name it
+    probably means) and a missing header-required column; warns of ignored columns.
+    """
+    names = [normalise_header(h) for h in header]
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(names):
+        positions.setdefault(name, []).append(position)
+    duplicated = False
+    for name, found in positions.items():
+        if name and len(found) > 1:
+            duplicated = True
+            spellings = sorted({_as_written(header[p]) for p in found})
+            if len(spellings) == 1:
+                message = "column appears more than once in the header"
+            else:
+                quoted = " and ".join(f'"{w}"' for w in spellings)
+                message = f"{quoted} both read as {name}: keep one of them"
+            issues.add(file, 1, name, message, Priority.HEADER)
+    if duplicated:
+        return None
+    known = {name: found[0] for name, found in positions.items() if name in schema.column_names}
+    suggested = _near_misses(names, schema, known)
+    for position, name in enumerate(names):
+        if name in known:
+            continue
+        written = _as_written(header[position])
+        quoted = f' "{written}"' if written != name else ""
+        if name in suggested:
+            issues.add(
+                file,
+                1,
+                name,
+                f"unknown column{quoted}: did you mean {suggested[name]}?",
+                Priority.HEADER,
+            )
+        elif not name:
+            if _has_values(cells.iloc[:, position]):
+                issues.warn(file, 1, "-", f"column {position + 1} has values but no name: ignored")
+        else:
+            issues.warn(file, 1, name, f"column{quoted} is not part of {schema.name}: ignored")
+    meant = set(suggested.values())
+    missing = [c for c in schema.columns if c.header_required and c.name not in known]
+    for column in missing:
+        if column.name in meant:
+            continue  # the near miss above already names it
+        message = "required column missing from the header"
+        if not column.required:
+            message += (
+                " (its cells may be empty, but the column must be there: it decides who "
+                "may audit which case)"
+            )
+        issues.add(file, 1, column.name, message, Priority.HEADER)
+    return known, not (missing or suggested)
+
+
+def _as_written(header_cell: object) -> str:
+    return str(header_cell).replace("\ufeff", "").strip()
+
+
+def _near_misses(names: list[str], schema: TableSchema, known: dict[str, int]) -> dict[str, str]:
+    """Unknown names that are probably a missing known column, mapped to that column."""
+    absent = [c for c in schema.column_names if c not in known]
+    misses = {}
+    for name in names:
+        if not name or name in known:
+            continue
+        close = difflib.get_close_matches(name, absent, n=1, cutoff=NEAR_MISS)
+        if close:
+            misses[name] = close[0]
+        elif f"{name}_id" in absent:  # "IRO" for iro_id, "Manager" for manager_id
+            misses[name] = f"{name}_id"
+    return misses
+
+
+def _has_values(values: pd.Series) -> bool:
+    return bool((_clean_texts(values.to_numpy(dtype=object)) != None).any())  # noqa: E711
+
+
+def _read_raw(
+    path: Path, schema: TableSchema, issues: IssueCollector
+) -> tuple[list[str], pd.DataFrame] | None:
+    """The header as written and the cells by position (row i on spreadsheet line
+    i + 2), or None when the file cannot be read as a table (reported)."""
     if path.suffix == ".parquet":
         try:
-            return pq.read_table(path).to_pandas(types_mapper=None, date_as_object=True)
+            table = pq.read_table(path)
         except Exception as exc:  # pyarrow raises many kinds; the message locates it
-            issues.add(path.name, 1, "-", f"not a readable Parquet file ({type(exc).__name__})")
+            issues.add(
+                path.name,
+                1,
+                "-",
+                f"not a readable Parquet file ({type(exc).__name__}): write it again as "
+                f"Parquet, or save the table as {path.stem}.csv (CSV UTF-8)",
+                Priority.FILE,
+            )
             return None
+        header = [str(name) for name in table.column_names]
+        frame = table.to_pandas(types_mapper=None, date_as_object=True)
+        frame.columns = range(len(header))
+        return header, frame
+    return _read_csv(path, schema, issues)
+
+
+def _read_csv(
+    path: Path, schema: TableSchema, issues: IssueCollector
+) -> tuple[list[str], pd.DataFrame] | None:
+    data = path.read_bytes()
+
+    def root_cause(line: int, message: str) -> None:
+        issues.add(path.name, line, "-", message, Priority.FILE)
+
+    if not_text := _not_csv_text(path, data):
+        root_cause(1, not_text)
+        return None
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        issues.add(path.name, line, "-", "not UTF-8 text: save the file as CSV UTF-8")
+        root_cause(data[: exc.start].count(b"\n") + 1, _not_utf8(data, exc.start))
         return None
     if not text.strip():
-        issues.add(path.name, 1, "-", "the file is empty: a header row is required")
+        root_cause(1, "the file is empty: a header row is required")
         return None
-    import io as _io
-
+    if separator := _other_separator(text, schema):
+        root_cause(
+            1,
+            f"this file is separated by {separator}, not commas: save it as CSV UTF-8 "
+            "(comma-delimited)",
+        )
+        return None
     try:
-        return pd.read_csv(
-            _io.StringIO(text),
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -155,10 +389,78 @@ def _read_raw(path: Path, issues: IssueCollector) -> pd.DataFrame | None:
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = int(match.group(1)) if match else 1
-        issues.add(path.name, line, "-", "malformed CSV row (wrong number of fields?)")
+        root_cause(*_malformed(str(exc)))
         return None
+    header = [str(name) for name in frame.iloc[0]]
+    cells = frame.iloc[1:].reset_index(drop=True)
+    cells.columns = range(len(header))
+    return header, cells
+
+
+def _not_csv_text(path: Path, data: bytes) -> str | None:
+    """Why ``data`` is not CSV text at all, judged by its first bytes."""
+    if data.startswith((_ZIP, _OLE)):
+        return (
+            f"{path.name} is a spreadsheet saved under a .csv name, not CSV text: "
+            f"{SAVE_AS_CSV}, or as Parquet"
+        )
+    if data.startswith(_PARQUET):
+        return f"{path.name} is a Parquet file: rename it {path.stem}.parquet"
+    if data.startswith(_UTF16_BOMS):
+        return f'UTF-16 text (Excel\'s "Unicode Text"), not CSV UTF-8: {SAVE_AS_CSV}'
+    if b"\x00" in data[:8192]:
+        return f"not CSV text (the file holds binary data): {SAVE_AS_CSV}"
+    return None
+
+
+def _not_utf8(data: bytes, start: int) -> str:
+    """The message for a byte that is not UTF-8, showing the word as Windows-1252 (what
+    Excel writes for "CSV" on Windows) would read it."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", start)
+    line = data[line_start : line_end if line_end >= 0 else len(data)]
+    as_cp1252 = line.decode("cp1252", errors="replace")  # one character per byte
+    offset = start - line_start
+    left = offset
+    while left > 0 and as_cp1252[left - 1] not in ',;\t"\r':
+        left -= 1
+    right = offset
+    while right < len(as_cp1252) and as_cp1252[right] not in ',;\t"\r':
+        right += 1
+    word = as_cp1252[left:right].strip()
+    return (
+        f'not UTF-8 (byte 0x{data[start]:02X} in "{word}", as Windows-1252 reads it): '
+        "save the file as CSV UTF-8"
+    )
+
+
+def _other_separator(text: str, schema: TableSchema) -> str | None:
+    """The separator the header is written with, when it is not the comma: the one that
+    splits the header into the most of the table's column names."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    known = set(schema.column_names)
+
+    def recognised(delimiter: str) -> int:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        return sum(normalise_header(cell) in known for cell in cells)
+
+    with_commas = recognised(",")
+    best = max(SEPARATORS, key=recognised)
+    return SEPARATORS[best] if recognised(best) > with_commas else None
+
+
+def _malformed(error: str) -> tuple[int, str]:
+    """A located message for pandas' tokenizer error."""
+    if match := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error):
+        expected, line, saw = (int(g) for g in match.groups())
+        return line, (
+            f"this row has {plural(saw, 'cell')} but the header has {expected}: a value "
+            "that holds a comma must be in double quotes"
+        )
+    if match := re.search(r"inside string starting at row (\d+)", error):
+        return int(match.group(1)) + 1, 'a double quote (") opened on this line is never closed'
+    match = re.search(r"line (\d+)", error)
+    return (int(match.group(1)) if match else 1), "malformed CSV row (wrong number of cells?)"
 
 
 def _is_null(value: object) -> bool:
@@ -257,7 +559,7 @@ def _parse_value(value: object, column: Column) -> object:
             return True
         if lowered in FALSE_WORDS:
             return False
-        raise ValueError(f"expected true/false (or yes/no, 1/0), got {text!r}")
+        raise ValueError(f"expected {BOOLEAN_WORDS}, got {text!r}")
     if kind == "date":
         return parse_iso_date(text)
     if kind == "month":

@@ -9,18 +9,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from caseaudit.io.writer import csv_bytes, sort_rows
+from caseaudit.io.writer import ARROW_TYPES, csv_bytes, sort_rows
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.schema import TABLES
 
-_ARROW_TYPES = {
-    "date": pa.date32(),
-    "bool": pa.bool_(),
-    "int": pa.int64(),
-    "text": pa.string(),
-    "enum": pa.string(),
-    "month": pa.string(),
-}
+#: An input enum is text in a file.
+_ARROW_TYPES = {**ARROW_TYPES, "enum": pa.string()}
 
 
 def write_input_tables(
@@ -37,7 +31,8 @@ def write_input_tables(
             stale.unlink(missing_ok=True)
         path = out_dir / f"{name}.{file_format}"
         if file_format == "csv":
-            path.write_bytes(csv_bytes(ordered, OutputConfig()))
+            kinds = {c: schema.column(c).kind for c in columns}
+            path.write_bytes(csv_bytes(ordered, kinds, OutputConfig()))
         else:
             arrays = [
                 pa.array(

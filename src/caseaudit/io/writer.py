@@ -1,58 +1,104 @@
 """Write output tables as CSV and typed Parquet, atomically (contract §1–2).
 
-A whole run's files are written into a temporary sibling directory and moved into place
-at the end, so a run that fails half-way leaves no half-written table.
+Each table is written as its declaration in ``caseaudit.model.outputs`` says: its
+columns in order, each cell formatted by the column's declared type, rows sorted by the
+declared key. A frame whose columns or values do not match is refused (a bug, never a
+silently mistyped file). A whole run's files are written into a temporary sibling
+directory and moved into place at the end, so a run that fails half-way leaves no
+half-written table; the temporary directory's name never appears in a message.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.config import OutputConfig
+from caseaudit.model.outputs import OUTPUT_TABLES, OutputTable
 
-DATE_COLUMNS = frozenset(
-    {
-        "distributed_on",
-        "due_on",
-        "requested_on",
-        "confirmed_on",
-        "reflection_meeting_by",
-        "review_meeting_on",
-        "reaudit_deadline",
-        "decided_on",
-        "assigned_on",
-        "raised_on",
-    }
-)
-BOOL_COLUMNS = frozenset({"is_reaudit", "on_time", "honoured", "consensus_reached"})
-INT_COLUMNS = frozenset({"rank", "count", "year_count"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Parquet types by declared kind (contract §1: months as ``YYYY-MM`` text).
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "month": pa.string(),
+    "date": pa.date32(),
+    "bool": pa.bool_(),
+    "int": pa.int64(),
+}
+#: Which Python values each declared kind accepts (null is accepted everywhere).
+ACCEPTS: dict[str, Callable[[object], bool]] = {
+    "text": lambda v: isinstance(v, str),
+    "month": lambda v: isinstance(v, str) and MONTH_PATTERN.match(v) is not None,
+    # A datetime (or pandas Timestamp) is a date with a time: not what a date column holds.
+    "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+    "bool": lambda v: isinstance(v, bool | np.bool_),
+    "int": lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_),
+}
+#: errno values whose words help the user; others would only confuse (/proc says ENOENT).
+_OS_WORDS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+}
 
 
-class OutputExistsError(Exception):
-    """The output directory exists and is not empty, and ``--force`` was not given."""
+class OutputLocationError(Exception):
+    """The output folder cannot be used (contract §2: exit 2, nothing written)."""
+
+
+class OutputSchemaError(TypeError):
+    """A table does not match its declaration: a bug in the code that built it."""
+
+
+def _os_words(error: OSError) -> str:
+    words = _OS_WORDS.get(error.errno or 0)
+    return f" ({words})" if words else ""
 
 
 def check_output_dir(out_dir: Path, force: bool) -> None:
-    """Refuse a non-empty output directory unless ``force`` (contract §2: exit 2)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputExistsError(f"{out_dir} exists and is not a directory")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise OutputExistsError(
-            f"{out_dir} is not empty; pass --force to replace it (the whole directory)"
-        )
+    """Refuse an output folder that cannot take the run's files, before any work is done:
+    a file, a folder whose parent is missing or not writable, or a non-empty folder
+    without ``force`` (contract §2: exit 2). Messages name the folder as given."""
+    given = str(out_dir)
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise OutputLocationError(f"output folder {given} is a file, not a folder")
+        parent = out_dir.resolve().parent
+        if not parent.is_dir():
+            raise OutputLocationError(
+                f"output folder {given} cannot be created: its parent folder "
+                f"{out_dir.parent} does not exist (create it first)"
+            )
+        if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+            raise OutputLocationError(
+                f"output folder {given} is not empty; pass --force to replace it (the whole folder)"
+            )
+        # The files are staged beside the folder and moved into place: the parent must
+        # take new entries. Asking the file system is the only test that holds for root,
+        # read-only mounts and special folders such as /proc alike.
+        Path(tempfile.mkdtemp(prefix=".caseaudit-check.", dir=parent)).rmdir()
+    except OSError as error:
+        where = "the current folder" if out_dir.parent == Path(".") else str(out_dir.parent)
+        raise OutputLocationError(
+            f"output folder {given} cannot be written: {where} does not accept "
+            f"new files{_os_words(error)}"
+        ) from None
 
 
 def escape_formula(text: str) -> str:
@@ -60,72 +106,100 @@ def escape_formula(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _cell(value: object, column: str, options: OutputConfig) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+def _is_null(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NaT
+        or value is pd.NA
+        or (isinstance(value, float) and np.isnan(value))
+    )
+
+
+def _cell(value: object, kind: str, options: OutputConfig) -> str:
+    """One CSV cell as contract §1 writes its declared kind."""
+    if _is_null(value):
         return ""
-    if isinstance(value, bool):
+    if kind == "bool":
         return "true" if value else "false"
-    if isinstance(value, dt.date):
+    if kind == "date":
+        if not isinstance(value, dt.date):
+            raise OutputSchemaError(f"a date column holds {value!r}")
         return value.strftime("%d/%m/%Y") if options.date_format == "dmy" else value.isoformat()
+    if kind == "int":
+        return str(value)
     return escape_formula(str(value))
 
 
-def sort_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows by the first column, then the next, as text by code point (contract §1)."""
-    if frame.empty:
-        return frame.reset_index(drop=True)
-    keys = [
-        tuple("" if _is_null(v) else _sort_text(v) for v in row)
-        for row in frame.itertuples(index=False)
-    ]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def _is_null(value: object) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value))
-
-
 def _sort_text(value: object) -> str:
-    if isinstance(value, bool):
+    if _is_null(value):
+        return ""
+    if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 
 
-def csv_bytes(frame: pd.DataFrame, options: OutputConfig) -> bytes:
+def sort_rows(frame: pd.DataFrame, key: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows by ``key`` (default: every column in order), as text by code point
+    (contract §1)."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    columns = list(key) if key is not None else list(frame.columns)
+    keys = [
+        tuple(_sort_text(v) for v in row)
+        for row in frame[columns].itertuples(index=False, name=None)
+    ]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def csv_bytes(frame: pd.DataFrame, kinds: Mapping[str, str], options: OutputConfig) -> bytes:
+    """The frame as CSV text, each column formatted by its kind in ``kinds``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(list(frame.columns))
     columns = list(frame.columns)
+    writer.writerow(columns)
+    column_kinds = [kinds[c] for c in columns]
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow([_cell(v, c, options) for v, c in zip(row, columns, strict=True)])
+        writer.writerow([_cell(v, k, options) for v, k in zip(row, column_kinds, strict=True)])
     data = buffer.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if options.bom else data
 
 
-def arrow_table(frame: pd.DataFrame) -> pa.Table:
-    """Real types: dates as date32, booleans as bool, everything else text (raw values)."""
-    arrays = []
-    for column in frame.columns:
-        values = [None if _is_null(v) else v for v in frame[column].tolist()]
-        if column in DATE_COLUMNS:
-            arrays.append(pa.array(values, type=pa.date32()))
-        elif column in BOOL_COLUMNS:
-            arrays.append(pa.array(values, type=pa.bool_()))
-        elif column in INT_COLUMNS:
-            arrays.append(pa.array(values, type=pa.int64()))
-        else:
-            arrays.append(
-                pa.array([None if v is None else str(v) for v in values], type=pa.string())
-            )
-    return pa.Table.from_arrays(arrays, names=list(frame.columns))
+def check_frame(table: OutputTable, frame: pd.DataFrame) -> None:
+    """Refuse a frame whose columns or values do not match the table's declaration."""
+    if list(frame.columns) != table.column_names:
+        raise OutputSchemaError(
+            f"{table.name}: columns {list(frame.columns)} differ from the declared "
+            f"{table.column_names}"
+        )
+    for column, kind in table.kinds.items():
+        accepts = ACCEPTS[kind]
+        for position, value in enumerate(frame[column].tolist()):
+            if not _is_null(value) and not accepts(value):
+                raise OutputSchemaError(
+                    f"{table.name}.{column} (declared {kind}), row {position}: "
+                    f"{value!r} of type {type(value).__name__}"
+                )
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
+def arrow_table(frame: pd.DataFrame, table: OutputTable) -> pa.Table:
+    """Real types from the declaration; raw values (no formula escaping)."""
+    schema = pa.schema([(c.name, ARROW_TYPES[c.kind]) for c in table.columns])
+    arrays = [
+        pa.array(
+            [None if _is_null(v) else v for v in frame[column.name].tolist()],
+            type=ARROW_TYPES[column.kind],
+        )
+        for column in table.columns
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def parquet_bytes(frame: pd.DataFrame, table: OutputTable) -> bytes:
     sink = pa.BufferOutputStream()
-    pq.write_table(arrow_table(frame), sink, compression="zstd")
+    pq.write_table(arrow_table(frame, table), sink, compression="zstd")
     return bytes(sink.getvalue().to_pybytes())
 
 
@@ -138,26 +212,46 @@ def write_outputs(
 ) -> None:
     """Write every table as CSV and Parquet plus ``manifest.json``, all or nothing."""
     out_dir = Path(out_dir)
+    declared: list[tuple[OutputTable, pd.DataFrame]] = []
+    for name, frame in tables.items():
+        if name not in OUTPUT_TABLES:
+            raise OutputSchemaError(f"{name}: not a declared output table")
+        declared.append((OUTPUT_TABLES[name], frame))
+        check_frame(OUTPUT_TABLES[name], frame)
     check_output_dir(out_dir, force)
     parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    staging: Path | None = None
     try:
-        for name, frame in tables.items():
-            ordered = sort_rows(frame)
-            (staging / f"{name}.csv").write_bytes(csv_bytes(ordered, options))
-            (staging / f"{name}.parquet").write_bytes(parquet_bytes(ordered))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+        for table, frame in declared:
+            ordered = sort_rows(frame, table.sort_key)
+            (staging / f"{table.name}.csv").write_bytes(csv_bytes(ordered, table.kinds, options))
+            (staging / f"{table.name}.parquet").write_bytes(parquet_bytes(ordered, table))
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
         )
         os.chmod(staging, 0o755)
-        if out_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=parent))
-            os.replace(out_dir, retired / "previous")
-            os.replace(staging, out_dir)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _move_into_place(staging, out_dir, parent)
+    except OSError as error:
+        raise OutputLocationError(
+            f"could not write the output files to {out_dir}{_os_words(error)}; nothing was written"
+        ) from None
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into_place(staging: Path, out_dir: Path, parent: Path) -> None:
+    """Replace ``out_dir`` by ``staging``; on failure the old folder is put back."""
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=parent))
+    os.replace(out_dir, retired / "previous")
+    try:
+        os.replace(staging, out_dir)
+    except OSError:
+        os.replace(retired / "previous", out_dir)
+        retired.rmdir()
         raise
+    shutil.rmtree(retired, ignore_errors=True)

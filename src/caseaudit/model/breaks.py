@@ -8,11 +8,11 @@ from decimal import Decimal
 import pandas as pd
 
 from caseaudit.model.calendar import add_months, last_day
+from caseaudit.model.outputs import OUTPUT_TABLES
 
-BREAK_DECISION_COLUMNS = ["auditor_id", "month", "requested_on", "on_time", "decision"]
-#: An extra column after the contract's: why, in policy words.
-BREAK_REASON = "reason"
-NOTIFICATION_COLUMNS = ["recipient_id", "kind", "month", "detail"]
+#: The contract's columns, then ``reason``: why, in policy words.
+BREAK_DECISION_COLUMNS = OUTPUT_TABLES["break_decisions"].column_names
+NOTIFICATION_COLUMNS = OUTPUT_TABLES["notifications"].column_names
 
 
 def break_cap(max_break_fraction: Decimal, eligible_auditors: int) -> int:
@@ -47,14 +47,14 @@ def decide_breaks(
             "requested_on": requested_on,
             "on_time": requested_on <= deadline,
             "decision": None,
-            BREAK_REASON: None,
+            "reason": None,
         }
         if auditor_id not in eligible:
             row["decision"] = "not_required"
-            row[BREAK_REASON] = f"not required: not an eligible auditor for the whole of {month}"
+            row["reason"] = f"not required: not an eligible auditor for the whole of {month}"
         elif auditor_id in at_yearly_maximum:
             row["decision"] = "not_required"
-            row[BREAK_REASON] = "not required: already at the yearly maximum of audits"
+            row["reason"] = "not required: already at the yearly maximum of audits"
         rows.append(row)
     queue = sorted(
         (r for r in rows if r["decision"] is None),
@@ -65,14 +65,19 @@ def decide_breaks(
     for position, row in enumerate(queue):
         granted = position < places
         row["decision"] = "granted" if granted else "refused_cap"
-        order = f"request {already_granted + position + 1} in first-come order"
-        row[BREAK_REASON] = (
-            f"granted: {order}, {timing[bool(row['on_time'])]}, within the cap of {cap} (§3)"
-            if granted
-            else f"refused: {order}, {timing[bool(row['on_time'])]}; the cap of {cap} "
-            "(§3) was already taken by earlier requests"
-        )
-    frame = pd.DataFrame(rows, columns=[*BREAK_DECISION_COLUMNS, BREAK_REASON])
+        when = timing[bool(row["on_time"])]
+        if granted:
+            place = already_granted + position + 1
+            row["reason"] = (
+                f"granted: {when}, place {place} of the cap of {cap} (§3), first come first served"
+            )
+        elif cap == 0:
+            row["reason"] = f"refused: {when}; the cap of 0 (§3) allows no break this month"
+        else:
+            row["reason"] = (
+                f"refused: {when}; the cap of {cap} (§3) was already taken by earlier requests"
+            )
+    frame = pd.DataFrame(rows, columns=BREAK_DECISION_COLUMNS)
     return frame.sort_values(["auditor_id", "month"]).reset_index(drop=True)
 
 

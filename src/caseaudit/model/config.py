@@ -35,7 +35,10 @@ class PolicyConfig(_Section):
         if isinstance(value, bool):
             raise ValueError("expected a number such as 0.20")
         if isinstance(value, int | float | str):
-            return Decimal(str(value))
+            try:
+                return Decimal(str(value))
+            except ArithmeticError:  # decimal.InvalidOperation: "abc" is no number
+                raise ValueError("expected a number such as 0.20") from None
         return value
 
 
@@ -75,18 +78,22 @@ class CalendarConfig(_Section):
 class SolverConfig(_Section):
     """``time_limit_s``, ``seed`` and ``workers`` as CP-SAT takes them.
 
-    ``max_candidates_per_case``: 0 (the default) keeps every eligible auditor of every
-    case while cases × auditors stays within ``auto_candidate_limit_above`` pairs (a
-    region fits); above it each case keeps 64 candidates — its original auditor, the
-    32 the preferences like best and 32 drawn by a seeded hash — and the run reports
-    the plan as feasible, not proven optimal. A positive value always keeps that many.
+    ``price_above_pairs``: a month with more allowed (case, auditor) pairs than this is
+    never listed pair by pair; the min-cost flow starts from a few candidates per case
+    and prices every other allowed pair with its node potentials until none can improve
+    the plan, so the proof still covers every pair.
+
+    ``max_candidates_per_case``: 0 (the default) keeps every allowed pair in the proof.
+    A positive value keeps only that many candidates per case (the original auditor, the
+    previous plan's auditor, and auditors from the cheapest end, spread across cases)
+    and skips pricing: the run then says ``feasible``, never ``optimal``.
     """
 
     time_limit_s: float = Field(60.0, gt=0, strict=False)
     seed: int = 0
     workers: int = Field(2, ge=1, le=64)
     max_candidates_per_case: int = Field(0, ge=0)
-    auto_candidate_limit_above: int = Field(5_000_000, ge=1)
+    price_above_pairs: int = Field(1_000_000, ge=0)
 
 
 class WeightsConfig(_Section):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from caseaudit.model.config import Config
+from caseaudit.model.errors import InputIssue
 from caseaudit.model.schema import TABLES
 
 #: Column holding each row's spreadsheet line, kept so that later checks can locate rows.
@@ -38,6 +39,8 @@ class Dataset:
     #: Tables whose file could not be read or lacks a required column: checks that
     #: depend on them are skipped rather than reporting noise.
     unreadable: frozenset[str] = frozenset()
+    #: What was read but ignored (an unknown column, say), located like an input error.
+    warnings: tuple[InputIssue, ...] = ()
 
     def with_config(self, section: str, **values: object) -> Dataset:
         """A what-if copy with some config values changed, validated like config.toml.

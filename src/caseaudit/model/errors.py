@@ -1,10 +1,28 @@
-"""Located input problems: every check reports where, never only the first."""
+"""Located input problems: every check reports where, never only the first.
+
+Problems are ranked so that a root cause is read first: a file that cannot be read as a
+table (``FILE``) before a header that lacks or misnames a column (``HEADER``) before a bad
+cell or a rule across rows (``ROW``). Identical messages on many lines of one file are
+printed once, with a count and the first lines.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
 
 MAX_REPORTED_ISSUES = 200
+#: How many further line numbers a folded message lists before "…".
+LINES_LISTED = 5
+
+
+class Priority(IntEnum):
+    """What an issue blocks, most fundamental first (the order issues are printed in)."""
+
+    FILE = 0  # the file cannot be read as a table: everything else about it is noise
+    HEADER = 1  # a column is missing or misnamed: the table's rows cannot be trusted
+    ROW = 2  # one cell, or a rule across rows or tables
 
 
 @dataclass(frozen=True, order=True)
@@ -19,35 +37,85 @@ class InputIssue:
     line: int
     column: str
     message: str
+    priority: Priority = field(default=Priority.ROW, compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.column}: {self.message}"
+
+    def sort_key(self) -> tuple[int, str, int, str, str]:
+        return (self.priority, self.file, self.line, self.column, self.message)
+
+
+class InputWarning(UserWarning):
+    """Something in the input that is ignored, not refused (an unknown column, say).
+
+    Issued with :func:`warnings.warn` by the reader (so a notebook shows it) and kept on
+    ``Dataset.warnings``; the command line prints each on stderr.
+    """
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``plural(1, "case")`` → ``"1 case"``; ``plural(2, "case")`` → ``"2 cases"``."""
+    return f"{count} {noun if count == 1 else (plural_noun or noun + 's')}"
+
+
+def fold_identical(issues: Iterable[InputIssue]) -> list[tuple[InputIssue, list[int]]]:
+    """Issues that differ only by line, grouped: each first issue with the later lines.
+
+    Groups come in the order of their first issue (root causes first, then by file/line).
+    """
+    groups: dict[tuple[Priority, str, str, str], list[InputIssue]] = {}
+    for issue in sorted(issues, key=InputIssue.sort_key):
+        groups.setdefault((issue.priority, issue.file, issue.column, issue.message), []).append(
+            issue
+        )
+    folded = [(group[0], [i.line for i in group[1:]]) for group in groups.values()]
+    return sorted(folded, key=lambda pair: pair[0].sort_key())
+
+
+def _folded_line(first: InputIssue, more_lines: list[int]) -> str:
+    if not more_lines:
+        return str(first)
+    listed = ", ".join(str(line) for line in more_lines[:LINES_LISTED])
+    ellipsis = ", …" if len(more_lines) > LINES_LISTED else ""
+    return f"{first} (and {plural(len(more_lines), 'more line')} like it: {listed}{ellipsis})"
 
 
 class InputError(Exception):
     """Raised with every input problem found, so that one run reports them all."""
 
     def __init__(self, issues: list[InputIssue]) -> None:
-        self.issues = sorted(set(issues), key=lambda i: (i.file, i.line, i.column, i.message))
-        super().__init__("\n".join(str(i) for i in self.issues[:MAX_REPORTED_ISSUES]))
+        self.issues = sorted(set(issues), key=InputIssue.sort_key)
+        super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        """The messages to print, capped at the contract's 200."""
-        shown = [str(i) for i in self.issues[:MAX_REPORTED_ISSUES]]
-        hidden = len(self.issues) - len(shown)
-        if hidden > 0:
-            shown.append(f"-:-: -: {hidden} more problems not shown")
-        return shown
+        """The messages to print: root causes first, identical messages folded, at most
+        the contract's 200 lines and then how many problems were not shown."""
+        folded = fold_identical(self.issues)
+        shown = folded[:MAX_REPORTED_ISSUES]
+        lines = [_folded_line(first, more) for first, more in shown]
+        hidden = sum(1 + len(more) for _, more in folded[MAX_REPORTED_ISSUES:])
+        if hidden:
+            lines.append(f"-:-: -: {plural(hidden, 'more problem')} not shown")
+        return lines
 
 
 class IssueCollector:
-    """Accumulates located issues across all tables and checks of one run."""
+    """Accumulates located issues (and ignored-input warnings) across all tables and
+    checks of one run."""
 
     def __init__(self) -> None:
         self.issues: list[InputIssue] = []
+        self.warnings: list[InputIssue] = []
 
-    def add(self, file: str, line: int, column: str, message: str) -> None:
-        self.issues.append(InputIssue(file, line, column, message))
+    def add(
+        self, file: str, line: int, column: str, message: str, priority: Priority = Priority.ROW
+    ) -> None:
+        self.issues.append(InputIssue(file, line, column, message, priority))
+
+    def warn(self, file: str, line: int, column: str, message: str) -> None:
+        """Something ignored, not refused: the run goes on."""
+        self.warnings.append(InputIssue(file, line, column, message))
 
     def raise_if_any(self) -> None:
         if self.issues:

@@ -1,4 +1,8 @@
-"""Exemption decisions: honoured only when agreed by the right senior person (§4, §29–30)."""
+"""Exemption decisions: honoured only when agreed by the right senior person (§4, §29–30).
+
+The reason said here is the decision alone, true whatever the plan; what it means for a
+plan (who has the case now) is added after the solve, in ``explain``.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,9 @@ import pandas as pd
 
 from caseaudit.model.conflicts import EXEMPTION_APPROVER_ROLE
 from caseaudit.model.dataset import Dataset
+from caseaudit.model.outputs import OUTPUT_TABLES
 
-EXEMPTION_DECISION_COLUMNS = [
-    "case_id",
-    "month",
-    "auditor_id",
-    "requested_on",
-    "decision",
-    "decided_by",
-    "honoured",
-    "reason",
-]
+EXEMPTION_DECISION_COLUMNS = OUTPUT_TABLES["exemption_decisions"].column_names
 ROLE_WORDS = {
     "assistant_director": "an Assistant Director",
     "strategic_lead_ipq": "the Strategic Lead for Improvement, Performance and Quality",
@@ -40,7 +36,8 @@ NON_COMPLETION = "an audit not done without an agreed exemption is a non-complet
 
 
 def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
-    """Every exemption of the month, honoured or not, with the reason in policy words (§4)."""
+    """Every exemption of the month, honoured or not, with the decision in policy words
+    (§4); ``explain.exemption_decisions_table`` adds what it means for the plan."""
     staff = data["staff"].set_index("staff_id")
     exemptions = data["exemptions"][data["exemptions"]["month"] == month]
     rows = []
@@ -66,26 +63,24 @@ def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
 
 
 def _exemption_reason(item: Any, group: str, approver_role: str | None) -> tuple[bool, str]:
+    """Honoured or not, and the decision in policy words (nothing about the plan)."""
     decision = item.decision
     decided_by = item.decided_by
-    auditor_id = item.auditor_id
-    stays = f"the audit stays with {auditor_id}; {NON_COMPLETION}"
+    needs = GROUP_WORDS.get(group)
+    rule = f"; {needs}" if needs else ""
     if decision == "pending":
-        return False, f"pending: not agreed yet, so {stays}"
+        return False, "pending: not agreed yet"
     if decision == "refused":
-        return False, f"refused by {decided_by or 'the approver'}, so {stays}"
+        return False, f"refused by {decided_by or 'the approver'}"
     if decided_by is None:
-        return False, f"approved without a named approver; {GROUP_WORDS.get(group, '')}: {stays}"
-    if decided_by == auditor_id:
-        return False, f"approved by the auditor themself; {GROUP_WORDS.get(group, '')}: {stays}"
+        return False, f"approved without a named approver{rule}"
+    if decided_by == item.auditor_id:
+        return False, f"approved by the auditor themself{rule}"
     needed = EXEMPTION_APPROVER_ROLE.get(group)
     if needed is None or approver_role != needed:
         who = ROLE_WORDS.get(approver_role or "", f"a {approver_role or 'staff member'}")
-        return False, f"approved by {who}; {GROUP_WORDS.get(group, '')}: {stays}"
-    return True, (
-        f"approved by {decided_by} ({ROLE_WORDS[needed]}): honoured; the audit moves to "
-        "another auditor and this auditor gets no audit this month (§4)"
-    )
+        return False, f"approved by {who}{rule}"
+    return True, f"approved by {decided_by} ({ROLE_WORDS[needed]}): honoured"
 
 
 def honoured_auditors(decisions: pd.DataFrame) -> frozenset[str]:

@@ -1,35 +1,130 @@
-"""The output tables of ``allocate`` with a reason in policy words for every decision."""
+"""The output tables of a plan, each decision with a reason in policy words.
+
+Every reason is built after the solve, from the plan it describes, and states only facts
+that hold for that plan: who has a case, how many audits an auditor has this year, which
+rule blocks an auditor (``blocking_rules``, the one answer to that question). The facts
+are written in a small fixed vocabulary ("C1 is allocated to A2", "A2 audits C1 this
+month", "A2 is on a granted audit break in 2026-03", "3 of 10 audits so far this audit
+year") that the independent checker of the tests parses and re-verifies.
+"""
 
 from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
 
 import pandas as pd
 
 from caseaudit.model.calendar import WorkingCalendar, last_day
 from caseaudit.model.conflicts import CONFLICT_LABELS
+from caseaudit.model.errors import plural
+from caseaudit.model.exemptions import NON_COMPLETION
+from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.problem import MonthProblem
+from caseaudit.model.rules import blocking_rules
 
-ALLOCATION_COLUMNS = [
-    "audit_id",
-    "month",
-    "case_id",
-    "subject_id",
-    "case_type",
-    "service",
-    "team",
-    "auditor_id",
-    "auditor_name",
-    "auditor_email",
-    "allocated_worker_id",
-    "team_manager_id",
-    "iro_id",
-    "group_manager_id",
-    "distributed_on",
-    "due_on",
-    "is_reaudit",
-    "reaudit_of",
-    "reason",
-]
-UNALLOCATED_COLUMNS = ["case_id", "month", "subject_id", "reason"]
+ALLOCATION_COLUMNS = OUTPUT_TABLES["allocations"].column_names
+UNALLOCATED_COLUMNS = OUTPUT_TABLES["unallocated"].column_names
+EXEMPTION_DECISION_COLUMNS = OUTPUT_TABLES["exemption_decisions"].column_names
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who audits what in a plan, and who still has room for an audit."""
+
+    auditor_of: dict[str, str]
+    cases_of: dict[str, list[str]]
+    #: Auditors allowed more audits this month than the plan gives them.
+    with_room: frozenset[str]
+
+    @classmethod
+    def of(cls, problem: MonthProblem, assignment: pd.DataFrame) -> Plan:
+        auditor_of = dict(zip(assignment["case_id"], assignment["auditor_id"], strict=True))
+        cases_of: dict[str, list[str]] = {}
+        for case_id, auditor_id in sorted(auditor_of.items()):
+            cases_of.setdefault(auditor_id, []).append(case_id)
+        load = Counter(auditor_of.values())
+        capacity = zip(problem.auditors["staff_id"], problem.auditors["capacity"], strict=True)
+        with_room = frozenset(a for a, room in capacity if room > load.get(a, 0))
+        return cls(auditor_of, cases_of, with_room)
+
+
+def why_not_auditing(
+    problem: MonthProblem, plan: Plan, case_id: str, auditor_id: str
+) -> str | None:
+    """The first fact that keeps ``auditor_id`` off ``case_id`` in the plan: a rule that
+    blocks the pair, else the other cases the auditor has; None if neither holds."""
+    if auditor_id not in set(problem.auditors["staff_id"]):
+        return f"{auditor_id} is not an auditor"
+    blockers = blocking_rules(problem, case_id, auditor_id)
+    if blockers:
+        return blockers[0].detail
+    others = [c for c in plan.cases_of.get(auditor_id, []) if c != case_id]
+    if others:
+        return f"{auditor_id} audits {' and '.join(others)} this month"
+    return None
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """One allocated case's candidates, counted against the chosen auditor's year."""
+
+    allowed: int
+    fewer: int
+    fewer_range: tuple[int, int]
+    fewer_with_room: int
+    fewer_with_room_new_to_subject: int
+    with_room_new_to_subject: int
+
+
+def _spread(problem: MonthProblem, plan: Plan) -> dict[str, _Spread]:
+    """Per allocated case, from counts by audits-this-year level, so that no (case,
+    auditor) pair list is needed: the allowed auditors of a case are the available ones
+    minus its forbidden pairs."""
+    available = problem.auditors[problem.auditors["capacity"] > 0]
+    year_of = dict(zip(available["staff_id"], available["year_count"].astype(int), strict=True))
+    allowed_at = Counter(year_of.values())
+    room_at = Counter(year_of[a] for a in year_of if a in plan.with_room)
+    allocated = set(plan.auditor_of)
+    forbidden = problem.conflicts[["case_id", "auditor_id"]].drop_duplicates()
+    forbidden = forbidden[
+        forbidden["case_id"].isin(allocated) & forbidden["auditor_id"].isin(year_of.keys())
+    ]
+    forbidden_keys = set(zip(forbidden["case_id"], forbidden["auditor_id"], strict=True))
+    forbidden_at: Counter[tuple[str, int]] = Counter()
+    forbidden_room_at: Counter[tuple[str, int]] = Counter()
+    for case_id, auditor_id in forbidden_keys:
+        forbidden_at[(case_id, year_of[auditor_id])] += 1
+        if auditor_id in plan.with_room:
+            forbidden_room_at[(case_id, year_of[auditor_id])] += 1
+    seen_room_at: Counter[tuple[str, int]] = Counter()
+    for case_id, auditor_id in zip(
+        problem.seen_subject["case_id"], problem.seen_subject["auditor_id"], strict=True
+    ):
+        if (
+            case_id in allocated
+            and auditor_id in plan.with_room
+            and auditor_id in year_of
+            and (case_id, auditor_id) not in forbidden_keys
+        ):
+            seen_room_at[(case_id, year_of[auditor_id])] += 1
+    levels = sorted(allowed_at)
+    result = {}
+    for case_id, chosen in plan.auditor_of.items():
+        own = year_of.get(chosen, 0)
+        allowed = {y: allowed_at[y] - forbidden_at[(case_id, y)] for y in levels}
+        room = {y: room_at[y] - forbidden_room_at[(case_id, y)] for y in levels}
+        fresh = {y: room[y] - seen_room_at[(case_id, y)] for y in levels}
+        fewer_levels = [y for y in levels if y < own and allowed[y] > 0]
+        result[case_id] = _Spread(
+            allowed=sum(allowed.values()),
+            fewer=sum(allowed[y] for y in fewer_levels),
+            fewer_range=(fewer_levels[0], fewer_levels[-1]) if fewer_levels else (own, own),
+            fewer_with_room=sum(room[y] for y in levels if y < own),
+            fewer_with_room_new_to_subject=sum(fresh[y] for y in levels if y < own),
+            with_room_new_to_subject=sum(fresh.values()),
+        )
+    return result
 
 
 def allocations_table(
@@ -41,15 +136,24 @@ def allocations_table(
     due_on = last_day(problem.month)
     cases = problem.cases.set_index("case_id")
     auditors = problem.auditors.set_index("staff_id")
-    candidates = problem.pairs.groupby("case_id", observed=True)["year_count"].agg(["size", "min"])
-    seen = problem.pairs[problem.pairs["seen_subject"]]
-    seen_keys = set(zip(seen["case_id"].astype(str), seen["auditor_id"].astype(str), strict=True))
-    passed_over = _free_auditors_with_fewer(problem, assignment)
+    plan = Plan.of(problem, assignment)
+    spread = _spread(problem, plan)
+    seen = problem.seen_subject
+    seen_keys = set(zip(seen["case_id"], seen["auditor_id"], strict=True))
     rows = []
     for case_id, auditor_id in zip(assignment["case_id"], assignment["auditor_id"], strict=True):
         case = cases.loc[case_id]
         auditor = auditors.loc[auditor_id]
-        count, fewest = candidates.loc[case_id].tolist() if case_id in candidates.index else (1, 0)
+        reason = allocation_reason(
+            problem,
+            plan,
+            case_id,
+            case,
+            auditor_id,
+            int(auditor["year_count"]),
+            spread[case_id],
+            (case_id, auditor_id) in seen_keys,
+        )
         rows.append(
             {
                 "audit_id": (audit_ids or {}).get(case_id, f"{problem.month}-{case_id}"),
@@ -70,16 +174,7 @@ def allocations_table(
                 "due_on": due_on,
                 "is_reaudit": bool(case["is_reaudit"]),
                 "reaudit_of": case["reaudit_of"],
-                "reason": allocation_reason(
-                    problem,
-                    case,
-                    auditor_id,
-                    int(auditor["year_count"]),
-                    int(count),
-                    int(fewest),
-                    (case_id, auditor_id) in seen_keys,
-                    passed_over.get(case_id, (0, 0)),
-                ),
+                "reason": reason,
             }
         )
     frame = pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
@@ -88,74 +183,93 @@ def allocations_table(
 
 def allocation_reason(
     problem: MonthProblem,
+    plan: Plan,
+    case_id: str,
     case: pd.Series,
     auditor_id: str,
     year_count: int,
-    candidates: int,
-    fewest: int,
+    spread: _Spread,
     seen_subject: bool,
-    free_with_fewer: tuple[int, int] = (0, 0),
 ) -> str:
-    """One sentence: why this auditor (policy words, ids only).
-
-    ``free_with_fewer`` counts the case's candidates with fewer audits this year who were
-    left without an audit, and how many of them had not seen the subject.
-    """
+    """One sentence: why this auditor (policy words, ids only)."""
     maximum = problem.policy.max_audits_per_year
     load = f"{year_count} of {maximum} audits so far this audit year"
-    if case["is_reaudit"] and case["original_auditor_id"] == auditor_id:
+    original = case["original_auditor_id"]
+    if case["is_reaudit"] and original == auditor_id:
         return (
             f"Original auditor of inadequate audit {case['reaudit_of']}, kept for the re-audit "
             f"(§25); no conflict of interest; {load}."
         )
-    free, free_fresh = free_with_fewer
-    if year_count <= fewest:
-        spread = f"the fewest among the case's {candidates} eligible auditors"
-    elif free == 0:
-        spread = f"auditors with fewer ({fewest}) were needed for other cases"
-    elif free_fresh == 0:
-        spread = (
-            f"the {free} free auditor{'s' if free != 1 else ''} with fewer had audited this "
-            "subject in the last 12 months (fresh eyes)"
+    if spread.fewer == 0:
+        among = (
+            "the only auditor allowed for this case"
+            if spread.allowed == 1
+            else f"the fewest among the {spread.allowed} auditors allowed for this case"
+        )
+    elif spread.fewer_with_room == 0:
+        low, high = spread.fewer_range
+        counts = plural(high, "audit") if low == high else f"{low} to {high} audits"
+        needed = (
+            "was needed for another case" if spread.fewer == 1 else "were needed for other cases"
+        )
+        among = (
+            f"the {plural(spread.fewer, 'allowed auditor')} with fewer audits this year "
+            f"({counts} so far) {needed}"
+        )
+    elif spread.fewer_with_room_new_to_subject == 0:
+        among = (
+            f"the {plural(spread.fewer_with_room, 'free auditor')} with fewer audits this "
+            "year had audited this subject in the last 12 months (fresh eyes)"
         )
     else:
-        spread = "the best balance of the month's preferences"
+        among = "the best balance of the month's preferences"
     prefix = ""
     if case["is_reaudit"]:
-        prefix = (
-            f"Re-audit of {case['reaudit_of']}; the original auditor "
-            f"{case['original_auditor_id']} was not available; "
+        standing = why_not_auditing(problem, plan, case_id, original) if original else None
+        if standing is None:
+            standing = f"{original} was free, but the month's preferences chose otherwise"
+        prefix = f"Re-audit of {case['reaudit_of']}; the original auditor {standing}; "
+    fresh = ""
+    if seen_subject:
+        fresh = (
+            "; audited this subject in the last 12 months (no free auditor allowed for the "
+            "case was new to it)"
+            if spread.with_room_new_to_subject == 0
+            else "; audited this subject in the last 12 months (the best balance of the "
+            "month's preferences)"
         )
-    fresh = (
-        "; audited this subject in the last 12 months (no fresher auditor free)"
-        if (seen_subject)
-        else ""
-    )
-    sentence = f"{prefix}No conflict of interest; {load}, {spread}{fresh}."
+    sentence = f"{prefix}no conflict of interest; {load}, {among}{fresh}."
     return sentence[0].upper() + sentence[1:]
 
 
-def _free_auditors_with_fewer(
-    problem: MonthProblem, assignment: pd.DataFrame
-) -> dict[str, tuple[int, int]]:
-    """Per allocated case: candidates with fewer audits this year left without an audit,
-    and how many of those had not audited the subject in the last 12 months."""
-    if assignment.empty or problem.pairs.empty:
-        return {}
-    counts = problem.auditors.set_index("staff_id")["year_count"]
-    chosen_count = assignment.set_index("case_id")["auditor_id"].map(counts)
-    pairs = problem.pairs
-    case_ids = pairs["case_id"].astype(str)
-    lower = pairs["year_count"].to_numpy() < case_ids.map(chosen_count).fillna(-1).to_numpy()
-    free = ~pairs["auditor_id"].astype(str).isin(set(assignment["auditor_id"])).to_numpy()
-    passed = pd.DataFrame(
-        {"case_id": case_ids[lower & free], "fresh": ~pairs["seen_subject"][lower & free]}
-    )
-    grouped = passed.groupby("case_id")["fresh"].agg(["size", "sum"])
-    return {
-        case_id: (int(size), int(fresh))
-        for case_id, size, fresh in zip(grouped.index, grouped["size"], grouped["sum"], strict=True)
-    }
+def exemption_decisions_table(problem: MonthProblem, assignment: pd.DataFrame) -> pd.DataFrame:
+    """Every exemption of the month with what its decision means for this plan: who has
+    the case now, or why it has no auditor, and what becomes of the auditor (§4, §30)."""
+    plan = Plan.of(problem, assignment)
+    in_month = set(problem.cases["case_id"])
+    frame = problem.exemption_decisions.copy()
+    reasons = []
+    for case_id, auditor_id, honoured, decision in zip(
+        frame["case_id"], frame["auditor_id"], frame["honoured"], frame["reason"], strict=True
+    ):
+        holder = plan.auditor_of.get(case_id)
+        if case_id not in in_month:
+            fate = f"{case_id} is not in {problem.month}'s sample, so there is no audit of it"
+        elif holder is None:
+            fate = f"{case_id} is unallocated in this plan (see unallocated)"
+        else:
+            fate = f"{case_id} is allocated to {holder}"
+        if honoured:
+            reasons.append(f"{decision}; {auditor_id} gets no audit this month (§4); {fate}")
+        elif holder == auditor_id:
+            reasons.append(f"{decision}; {fate}, who must audit it: {NON_COMPLETION}")
+        else:
+            standing = why_not_auditing(problem, plan, case_id, auditor_id)
+            if standing is None and holder is not None:
+                standing = f"{auditor_id} was free, but {holder} was preferred"
+            reasons.append(f"{decision}; {fate}" + (f"; {standing}" if standing else ""))
+    frame["reason"] = reasons
+    return frame[EXEMPTION_DECISION_COLUMNS].reset_index(drop=True)
 
 
 def unallocated_table(problem: MonthProblem, assignment: pd.DataFrame) -> pd.DataFrame:

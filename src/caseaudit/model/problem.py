@@ -9,7 +9,9 @@ pairs with the facts that the preferences weigh.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -17,19 +19,11 @@ import pandas as pd
 from caseaudit.model.breaks import break_cap, cap_notifications, decide_breaks
 from caseaudit.model.calendar import add_months, audit_year_start, first_day, last_day
 from caseaudit.model.config import Config, PolicyConfig
-from caseaudit.model.conflicts import (
-    CONFLICT_COLUMNS,
-    ancestors_of,
-    chain_conflicts,
-    declared_conflicts,
-    direct_conflicts,
-    exempted_conflicts,
-    same_team_conflicts,
-)
+from caseaudit.model.conflicts import ancestors_of
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.exemptions import exemption_decisions, honoured_auditors
-from caseaudit.model.ids import fingerprint, mix
 from caseaudit.model.reaudits import active_on, awaiting_reaudits, reaudit_schedule
+from caseaudit.model.rules import HARD_RULES, HardRule, MonthFacts, Restriction, apply_rules
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 from caseaudit.model.validate import validate_dataset
 
@@ -56,10 +50,14 @@ class MonthProblem:
     auditors: pd.DataFrame
     #: Cases needing an auditor: the month's list plus due re-audits, one row per case.
     cases: pd.DataFrame
-    #: Eligible (case, auditor) pairs with the facts the preferences weigh.
-    pairs: pd.DataFrame
-    #: Every conflict of interest between a case and an auditor, by kind.
+    #: Every forbidden (case, auditor) pair: case_id, auditor_id, kind (the rule's id),
+    #: detail. Only pair rules appear here; auditor-wide limits are in ``capacity``.
     conflicts: pd.DataFrame
+    #: Each hard rule's restriction, in ``HARD_RULES`` order (see ``blocking_rules``).
+    restrictions: dict[str, Restriction]
+    #: (case_id, auditor_id) pairs whose auditor audited the case's subject in the last
+    #: 12 months (fresh eyes), the original auditor of a re-audit excepted.
+    seen_subject: pd.DataFrame
     break_decisions: pd.DataFrame
     notifications: pd.DataFrame
     reaudit_schedule: pd.DataFrame
@@ -67,9 +65,6 @@ class MonthProblem:
     exemption_decisions: pd.DataFrame
     break_cap: int
     eligible_count: int
-    #: Candidates kept per case (0: every eligible auditor). Above 0 the plan is optimal
-    #: over the kept candidates only, so it is reported as feasible.
-    candidate_limit: int = 0
 
     def replace(self, **changes: object) -> MonthProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -78,12 +73,54 @@ class MonthProblem:
     def policy(self) -> PolicyConfig:
         return self.config.policy
 
+    @property
+    def available_auditors(self) -> pd.DataFrame:
+        """Auditors who may take at least one audit this month, by staff_id."""
+        return self.auditors[self.auditors["capacity"] > 0]
+
+    @property
+    def allocatable_cases(self) -> pd.DataFrame:
+        """Cases whose details are known, so that their conflicts can be checked."""
+        return self.cases[~self.cases["details_missing"]]
+
+    @cached_property
+    def pair_details(self) -> dict[tuple[str, str, str], str]:
+        """(case_id, auditor_id, rule) → why that rule forbids the pair."""
+        frame = self.conflicts
+        return dict(
+            zip(
+                zip(frame["case_id"], frame["auditor_id"], frame["kind"], strict=True),
+                frame["detail"],
+                strict=True,
+            )
+        )
+
+    @property
+    def eligible_pair_count(self) -> int:
+        """How many (case, auditor) pairs are allowed, without listing them."""
+        cases, auditors = self.allocatable_cases, self.available_auditors
+        forbidden = self.conflicts[
+            self.conflicts["case_id"].isin(set(cases["case_id"]))
+            & self.conflicts["auditor_id"].isin(set(auditors["staff_id"]))
+        ].drop_duplicates(["case_id", "auditor_id"])
+        return len(cases) * len(auditors) - len(forbidden)
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        """Every allowed (case, auditor) pair with the facts the preferences weigh.
+
+        Listed in full: meant for small months, tests and analysis. The solver never
+        needs it (it prices pairs instead of listing them).
+        """
+        return _eligible_pairs(self)
+
 
 def build_problem(
     data: Dataset,
     month: str,
     validate: bool = True,
     previous_breaks: pd.DataFrame | None = None,
+    hard_rules: Iterable[HardRule] = HARD_RULES,
 ) -> MonthProblem:
     """Build the month's problem; raises ``InputError`` if the data break a rule.
 
@@ -91,6 +128,9 @@ def build_problem(
     revoked; new requests are decided after them within the cap). An auditor with an
     honoured exemption gets no audit at all in the month (§4, issue 3), in ``allocate``
     too, so that re-planning an unchanged month never moves an audit.
+
+    ``hard_rules`` are the rules applied (all of ``HARD_RULES`` by default): a rule left
+    out of the list is left out of the problem, and so out of the solver's model.
     """
     if validate:
         validate_dataset(data, month).raise_if_any()
@@ -123,12 +163,6 @@ def build_problem(
     unavailable = honoured_auditors(exemptions)
     auditors["break_granted"] = auditors["staff_id"].isin(granted)
     auditors["exempted"] = auditors["staff_id"].isin(unavailable)
-    remaining_year = (policy.max_audits_per_year - auditors["year_count"]).clip(lower=0)
-    auditors["capacity"] = np.where(
-        auditors["eligible"] & ~auditors["break_granted"] & ~auditors["staff_id"].isin(unavailable),
-        np.minimum(policy.max_audits_per_month, remaining_year),
-        0,
-    ).astype(int)
 
     awaiting = awaiting_reaudits(data, month)
     cases = _cases_to_allocate(data, month, awaiting)
@@ -138,25 +172,38 @@ def build_problem(
         case_service.setdefault(case_id, service)
     schedule = reaudit_schedule(data, month, awaiting, case_service)
 
-    conflicts = _conflicts(data, cases, auditors, exemptions)
-    limit = candidate_limit_for(
-        config, int((~cases["details_missing"]).sum()), int((auditors["capacity"] > 0).sum())
+    manager_of = {s: m for s, m in zip(staff["staff_id"], staff["manager_id"], strict=True) if m}
+    facts = MonthFacts(
+        month=month,
+        config=config,
+        auditors=auditors,
+        cases=cases[~cases["details_missing"]],
+        ancestors=ancestors_of(manager_of),
+        declared=data["conflicts"],
+        exemptions=exemptions,
     )
-    pairs = _eligible_pairs(data, month, cases, auditors, conflicts, limit)
+    restrictions, capacity, forbidden = apply_rules(facts, hard_rules)
+    auditors["capacity"] = auditors["staff_id"].map(capacity).astype(int)
+    conflicts = (
+        forbidden[forbidden["auditor_id"].isin(set(auditors["staff_id"]))]
+        .rename(columns={"rule": "kind"})
+        .sort_values(["case_id", "auditor_id", "kind"])
+        .reset_index(drop=True)[["case_id", "auditor_id", "kind", "detail"]]
+    )
     return MonthProblem(
         month=month,
         config=config,
         auditors=auditors,
         cases=cases,
-        pairs=pairs,
         conflicts=conflicts,
+        restrictions=restrictions,
+        seen_subject=_seen_subject(data, month, cases, auditors),
         break_decisions=decisions,
         notifications=notifications,
         reaudit_schedule=schedule,
         exemption_decisions=exemptions,
         break_cap=cap,
         eligible_count=len(eligible),
-        candidate_limit=limit,
     )
 
 
@@ -261,177 +308,59 @@ def _cases_to_allocate(data: Dataset, month: str, awaiting: pd.DataFrame) -> pd.
     return cases.sort_values("case_id").reset_index(drop=True)
 
 
-def _conflicts(
-    data: Dataset, cases: pd.DataFrame, auditors: pd.DataFrame, exemptions: pd.DataFrame
+def _seen_subject(
+    data: Dataset, month: str, cases: pd.DataFrame, auditors: pd.DataFrame
 ) -> pd.DataFrame:
-    """Every (case, auditor) conflict by kind; the optional kinds follow [conflicts]."""
-    staff = data["staff"]
-    options = data.config.conflicts
-    manager_of = {s: m for s, m in zip(staff["staff_id"], staff["manager_id"], strict=True) if m}
-    rows: list[tuple[str, str, str]] = []
-    rows.extend(direct_conflicts(cases))
-    if options.management_chain:
-        rows.extend(chain_conflicts(cases, ancestors_of(manager_of)))
-    if options.same_team:
-        rows.extend(same_team_conflicts(cases, auditors))
-    rows.extend(declared_conflicts(cases, data["conflicts"]))
-    rows.extend(exempted_conflicts(cases, exemptions))
-    frame = pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
-    auditor_ids = set(auditors["staff_id"])
-    frame = frame[frame["auditor_id"].isin(auditor_ids)]
-    return (
-        frame.drop_duplicates()
-        .sort_values(["case_id", "auditor_id", "kind"])
-        .reset_index(drop=True)
-    )
-
-
-def candidate_limit_for(config: Config, n_cases: int, n_auditors: int) -> int:
-    """How many candidates each case keeps (0: all of them); see ``SolverConfig``."""
-    settings = config.solver
-    if settings.max_candidates_per_case:
-        return settings.max_candidates_per_case
-    if n_cases * n_auditors > settings.auto_candidate_limit_above:
-        return AUTO_CANDIDATES_PER_CASE
-    return 0
-
-
-AUTO_CANDIDATES_PER_CASE = 64
-#: Cells of the (cases × auditors) block handled at once: bounds memory at any size.
-PAIR_BLOCK_CELLS = 4_000_000
-
-
-def _allowed_codes(
-    n_cases: int,
-    n_auditors: int,
-    forbidden: np.ndarray,
-    limit: int,
-    year_count: np.ndarray,
-    original_code: np.ndarray,
-    case_fingerprints: np.ndarray,
-    auditor_fingerprints: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(case, auditor) codes of the allowed pairs, case-major, built block by block.
-
-    With a ``limit``, each case keeps its original auditor, the ``limit // 2`` candidates
-    with the fewest audits this year (ties by a stable hash) and ``limit - limit // 2``
-    more drawn by the hash among the rest, so that low-count auditors do not crowd every
-    case's list and the month stays coverable.
-    """
-    block = max(1, PAIR_BLOCK_CELLS // max(n_auditors, 1))
-    case_parts, auditor_parts = [], []
-    for first in range(0, n_cases, block):
-        last = min(n_cases, first + block)
-        rows = last - first
-        allowed = np.ones((rows, n_auditors), dtype=bool)
-        inside = forbidden[(forbidden >= first * n_auditors) & (forbidden < last * n_auditors)]
-        allowed.reshape(-1)[inside - first * n_auditors] = False
-        if limit and n_auditors > limit:
-            allowed &= _limited(
-                allowed,
-                limit,
-                year_count,
-                original_code[first:last],
-                mix(case_fingerprints[first:last, None], auditor_fingerprints[None, :], 0),
-            )
-        row, column = np.nonzero(allowed)
-        case_parts.append(row.astype(np.int64) + first)
-        auditor_parts.append(column.astype(np.int64))
-    if not case_parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(case_parts), np.concatenate(auditor_parts)
-
-
-def _limited(
-    allowed: np.ndarray,
-    limit: int,
-    year_count: np.ndarray,
-    original_code: np.ndarray,
-    hashed: np.ndarray,
-) -> np.ndarray:
-    rows = np.arange(allowed.shape[0])[:, None]
-    never = np.iinfo(np.int64).max
-    best_count = limit // 2
-    preference = year_count[None, :].astype(np.int64) * (1 << 40) + (
-        hashed >> np.uint64(24)
-    ).astype(np.int64)
-    preference[~allowed] = never
-    chosen = np.zeros_like(allowed)
-    chosen[rows, np.argpartition(preference, best_count - 1, axis=1)[:, :best_count]] = True
-    drawn = (hashed & np.uint64((1 << 62) - 1)).astype(np.int64)
-    drawn[~allowed | chosen] = never
-    others = limit - best_count
-    chosen[rows, np.argpartition(drawn, others - 1, axis=1)[:, :others]] = True
-    with_original = np.flatnonzero(original_code >= 0)
-    chosen[with_original, original_code[with_original]] = True
-    return chosen
-
-
-def _eligible_pairs(
-    data: Dataset,
-    month: str,
-    cases: pd.DataFrame,
-    auditors: pd.DataFrame,
-    conflicts: pd.DataFrame,
-    candidate_limit: int = 0,
-) -> pd.DataFrame:
-    """Allowed (case, auditor) pairs: auditors with capacity, minus every conflict.
-
-    Built as integer codes over sorted ids (a table, never a dense matrix kept around);
-    ``case_id`` and ``auditor_id`` are categoricals whose categories are the sorted ids.
-    """
-    case_ids = cases.loc[~cases["details_missing"], "case_id"].to_numpy(dtype=object)
-    available = auditors.loc[auditors["capacity"] > 0, "staff_id"].to_numpy(dtype=object)
-    n_cases, n_auditors = len(case_ids), len(available)
-    case_index = pd.Index(case_ids)
-    auditor_index = pd.Index(available)
-    forbidden = np.zeros(0, dtype=np.int64)
-    if not conflicts.empty and n_cases and n_auditors:
-        c = case_index.get_indexer(conflicts["case_id"])
-        a = auditor_index.get_indexer(conflicts["auditor_id"])
-        known = (c >= 0) & (a >= 0)
-        forbidden = np.unique(c[known].astype(np.int64) * n_auditors + a[known])
-    year_count = auditors.set_index("staff_id")["year_count"].reindex(available).to_numpy()
-    original = cases.set_index("case_id")["original_auditor_id"].reindex(case_ids)
-    original_code = auditor_index.get_indexer(original.fillna("\x00").to_numpy())
-    case_code, auditor_code = _allowed_codes(
-        n_cases,
-        n_auditors,
-        forbidden,
-        candidate_limit,
-        year_count,
-        original_code,
-        fingerprint(list(case_ids)) if candidate_limit else np.zeros(0, dtype=np.uint64),
-        fingerprint(list(available)) if candidate_limit else np.zeros(0, dtype=np.uint64),
-    )
-
-    is_original = original_code[case_code] == auditor_code
-
-    seen_subject = np.zeros(len(case_code), dtype=bool)
+    """(case_id, auditor_id): the auditor has a counted audit of the case's subject in
+    the 12 months before ``month`` (fresh eyes), the re-audit's original auditor aside."""
     history = data["history"]
     window = history[
         (history["month"] >= add_months(month, -12))
         & (history["month"] < month)
         & ~history["status"].isin(NOT_COUNTED_STATUSES)
     ]
-    if not window.empty and len(case_code):
-        subject_of_case = cases.set_index("case_id")["subject_id"].reindex(case_ids)
-        seen = window[["subject_id", "auditor_id"]].drop_duplicates()
-        linked = pd.DataFrame(
-            {"case_id": case_ids, "subject_id": subject_of_case.to_numpy()}
-        ).merge(seen, on="subject_id")
-        c = case_index.get_indexer(linked["case_id"])
-        a = auditor_index.get_indexer(linked["auditor_id"])
-        ok = a >= 0
-        seen_keys = c[ok].astype(np.int64) * max(n_auditors, 1) + a[ok]
-        seen_subject = np.isin(case_code * max(n_auditors, 1) + auditor_code, seen_keys)
+    seen = window[["subject_id", "auditor_id"]].drop_duplicates()
+    linked = cases.loc[~cases["details_missing"], ["case_id", "subject_id", "original_auditor_id"]]
+    linked = linked.merge(seen, on="subject_id")
+    linked = linked[
+        (linked["auditor_id"] != linked["original_auditor_id"])
+        & linked["auditor_id"].isin(set(auditors.loc[auditors["capacity"] > 0, "staff_id"]))
+    ]
+    return (
+        linked[["case_id", "auditor_id"]]
+        .drop_duplicates()
+        .sort_values(["case_id", "auditor_id"])
+        .reset_index(drop=True)
+    )
 
+
+def _eligible_pairs(problem: MonthProblem) -> pd.DataFrame:
+    """Every allowed (case, auditor) pair, case-major, as categoricals over sorted ids."""
+    case_ids = problem.allocatable_cases["case_id"].to_numpy(dtype=object)
+    available = problem.available_auditors
+    auditor_ids = available["staff_id"].to_numpy(dtype=object)
+    case_index, auditor_index = pd.Index(case_ids), pd.Index(auditor_ids)
+    allowed = np.ones((len(case_ids), len(auditor_ids)), dtype=bool)
+    c = case_index.get_indexer(problem.conflicts["case_id"])
+    a = auditor_index.get_indexer(problem.conflicts["auditor_id"])
+    known = (c >= 0) & (a >= 0)
+    allowed[c[known], a[known]] = False
+    case_code, auditor_code = np.nonzero(allowed)
+    original = problem.cases.set_index("case_id")["original_auditor_id"].reindex(case_ids)
+    original_code = auditor_index.get_indexer(original.fillna("\x00").to_numpy())
+    is_original = original_code[case_code] == auditor_code if len(case_ids) else np.zeros(0, bool)
+    seen = problem.seen_subject
+    seen_allowed = np.zeros_like(allowed)
+    sc = case_index.get_indexer(seen["case_id"])
+    sa = auditor_index.get_indexer(seen["auditor_id"])
+    seen_allowed[sc[(sc >= 0) & (sa >= 0)], sa[(sc >= 0) & (sa >= 0)]] = True
+    year_count = available["year_count"].to_numpy(dtype=np.int64)
     return pd.DataFrame(
         {
             "case_id": pd.Categorical.from_codes(case_code, categories=case_index),
             "auditor_id": pd.Categorical.from_codes(auditor_code, categories=auditor_index),
-            "year_count": year_count[auditor_code].astype(np.int64) if n_auditors else [],
+            "year_count": year_count[auditor_code],
             "is_original": is_original,
-            "seen_subject": seen_subject & ~is_original,
+            "seen_subject": seen_allowed[case_code, auditor_code],
         }
     )

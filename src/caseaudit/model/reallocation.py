@@ -11,16 +11,10 @@ import re
 import pandas as pd
 
 from caseaudit.model.conflicts import CONFLICT_LABELS
+from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.problem import MonthProblem
 
-CHANGE_COLUMNS = [
-    "audit_id",
-    "previous_audit_id",
-    "case_id",
-    "previous_auditor_id",
-    "new_auditor_id",
-    "reason",
-]
+CHANGE_COLUMNS = OUTPUT_TABLES["changes"].column_names
 REALLOCATION_SUFFIX = re.compile(r"-r(\d+)")
 
 
@@ -121,7 +115,7 @@ def changes_table(
         if cause is None and old_auditor in case_of_auditor:
             # The pair was still allowed: its auditor was needed elsewhere.
             taken_by = case_of_auditor[old_auditor]
-            cause = f"{old_auditor} moved to {taken_by}" + (
+            cause = f"{old_auditor} audits {taken_by} this month" + (
                 " (a due re-audit, covered first)" if taken_by in due else ""
             )
         if new_auditor is None:
@@ -133,9 +127,16 @@ def changes_table(
             rows.append(_change(None, old_id, case_id, old_auditor, None, reason))
             continue
         audit_ids[case_id] = reallocated_audit_id(month, case_id, old_id)
-        reason = "moved so that another case could be covered (fewest changes)"
         if case_id in must_move:
             reason = must_move[case_id]
+        elif cause is not None:
+            reason = f"moved so that another case could be covered: {cause} (fewest changes)"
+        else:
+            # No rule forced it and its auditor is free: only a search cut short does this.
+            reason = (
+                "moved although the previous pair was still allowed (see the solver status "
+                "in manifest.json)"
+            )
         rows.append(_change(audit_ids[case_id], old_id, case_id, old_auditor, new_auditor, reason))
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS), audit_ids
 

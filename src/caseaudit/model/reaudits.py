@@ -11,6 +11,7 @@ from caseaudit.model.calendar import (
     reaudit_month,
 )
 from caseaudit.model.dataset import Dataset
+from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 
 AWAITING_COLUMNS = [
@@ -144,16 +145,4 @@ def reaudit_schedule(
                 "head_of_service_id": heads.get(service) if service else None,
             }
         )
-    columns = [
-        "audit_id",
-        "case_id",
-        "subject_id",
-        "confirmed_on",
-        "reflection_meeting_by",
-        "review_meeting_on",
-        "reaudit_deadline",
-        "reaudit_month",
-        "escalation",
-        "head_of_service_id",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=OUTPUT_TABLES["reaudit_schedule"].column_names)

@@ -2,7 +2,10 @@
 
 One declarative table per input file, read by ``caseaudit.io`` and checked by
 ``caseaudit.model.validate``. A column with ``required=True`` must be present in the file
-and non-empty on every row; an optional column may be left out of the file altogether.
+and non-empty on every row. A column with ``in_header=True`` may be empty on every row but
+must be in the header (contract §1): it can forbid a (case, auditor) pair or decide who is
+eligible, so a misspelt or deleted header must not silently switch a rule off. Any other
+optional column may be left out of the file altogether.
 """
 
 from __future__ import annotations
@@ -57,6 +60,12 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: object = None
+    #: Must be in the header even when every cell is empty (see the module docstring).
+    in_header: bool = False
+
+    @property
+    def header_required(self) -> bool:
+        return self.required or self.in_header
 
 
 @dataclass(frozen=True)
@@ -89,12 +98,12 @@ STAFF = TableSchema(
         _c("role", "enum", True, choices=ROLES),
         _c("staff_group", "enum", True, choices=STAFF_GROUPS),
         _c("service", required=True),
-        _c("team"),
-        _c("manager_id"),
+        _c("team", in_header=True),
+        _c("manager_id", in_header=True),
         _c("is_auditor", "bool", True),
         _c("can_moderate", "bool", default=False),
-        _c("active_from", "date"),
-        _c("active_to", "date"),
+        _c("active_from", "date", in_header=True),
+        _c("active_to", "date", in_header=True),
     ),
     key=("staff_id",),
     required_table=True,
@@ -108,10 +117,10 @@ CASES = TableSchema(
         _c("subject_id", required=True),
         _c("case_type", "enum", True, choices=CASE_TYPES),
         _c("service", required=True),
-        _c("team"),
+        _c("team", in_header=True),
         _c("allocated_worker_id", required=True),
-        _c("team_manager_id"),
-        _c("iro_id"),
+        _c("team_manager_id", in_header=True),
+        _c("iro_id", in_header=True),
     ),
     key=("case_id", "month"),
     required_table=True,
@@ -136,7 +145,7 @@ EXEMPTIONS = TableSchema(
         _c("auditor_id", required=True),
         _c("requested_on", "date", True),
         _c("decision", "enum", True, choices=EXEMPTION_DECISIONS),
-        _c("decided_by"),
+        _c("decided_by", in_header=True),  # decides whether an exemption is honoured
         _c("decided_on", "date"),
     ),
     key=("case_id", "month", "auditor_id"),

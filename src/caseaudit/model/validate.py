@@ -7,12 +7,13 @@ between tables, the management chain and the month's own rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import IssueCollector
+from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.model.schema import TABLES
 
 AUDIT_ID = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<case>.+?)(?:-r(?P<k>[1-9]\d*))?$")
@@ -23,21 +24,50 @@ def validate_dataset(
 ) -> IssueCollector:
     """Every cross-row rule of the data directory; with ``month``, the month's rules too.
 
-    Checks against a table that could not be read (``data.unreadable``) are skipped, so
-    a missing column is reported once rather than as a reference error on every row.
+    A check that reads a table which could not be read (``data.unreadable``: its file,
+    or a column of its header) is skipped, so that the root cause is reported once
+    rather than buried under a reference error on every row of every other file.
     """
     issues = issues if issues is not None else IssueCollector()
+    unreadable = data.unreadable
+
+    def readable(*tables: str) -> bool:
+        return not unreadable.intersection(tables)
+
     for name, schema in TABLES.items():
-        if schema.key:
+        if schema.key:  # a missing key column reads as empty cells, which are skipped
             _check_unique(data, name, schema.key, issues)
-    staff_ids = set(data["staff"]["staff_id"].dropna())
-    _check_staff(data, staff_ids, issues)
-    if "staff" not in data.unreadable:
-        _check_references(data, staff_ids, issues)
-    _check_history(data, issues)
-    if month is not None and not {"staff", "cases", "history"} & data.unreadable:
+    if readable("staff"):
+        _check_staff(data, issues)
+        _check_staff_references(data, issues)
+    if readable("history"):
+        _check_history(data, issues)
+    _check_audit_references(data, readable, issues)
+    if month is not None and readable(*MONTH_INPUTS):
         _check_month(data, month, issues)
     return issues
+
+
+#: The tables the month's rules read (its cases, its ledger and what decides re-audits).
+MONTH_INPUTS = ("staff", "cases", "history", "challenges", "moderations")
+#: The staff ids that other tables name (contract §3).
+STAFF_REFERENCES = {
+    "cases": ("allocated_worker_id", "team_manager_id", "iro_id"),
+    "breaks": ("auditor_id",),
+    "conflicts": ("auditor_id",),
+    "exemptions": ("auditor_id", "decided_by"),
+    "history": ("auditor_id",),
+    "challenges": ("raised_by",),
+    "moderations": ("moderator_id",),
+    "break_preferences": ("auditor_id",),
+}
+
+
+def month_workload(data: Dataset, month: str) -> tuple[int, int]:
+    """The month's sample size and how many re-audits are due in it (or overdue)."""
+    cases = int((data["cases"]["month"] == month).sum())
+    awaiting = awaiting_reaudits(data, month)
+    return cases, int((awaiting["reaudit_month"] <= month).sum())
 
 
 def _rows(frame: pd.DataFrame, columns: Iterable[str]) -> Iterable[tuple]:
@@ -65,8 +95,9 @@ def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: Issue
             first_line[values] = line
 
 
-def _check_staff(data: Dataset, staff_ids: set[str], issues: IssueCollector) -> None:
+def _check_staff(data: Dataset, issues: IssueCollector) -> None:
     staff = data["staff"]
+    staff_ids = set(staff["staff_id"].dropna())
     file = data.file_name("staff")
     manager_of: dict[str, str] = {}
     line_of: dict[str, int] = {}
@@ -104,49 +135,54 @@ def _rotate(loop: list[str], first: str) -> list[str]:
     return loop[index:] + loop[:index]
 
 
-def _check_references(data: Dataset, staff_ids: set[str], issues: IssueCollector) -> None:
+def _check_staff_references(data: Dataset, issues: IssueCollector) -> None:
     """Staff ids named in other tables must exist in staff (the value is named)."""
-    references = {
-        "cases": ("allocated_worker_id", "team_manager_id", "iro_id"),
-        "breaks": ("auditor_id",),
-        "conflicts": ("auditor_id",),
-        "exemptions": ("auditor_id", "decided_by"),
-        "history": ("auditor_id",),
-        "challenges": ("raised_by",),
-        "moderations": ("moderator_id",),
-        "break_preferences": ("auditor_id",),
-    }
-    for table, columns in references.items():
+    staff = data["staff"]
+    staff_ids = set(staff["staff_id"].dropna())
+    for table, columns in STAFF_REFERENCES.items():
         frame = data[table]
         for column in columns:
             for value, line in _rows(frame, [column]):
                 if value is not None and value not in staff_ids:
                     issues.add(data.file_name(table), line, column, f"unknown staff_id {value!r}")
-    auditors = set(data["staff"].loc[data["staff"]["is_auditor"] == True, "staff_id"])  # noqa: E712
+    auditors = set(staff.loc[staff["is_auditor"] == True, "staff_id"])  # noqa: E712
     for table in ("breaks", "exemptions"):
         for value, line in _rows(data[table], ["auditor_id"]):
             if value in staff_ids and value not in auditors:
                 issues.add(
                     data.file_name(table), line, "auditor_id", f"{value!r} is not an auditor"
                 )
-    history_ids = set(data["history"]["audit_id"].dropna())
-    for table in ("challenges", "outcomes"):
-        for value, line in _rows(data[table], ["audit_id"]):
-            if value is not None and value not in history_ids:
-                issues.add(data.file_name(table), line, "audit_id", f"unknown audit_id {value!r}")
-    challenged = set(data["challenges"]["audit_id"].dropna())
-    for value, line in _rows(data["moderations"], ["audit_id"]):
-        if value is not None and value not in challenged:
-            issues.add(
-                data.file_name("moderations"),
-                line,
-                "audit_id",
-                f"audit_id {value!r} has no challenge in challenges",
-            )
-    case_ids = set(data["cases"]["case_id"].dropna())
-    for value, line in _rows(data["exemptions"], ["case_id"]):
-        if value is not None and value not in case_ids:
-            issues.add(data.file_name("exemptions"), line, "case_id", f"unknown case_id {value!r}")
+
+
+def _check_audit_references(
+    data: Dataset, readable: Callable[..., bool], issues: IssueCollector
+) -> None:
+    """Audit and case ids named in other tables must exist where they are defined."""
+    if readable("history"):
+        history_ids = set(data["history"]["audit_id"].dropna())
+        for table in ("challenges", "outcomes"):
+            for value, line in _rows(data[table], ["audit_id"]):
+                if value is not None and value not in history_ids:
+                    issues.add(
+                        data.file_name(table), line, "audit_id", f"unknown audit_id {value!r}"
+                    )
+    if readable("challenges"):
+        challenged = set(data["challenges"]["audit_id"].dropna())
+        for value, line in _rows(data["moderations"], ["audit_id"]):
+            if value is not None and value not in challenged:
+                issues.add(
+                    data.file_name("moderations"),
+                    line,
+                    "audit_id",
+                    f"audit_id {value!r} has no challenge in challenges",
+                )
+    if readable("cases"):
+        case_ids = set(data["cases"]["case_id"].dropna())
+        for value, line in _rows(data["exemptions"], ["case_id"]):
+            if value is not None and value not in case_ids:
+                issues.add(
+                    data.file_name("exemptions"), line, "case_id", f"unknown case_id {value!r}"
+                )
 
 
 def _check_history(data: Dataset, issues: IssueCollector) -> None:
@@ -189,8 +225,6 @@ def _check_history(data: Dataset, issues: IssueCollector) -> None:
 
 def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
     """The month's own rules: history must end before ``month``; the month needs work."""
-    from caseaudit.model.reaudits import awaiting_reaudits
-
     history = data["history"]
     for value, line in _rows(history, ["month"]):
         if value is not None and value >= month:
@@ -203,8 +237,8 @@ def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
             )
     has_cases = bool((data["cases"]["month"] == month).any())
     if not has_cases:
-        awaiting = awaiting_reaudits(data, month)
-        if not (awaiting["reaudit_month"] <= month).any():
+        _, reaudits_due = month_workload(data, month)
+        if not reaudits_due:
             issues.add(
                 data.file_name("cases"),
                 1,

@@ -1,0 +1,283 @@
+"""The hard rules of the month, each one named function that cites its paragraph.
+
+``HARD_RULES`` lists them once, in the order in which reasons name them. Each rule turns
+the month's facts into a :class:`Restriction` — a limit on an auditor's audits this month
+(0 bars them from every case) or a set of forbidden (case, auditor) pairs — and nothing
+else decides who may audit what: ``build_problem`` applies exactly the rules of the list
+it is given, the solver adapter builds its model from the resulting capacities and
+forbidden pairs, and :func:`blocking_rules` answers "which rules block auditor A for case
+C" from the same restrictions, for every reason, ``unallocated`` and ``changes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from caseaudit.model.config import Config
+
+if TYPE_CHECKING:
+    from caseaudit.model.problem import MonthProblem
+
+#: Columns of a restriction's forbidden pairs.
+PAIR_COLUMNS = ["case_id", "auditor_id", "detail"]
+
+
+@dataclass(frozen=True)
+class MonthFacts:
+    """What the rules read: the month, the config, the auditors (eligibility, yearly
+    count, break and exemption status), the cases, and the people around each case."""
+
+    month: str
+    config: Config
+    auditors: pd.DataFrame
+    cases: pd.DataFrame
+    #: Each staff member's managers up the chain, nearest first.
+    ancestors: dict[str, list[str]]
+    #: Declared conflicts of interest (auditor_id, subject_id).
+    declared: pd.DataFrame
+    #: The month's exemption decisions with their ``honoured`` flag.
+    exemptions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """What one rule forbids. ``capacity`` (per staff_id, auditors not named are not
+    limited) caps the auditor's audits this month; ``pairs`` (case_id, auditor_id,
+    detail) are forbidden outright. ``detail`` says why, in policy words, ids only."""
+
+    capacity: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    capacity_detail: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    pairs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PAIR_COLUMNS))
+
+
+@dataclass(frozen=True)
+class HardRule:
+    id: str
+    label: str
+    paragraph: str
+    function: Callable[[MonthFacts], Restriction]
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One rule that forbids a (case, auditor) pair, with its facts."""
+
+    rule: str
+    paragraph: str
+    detail: str
+
+
+def _limit(
+    auditors: pd.DataFrame, mask: pd.Series, value: pd.Series | int, detail: pd.Series | str
+) -> Restriction:
+    """A capacity restriction on the auditors selected by ``mask``."""
+    ids = auditors.loc[mask, "staff_id"].to_numpy()
+    values = value[mask].to_numpy() if isinstance(value, pd.Series) else [value] * len(ids)
+    details = detail[mask].to_numpy() if isinstance(detail, pd.Series) else [detail] * len(ids)
+    return Restriction(
+        capacity=pd.Series(values, index=ids, dtype="int64"),
+        capacity_detail=pd.Series(details, index=ids, dtype=object),
+    )
+
+
+def _pairs(rows: Iterable[tuple[str, str, str]]) -> Restriction:
+    frame = pd.DataFrame(list(rows), columns=PAIR_COLUMNS)
+    frame = frame.drop_duplicates(["case_id", "auditor_id"]).reset_index(drop=True)
+    return Restriction(pairs=frame)
+
+
+# ---------------------------------------------------------------- auditor-level rules
+
+
+def eligible(facts: MonthFacts) -> Restriction:
+    """Contract §3, §4 rule 1: only auditors active for the whole month audit in it."""
+    auditors = facts.auditors
+    return _limit(
+        auditors,
+        ~auditors["eligible"].astype(bool),
+        0,
+        f"is not an auditor active for the whole of {facts.month}",
+    )
+
+
+def exempted(facts: MonthFacts) -> Restriction:
+    """§4, §29–30: an honoured exemption takes the auditor off the case, and off auditing
+    for the rest of the month, so that a re-plan never hands them another audit."""
+    honoured = facts.exemptions[facts.exemptions["honoured"].astype(bool)]
+    cases_of = honoured.groupby("auditor_id")["case_id"].agg(lambda c: ", ".join(sorted(c)))
+    auditors = facts.auditors
+    mask = auditors["staff_id"].isin(cases_of.index)
+    detail = auditors["staff_id"].map(
+        lambda a: f"has an honoured exemption for {cases_of.get(a)} in {facts.month}"
+    )
+    return _limit(auditors, mask, 0, detail)
+
+
+def on_break(facts: MonthFacts) -> Restriction:
+    """§2–3, contract §4 rule 3: an auditor on a granted audit break gets no audit."""
+    auditors = facts.auditors
+    return _limit(
+        auditors,
+        auditors["break_granted"].astype(bool),
+        0,
+        f"is on a granted audit break in {facts.month}",
+    )
+
+
+def yearly_max(facts: MonthFacts) -> Restriction:
+    """§2, contract §4 rule 2: at most ``max_audits_per_year`` audits in the audit year,
+    counting the ledger's audits of earlier months of the same year."""
+    auditors = facts.auditors
+    maximum = facts.config.policy.max_audits_per_year
+    left = (maximum - auditors["year_count"]).clip(lower=0).astype("int64")
+    detail = auditors["year_count"].map(
+        lambda n: f"has {n} of {maximum} audits this audit year already"
+    )
+    return _limit(auditors, left < facts.config.policy.max_audits_per_month, left, detail)
+
+
+def monthly_max(facts: MonthFacts) -> Restriction:
+    """§2, contract §4 rule 1: at most ``max_audits_per_month`` audits in the month."""
+    auditors = facts.auditors
+    maximum = facts.config.policy.max_audits_per_month
+    return _limit(
+        auditors,
+        pd.Series(True, index=auditors.index),
+        maximum,
+        f"has reached {maximum} audit{'s' if maximum != 1 else ''} this month",
+    )
+
+
+# ---------------------------------------------------------------- pair rules
+
+
+def direct(facts: MonthFacts) -> Restriction:
+    """Contract §4 rule 4, §8–9: never the case's allocated worker, team manager or IRO."""
+    rows = []
+    for case_id, worker, manager, iro in facts.cases[
+        ["case_id", "allocated_worker_id", "team_manager_id", "iro_id"]
+    ].itertuples(index=False, name=None):
+        for person, role in ((worker, "allocated worker"), (manager, "team manager"), (iro, "IRO")):
+            if person is not None:
+                rows.append((case_id, person, f"is the {role} of {case_id}"))
+    return _pairs(rows)
+
+
+def management_chain(facts: MonthFacts) -> Restriction:
+    """Contract §4 rule 4: never a manager, at any height, of the worker or team manager."""
+    if not facts.config.conflicts.management_chain:
+        return Restriction()
+    rows = []
+    for case_id, worker, manager in facts.cases[
+        ["case_id", "allocated_worker_id", "team_manager_id"]
+    ].itertuples(index=False, name=None):
+        for person, role in ((worker, "allocated worker"), (manager, "team manager")):
+            for boss in facts.ancestors.get(person, []) if person is not None else []:
+                rows.append(
+                    (case_id, boss, f"manages {person}, the {role} of {case_id}, up the chain")
+                )
+    return _pairs(rows)
+
+
+def same_team(facts: MonthFacts) -> Restriction:
+    """Contract §4 rule 4: never an auditor of the case's team, a team being the pair
+    (service, team); a case or auditor with no team is in no one's team."""
+    if not facts.config.conflicts.same_team:
+        return Restriction()
+    members: dict[tuple[str, str], list[str]] = {}
+    for staff_id, service, team in facts.auditors[["staff_id", "service", "team"]].itertuples(
+        index=False, name=None
+    ):
+        if team is not None:
+            members.setdefault((service, team), []).append(staff_id)
+    rows = []
+    for case_id, service, team in facts.cases[["case_id", "service", "team"]].itertuples(
+        index=False, name=None
+    ):
+        if team is not None:
+            for person in members.get((service, team), []):
+                rows.append((case_id, person, f"is in {case_id}'s team ({team}, {service})"))
+    return _pairs(rows)
+
+
+def declared(facts: MonthFacts) -> Restriction:
+    """Contract §4 rule 4: never an auditor with a declared conflict with the subject."""
+    by_subject: dict[str, set[str]] = {}
+    for auditor_id, subject_id in facts.declared[["auditor_id", "subject_id"]].itertuples(
+        index=False, name=None
+    ):
+        by_subject.setdefault(subject_id, set()).add(auditor_id)
+    rows = []
+    for case_id, subject in facts.cases[["case_id", "subject_id"]].itertuples(
+        index=False, name=None
+    ):
+        for person in sorted(by_subject.get(subject, ())):
+            rows.append((case_id, person, f"declared a conflict of interest with {subject}"))
+    return _pairs(rows)
+
+
+HARD_RULES: tuple[HardRule, ...] = (
+    HardRule("eligible", "eligible auditors only", "contract §3, §4 rule 1", eligible),
+    HardRule("direct", "not the worker, team manager or IRO", "§8–9, contract §4 rule 4", direct),
+    HardRule(
+        "management_chain", "not up the management chain", "contract §4 rule 4", management_chain
+    ),
+    HardRule("same_team", "not in the case's team", "contract §4 rule 4", same_team),
+    HardRule("declared", "no declared conflict", "contract §4 rule 4", declared),
+    HardRule("exempted", "honoured exemptions", "§4, §29–30", exempted),
+    HardRule("on_break", "audit breaks", "§2–3", on_break),
+    HardRule("yearly_max", "ten audits a year", "§2, contract §4 rule 2", yearly_max),
+    HardRule("monthly_max", "one audit a month", "§2, contract §4 rule 1", monthly_max),
+)
+RULES_BY_ID = {rule.id: rule for rule in HARD_RULES}
+
+
+def apply_rules(
+    facts: MonthFacts, rules: Iterable[HardRule] = HARD_RULES
+) -> tuple[dict[str, Restriction], pd.Series, pd.DataFrame]:
+    """Every rule's restriction, the auditors' capacity this month (the tightest limit,
+    indexed by staff_id) and the forbidden pairs (case_id, auditor_id, rule, detail)."""
+    restrictions = {rule.id: rule.function(facts) for rule in rules}
+    ids = facts.auditors["staff_id"].to_numpy()
+    unlimited = facts.config.policy.max_audits_per_month
+    capacity = pd.Series(unlimited, index=ids, dtype="int64")
+    if "monthly_max" not in restrictions:
+        # Without the monthly rule nothing else bounds a month: one per case is the most.
+        capacity[:] = max(len(facts.cases), 1)
+    for restriction in restrictions.values():
+        if len(restriction.capacity):
+            limit = restriction.capacity.reindex(ids)
+            capacity = capacity.where(limit.isna() | (capacity <= limit), limit).astype("int64")
+    pair_frames = [
+        r.pairs.assign(rule=rule_id) for rule_id, r in restrictions.items() if len(r.pairs)
+    ]
+    forbidden = (
+        pd.concat(pair_frames, ignore_index=True)
+        if pair_frames
+        else pd.DataFrame(columns=[*PAIR_COLUMNS, "rule"])
+    )
+    return restrictions, capacity, forbidden[["case_id", "auditor_id", "rule", "detail"]]
+
+
+def blocking_rules(problem: MonthProblem, case_id: str, auditor_id: str) -> list[Blocker]:
+    """The hard rules that forbid ``auditor_id`` for ``case_id`` this month, in the order
+    of ``HARD_RULES``, each with its paragraph and facts. Empty when the pair is allowed.
+
+    ``problem`` is a ``MonthProblem``: its restrictions were computed once, by the same
+    rule functions the solver's model was built from.
+    """
+    lookup = problem.pair_details
+    found = []
+    for rule_id, restriction in problem.restrictions.items():
+        rule = RULES_BY_ID[rule_id]
+        if auditor_id in restriction.capacity.index and restriction.capacity[auditor_id] <= 0:
+            detail = f"{auditor_id} {restriction.capacity_detail[auditor_id]}"
+            found.append(Blocker(rule_id, rule.paragraph, detail))
+        elif (case_id, auditor_id, rule_id) in lookup:
+            detail = f"{auditor_id} {lookup[(case_id, auditor_id, rule_id)]}"
+            found.append(Blocker(rule_id, rule.paragraph, detail))
+    return found

@@ -1,0 +1,292 @@
+"""One assignment core for every plan: tasks × agents with capacities, proven optimal.
+
+A plan states its problem in these terms (an adapter: the month, a re-plan, moderation,
+the year's breaks) and gets back the chosen pairs with a status it can report honestly:
+
+- tasks with a demand (units) and a cost per unit left unassigned;
+- allowed pairs with integer costs, listed or implicit (every pair but the forbidden);
+- agents with capacities whose units cost more and more (convex slot costs);
+- nested groups of agents sharing a capacity (a laminar family), also convex;
+- optional linear side constraints over pairs.
+
+Without side constraints the min-cost flow solves the model and is its own proof. An
+implicit pair space larger than ``price_above_pairs`` is never built: the flow runs on
+a candidate set, its node potentials price every other allowed pair (block by block),
+pairs with a negative reduced cost join, and the loop ends when none is left — then
+the flow's optimum holds over every allowed pair. With side constraints CP-SAT solves
+the model, bounded below by the flow; every pair whose reduced cost exceeds the gap
+between CP-SAT's first plan and that bound is fixed out before the proof.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from caseaudit.solver.cpsat import SideConstraint, solve_with_side_constraints
+from caseaudit.solver.network import Capacities, FlowResult, solve_flow, unique_plan
+from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, pair_keys, price
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    pairs: ExplicitPairs | ImplicitPairs
+    capacities: Capacities
+    side_constraints: tuple[SideConstraint, ...] = ()
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    seed: int = 0
+    time_limit_s: float = 60.0
+    workers: int = 2
+    #: Implicit pair spaces with more allowed pairs than this are priced, not built.
+    price_above_pairs: int = 1_000_000
+    #: Candidates per task to start pricing from, and added per task per round.
+    initial_per_task: int = 16
+    added_per_task: int = 16
+    #: > 0: keep only this many candidates per task and skip pricing (no proof).
+    candidate_limit: int = 0
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    """Chosen pairs (task and agent indices, sorted by task) and how sure we are."""
+
+    task: np.ndarray
+    agent: np.ndarray
+    status: str  # optimal, feasible or infeasible
+    objective: int
+    bound: int
+    flow_objective: int
+    #: What proves the status: the flow, the flow priced over every pair, or CP-SAT.
+    proof: str
+    #: True when no other plan has the same cost; False when the choice among equal
+    #: optima was made by the fixed algorithm and input order (still deterministic).
+    unique: bool | None
+    stats: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Candidates:
+    task: np.ndarray
+    agent: np.ndarray
+    cost: np.ndarray
+
+    @classmethod
+    def from_keys(cls, space: ImplicitPairs, keys: np.ndarray) -> _Candidates:
+        task, agent = np.divmod(keys, max(space.n_agents, 1))
+        return cls(task, agent, space.cost(task, agent))
+
+
+def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> CoreResult:
+    """Solve the plan: flow (with pricing when the pair space is large), then CP-SAT only
+    if there are side constraints."""
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    space, capacities = problem.pairs, problem.capacities
+    stats: dict[str, int] = {"allowed_pairs": space.count}
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    keys = EMPTY
+    proof = "min-cost flow over every allowed pair"
+    if isinstance(space, ExplicitPairs):
+        candidates = _Candidates(space.task, space.agent, space.cost)
+        flow = solve_flow(capacities, space.task, space.agent, space.cost, True)
+    elif options.candidate_limit:
+        keys = np.union1d(space.initial(options.candidate_limit), _side_keys(problem))
+        candidates = _Candidates.from_keys(space, keys)
+        flow = solve_flow(capacities, candidates.task, candidates.agent, candidates.cost)
+        proof = f"none: candidates limited to {options.candidate_limit} per task"
+        notes.append(
+            f"candidates limited to {options.candidate_limit} per case by "
+            "[solver] max_candidates_per_case: optimal over those, not proven for the month"
+        )
+    elif space.count <= options.price_above_pairs:
+        explicit = space.materialise()
+        candidates = _Candidates(explicit.task, explicit.agent, explicit.cost)
+        flow = solve_flow(capacities, explicit.task, explicit.agent, explicit.cost, True)
+    else:
+        keys, candidates, flow = _price_in(problem, options, stats, timings)
+        proof = f"min-cost flow priced over all {space.count} allowed pairs"
+    stats["candidate_pairs"] = len(candidates.task)
+    timings["flow_s"] = time.perf_counter() - started
+
+    chosen = flow.pair_flow > 0
+    objective = bound = flow.objective
+    status = "feasible" if options.candidate_limit else "optimal"
+    unique: bool | None = None
+    if problem.side_constraints:
+        outcome = _solve_side_constrained(problem, options, candidates, keys, flow, stats, timings)
+        candidates, chosen, status, objective, bound, cp_notes = outcome
+        notes.extend(cp_notes)
+        proof = "CP-SAT, bounded below by the min-cost flow"
+    elif not options.candidate_limit:
+        at = time.perf_counter()
+        unique = _unique_optimum(problem, flow, keys)
+        timings["uniqueness_s"] = time.perf_counter() - at
+    order = np.lexsort((candidates.agent[chosen], candidates.task[chosen]))
+    timings["solve_s"] = time.perf_counter() - started
+    return CoreResult(
+        task=candidates.task[chosen][order],
+        agent=candidates.agent[chosen][order],
+        status=status,
+        objective=objective,
+        bound=bound,
+        flow_objective=flow.objective,
+        proof=proof,
+        unique=unique,
+        stats=stats,
+        timings=timings,
+        notes=tuple(notes),
+    )
+
+
+def _side_keys(problem: AssignmentProblem) -> np.ndarray:
+    parts = [
+        pair_keys(c.task, c.agent, problem.capacities.n_agents) for c in problem.side_constraints
+    ]
+    return np.unique(np.concatenate(parts)) if parts else EMPTY
+
+
+def _price_in(
+    problem: AssignmentProblem,
+    options: SolveOptions,
+    stats: dict[str, int],
+    timings: dict[str, float],
+) -> tuple[np.ndarray, _Candidates, FlowResult]:
+    """Column generation: flow on the candidates, price the rest with its potentials, add
+    the pairs of negative reduced cost, until none is left."""
+    space = problem.pairs
+    assert isinstance(space, ImplicitPairs)
+    keys = np.union1d(space.initial(options.initial_per_task), _side_keys(problem))
+    stats["initial_pairs"] = len(keys)
+    stats["pricing_rounds"] = 0
+    stats["priced_in_pairs"] = 0
+    pricing_s = flow_s = 0.0
+    potential_rounds = 0
+    while True:
+        candidates = _Candidates.from_keys(space, keys)
+        at = time.perf_counter()
+        flow = solve_flow(
+            problem.capacities, candidates.task, candidates.agent, candidates.cost, True
+        )
+        flow_s += time.perf_counter() - at
+        potential_rounds = max(potential_rounds, flow.potential_rounds)
+        at = time.perf_counter()
+        new = price(
+            space,
+            flow.task_potential,
+            flow.agent_potential,
+            keys,
+            threshold=0,
+            per_task=options.added_per_task,
+        )
+        pricing_s += time.perf_counter() - at
+        stats["pricing_rounds"] += 1
+        if not len(new):
+            break
+        stats["priced_in_pairs"] += len(new)
+        keys = np.union1d(keys, new)
+    stats["potential_rounds_max"] = potential_rounds
+    timings["pricing_flows_s"] = flow_s
+    timings["pricing_s"] = pricing_s
+    return keys, candidates, flow
+
+
+def _reduced_costs(candidates: _Candidates, flow: FlowResult) -> np.ndarray:
+    return (
+        candidates.cost
+        + flow.task_potential[candidates.task]
+        - flow.agent_potential[candidates.agent]
+    )
+
+
+def _unique_optimum(problem: AssignmentProblem, flow: FlowResult, keys: np.ndarray) -> bool:
+    """Whether the flow's plan is the only optimal one; unbuilt pairs of zero reduced
+    cost are joined to the residual graph as the arcs they would be."""
+    space = problem.pairs
+    extra_task = extra_agent = EMPTY
+    if isinstance(space, ImplicitPairs) and len(keys):
+        extra = price(space, flow.task_potential, flow.agent_potential, keys, threshold=1)
+        extra_task, extra_agent = np.divmod(extra, max(space.n_agents, 1))
+    return unique_plan(flow, extra_task, extra_agent)
+
+
+def _solve_side_constrained(
+    problem: AssignmentProblem,
+    options: SolveOptions,
+    candidates: _Candidates,
+    keys: np.ndarray,
+    flow: FlowResult,
+    stats: dict[str, int],
+    timings: dict[str, float],
+) -> tuple[_Candidates, np.ndarray, str, int, int, list[str]]:
+    """CP-SAT over the candidates: a first plan gives an upper bound, every pair whose
+    reduced cost exceeds the gap to the flow's bound is fixed out (no plan using it can
+    beat the first), then CP-SAT proves the optimum on what is left."""
+    at = time.perf_counter()
+    deadline = at + options.time_limit_s
+    common = {
+        "capacities": problem.capacities,
+        "side_constraints": problem.side_constraints,
+        "lower_bound": flow.objective,
+        "seed": options.seed,
+        "workers": options.workers,
+    }
+    first = solve_with_side_constraints(
+        pair_task=candidates.task,
+        pair_agent=candidates.agent,
+        pair_cost=candidates.cost,
+        hint=flow.pair_flow > 0,
+        time_limit_s=options.time_limit_s,
+        first_solution_only=True,
+        **common,  # type: ignore[arg-type]
+    )
+    notes: list[str] = []
+    if first.status not in ("OPTIMAL", "FEASIBLE"):
+        timings["cpsat_s"] = time.perf_counter() - at
+        status = "infeasible" if first.status == "INFEASIBLE" else "unknown"
+        notes.append(f"CP-SAT found no plan that keeps the side constraints ({first.status})")
+        none = np.zeros(len(candidates.task), dtype=bool)
+        return candidates, none, status, 0, flow.objective, notes
+    kept = candidates
+    hint = first.pair_value
+    if len(flow.task_potential) and first.status != "OPTIMAL":
+        gap = first.objective - flow.objective
+        keep = _reduced_costs(candidates, flow) <= gap
+        space = problem.pairs
+        extra = EMPTY
+        if isinstance(space, ImplicitPairs) and len(keys):
+            extra = price(space, flow.task_potential, flow.agent_potential, keys, gap + 1)
+        extra_pairs = _Candidates.from_keys(space, extra) if len(extra) else None  # type: ignore[arg-type]
+        kept = _Candidates(
+            np.concatenate([candidates.task[keep], extra_pairs.task if extra_pairs else EMPTY]),
+            np.concatenate([candidates.agent[keep], extra_pairs.agent if extra_pairs else EMPTY]),
+            np.concatenate([candidates.cost[keep], extra_pairs.cost if extra_pairs else EMPTY]),
+        )
+        hint = np.concatenate([first.pair_value[keep], np.zeros(len(extra), dtype=bool)])
+        stats["fixed_out_pairs"] = int((~keep).sum())
+        stats["priced_in_for_gap"] = len(extra)
+    stats["pairs_left_to_cpsat"] = len(kept.task)
+    final = first
+    if first.status != "OPTIMAL":
+        final = solve_with_side_constraints(
+            pair_task=kept.task,
+            pair_agent=kept.agent,
+            pair_cost=kept.cost,
+            hint=hint,
+            time_limit_s=max(deadline - time.perf_counter(), 0.1),
+            **common,  # type: ignore[arg-type]
+        )
+        if final.status not in ("OPTIMAL", "FEASIBLE"):
+            kept, final = candidates, first
+    timings["cpsat_s"] = time.perf_counter() - at
+    status = "optimal" if final.status == "OPTIMAL" else "feasible"
+    if status == "feasible":
+        notes.append("the time limit cut CP-SAT's search: the plan is not proven optimal")
+    return kept, final.pair_value, status, final.objective, max(final.bound, flow.objective), notes

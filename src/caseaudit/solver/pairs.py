@@ -1,0 +1,271 @@
+"""Allowed (task, agent) pairs and their costs, without a dense matrix.
+
+A plan's pairs come either as an explicit list (:class:`ExplicitPairs`) or as "every
+task with every agent except the forbidden ones" (:class:`ImplicitPairs`), whose cost is
+separable plus a few corrections: ``cost(t, a) = task[t] + agent[a] + tie(t, a) +
+sparse(t, a)``. The implicit form is what lets the core prove a national month optimal
+without building its 240 million pairs: :func:`price` finds the pairs whose reduced cost
+under the flow's node potentials is below a threshold, block by block, visiting for each
+task only the agents whose separable part can be low enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from caseaudit.model.ids import mix
+
+EMPTY = np.zeros(0, dtype=np.int64)
+#: Candidate cells evaluated at once while pricing or materialising: bounds memory.
+BLOCK_CELLS = 2_000_000
+
+
+def pair_keys(task: np.ndarray, agent: np.ndarray, n_agents: int) -> np.ndarray:
+    """One int64 key per pair, task-major: sorting keys sorts pairs by task then agent."""
+    return task.astype(np.int64) * max(n_agents, 1) + agent.astype(np.int64)
+
+
+def in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Membership of ``values`` in an ascending array (``np.isin`` without re-sorting)."""
+    if not len(sorted_keys) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    position = np.searchsorted(sorted_keys, values)
+    position[position == len(sorted_keys)] = 0
+    return sorted_keys[position] == values
+
+
+@dataclass(frozen=True)
+class PairCost:
+    """``task[t] + agent[a] + tie_weight × (hash(t, a, seed) mod tie_range) + sparse``.
+
+    ``sparse_keys`` (sorted pair keys) carry corrections for a few named pairs: a bonus
+    for a re-audit's original auditor, a surcharge for an auditor who saw the subject.
+    """
+
+    task: np.ndarray
+    agent: np.ndarray
+    sparse_keys: np.ndarray = field(default_factory=lambda: EMPTY)
+    sparse_values: np.ndarray = field(default_factory=lambda: EMPTY)
+    tie_task: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    tie_agent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    tie_seed: int = 0
+    tie_range: int = 0
+    tie_weight: int = 1
+
+    @property
+    def n_agents(self) -> int:
+        return len(self.agent)
+
+    def tie(self, task: np.ndarray, agent: np.ndarray) -> np.ndarray:
+        if not self.tie_range:
+            return np.zeros(len(task), dtype=np.int64)
+        mixed = mix(self.tie_task[task], self.tie_agent[agent], self.tie_seed)
+        return (mixed % np.uint64(self.tie_range)).astype(np.int64) * self.tie_weight
+
+    def sparse(self, task: np.ndarray, agent: np.ndarray) -> np.ndarray:
+        values = np.zeros(len(task), dtype=np.int64)
+        if len(self.sparse_keys) and len(task):
+            keys = pair_keys(task, agent, self.n_agents)
+            position = np.searchsorted(self.sparse_keys, keys)
+            position[position == len(self.sparse_keys)] = 0
+            hit = self.sparse_keys[position] == keys
+            values[hit] = self.sparse_values[position[hit]]
+        return values
+
+    def __call__(self, task: np.ndarray, agent: np.ndarray) -> np.ndarray:
+        return (
+            self.task[task] + self.agent[agent] + self.tie(task, agent) + self.sparse(task, agent)
+        )
+
+    def bound(self, allowed_tasks: np.ndarray) -> int:
+        """An upper bound of the cost of any allowed pair (for the lexicographic weights)."""
+        if not allowed_tasks.any() or not len(self.agent):
+            return 0
+        top = int(self.task[allowed_tasks].max()) + int(self.agent.max())
+        top += (self.tie_range - 1) * self.tie_weight if self.tie_range else 0
+        top += int(self.sparse_values.max()) if len(self.sparse_values) else 0
+        return max(top, 0)
+
+
+@dataclass(frozen=True)
+class ExplicitPairs:
+    """The allowed pairs listed one by one, each with its cost (small plans, tests)."""
+
+    task: np.ndarray
+    agent: np.ndarray
+    cost: np.ndarray
+    n_tasks: int
+    n_agents: int
+
+    @property
+    def count(self) -> int:
+        return len(self.task)
+
+
+@dataclass(frozen=True)
+class ImplicitPairs:
+    """Every task with every agent, except ``forbidden`` pairs and ``closed`` tasks."""
+
+    n_tasks: int
+    n_agents: int
+    #: Sorted, unique keys of the forbidden pairs.
+    forbidden: np.ndarray
+    #: Tasks nobody may take (no pair at all).
+    closed: np.ndarray
+    cost: PairCost
+
+    @property
+    def open_tasks(self) -> np.ndarray:
+        return np.flatnonzero(~self.closed)
+
+    @property
+    def count(self) -> int:
+        """How many pairs are allowed: the space the proof has to cover."""
+        forbidden_open = self.forbidden[~self.closed[self.forbidden // max(self.n_agents, 1)]]
+        return len(self.open_tasks) * self.n_agents - len(forbidden_open)
+
+    def must_include(self) -> np.ndarray:
+        """Keys of the allowed pairs with a negative correction: pricing's bound assumes
+        corrections are ≥ 0, so these are always in the candidate set."""
+        cost = self.cost
+        keys = cost.sparse_keys[cost.sparse_values < 0]
+        keys = keys[~self.closed[keys // max(self.n_agents, 1)]]
+        return keys[~in_sorted(keys, self.forbidden)]
+
+    def materialise(self) -> ExplicitPairs:
+        """All allowed pairs, task-major, agents ascending."""
+        tasks, agents = [], []
+        for task, agent in self._blocks(self.open_tasks):
+            tasks.append(task)
+            agents.append(agent)
+        task = np.concatenate(tasks) if tasks else EMPTY
+        agent = np.concatenate(agents) if agents else EMPTY
+        return ExplicitPairs(task, agent, self.cost(task, agent), self.n_tasks, self.n_agents)
+
+    def _blocks(self, tasks: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        per_block = max(1, BLOCK_CELLS // max(self.n_agents, 1))
+        agents = np.arange(self.n_agents, dtype=np.int64)
+        for first in range(0, len(tasks), per_block):
+            block = tasks[first : first + per_block]
+            task = np.repeat(block, self.n_agents)
+            agent = np.tile(agents, len(block))
+            keep = ~in_sorted(pair_keys(task, agent, self.n_agents), self.forbidden)
+            yield task[keep], agent[keep]
+
+    def initial(self, per_task: int, scan: int = 512) -> np.ndarray:
+        """A starting candidate set (sorted keys): the must-include pairs and, for each
+        task, its ``per_task`` cheapest allowed pairs among ``scan`` agents taken evenly
+        from a window of the agents with the cheapest separable cost (each task's scan
+        starting at its own offset). Pricing adds whatever else the optimum needs."""
+        n_agents = self.n_agents
+        tasks = self.open_tasks
+        if not len(tasks) or not n_agents:
+            return EMPTY
+        order = np.lexsort((np.arange(n_agents), self.cost.agent))
+        window = min(n_agents, max(scan, 2 * len(tasks)))
+        width = min(window, scan)
+        step = max(1, window // width)
+        start = (np.arange(len(tasks), dtype=np.int64) * window) // len(tasks)
+        # Each task's own agent at its start position: distinct agents for distinct
+        # tasks, so the first flow can already cover every task it is allowed to.
+        own = pair_keys(tasks, order[start % window], n_agents)
+        chosen = [self.must_include(), own[~in_sorted(own, self.forbidden)]]
+        per_block = max(1, BLOCK_CELLS // width)
+        offsets = np.arange(width, dtype=np.int64) * step
+        for first in range(0, len(tasks), per_block):
+            block = tasks[first : first + per_block]
+            task = np.repeat(block, width)
+            agent = order[((start[first : first + per_block, None] + offsets) % window).ravel()]
+            cost = self.cost(task, agent)
+            keys = pair_keys(task, agent, n_agents)
+            cost[in_sorted(keys, self.forbidden)] = np.iinfo(np.int64).max
+            ranked = np.argsort(cost.reshape(len(block), width), axis=1, kind="stable")
+            best = ranked[:, : min(per_task, width)]
+            picked = keys.reshape(len(block), width)[np.arange(len(block))[:, None], best]
+            allowed = cost.reshape(len(block), width)[np.arange(len(block))[:, None], best]
+            chosen.append(picked[allowed < np.iinfo(np.int64).max])
+        return np.unique(np.concatenate(chosen))
+
+
+def price(
+    space: ImplicitPairs,
+    task_potential: np.ndarray,
+    agent_potential: np.ndarray,
+    known: np.ndarray,
+    threshold: int = 0,
+    per_task: int = 0,
+    first_look: int = 4096,
+) -> np.ndarray:
+    """Keys of the allowed pairs not in ``known`` whose reduced cost
+    ``cost(t, a) + π(t) − π(a)`` is below ``threshold`` (0: the pairs that could improve
+    the flow; a gap: the pairs that could appear in a plan within that gap).
+
+    For each task only the agents with ``task[t] + π(t) + agent[a] − π(a) < threshold``
+    can qualify: ties and the remaining corrections are never negative (negative ones
+    are in ``known``). With ``per_task`` > 0 (column generation, where any improving
+    pair will do) each task first looks at its ``first_look`` most promising agents and
+    keeps its ``per_task`` best; only tasks that found none there look at the rest, so
+    an empty answer still means that no allowed pair qualifies. Without ``per_task``
+    every qualifying pair is returned.
+    """
+    cost = space.cost
+    key = cost.agent - agent_potential
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    task_part = cost.task + task_potential
+    reach = np.searchsorted(sorted_key, threshold - task_part, side="left").astype(np.int64)
+    reach[space.closed] = 0
+    context = (space, order, key, task_part, known, threshold, per_task)
+    if not per_task:
+        return _scan(context, np.zeros(len(reach), dtype=np.int64), reach)
+    head = np.minimum(reach, first_look)
+    found = _scan(context, np.zeros(len(reach), dtype=np.int64), head)
+    done = np.zeros(len(reach), dtype=bool)
+    done[found // max(space.n_agents, 1)] = True
+    rest = np.where(done, head, reach)
+    return np.union1d(found, _scan(context, head, rest))
+
+
+def _scan(
+    context: tuple[ImplicitPairs, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int],
+    begin: np.ndarray,
+    end: np.ndarray,
+) -> np.ndarray:
+    """Evaluate, for each task t, the agents ranked ``begin[t]..end[t]`` by key."""
+    space, order, key, task_part, known, threshold, per_task = context
+    cost = space.cost
+    counts = end - begin
+    tasks = np.flatnonzero(counts > 0)
+    cells = np.cumsum(counts[tasks])
+    found: list[np.ndarray] = []
+    first = 0
+    while first < len(tasks):
+        base = cells[first - 1] if first else 0
+        last = max(int(np.searchsorted(cells, base + BLOCK_CELLS, side="right")), first + 1)
+        block = tasks[first:last]
+        task = np.repeat(block, counts[block])
+        starts = np.cumsum(counts[block]) - counts[block]
+        rank = np.arange(len(task), dtype=np.int64) - np.repeat(
+            starts - begin[block], counts[block]
+        )
+        agent = order[rank]
+        # Cheap part first: the separable cost and the tie. Corrections are ≥ 0 outside
+        # ``known``, so only the pairs already below the threshold need the rest.
+        lower = task_part[task] + key[agent] + cost.tie(task, agent)
+        below = lower < threshold
+        task, agent = task[below], agent[below]
+        reduced = lower[below] + cost.sparse(task, agent)
+        keys = pair_keys(task, agent, space.n_agents)
+        keep = (reduced < threshold) & ~in_sorted(keys, space.forbidden) & ~in_sorted(keys, known)
+        keys, reduced, task = keys[keep], reduced[keep], task[keep]
+        if per_task and len(keys):
+            ranked = np.lexsort((keys, reduced, task))
+            keys, task = keys[ranked], task[ranked]
+            position = np.arange(len(task)) - np.searchsorted(task, task, side="left")
+            keys = keys[position < per_task]
+        found.append(keys)
+        first = last
+    return np.unique(np.concatenate(found)) if found else EMPTY
