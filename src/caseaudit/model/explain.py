@@ -291,55 +291,41 @@ def unallocated_table(problem: MonthProblem, assignment: pd.DataFrame) -> pd.Dat
     return frame.sort_values(["case_id", "month"]).reset_index(drop=True)
 
 
+#: How ``unallocated`` counts the auditors each rule kept from a case.
+CONFLICT_RULES = ("direct", "management_chain", "same_team", "declared", "exempted")
+
+
 def unallocated_reason(problem: MonthProblem, case_id: str, details_missing: bool) -> str:
-    """Name what blocked the case, each auditor counted once under the first rule that
-    excludes them: not eligible, conflict of interest, break, yearly maximum."""
+    """Name what blocked the case: every auditor counted once, under the first rule that
+    ``blocking_rules`` names for them, or as needed for another case."""
     if details_missing:
         return (
             f"re-audit due, but cases has no row for {case_id} up to {problem.month}: "
             "its worker and team are unknown, so conflicts cannot be checked"
         )
-    auditors = problem.auditors
-    conflicts = problem.conflicts[problem.conflicts["case_id"] == case_id]
-    kinds_by_auditor = conflicts.groupby("auditor_id")["kind"].agg(lambda k: sorted(set(k)))
-    maximum = problem.policy.max_audits_per_year
-    counts = {"not_eligible": 0, "break": 0, "yearly": 0, "free": 0}
-    conflict_counts: dict[str, int] = {}
-    for auditor in auditors.itertuples(index=False):
-        if not auditor.eligible:
-            counts["not_eligible"] += 1
-        elif auditor.staff_id in kinds_by_auditor.index:
-            first_kind = _first_kind(kinds_by_auditor.loc[auditor.staff_id])
-            conflict_counts[first_kind] = conflict_counts.get(first_kind, 0) + 1
-        elif auditor.exempted:
-            conflict_counts["exempted"] = conflict_counts.get("exempted", 0) + 1
-        elif auditor.break_granted:
-            counts["break"] += 1
-        elif auditor.year_count >= maximum:
-            counts["yearly"] += 1
-        elif auditor.capacity > 0:
-            counts["free"] += 1
+    auditors = problem.auditors["staff_id"]
+    first_rule: dict[str, int] = {}
+    free = 0
+    for auditor_id in auditors:
+        blockers = blocking_rules(problem, case_id, auditor_id)
+        if blockers:
+            first_rule[blockers[0].rule] = first_rule.get(blockers[0].rule, 0) + 1
         else:
-            counts["yearly"] += 1
+            free += 1
+    maximum = problem.policy.max_audits_per_year
     parts = []
-    if counts["not_eligible"]:
-        parts.append(f"{counts['not_eligible']} not eligible in {problem.month}")
-    if conflict_counts:
-        total = sum(conflict_counts.values())
-        detail = ", ".join(f"{n} {CONFLICT_LABELS[k]}" for k, n in sorted(conflict_counts.items()))
-        parts.append(f"{total} with a conflict of interest ({detail})")
-    if counts["break"]:
-        parts.append(f"{counts['break']} on an audit break")
-    if counts["yearly"]:
-        parts.append(f"{counts['yearly']} at {maximum} of {maximum} this audit year")
-    if counts["free"]:
-        noun = "auditor" if counts["free"] == 1 else "auditors"
-        parts.append(f"the other {counts['free']} {noun} needed for other cases")
-    return f"no auditor available: of {len(auditors)} auditors, " + "; ".join(parts)
-
-
-_KIND_ORDER = ["direct", "management_chain", "same_team", "declared", "exempted"]
-
-
-def _first_kind(kinds: list[str]) -> str:
-    return min(kinds, key=_KIND_ORDER.index)
+    if first_rule.get("eligible"):
+        parts.append(f"{first_rule['eligible']} not eligible in {problem.month}")
+    conflicts = {k: n for k, n in first_rule.items() if k in CONFLICT_RULES}
+    if conflicts:
+        detail = ", ".join(f"{n} {CONFLICT_LABELS[k]}" for k, n in sorted(conflicts.items()))
+        parts.append(f"{sum(conflicts.values())} with a conflict of interest ({detail})")
+    if first_rule.get("on_break"):
+        parts.append(f"{first_rule['on_break']} on an audit break")
+    if first_rule.get("yearly_max"):
+        parts.append(f"{first_rule['yearly_max']} at {maximum} of {maximum} this audit year")
+    if first_rule.get("monthly_max"):
+        parts.append(f"{first_rule['monthly_max']} allowed no audit this month")
+    if free:
+        parts.append(f"the other {plural(free, 'auditor')} needed for other cases")
+    return f"no auditor available: of {plural(len(auditors), 'auditor')}, " + "; ".join(parts)

@@ -23,7 +23,14 @@ from caseaudit.model.conflicts import ancestors_of
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.exemptions import exemption_decisions, honoured_auditors
 from caseaudit.model.reaudits import active_on, awaiting_reaudits, reaudit_schedule
-from caseaudit.model.rules import HARD_RULES, HardRule, MonthFacts, Restriction, apply_rules
+from caseaudit.model.rules import (
+    HARD_RULES,
+    HardRule,
+    MonthFacts,
+    Restriction,
+    apply_rules,
+    auditor_blocks,
+)
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 from caseaudit.model.validate import validate_dataset
 
@@ -94,6 +101,11 @@ class MonthProblem:
                 strict=True,
             )
         )
+
+    @cached_property
+    def auditor_blocks(self) -> dict[str, list[tuple[str, str]]]:
+        """Per auditor, the rules that bar them from every case this month."""
+        return auditor_blocks(self.restrictions, self.auditors["staff_id"])
 
     @property
     def eligible_pair_count(self) -> int:

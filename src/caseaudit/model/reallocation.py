@@ -10,9 +10,10 @@ import re
 
 import pandas as pd
 
-from caseaudit.model.conflicts import CONFLICT_LABELS
+from caseaudit.model.explain import CONFLICT_RULES
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.problem import MonthProblem
+from caseaudit.model.rules import blocking_rules
 
 CHANGE_COLUMNS = OUTPUT_TABLES["changes"].column_names
 REALLOCATION_SUFFIX = re.compile(r"-r(\d+)")
@@ -37,27 +38,22 @@ def why_previous_pair_failed(
     newly_granted: set[str],
     exempted_auditors: set[str],
 ) -> str | None:
-    """The rule that now forbids the previous (case, auditor) pair, or None if none does."""
-    auditors = problem.auditors.set_index("staff_id")
-    if auditor_id in exempted_auditors:
+    """Why the previous (case, auditor) pair is now forbidden, from the first of its
+    ``blocking_rules``; None when the pair is still allowed."""
+    blockers = blocking_rules(problem, case_id, auditor_id)
+    if not blockers:
+        return None
+    first = blockers[0]
+    if first.rule == "exempted" or auditor_id in exempted_auditors:
         return f"exemption honoured for {auditor_id}: no audit for them this month (§4)"
-    if auditor_id not in auditors.index or not auditors.at[auditor_id, "eligible"]:
+    if first.rule == "eligible":
         return f"{auditor_id} is no longer eligible in {problem.month} (left or not an auditor)"
-    if auditor_id in newly_granted:
+    if first.rule == "on_break" and auditor_id in newly_granted:
         return f"{auditor_id} was granted a late audit break (§2)"
-    if auditors.at[auditor_id, "break_granted"]:
-        return f"{auditor_id} is on an audit break (§2–3)"
-    if auditors.at[auditor_id, "capacity"] <= 0:
-        return f"{auditor_id} is at the yearly maximum"
-    conflicts = problem.conflicts
-    kinds = conflicts.loc[
-        (conflicts["case_id"] == case_id) & (conflicts["auditor_id"] == auditor_id), "kind"
-    ]
-    if len(kinds):
-        return "conflict of interest now recorded: " + ", ".join(
-            CONFLICT_LABELS[k] for k in sorted(set(kinds))
-        )
-    return None
+    conflicts = [b.detail for b in blockers if b.rule in CONFLICT_RULES]
+    if first.rule in CONFLICT_RULES:
+        return "conflict of interest now recorded: " + "; ".join(conflicts)
+    return f"{first.detail} ({first.paragraph})"
 
 
 def changes_table(

@@ -268,16 +268,29 @@ def blocking_rules(problem: MonthProblem, case_id: str, auditor_id: str) -> list
     of ``HARD_RULES``, each with its paragraph and facts. Empty when the pair is allowed.
 
     ``problem`` is a ``MonthProblem``: its restrictions were computed once, by the same
-    rule functions the solver's model was built from.
+    rule functions the solver's model was built from. Someone who is not an auditor at
+    all is blocked by the eligibility rule.
     """
-    lookup = problem.pair_details
+    if auditor_id not in problem.auditor_blocks:
+        rule = RULES_BY_ID["eligible"]
+        return [Blocker(rule.id, rule.paragraph, f"{auditor_id} is not an auditor")]
     found = []
-    for rule_id, restriction in problem.restrictions.items():
+    wide = dict(problem.auditor_blocks[auditor_id])
+    for rule_id in problem.restrictions:
         rule = RULES_BY_ID[rule_id]
-        if auditor_id in restriction.capacity.index and restriction.capacity[auditor_id] <= 0:
-            detail = f"{auditor_id} {restriction.capacity_detail[auditor_id]}"
-            found.append(Blocker(rule_id, rule.paragraph, detail))
-        elif (case_id, auditor_id, rule_id) in lookup:
-            detail = f"{auditor_id} {lookup[(case_id, auditor_id, rule_id)]}"
-            found.append(Blocker(rule_id, rule.paragraph, detail))
+        detail = wide.get(rule_id) or problem.pair_details.get((case_id, auditor_id, rule_id))
+        if detail is not None:
+            found.append(Blocker(rule_id, rule.paragraph, f"{auditor_id} {detail}"))
     return found
+
+
+def auditor_blocks(
+    restrictions: dict[str, Restriction], auditor_ids: Iterable[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """Per auditor, the rules that bar them from every case this month, with details."""
+    blocks: dict[str, list[tuple[str, str]]] = {a: [] for a in auditor_ids}
+    for rule_id, restriction in restrictions.items():
+        barred = restriction.capacity[restriction.capacity <= 0]
+        for staff_id in barred.index:
+            blocks[staff_id].append((rule_id, restriction.capacity_detail[staff_id]))
+    return blocks
