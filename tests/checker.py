@@ -44,9 +44,14 @@ __all__ = [
     "DEFAULT_CONFIG",
     "OUTPUT_COLUMNS",
     "REALLOCATION_OUTPUT_COLUMNS",
+    "RuleReading",
     "assert_valid_allocation",
+    "assert_valid_break_plan",
+    "assert_valid_moderation",
     "assert_valid_reallocation",
     "check_allocation",
+    "check_break_plan",
+    "check_moderation",
     "check_output_files",
     "check_reallocation",
 ]
@@ -2205,3 +2210,651 @@ def _all_keys(value: Any) -> Iterable[str]:
     elif isinstance(value, list):
         for inner in value:
             yield from _all_keys(inner)
+
+
+# ---------------------------------------------------------------------------
+# The rules, pair by pair (for property tests)
+# ---------------------------------------------------------------------------
+
+_CONFLICT_TAG = re.compile(r"\[conflict: ([a-z_]+)\]$")
+
+
+class RuleReading:
+    """The checker's own reading of a month's hard rules, from the input files alone:
+    which rules forbid an auditor for a case in any plan, named by the rule ids of the
+    contract's vocabulary (eligible, on_break, exempted, yearly_max, monthly_max, and
+    the conflict kinds direct, management_chain, same_team, declared).
+
+        rules = RuleReading(data_dir, "2026-03")
+        rules.forbids("C1", "P1"), rules.forbidding("C1", "P1")
+    """
+
+    def __init__(
+        self, data_dir: Path | str, month: str, config: Mapping[str, Any] | None = None
+    ) -> None:
+        self._checker = _Checker(Path(data_dir), Path(data_dir), month, config)
+        if not self._checker._load_inputs():
+            raise ValueError("; ".join(self._checker.violations))
+        self._checker._derive_eligibility_and_counts()
+        self._checker._derive_breaks()
+        self._checker._derive_reaudits()
+
+    def eligible(self, auditor_id: str) -> bool:
+        """Rule 1: an auditor active for the whole month."""
+        return auditor_id in self._checker.eligible
+
+    def on_break(self, auditor_id: str) -> bool:
+        """Rule 3: a break granted within the cap."""
+        return auditor_id in self._checker.granted_breaks
+
+    def exempted(self, auditor_id: str) -> bool:
+        """Issue 3: an honoured exemption for any case of the month."""
+        return auditor_id in self._checker.exempted_auditors
+
+    def at_yearly_maximum(self, auditor_id: str) -> bool:
+        """Rule 2: no audit left in the audit year."""
+        return self._checker.history_in_year[auditor_id] >= self._checker.max_per_year
+
+    def conflicts(self, case_id: str, auditor_id: str) -> set[str]:
+        """Rule 4: the conflict kinds between the case and the auditor."""
+        kinds = set()
+        for message in self._checker._conflicts_of(case_id, auditor_id):
+            match = _CONFLICT_TAG.search(message)
+            if match is None:
+                raise AssertionError(f"untagged conflict: {message}")
+            kinds.add(match.group(1))
+        return kinds
+
+    def forbidding(self, case_id: str, auditor_id: str) -> set[str]:
+        """Every rule that forbids the auditor for the case."""
+        rules = self.conflicts(case_id, auditor_id)
+        for rule, applies in (
+            ("eligible", not self.eligible(auditor_id)),
+            ("on_break", self.on_break(auditor_id)),
+            ("exempted", self.exempted(auditor_id)),
+            ("yearly_max", self.at_yearly_maximum(auditor_id)),
+            ("monthly_max", self._checker.max_per_month <= 0),
+        ):
+            if applies:
+                rules.add(rule)
+        return rules
+
+    def forbids(self, case_id: str, auditor_id: str) -> bool:
+        """Yes or no: may this auditor never audit this case this month?"""
+        return bool(self.forbidding(case_id, auditor_id))
+
+
+# ---------------------------------------------------------------------------
+# moderate (issue 8)
+# ---------------------------------------------------------------------------
+
+MODERATION_OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "moderation": (
+        "audit_id",
+        "case_id",
+        "subject_id",
+        "auditor_id",
+        "moderator_id",
+        "moderator_name",
+        "moderator_service",
+        "assigned_on",
+        "reason",
+    ),
+    "unmoderated": ("audit_id", "reason"),
+    "notifications": ("recipient_id", "kind", "month", "detail"),
+}
+_COUNTED_PART = re.compile(r", (?=\d+ )")
+
+
+def check_moderation(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    as_of: str | date,
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Violations of a ``caseaudit moderate`` output (issue 8, §21–22): who needed a
+    moderator, every independence rule, the monthly cap, the most moderated and the
+    smallest largest load (by an augmenting-path matching of its own), the counted
+    reasons and the notifications."""
+    day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
+    return _ModerationChecker(Path(data_dir), Path(out_dir), day, config).run()
+
+
+def assert_valid_moderation(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    as_of: str | date,
+    config: Mapping[str, Any] | None = None,
+) -> None:
+    violations = check_moderation(data_dir, out_dir, as_of, config)
+    if violations:
+        listing = "\n".join(f"  - {violation}" for violation in violations)
+        raise AssertionError(f"{len(violations)} violation(s) of issue 8:\n{listing}")
+
+
+class _ModerationChecker:
+    """Re-derives the moderation rules from the input files alone."""
+
+    def __init__(
+        self, data_dir: Path, out_dir: Path, as_of: date, overrides: Mapping[str, Any] | None
+    ) -> None:
+        self.data_dir, self.out_dir, self.as_of = data_dir, out_dir, as_of
+        self.month = (as_of.year, as_of.month)
+        config = _load_config(data_dir, overrides)
+        moderation = config.get("moderation", {})
+        self.cap = int(moderation.get("max_moderations_per_month", 2))
+        self.groups = [
+            [str(name).strip() for name in group]
+            for group in moderation.get("connected_services", [])
+        ]
+        self.same_team = bool(config["conflicts"]["same_team"])
+        self.management_chain = bool(config["conflicts"]["management_chain"])
+        self.violations: list[str] = []
+
+    def fail(self, message: str) -> None:
+        self.violations.append(message)
+
+    # -- inputs -------------------------------------------------------------
+
+    def _rows(self, name: str) -> list[dict[str, str | None]]:
+        return _read_input_table(self.data_dir, name) or []
+
+    def _load(self) -> None:
+        self.staff = {r["staff_id"]: r for r in self._rows("staff") if r.get("staff_id")}
+        self.history = {r["audit_id"]: r for r in self._rows("history") if r.get("audit_id")}
+        self.cases = {(r["case_id"], r["month"]): r for r in self._rows("cases")}
+        self.challenges = self._rows("challenges")
+        self.moderations = self._rows("moderations")
+        self.declared = {(r["auditor_id"], r["subject_id"]) for r in self._rows("conflicts")}
+        moderated = {r["audit_id"] for r in self.moderations}
+        self.needing = {
+            r["audit_id"]
+            for r in self.challenges
+            if _to_bool(r.get("consensus_reached")) is not True
+            and (_to_date(r.get("raised_on")) or date.max) <= self.as_of
+            and r["audit_id"] not in moderated
+        }
+        self.challengers: dict[str, set[str]] = defaultdict(set)
+        for r in self.challenges:
+            if r.get("raised_by"):
+                self.challengers[r["audit_id"]].add(r["raised_by"])
+        self.load_before: Counter[str] = Counter(
+            r["moderator_id"]
+            for r in self.moderations
+            if (d := _to_date(r.get("assigned_on"))) and (d.year, d.month) == self.month
+        )
+        self.senior = sorted(
+            s for s, r in self.staff.items() if _to_bool(r.get("can_moderate")) is True
+        )
+
+    def _active(self, staff_id: str) -> bool:
+        row = self.staff[staff_id]
+        start, end = _to_date(row.get("active_from")), _to_date(row.get("active_to"))
+        return (start is None or start <= self.as_of) and (end is None or end >= self.as_of)
+
+    def _above(self, staff_id: str | None) -> set[str]:
+        found: set[str] = set()
+        current = self.staff.get(staff_id or "", {}).get("manager_id")
+        while current is not None and current not in found and current != staff_id:
+            found.add(current)
+            current = self.staff.get(current, {}).get("manager_id")
+        return found
+
+    # -- the rules ----------------------------------------------------------
+
+    def barred(self, audit_id: str, person: str) -> list[str]:
+        """Every rule of issue 8 that bars ``person`` from moderating ``audit_id``."""
+        audit = self.history[audit_id]
+        row = self.staff.get(person)
+        if row is None:
+            return ["unknown staff member"]
+        found = []
+        if _to_bool(row.get("can_moderate")) is not True:
+            found.append("not can_moderate")
+        if not self._active(person):
+            found.append("not active on the as-of date")
+        case = self.cases.get((audit["case_id"], audit["month"]))
+        if case is None:
+            found.append("case details unknown")
+        else:
+            service = case["service"]
+            if row["service"] == service:
+                found.append("same service")
+            if any(service in g and row["service"] in g for g in self.groups):
+                found.append("connected service")
+            worker, manager = case["allocated_worker_id"], case.get("team_manager_id")
+            if person in {worker, manager, case.get("iro_id")}:
+                found.append("direct conflict")
+            if self.management_chain and person in self._above(worker) | self._above(manager):
+                found.append("management chain of the case")
+            if (
+                self.same_team
+                and case.get("team") is not None
+                and (row["service"], row.get("team")) == (service, case["team"])
+            ):
+                found.append("same team")
+            if (person, case["subject_id"]) in self.declared:
+                found.append("declared conflict")
+        auditor = audit["auditor_id"]
+        if person == auditor:
+            found.append("the auditor")
+        if person in self._above(auditor):
+            found.append("above the auditor")
+        if auditor in self._above(person):
+            found.append("below the auditor")
+        for challenger in self.challengers.get(audit_id, set()):
+            if person == challenger:
+                found.append("a challenger")
+            if person in self._above(challenger):
+                found.append("above a challenger")
+        return found
+
+    def _allowed(self) -> dict[str, list[str]]:
+        return {
+            audit_id: [p for p in self.senior if not self.barred(audit_id, p)]
+            for audit_id in sorted(self.needing)
+        }
+
+    @staticmethod
+    def _most_matched(allowed: dict[str, list[str]], room: dict[str, int]) -> int:
+        """Maximum number of audits given a moderator within ``room``: augmenting paths."""
+        taken: dict[str, list[str]] = defaultdict(list)
+
+        def place(audit_id: str, seen: set[str]) -> bool:
+            for person in allowed[audit_id]:
+                if person in seen or room.get(person, 0) <= 0:
+                    continue
+                seen.add(person)
+                if len(taken[person]) < room[person]:
+                    taken[person].append(audit_id)
+                    return True
+                for other in list(taken[person]):
+                    taken[person].remove(other)
+                    taken[person].append(audit_id)
+                    if place(other, seen):
+                        return True
+                    taken[person].remove(audit_id)
+                    taken[person].append(other)
+            return False
+
+        return sum(place(audit_id, set()) for audit_id in allowed)
+
+    # -- the outputs --------------------------------------------------------
+
+    def _table(self, name: str) -> list[Row] | None:
+        path = self.out_dir / f"{name}.parquet"
+        if not path.exists():
+            self.fail(f"{name}.parquet is missing")
+            return None
+        table = pq.read_table(path)
+        expected = list(MODERATION_OUTPUT_COLUMNS[name])
+        if table.column_names[: len(expected)] != expected:
+            self.fail(f"{name}: columns {table.column_names}, expected {expected} first")
+        return table.to_pylist()
+
+    def run(self) -> list[str]:
+        self._load()
+        moderation = self._table("moderation")
+        unmoderated = self._table("unmoderated")
+        notifications = self._table("notifications")
+        if moderation is None or unmoderated is None or notifications is None:
+            return self.violations
+        self._check_rows(moderation)
+        self._check_coverage(moderation, unmoderated)
+        self._check_optimal(moderation)
+        self._check_reasons(unmoderated)
+        self._check_notifications(moderation, unmoderated, notifications)
+        return self.violations
+
+    def _check_rows(self, moderation: list[Row]) -> None:
+        added: Counter[str] = Counter()
+        for row in moderation:
+            audit_id, person = row["audit_id"], row["moderator_id"]
+            where = f"moderation {audit_id} → {person}"
+            if audit_id not in self.needing:
+                self.fail(f"{where}: the audit needs no moderator on {self.as_of} [needs]")
+                continue
+            audit = self.history[audit_id]
+            for column in ("case_id", "subject_id", "auditor_id"):
+                if row[column] != audit[column]:
+                    self.fail(f"{where}: {column} {row[column]!r}, history {audit[column]!r}")
+            for rule in self.barred(audit_id, person):
+                self.fail(f"{where}: {rule} [independence]")
+            staff = self.staff.get(person, {})
+            if (row["moderator_name"], row["moderator_service"]) != (
+                staff.get("name"),
+                staff.get("service"),
+            ):
+                self.fail(f"{where}: name/service differ from staff")
+            if row["assigned_on"] != self.as_of:
+                self.fail(f"{where}: assigned_on {row['assigned_on']}, not {self.as_of}")
+            added[person] += 1
+        for person, count in added.items():
+            if self.load_before[person] + count > self.cap:
+                self.fail(
+                    f"moderation: {person} has {self.load_before[person]} + {count} "
+                    f"moderations this month, above {self.cap} [monthly cap]"
+                )
+
+    def _check_coverage(self, moderation: list[Row], unmoderated: list[Row]) -> None:
+        given = Counter(r["audit_id"] for r in moderation)
+        left = Counter(r["audit_id"] for r in unmoderated)
+        for audit_id, count in (given + left).items():
+            if count > 1:
+                self.fail(f"{audit_id}: listed {count} times in moderation/unmoderated")
+        for audit_id in sorted(self.needing - set(given) - set(left)):
+            self.fail(f"{audit_id}: needs a moderator but is in neither table [coverage]")
+        for audit_id in sorted(set(left) - self.needing):
+            self.fail(f"unmoderated {audit_id}: the audit needs no moderator [needs]")
+
+    def _check_optimal(self, moderation: list[Row]) -> None:
+        allowed = self._allowed()
+        room = {p: max(self.cap - self.load_before[p], 0) for p in self.senior}
+        most = self._most_matched(allowed, room)
+        if len(moderation) != most:
+            self.fail(f"moderation: {len(moderation)} moderated, {most} possible [most]")
+        if not most:
+            return
+        smallest = next(
+            level
+            for level in range(1, self.cap + 1)
+            if self._most_matched(
+                allowed,
+                {p: max(min(self.cap, level) - self.load_before[p], 0) for p in self.senior},
+            )
+            == most
+        )
+        added = Counter(r["moderator_id"] for r in moderation)
+        largest = max(self.load_before[p] + n for p, n in added.items())
+        if largest != smallest:
+            self.fail(
+                f"moderation: largest load this month {largest}, {smallest} possible "
+                "[smallest largest load]"
+            )
+
+    def _check_reasons(self, unmoderated: list[Row]) -> None:
+        for row in unmoderated:
+            reason = str(row["reason"])
+            match = re.match(r"of (\d+) senior managers? who may moderate, (.*)$", reason)
+            if match is None:
+                if self.senior and self.history.get(row["audit_id"]) is not None:
+                    audit = self.history[row["audit_id"]]
+                    if (audit["case_id"], audit["month"]) in self.cases:
+                        self.fail(f"unmoderated {row['audit_id']}: reason not counted: {reason}")
+                continue
+            total = int(match.group(1))
+            if total != len(self.senior):
+                self.fail(
+                    f"unmoderated {row['audit_id']}: counts {total} senior managers, "
+                    f"{len(self.senior)} may moderate"
+                )
+            parts = _COUNTED_PART.split(match.group(2))
+            if sum(int(part.split(" ", 1)[0]) for part in parts) != total:
+                self.fail(f"unmoderated {row['audit_id']}: counts do not add up: {reason}")
+
+    def _check_notifications(
+        self, moderation: list[Row], unmoderated: list[Row], notifications: list[Row]
+    ) -> None:
+        month = f"{self.month[0]:04d}-{self.month[1]:02d}"
+        leads = sorted(
+            s
+            for s, r in self.staff.items()
+            if r.get("role") == "strategic_lead_ipq" and self._active(s)
+        )
+        expected = Counter(("moderator_assigned", r["moderator_id"]) for r in moderation)
+        expected += Counter(("challenge_unmoderated", lead) for _ in unmoderated for lead in leads)
+        found = Counter((r["kind"], r["recipient_id"]) for r in notifications)
+        if found != expected:
+            self.fail(f"notifications: {dict(found)}, expected {dict(expected)}")
+        for r in notifications:
+            if r["month"] != month:
+                self.fail(f"notifications: month {r['month']}, not {month}")
+
+
+# ---------------------------------------------------------------------------
+# The annual break plan (issue 9)
+# ---------------------------------------------------------------------------
+
+BREAK_PLAN_SOURCES = frozenset({"wished", "assigned", "taken", "requested"})
+
+
+def _exact_fraction(value: Any) -> Fraction:
+    """A config fraction as the decimal that was written (0.2 is 1/5, never 0.2000…01)."""
+    return Fraction(str(value))
+
+
+def _plan_rows(out_dir: Path, name: str) -> list[Row] | None:
+    path = out_dir / f"{name}.parquet"
+    return pq.read_table(path).to_pylist() if path.exists() else None
+
+
+def check_break_plan(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    year: int,
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Re-check a written break plan against every hard rule of issue 9, from the raw
+    input files: each (auditor, month) at most once, only months of the year in which
+    the auditor is eligible, past months exactly as history shows them, the needed
+    number of breaks (fewer only when the manifest reports the shortfall), the monthly
+    and the service caps in exact decimals, the month table's counts, every unmet wish
+    and every request accounted for, and the emitted requests (when written) on time
+    and equal to the planned breaks. Each violation names its rule in brackets."""
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    settings = _load_config(data_dir, config)
+    policy = settings["policy"]
+    start = int(policy.get("audit_year_start_month", 4))
+    per_year = int(policy.get("max_audits_per_year", 10))
+    month_fraction = _exact_fraction(policy.get("max_break_fraction", "0.20"))
+    service_fraction = _exact_fraction(
+        settings.get("breaks", {}).get("max_service_break_fraction", "0.40")
+    )
+    months = [_month_text(_add_months((year, start), i)) for i in range(12)]
+    staff = _read_input_table(data_dir, "staff") or []
+    history = _read_input_table(data_dir, "history") or []
+    wishes = _read_input_table(data_dir, "break_preferences") or []
+    requests = _read_input_table(data_dir, "breaks") or []
+
+    auditors: dict[str, _Staff] = {}
+    for row in staff:
+        if _to_bool(row.get("is_auditor")):
+            auditors[str(row["staff_id"])] = _Staff(
+                staff_id=str(row["staff_id"]),
+                name=row.get("name"),
+                email=row.get("email"),
+                role=row.get("role"),
+                staff_group=row.get("staff_group"),
+                service=row.get("service"),
+                team=row.get("team"),
+                manager_id=row.get("manager_id"),
+                is_auditor=True,
+                active_from=_to_date(row.get("active_from")),
+                active_to=_to_date(row.get("active_to")),
+            )
+
+    def eligible_in(month_text: str) -> set[str]:
+        month = _parse_month(month_text)
+        assert month is not None
+        first, last = _first_day(month), _last_day(month)
+        return {a for a, s in auditors.items() if s.active_throughout(first, last)}
+
+    eligible = {m: eligible_in(m) for m in months}
+    latest = max((r["month"] for r in history if r.get("month")), default=None)
+    past = {m for m in months if latest is not None and m <= latest}
+    audited = {
+        (r["auditor_id"], r["month"])
+        for r in history
+        if r.get("status") not in NOT_COUNTED_STATUSES
+    }
+    taken = {(a, m) for m in past for a in eligible[m] if (a, m) not in audited}
+
+    found: list[str] = []
+    plan = _plan_rows(out_dir, "break_plan")
+    month_rows = _plan_rows(out_dir, "break_plan_months")
+    if plan is None or month_rows is None:
+        return ["break_plan or break_plan_months is missing [outputs]"]
+    manifest_path = out_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    breaks: Counter[tuple[str, str]] = Counter((r["auditor_id"], r["month"]) for r in plan)
+    for (auditor, month), count in sorted(breaks.items()):
+        if count > 1:
+            found.append(f"break_plan: {auditor} has {count} breaks in {month} [one a month]")
+    wished = {(r["auditor_id"], r["month"]): int(r["rank"]) for r in wishes if r.get("rank")}
+    requested = {(r["auditor_id"], r["month"]): _to_date(r["requested_on"]) for r in requests}
+    for row in plan:
+        auditor, month, source = row["auditor_id"], row["month"], row["source"]
+        where = f"break_plan: {auditor} in {month}"
+        if month not in months:
+            found.append(f"{where}: not a month of the audit year {year} [year]")
+            continue
+        if auditor not in eligible[month]:
+            found.append(f"{where}: not an auditor eligible for the whole month [eligible]")
+        if source not in BREAK_PLAN_SOURCES:
+            found.append(f"{where}: source {source!r} [source]")
+        if (month in past) != (source == "taken"):
+            when = "past" if month in past else "future"
+            found.append(f"{where}: source {source} in a {when} month [past months]")
+        if source == "wished" and (auditor, month) not in wished:
+            found.append(f"{where}: source wished, but no such wish [source]")
+        if source == "requested" and (auditor, month) not in requested:
+            found.append(f"{where}: source requested, but no such request [source]")
+        if row["preference_rank"] != wished.get((auditor, month)):
+            found.append(
+                f"{where}: preference_rank {_show(row['preference_rank'])}, the wish says "
+                f"{_show(wished.get((auditor, month)))} [rank]"
+            )
+    planned_past = {(a, m) for a, m in breaks if m in past}
+    for auditor, month in sorted(taken - planned_past):
+        found.append(
+            f"break_plan: {auditor} took a break in {month} (history), not listed [past months]"
+        )
+    for auditor, month in sorted(planned_past - taken):
+        found.append(f"break_plan: {auditor} in {month}: history shows no break [past months]")
+
+    # Exactly the needed number (fewer only in a year the manifest says cannot be planned).
+    per_auditor = Counter(a for a, _ in breaks)
+    shortfall = manifest.get("shortfall")
+    missing = 0
+    for auditor in sorted(auditors):
+        k = sum(auditor in eligible[m] for m in months)
+        needed = max(k - per_year, 0)
+        taken_here = sum((auditor, m) in taken for m in past)
+        expected = max(needed, taken_here)
+        have = per_auditor.get(auditor, 0)
+        if have > expected or (have < expected and shortfall is None):
+            found.append(
+                f"break_plan: {auditor} has {have} breaks, needs {expected} "
+                f"(eligible in {k} months) [needed breaks]"
+            )
+        missing += max(expected - have, 0)
+    unplaced = manifest.get("counts", {}).get("unplaced_breaks")
+    if manifest and unplaced != missing:
+        found.append(
+            f"manifest: unplaced_breaks {unplaced}, the plan misses {missing} [needed breaks]"
+        )
+    if missing and not shortfall:
+        found.append(f"manifest: {missing} breaks unplaced, no shortfall message [needed breaks]")
+
+    # The caps, in exact decimals, in every planned month.
+    by_month = Counter(m for _, m in breaks)
+    by_service = Counter((m, auditors[a].service) for a, m in breaks if a in auditors)
+    services = sorted({s.service for s in auditors.values() if s.service})
+    month_table = {r["month"]: r for r in month_rows}
+    for month in months:
+        cap = math.floor(month_fraction * len(eligible[month]))
+        if month not in past and by_month[month] > cap:
+            found.append(f"{month}: {by_month[month]} breaks, cap {cap} [monthly cap]")
+        for service in services:
+            members = sum(auditors[a].service == service for a in eligible[month])
+            service_cap = math.floor(service_fraction * members)
+            if month not in past and by_service[(month, service)] > service_cap:
+                found.append(
+                    f"{month}: {service} has {by_service[(month, service)]} breaks, cap "
+                    f"{service_cap} [service cap]"
+                )
+        row = month_table.get(month)
+        if row is None:
+            found.append(f"break_plan_months: {month} missing [month table]")
+            continue
+        expected_row = {
+            "eligible": len(eligible[month]),
+            "breaks": by_month[month],
+            "cap": cap,
+            "past": month in past,
+            # A service named like a declared column is written "<name> (service)".
+            **{
+                f"{s} (service)" if s in {"month", "eligible", "breaks", "cap", "past"} else s: (
+                    by_service[(month, s)]
+                )
+                for s in services
+            },
+        }
+        for column, value in expected_row.items():
+            if row.get(column) != value:
+                found.append(
+                    f"break_plan_months: {month} {column} {_show(row.get(column))}, expected "
+                    f"{value} [month table]"
+                )
+
+    # Every wish of the year either met or listed as unmet, with its rank.
+    unmet = _plan_rows(out_dir, "unmet_preferences") or []
+    listed = {(r["auditor_id"], r["month"]): r for r in unmet}
+    for key, rank in sorted(wished.items()):
+        if key[1] not in months:
+            continue
+        if key in breaks and key in listed:
+            found.append(f"unmet_preferences: {key[0]} {key[1]} is met by the plan [unmet]")
+        if key not in breaks and key not in listed:
+            found.append(f"unmet_preferences: {key[0]} {key[1]} unmet but not listed [unmet]")
+        if key in listed and listed[key]["rank"] != rank:
+            found.append(f"unmet_preferences: {key[0]} {key[1]} rank differs [unmet]")
+        if key in listed and not listed[key]["reason"]:
+            found.append(f"unmet_preferences: {key[0]} {key[1]} has no reason [unmet]")
+    for key in sorted(set(listed) - set(wished)):
+        found.append(f"unmet_preferences: {key[0]} {key[1]} is not a wish [unmet]")
+
+    # Every request of the year decided: kept exactly when planned.
+    decided = _plan_rows(out_dir, "request_decisions") or []
+    decisions = {(r["auditor_id"], r["month"]): r for r in decided}
+    for key in sorted(k for k in requested if k[1] in months):
+        decision = decisions.get(key, {}).get("decision")
+        expected_decision = "past" if key[1] in past else ("kept" if key in breaks else "not_kept")
+        if decision != expected_decision:
+            found.append(
+                f"request_decisions: {key[0]} {key[1]} is {_show(decision)}, the plan says "
+                f"{expected_decision} [requests]"
+            )
+
+    # The emitted requests: exactly the planned future breaks, each on time.
+    emitted = _plan_rows(out_dir, "breaks")
+    if emitted is not None:
+        future = {k for k in breaks if k[1] not in past}
+        rows = {(r["auditor_id"], r["month"]): r for r in emitted}
+        if set(rows) != future or len(rows) != len(emitted):
+            found.append(
+                f"breaks: {len(emitted)} requests for {len(future)} planned breaks "
+                "[emitted requests]"
+            )
+        for (auditor, month), row in sorted(rows.items()):
+            month_key = _parse_month(month)
+            assert month_key is not None
+            deadline = _last_day(_add_months(month_key, -1))
+            if row["requested_on"] is None or row["requested_on"] > deadline:
+                found.append(
+                    f"breaks: {auditor} {month} requested on {_show(row['requested_on'])}, "
+                    f"after {deadline} (late) [emitted requests]"
+                )
+    return found
+
+
+def assert_valid_break_plan(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    year: int,
+    config: Mapping[str, Any] | None = None,
+) -> None:
+    violations = check_break_plan(data_dir, out_dir, year, config)
+    if violations:
+        listing = "\n".join(f"  - {v}" for v in violations)
+        raise AssertionError(f"{len(violations)} violation(s) of issue 9:\n{listing}")

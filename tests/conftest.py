@@ -1,7 +1,7 @@
 """Test set-up: helper modules beside the tests, and the independent checker on every solve.
 
-Every call of ``caseaudit.api.allocate`` / ``reallocate`` made by a test through the CLI
-or ``caseaudit.api`` is wrapped: its result is written to a scratch directory and
+Every call of ``caseaudit.api.allocate`` / ``reallocate`` / ``moderate`` made by a test
+through the CLI or ``caseaudit.api`` is wrapped: its result is written to a scratch directory and
 re-verified by ``checker`` (plain pandas, no caseaudit code) against the input files, and
 its files are walked against the output tables' declarations.
 The per-rule builders (``builders.solve`` / ``resolve``) run the same checker themselves.
@@ -19,6 +19,8 @@ from hypothesis import settings
 
 import caseaudit
 import caseaudit.api
+from caseaudit.io.writer import write_outputs
+from caseaudit.model.outputs import OUTPUT_TABLES
 
 # Test helpers (builders, checker) are plain modules beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -61,10 +63,25 @@ def _verify(data: object, result: caseaudit.api.AllocationResult, previous: obje
     assert not violations, "independent checker:\n" + "\n".join(violations)
 
 
+def _verify_moderation(data: object, result: caseaudit.api.ModerationResult) -> None:
+    """Issue 8: every moderation plan re-checked by the checker's own reading."""
+    data_dir = _data_dir(data)
+    if data_dir is None:
+        return
+    config = result.problem.config
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out"
+        result.write(out)
+        violations = checker.check_moderation(data_dir, out, result.problem.as_of, config.as_dict())
+        violations += checker.check_output_files(out, declared_columns(), config.output.date_format)
+    assert not violations, "independent checker:\n" + "\n".join(violations)
+
+
 @pytest.fixture(autouse=True)
 def independent_checker_on_every_solve(monkeypatch: pytest.MonkeyPatch) -> None:
     original_allocate = caseaudit.api.allocate
     original_reallocate = caseaudit.api.reallocate
+    original_moderate = caseaudit.api.moderate
 
     def allocate(data, month, *args, **kwargs):  # type: ignore[no-untyped-def]
         result = original_allocate(data, month, *args, **kwargs)
@@ -76,7 +93,51 @@ def independent_checker_on_every_solve(monkeypatch: pytest.MonkeyPatch) -> None:
         _verify(data, result, previous_dir)
         return result
 
+    def moderate(data, as_of, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original_moderate(data, as_of, *args, **kwargs)
+        _verify_moderation(data, result)
+        return result
+
+    monkeypatch.setattr(caseaudit.api, "moderate", moderate)
+    monkeypatch.setattr(caseaudit, "moderate", moderate)
     monkeypatch.setattr(caseaudit.api, "allocate", allocate)
     monkeypatch.setattr(caseaudit.api, "reallocate", reallocate)
     monkeypatch.setattr(caseaudit, "allocate", allocate)
     monkeypatch.setattr(caseaudit, "reallocate", reallocate)
+
+
+def _verify_break_plan(data: object, result: caseaudit.api.BreakPlanResult) -> None:
+    """Issue 9: every break plan re-checked by the checker's own reading of the inputs,
+    its emitted requests included, and its files walked against the declarations (the
+    month table with this run's per-service columns)."""
+    data_dir = _data_dir(data)
+    if data_dir is None:
+        return
+    config = result.problem.config
+    declared = declared_columns()
+    months = OUTPUT_TABLES["break_plan_months"].as_written(list(result.months.columns))
+    declared["break_plan_months"] = [(c.name, c.kind) for c in months.columns]
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out"
+        # The tables and manifest as ``write`` puts them (the figure is left out: it is
+        # not what the checker reads, and drawing it is the slow part).
+        tables = {**result.tables, "breaks": result.requests_for_allocate}
+        write_outputs(out, tables, result.manifest, config.output)
+        violations = checker.check_break_plan(
+            data_dir, out, result.problem.facts.year, config.as_dict()
+        )
+        violations += checker.check_output_files(out, declared, config.output.date_format)
+    assert not violations, "independent checker:\n" + "\n".join(violations)
+
+
+@pytest.fixture(autouse=True)
+def independent_checker_on_every_break_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = caseaudit.api.plan_breaks
+
+    def plan_breaks(data, year, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original(data, year, *args, **kwargs)
+        _verify_break_plan(data, result)
+        return result
+
+    monkeypatch.setattr(caseaudit.api, "plan_breaks", plan_breaks)
+    monkeypatch.setattr(caseaudit, "plan_breaks", plan_breaks)

@@ -475,3 +475,17 @@ def test_every_rule_is_listed_once_with_its_paragraph():
     for rule in rules:
         assert "§" in rule.paragraph
         assert rule.function.__doc__ and "§" in rule.function.__doc__, rule.label
+
+
+def test_reaudit_whose_original_auditor_is_barred_is_still_covered(tmp_path):
+    # C9's inadequate audit was P6's; P6 has since declared a conflict with its subject,
+    # so the re-audit must go to P1, the only other auditor. Covering a due re-audit
+    # outranks every preference: the continuity bonus that no allowed pair can earn must
+    # not make covering C9 look dearer than leaving it (a bound on the preference tier
+    # once counted that bonus against every pair, and C9 was left unallocated).
+    authority = Authority().auditors("P1", "P6").case("C9")
+    authority.history("2026-01", "C9", "P6", judgement="inadequate", confirmed="2026-01-12")
+    authority.add("conflicts", auditor_id="P6", subject_id="S-C9", reason="family friend")
+    result = solve(authority, tmp_path)
+    assert allocated(result) == {"C9": "P1"}
+    assert result.allocations.set_index("case_id").loc["C9", "is_reaudit"]

@@ -3,17 +3,30 @@
 The public API returns pandas DataFrames; see ``caseaudit.api``.
 """
 
-from caseaudit.api import AllocationResult, allocate, load, reallocate
+from caseaudit.api import (
+    AllocationResult,
+    BreakPlanResult,
+    ModerationResult,
+    allocate,
+    load,
+    moderate,
+    plan_breaks,
+    reallocate,
+)
 from caseaudit.model.errors import InputError, InputIssue
 from caseaudit.model.problem import MonthProblem, build_problem
 
 __all__ = [
     "AllocationResult",
+    "BreakPlanResult",
     "InputError",
     "InputIssue",
+    "ModerationResult",
     "MonthProblem",
     "allocate",
     "build_problem",
     "load",
+    "moderate",
+    "plan_breaks",
     "reallocate",
 ]

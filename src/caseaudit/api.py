@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -20,6 +22,8 @@ import pandas as pd
 from caseaudit.io.previous import read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
+from caseaudit.model.break_plan import SOURCES, plan_tables, service_columns
+from caseaudit.model.break_year import BreakYear, build_break_year
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import IssueCollector, plural
 from caseaudit.model.explain import (
@@ -27,10 +31,20 @@ from caseaudit.model.explain import (
     exemption_decisions_table,
     unallocated_table,
 )
+from caseaudit.model.moderation import (
+    ModerationProblem,
+    build_moderation_problem,
+    moderation_notifications,
+    moderation_table,
+    unmoderated_table,
+)
 from caseaudit.model.problem import MonthProblem, build_problem
 from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
 from caseaudit.model.validate import validate_dataset
+from caseaudit.solver.core import SolveOptions
+from caseaudit.solver.moderation import ModerationSolution, solve_moderation
 from caseaudit.solver.month import MonthSolution, solve_month
+from caseaudit.solver.year import YearSolution, solve_year
 
 
 def load(data_dir: Path | str, month: str | None = None) -> Dataset:
@@ -118,7 +132,9 @@ def allocate(
     """Allocate the month's cases (contract §4–5). ``data`` may be a directory path."""
     started = time.perf_counter()
     dataset = data if isinstance(data, Dataset) else load(data, month)
-    problem = build_problem(dataset, month)
+    # A dataset loaded here was checked with the month's rules already; one given by the
+    # caller is checked again, as it may have been loaded for another month.
+    problem = build_problem(dataset, month, validate=isinstance(data, Dataset))
     timings = {"problem_s": time.perf_counter() - started}
     solved, assignment, run_seed = _solve_month(dataset, problem, None, seed, time_limit_s)
     tables = _month_tables(problem, assignment)
@@ -241,7 +257,12 @@ def reallocate(
     started = time.perf_counter()
     dataset = data if isinstance(data, Dataset) else load(data, month)
     previous = read_previous_plan(previous_dir, month)
-    problem = build_problem(dataset, month, previous_breaks=previous.break_decisions)
+    problem = build_problem(
+        dataset,
+        month,
+        validate=isinstance(data, Dataset),
+        previous_breaks=previous.break_decisions,
+    )
     exempted = set(problem.auditors.loc[problem.auditors["exempted"], "staff_id"])
     granted_before = set(
         previous.break_decisions.loc[
@@ -286,3 +307,304 @@ def reallocate(
     )
     counts["must_move"] = len(must_move)
     return AllocationResult(problem, solved, tables, manifest)
+
+
+@dataclass(frozen=True)
+class ModerationResult:
+    """A solved moderation plan (§22, issue 8): the problem, the solve and the tables."""
+
+    problem: ModerationProblem
+    solve: ModerationSolution
+    tables: dict[str, pd.DataFrame]
+    manifest: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def moderation(self) -> pd.DataFrame:
+        return self.tables["moderation"]
+
+    @property
+    def unmoderated(self) -> pd.DataFrame:
+        return self.tables["unmoderated"]
+
+    @property
+    def notifications(self) -> pd.DataFrame:
+        return self.tables["notifications"]
+
+    @property
+    def fully_moderated(self) -> bool:
+        return self.unmoderated.empty
+
+    def summary(self) -> str:
+        needing = len(self.problem.audits)
+        if not needing:
+            return f"as of {self.problem.as_of}: no challenged audit needs a moderator"
+        tiers = self.solve.tiers
+        return (
+            f"as of {self.problem.as_of}: {plural(needing, 'challenged audit')} needing a "
+            f"moderator, {len(self.moderation)} moderated, {len(self.unmoderated)} left "
+            f"without one; largest load in {self.problem.month} {tiers['largest_load']} of "
+            f"{self.problem.cap}; solve {self.solve.status}"
+        )
+
+    def write(self, out_dir: Path | str, force: bool = False) -> None:
+        write_outputs(
+            Path(out_dir), self.tables, self.manifest, self.problem.config.output, force=force
+        )
+
+
+def moderate(
+    data: Dataset | Path | str,
+    as_of: dt.date | str,
+    seed: int | None = None,
+    time_limit_s: float | None = None,
+    command: str | None = None,
+) -> ModerationResult:
+    """Find an independent senior manager for every challenged audit without consensus
+    (§21–22, issue 8). ``data`` may be a directory path; ``as_of`` a date or ISO text."""
+    started = time.perf_counter()
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of).strip())
+    dataset = data if isinstance(data, Dataset) else load(data)
+    loaded = time.perf_counter()
+    problem = build_moderation_problem(dataset, day, validate=isinstance(data, Dataset))
+    timings = {"load_s": loaded - started, "problem_s": time.perf_counter() - loaded}
+    run_seed = dataset.config.solver.seed if seed is None else seed
+    solved = solve_moderation(problem, run_seed, time_limit_s)
+    moderation = moderation_table(problem, solved.assignment)
+    unmoderated = unmoderated_table(problem, solved.assignment)
+    tables = {
+        "moderation": moderation,
+        "unmoderated": unmoderated,
+        "notifications": moderation_notifications(problem, moderation, unmoderated),
+    }
+    timings.update(solved.timings, total_s=time.perf_counter() - started)
+    inputs = {s.file_name: s.sha256 for s in dataset.sources.values()}
+    if dataset.config_source is not None:
+        inputs[dataset.config_source.file_name] = dataset.config_source.sha256
+    manifest: dict[str, object] = {
+        "tool": "caseaudit",
+        "tool_version": _version("caseaudit"),
+        "ortools_version": _version("ortools"),
+        "python_version": sys.version.split()[0],
+        "command": command or "caseaudit.moderate()",
+        "as_of": day.isoformat(),
+        "month": problem.month,
+        "seed": run_seed,
+        "inputs_sha256": dict(sorted(inputs.items())),
+        "config": dataset.config.as_dict(),
+        "solver": {
+            "status": solved.status,
+            "proof": solved.proof,
+            "optimum_unique": solved.unique,
+            "objective": solved.objective,
+            "bound": solved.bound,
+            "tier_weights": solved.tier_weights,
+            "tiers": solved.tiers,
+            "search_cut_short": solved.status != "optimal",
+            "pairs": solved.stats,
+            "notes": list(solved.notes),
+        },
+        "counts": {
+            "audits_needing_moderator": len(problem.audits),
+            "senior_managers": len(problem.moderators),
+            "with_room": len(problem.available),
+            **{name: len(frame) for name, frame in tables.items()},
+        },
+        "timings_s": {k: round(v, 4) for k, v in sorted(timings.items())},
+    }
+    return ModerationResult(problem, solved, tables, manifest)
+
+
+@dataclass(frozen=True)
+class BreakPlanResult:
+    """A planned audit year of breaks (§2–3, issue 9): the problem, the solve, the tables.
+
+    >>> plan = plan_breaks(load("data/"), 2026)       # the year 2026-04 .. 2027-03
+    >>> plan.break_plan.head(); plan.months; plan.unmet_preferences
+    >>> print(plan.summary()); plan.write("out/", emit_requests=True)
+    """
+
+    problem: BreakYear
+    solve: YearSolution
+    tables: dict[str, pd.DataFrame]
+    #: The ``breaks`` table ``--emit-requests`` writes: one on-time request per planned
+    #: break, which ``allocate`` grants in every month.
+    requests_for_allocate: pd.DataFrame
+    manifest: dict[str, object] = field(default_factory=dict)
+    #: Why some needed breaks have no month (exit 3), or None when the year is planned.
+    shortfall: str | None = None
+
+    @property
+    def break_plan(self) -> pd.DataFrame:
+        return self.tables["break_plan"]
+
+    @property
+    def months(self) -> pd.DataFrame:
+        return self.tables["break_plan_months"]
+
+    @property
+    def unmet_preferences(self) -> pd.DataFrame:
+        return self.tables["unmet_preferences"]
+
+    @property
+    def request_decisions(self) -> pd.DataFrame:
+        return self.tables["request_decisions"]
+
+    @property
+    def complete(self) -> bool:
+        """Every auditor has the breaks they need."""
+        return self.shortfall is None
+
+    def summary(self) -> str:
+        months = self.problem.facts.months
+        sources = self.break_plan["source"].value_counts()
+        wishes = self.problem.wishes
+        decisions = self.request_decisions["decision"].value_counts()
+        fullest = self.months.loc[~self.months["past"]]
+        fullest_text = ""
+        if len(fullest):
+            share = fullest["breaks"] / fullest["cap"].where(fullest["cap"] > 0, 1)
+            row = fullest.loc[share.idxmax()]
+            fullest_text = f"; fullest month {row['month']} {row['breaks']} of {row['cap']}"
+        unplaced = int(self.solve.unplaced.sum())
+        return (
+            f"audit year {months[0]}..{months[-1]}: {plural(len(self.break_plan), 'break')} "
+            f"({int(sources.get('taken', 0))} taken, {int(sources.get('requested', 0))} "
+            f"requested, {int(sources.get('wished', 0))} wished, "
+            f"{int(sources.get('assigned', 0))} assigned)"
+            + (f", {plural(unplaced, 'needed break')} without a month" if unplaced else "")
+            + f"; wishes {len(wishes) - len(self.unmet_preferences)} of {len(wishes)} met; "
+            f"requests {int(decisions.get('kept', 0))} kept, "
+            f"{int(decisions.get('not_kept', 0))} not kept{fullest_text}; "
+            f"solve {self.solve.status}"
+        )
+
+    @cached_property
+    def figure(self) -> bytes:
+        """``break_plan.png``: breaks by month and service, the monthly cap drawn (drawn
+        once, on first use)."""
+        from caseaudit.io.heatmap import break_plan_png
+
+        return break_plan_png(self.months, list(service_columns(self.problem).values()))
+
+    def write(self, out_dir: Path | str, force: bool = False, emit_requests: bool = False) -> None:
+        """The tables, ``break_plan.png`` and ``manifest.json``; with ``emit_requests``
+        also ``breaks`` for ``allocate``."""
+        tables = dict(self.tables)
+        if emit_requests:
+            tables["breaks"] = self.requests_for_allocate
+        write_outputs(
+            Path(out_dir),
+            tables,
+            self.manifest,
+            self.problem.config.output,
+            force=force,
+            files={"break_plan.png": self.figure},
+        )
+
+
+def plan_breaks(
+    data: Dataset | Path | str,
+    year: int,
+    seed: int | None = None,
+    time_limit_s: float | None = None,
+    command: str | None = None,
+) -> BreakPlanResult:
+    """Plan the audit year that starts in ``year`` (§2–3, issue 9): each auditor's
+    needed breaks, within the monthly and the service caps, past months as history
+    shows them, kept requests and wishes first. ``data`` may be a directory path."""
+    started = time.perf_counter()
+    dataset = data if isinstance(data, Dataset) else load(data)
+    if isinstance(data, Dataset):
+        validate_dataset(dataset).raise_if_any()
+    problem = build_break_year(dataset, year)
+    timings = {"problem_s": time.perf_counter() - started}
+    settings = dataset.config.solver
+    run_seed = settings.seed if seed is None else seed
+    options = SolveOptions(
+        seed=run_seed,
+        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
+        workers=settings.workers,
+    )
+    solved = solve_year(problem, run_seed, options)
+    at = time.perf_counter()
+    written = plan_tables(problem, solved.plan, solved.unplaced)
+    timings.update(solved.timings, tables_s=time.perf_counter() - at)
+    timings["total_s"] = time.perf_counter() - started
+    manifest = _break_plan_manifest(
+        dataset, problem, solved, written.tables, run_seed, command, timings, written.shortfall
+    )
+    return BreakPlanResult(
+        problem, solved, written.tables, written.emitted, manifest, written.shortfall
+    )
+
+
+def _break_plan_manifest(
+    data: Dataset,
+    problem: BreakYear,
+    solved: YearSolution,
+    tables: dict[str, pd.DataFrame],
+    seed: int,
+    command: str | None,
+    timings: dict[str, float],
+    shortfall: str | None,
+) -> dict[str, object]:
+    """What was planned from what, and how sure the plan is."""
+    inputs = {s.file_name: s.sha256 for s in data.sources.values()}
+    if data.config_source is not None:
+        inputs[data.config_source.file_name] = data.config_source.sha256
+    facts = problem.facts
+    sources = tables["break_plan"]["source"].value_counts()
+    decisions = tables["request_decisions"]["decision"].value_counts()
+    return {
+        "tool": "caseaudit",
+        "tool_version": _version("caseaudit"),
+        "ortools_version": _version("ortools"),
+        "python_version": sys.version.split()[0],
+        "command": command or "caseaudit.plan_breaks()",
+        "year": facts.year,
+        "months": [facts.months[0], facts.months[-1]],
+        "past_months": list(facts.past),
+        "seed": seed,
+        "inputs_sha256": dict(sorted(inputs.items())),
+        "config": data.config.as_dict(),
+        "solver": {
+            "status": solved.status,
+            "proof": "min-cost flow per stage over every allowed (auditor, month) pair; "
+            "each stage fixes what it decided for the next",
+            "optimum_unique": solved.unique,
+            "search_cut_short": solved.status != "optimal",
+            "stages": [
+                {
+                    "stage": s.name,
+                    "status": s.status,
+                    "proof": s.proof,
+                    "optimum_unique": s.unique,
+                    "objective": s.objective,
+                    "bound": s.bound,
+                    "tier_weights": s.tier_weights,
+                    "pairs": s.pairs,
+                    "fixed_before": s.fixed,
+                }
+                for s in solved.stages
+            ],
+            "cost_parts": solved.cost_parts,
+            "notes": list(solved.notes),
+        },
+        "shortfall": shortfall,
+        "counts": {
+            "auditors": len(facts.auditors),
+            "auditors_needing_breaks": int((problem.demand > 0).sum()),
+            "needed_breaks_left": int(problem.demand.sum()),
+            "unplaced_breaks": int(solved.unplaced.sum()),
+            "allowed_pairs": len(problem.pairs),
+            **{f"breaks_{k}": int(sources.get(k, 0)) for k in SOURCES},
+            "wishes": len(problem.wishes),
+            "wishes_unmet": len(tables["unmet_preferences"]),
+            "requests": len(problem.requests),
+            "requests_kept": int(decisions.get("kept", 0)),
+            "requests_not_kept": int(decisions.get("not_kept", 0)),
+            "outside_year": problem.outside_year,
+            **{name: len(frame) for name, frame in tables.items()},
+        },
+        "timings_s": {k: round(v, 4) for k, v in sorted(timings.items())},
+    }

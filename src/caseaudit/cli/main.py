@@ -6,6 +6,7 @@ written); 3 done but some cases could not be allocated.
 
 from __future__ import annotations
 
+import datetime as dt
 import shlex
 import sys
 import traceback
@@ -304,6 +305,91 @@ def demo(out_dir: Path) -> None:
     )
     click.echo(f"  input data:        {data_dir}")
     click.echo(f"  hand-off files:    {result_dir}")
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--as-of",
+    "as_of",
+    required=True,
+    callback=_date,
+    help="The day P&Q arrange moderation, YYYY-MM-DD: challenges raised by then count.",
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
+)
+@click.option("--seed", type=int, default=None, help="Tie-break seed (default: config, else 0).")
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, force: bool) -> None:
+    """Find an independent senior manager to moderate each challenged audit without
+    consensus (§21–22); exit 3 if any is left without one.
+
+    Example: caseaudit moderate data/ --as-of 2026-02-28 --out out/moderation
+    """
+    from caseaudit.api import moderate as run_moderate
+
+    check_output_dir(out_dir, force)
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_moderate(data_dir, as_of, seed=seed, command=command)
+    result.write(out_dir, force=force)
+    click.echo(result.summary())
+    click.echo(f"files written to {out_dir}")
+    if not result.fully_moderated:
+        left = plural(len(result.unmoderated), "challenged audit")
+        click.echo(f"{left} without a moderator: see unmoderated.csv", err=True)
+        sys.exit(EXIT_UNALLOCATED)
+
+
+@cli.command("plan-breaks")
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--year",
+    required=True,
+    type=click.IntRange(1000, 9998),
+    help="The audit year, by the calendar year it starts in (2026: 2026-04 to 2027-03).",
+)
+@solve_options
+@click.option(
+    "--emit-requests",
+    is_flag=True,
+    help="Also write breaks.csv: one on-time request per planned break, for allocate.",
+)
+@handles_errors
+def plan_breaks(
+    data_dir: Path,
+    year: int,
+    out_dir: Path,
+    seed: int | None,
+    time_limit: float | None,
+    force: bool,
+    emit_requests: bool,
+) -> None:
+    """Plan the audit year's breaks: each auditor's needed months off, within the monthly
+    and service caps, past months as history shows them, kept requests and wishes first
+    (§2–3); exit 3 if the caps cannot hold every needed break.
+
+    Example: caseaudit plan-breaks data/ --year 2026 --out out/breaks-2026 --emit-requests
+    """
+    from caseaudit.api import plan_breaks as run_plan_breaks
+
+    check_output_dir(out_dir, force)
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_plan_breaks(data_dir, year, seed=seed, time_limit_s=time_limit, command=command)
+    result.write(out_dir, force=force, emit_requests=emit_requests)
+    click.echo(result.summary())
+    click.echo(f"files written to {out_dir}")
+    if result.shortfall is not None:
+        click.echo(result.shortfall, err=True)
+        sys.exit(EXIT_UNALLOCATED)
 
 
 def main() -> None:

@@ -414,23 +414,17 @@ def _not_csv_text(path: Path, data: bytes) -> str | None:
 
 
 def _not_utf8(data: bytes, start: int) -> str:
-    """The message for a byte that is not UTF-8, showing the word as Windows-1252 (what
-    Excel writes for "CSV" on Windows) would read it."""
+    """The message for a byte that is not UTF-8: the byte, the character Windows-1252
+    (what Excel writes for "CSV" on Windows) reads it as, and the column it is in —
+    never the cell's text, which may be someone's name."""
     line_start = data.rfind(b"\n", 0, start) + 1
-    line_end = data.find(b"\n", start)
-    line = data[line_start : line_end if line_end >= 0 else len(data)]
-    as_cp1252 = line.decode("cp1252", errors="replace")  # one character per byte
-    offset = start - line_start
-    left = offset
-    while left > 0 and as_cp1252[left - 1] not in ',;\t"\r':
-        left -= 1
-    right = offset
-    while right < len(as_cp1252) and as_cp1252[right] not in ',;\t"\r':
-        right += 1
-    word = as_cp1252[left:right].strip()
+    field = data[line_start:start].count(b",")
+    header = data[: max(data.find(b"\n"), 0)].decode("utf-8", errors="replace").split(",")
+    column = header[field].strip().lstrip("\ufeff") if field < len(header) else f"field {field}"
+    character = bytes([data[start]]).decode("cp1252", errors="replace")
     return (
-        f'not UTF-8 (byte 0x{data[start]:02X} in "{word}", as Windows-1252 reads it): '
-        "save the file as CSV UTF-8"
+        f"not UTF-8 (byte 0x{data[start]:02X}, {character!r} in Windows-1252, in column "
+        f"{column}): save the file as CSV UTF-8"
     )
 
 
@@ -498,6 +492,10 @@ def _parse_column(
         fast = _parse_text_column(values, column)
         if fast is not None:
             return fast
+    if column.kind in ("date", "bool"):
+        typed = _already_typed_column(values, column)
+        if typed is not None:
+            return typed
     parsed: list[object] = []
     for value, line in zip(values, lines, strict=True):
         try:
@@ -513,6 +511,26 @@ def _parse_column(
                 result = column.default
         parsed.append(result)
     return parsed
+
+
+#: ``infer_dtype`` names of a column that Parquet already typed as the contract asks.
+_TYPED = {"date": "date", "bool": "boolean"}
+
+
+def _already_typed_column(values: np.ndarray, column: Column) -> list[object] | None:
+    """Parquet dates and booleans as they are; None when any cell needs the per-cell
+    path (text to parse, an empty required cell, datetimes with a time of day)."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "empty" and not column.required:
+        return [column.default] * len(values)
+    if kind != _TYPED[column.kind]:
+        return None
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    if column.required and missing.any():
+        return None
+    typed = np.asarray(values, dtype=object).copy()
+    typed[missing] = column.default
+    return list(typed)
 
 
 def _parse_text_column(values: np.ndarray, column: Column) -> list[object] | None:

@@ -209,15 +209,18 @@ def write_outputs(
     manifest: Mapping[str, object],
     options: OutputConfig,
     force: bool = False,
+    files: Mapping[str, bytes] | None = None,
 ) -> None:
-    """Write every table as CSV and Parquet plus ``manifest.json``, all or nothing."""
+    """Write every table as CSV and Parquet plus ``manifest.json``, all or nothing;
+    ``files`` (name → bytes, a figure say) are written beside them in the same move."""
     out_dir = Path(out_dir)
     declared: list[tuple[OutputTable, pd.DataFrame]] = []
     for name, frame in tables.items():
         if name not in OUTPUT_TABLES:
             raise OutputSchemaError(f"{name}: not a declared output table")
-        declared.append((OUTPUT_TABLES[name], frame))
-        check_frame(OUTPUT_TABLES[name], frame)
+        table = OUTPUT_TABLES[name].as_written(list(frame.columns))
+        declared.append((table, frame))
+        check_frame(table, frame)
     check_output_dir(out_dir, force)
     parent = out_dir.resolve().parent
     staging: Path | None = None
@@ -225,8 +228,16 @@ def write_outputs(
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
         for table, frame in declared:
             ordered = sort_rows(frame, table.sort_key)
-            (staging / f"{table.name}.csv").write_bytes(csv_bytes(ordered, table.kinds, options))
+            # A table caseaudit reads back keeps the dates its reader takes (ISO).
+            table_options = (
+                options.model_copy(update={"date_format": "iso"}) if table.read_back else options
+            )
+            (staging / f"{table.name}.csv").write_bytes(
+                csv_bytes(ordered, table.kinds, table_options)
+            )
             (staging / f"{table.name}.parquet").write_bytes(parquet_bytes(ordered, table))
+        for file_name, content in (files or {}).items():
+            (staging / file_name).write_bytes(content)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
         )

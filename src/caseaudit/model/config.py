@@ -6,6 +6,7 @@ pydantic's errors into located messages with the line of the key.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Literal
 
@@ -123,6 +124,56 @@ class OutputConfig(_Section):
     bom: bool = False
 
 
+class ModerationConfig(_Section):
+    """``caseaudit moderate`` (§22).
+
+    - ``connected_services``: groups of service names, e.g.
+      ``[["Children in Care", "Fostering"]]``. A moderator's service must be neither the
+      audited case's service nor one in the same group as it. A name that no staff member
+      or case has is an input error (a typo would silently weaken independence).
+    - ``max_moderations_per_month``: new moderations a senior manager may take in the
+      as-of month, counting those already assigned in it.
+    """
+
+    connected_services: list[list[str]] = Field(default_factory=list)
+    max_moderations_per_month: int = Field(2, ge=0, le=31)
+
+    @field_validator("connected_services", mode="before")
+    @classmethod
+    def _groups_of_names(cls, groups: object) -> object:
+        """A list of lists of service names, trimmed (contract §1); anything else is
+        refused in words, at the key, rather than as a nested pydantic location."""
+        shape = 'a list of groups of service names, e.g. [["Children in Care", "Fostering"]]'
+        if not isinstance(groups, list) or not all(
+            isinstance(group, list) and all(isinstance(name, str) for name in group)
+            for group in groups
+        ):
+            raise ValueError(f"must be {shape}, got {json.dumps(groups, default=str)}")
+        trimmed = [[name.strip() for name in group] for group in groups]
+        if any(not name for group in trimmed for name in group):
+            raise ValueError("a service name in connected_services is empty")
+        return trimmed
+
+    def connected_to(self, service: str) -> set[str]:
+        """The services in a group with ``service`` (itself excluded)."""
+        return {s for group in self.connected_services if service in group for s in group} - {
+            service
+        }
+
+
+class BreaksConfig(_Section):
+    """``caseaudit plan-breaks`` (§2–3): ``max_service_break_fraction`` caps each service's
+    breaks in a month at floor(fraction × the service's auditors eligible that month), so
+    that no service loses its auditors together. Read as the exact decimal written."""
+
+    max_service_break_fraction: Decimal = Field(Decimal("0.40"), ge=0, le=1)
+
+    @field_validator("max_service_break_fraction", mode="before")
+    @classmethod
+    def _exact_decimal(cls, value: object) -> object:
+        return PolicyConfig._exact_decimal(value)
+
+
 class Config(_Section):
     policy: PolicyConfig = PolicyConfig()
     conflicts: ConflictsConfig = ConflictsConfig()
@@ -130,6 +181,8 @@ class Config(_Section):
     solver: SolverConfig = SolverConfig()
     weights: WeightsConfig = WeightsConfig()
     output: OutputConfig = OutputConfig()
+    breaks: BreaksConfig = BreaksConfig()
+    moderation: ModerationConfig = ModerationConfig()
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """The config in force, JSON-friendly, for the manifest."""

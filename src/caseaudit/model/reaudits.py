@@ -41,29 +41,7 @@ def effective_judgements(data: Dataset) -> pd.DataFrame:
     ].sort_values(["audit_id", "decided_on", "moderator_id"])
     latest_decision = decided.groupby("audit_id").tail(1).set_index("audit_id")
     challenges = data["challenges"]
-    open_challenges = set(challenges.loc[challenges["consensus_reached"] == False, "audit_id"])  # noqa: E712
-    rows = []
-    for audit in counted.itertuples(index=False):
-        if audit.audit_id in latest_decision.index:
-            decision = latest_decision.loc[audit.audit_id]
-            judgement, confirmed_on = decision["final_judgement"], decision["decided_on"]
-        elif audit.audit_id in open_challenges:
-            continue
-        else:
-            judgement, confirmed_on = audit.overall_judgement, audit.judgement_confirmed_on
-        if judgement is None or confirmed_on is None:
-            continue
-        rows.append(
-            {
-                "audit_id": audit.audit_id,
-                "case_id": audit.case_id,
-                "subject_id": audit.subject_id,
-                "auditor_id": audit.auditor_id,
-                "judgement": judgement,
-                "confirmed_on": confirmed_on,
-                "was_reaudit": audit.reaudit_of is not None,
-            }
-        )
+    open_challenges = set(challenges.loc[challenges["consensus_reached"] != True, "audit_id"])  # noqa: E712
     columns = [
         "audit_id",
         "case_id",
@@ -73,7 +51,25 @@ def effective_judgements(data: Dataset) -> pd.DataFrame:
         "confirmed_on",
         "was_reaudit",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    moderated = counted["audit_id"].isin(latest_decision.index)
+    audits = counted[moderated | ~counted["audit_id"].isin(open_challenges)]
+    decided_judgement = audits["audit_id"].map(latest_decision["final_judgement"])
+    decided_on = audits["audit_id"].map(latest_decision["decided_on"])
+    by_moderator = audits["audit_id"].isin(latest_decision.index)
+    frame = pd.DataFrame(
+        {
+            "audit_id": audits["audit_id"],
+            "case_id": audits["case_id"],
+            "subject_id": audits["subject_id"],
+            "auditor_id": audits["auditor_id"],
+            "judgement": decided_judgement.where(by_moderator, audits["overall_judgement"]),
+            "confirmed_on": decided_on.where(by_moderator, audits["judgement_confirmed_on"]),
+            "was_reaudit": audits["reaudit_of"].notna(),
+        },
+        columns=columns,
+    )
+    frame = frame[frame["judgement"].notna() & frame["confirmed_on"].notna()]
+    return frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
 
 
 def awaiting_reaudits(data: Dataset, month: str) -> pd.DataFrame:

@@ -294,3 +294,36 @@ def auditor_blocks(
         for staff_id in barred.index:
             blocks[staff_id].append((rule_id, restriction.capacity_detail[staff_id]))
     return blocks
+
+
+#: The conflicts of contract §4 rule 4 that bar anyone who judges a case, an auditor or
+#: a moderator (§22), as opposed to the month's own limits (breaks, exemptions, maxima).
+CASE_CONFLICT_RULES: tuple[str, ...] = ("direct", "management_chain", "same_team", "declared")
+
+
+def case_conflict(
+    rule_id: str,
+    cases: pd.DataFrame,
+    people: pd.DataFrame,
+    ancestors: dict[str, list[str]],
+    declared: pd.DataFrame,
+    config: Config,
+) -> pd.DataFrame:
+    """One of ``CASE_CONFLICT_RULES`` applied to other people judging other cases: the
+    month's own rule function, so that a moderator (§22) is held to exactly the conflicts
+    an auditor is. ``cases`` has the columns the rules read (case_id, subject_id, service,
+    team, allocated_worker_id, team_manager_id, iro_id), keyed by ``case_id``; ``people``
+    has staff_id, service and team. Returns (case_id, auditor_id, detail) rows, where
+    ``auditor_id`` is the person barred."""
+    if rule_id not in CASE_CONFLICT_RULES:
+        raise ValueError(f"{rule_id} is not a conflict of interest with a case")
+    facts = MonthFacts(
+        month="",
+        config=config,
+        auditors=people,
+        cases=cases,
+        ancestors=ancestors,
+        declared=declared,
+        exemptions=pd.DataFrame(columns=["case_id", "auditor_id", "honoured"]),
+    )
+    return RULES_BY_ID[rule_id].function(facts).pairs

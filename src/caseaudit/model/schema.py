@@ -177,7 +177,8 @@ CHALLENGES = TableSchema(
         _c("audit_id", required=True),
         _c("raised_by", required=True),
         _c("raised_on", "date", True),
-        _c("consensus_reached", "bool", True),
+        # Empty means no consensus yet (issue 8): the audit may need a moderator (§22).
+        _c("consensus_reached", "bool", in_header=True),
     ),
     description="challenges to audit judgements (§21–22)",
 )

@@ -6,6 +6,7 @@ between tables, the management chain and the month's own rules.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable
 
@@ -43,6 +44,8 @@ def validate_dataset(
     if readable("history"):
         _check_history(data, issues)
     _check_audit_references(data, readable, issues)
+    if readable("staff", "cases"):
+        _check_connected_services(data, issues)
     if month is not None and readable(*MONTH_INPUTS):
         _check_month(data, month, issues)
     return issues
@@ -78,8 +81,12 @@ def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: Issue
     frame = data[table]
     if frame.empty:
         return
+    complete = frame[frame[list(key)].notna().all(axis=1)]
+    repeated = complete.duplicated(list(key), keep=False)
+    if not repeated.any():
+        return  # the usual case, without a row-by-row walk
     first_line: dict[tuple, int] = {}
-    for row in _rows(frame, key):
+    for row in _rows(complete[repeated], key):
         values, line = tuple(row[:-1]), row[-1]
         if any(v is None for v in values):
             continue
@@ -183,6 +190,26 @@ def _check_audit_references(
                 issues.add(
                     data.file_name("exemptions"), line, "case_id", f"unknown case_id {value!r}"
                 )
+
+
+def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:
+    """Contract §3: every service named in ``[moderation] connected_services`` is the
+    service of some staff member or case; a typo there would silently let a moderator
+    from a connected service through (§22). Located at the key's line in config.toml."""
+    groups = data.config.moderation.connected_services
+    if not groups or data.config_source is None:
+        return
+    known = set(data["staff"]["service"].dropna()) | set(data["cases"]["service"].dropna())
+    line = data.config_lines.get("moderation.connected_services", 1)
+    for name in sorted({name for group in groups for name in group} - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        issues.add(
+            data.config_source.file_name,
+            line,
+            "moderation.connected_services",
+            f"no staff member or case has the service {name!r}{hint}",
+        )
 
 
 def _check_history(data: Dataset, issues: IssueCollector) -> None:

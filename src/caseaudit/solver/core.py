@@ -115,6 +115,8 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
         proof = f"min-cost flow priced over all {space.count} allowed pairs"
     stats["candidate_pairs"] = len(candidates.task)
     timings["flow_s"] = time.perf_counter() - started
+    timings.setdefault("potentials_s", flow.potential_s)
+    stats.setdefault("potential_rounds_max", flow.potential_rounds)
 
     chosen = flow.pair_flow > 0
     objective = bound = flow.objective
@@ -167,7 +169,7 @@ def _price_in(
     stats["initial_pairs"] = len(keys)
     stats["pricing_rounds"] = 0
     stats["priced_in_pairs"] = 0
-    pricing_s = flow_s = 0.0
+    pricing_s = flow_s = potentials_s = 0.0
     potential_rounds = 0
     while True:
         candidates = _Candidates.from_keys(space, keys)
@@ -176,6 +178,7 @@ def _price_in(
             problem.capacities, candidates.task, candidates.agent, candidates.cost, True
         )
         flow_s += time.perf_counter() - at
+        potentials_s += flow.potential_s
         potential_rounds = max(potential_rounds, flow.potential_rounds)
         at = time.perf_counter()
         new = price(
@@ -194,6 +197,7 @@ def _price_in(
         keys = np.union1d(keys, new)
     stats["potential_rounds_max"] = potential_rounds
     timings["pricing_flows_s"] = flow_s
+    timings["potentials_s"] = potentials_s
     timings["pricing_s"] = pricing_s
     return keys, candidates, flow
 
@@ -207,13 +211,16 @@ def _reduced_costs(candidates: _Candidates, flow: FlowResult) -> np.ndarray:
 
 
 def _unique_optimum(problem: AssignmentProblem, flow: FlowResult, keys: np.ndarray) -> bool:
-    """Whether the flow's plan is the only optimal one; unbuilt pairs of zero reduced
-    cost are joined to the residual graph as the arcs they would be."""
+    """Whether the flow's plan is the only optimal one. Unbuilt pairs of zero reduced
+    cost join the residual graph as the arcs they would be — looked for only when the
+    built pairs alone do not already show another optimum."""
+    if not unique_plan(flow, EMPTY, EMPTY):
+        return False
     space = problem.pairs
-    extra_task = extra_agent = EMPTY
-    if isinstance(space, ImplicitPairs) and len(keys):
-        extra = price(space, flow.task_potential, flow.agent_potential, keys, threshold=1)
-        extra_task, extra_agent = np.divmod(extra, max(space.n_agents, 1))
+    if not isinstance(space, ImplicitPairs) or not len(keys):
+        return True
+    extra = price(space, flow.task_potential, flow.agent_potential, keys, threshold=1)
+    extra_task, extra_agent = np.divmod(extra, max(space.n_agents, 1))
     return unique_plan(flow, extra_task, extra_agent)
 
 
@@ -254,27 +261,30 @@ def _solve_side_constrained(
         notes.append(f"CP-SAT found no plan that keeps the side constraints ({first.status})")
         none = np.zeros(len(candidates.task), dtype=bool)
         return candidates, none, status, 0, flow.objective, notes
-    kept = candidates
-    hint = first.pair_value
-    if len(flow.task_potential) and first.status != "OPTIMAL":
-        gap = first.objective - flow.objective
+    # Every pair that could appear in a plan cheaper than the first: among the
+    # candidates, those of reduced cost within the gap; outside them (an implicit pair
+    # space), those that pricing finds within it. If the first plan is proven optimal
+    # over the candidates and no outside pair is within the gap, it is the optimum.
+    gap = first.objective - flow.objective
+    keep = np.ones(len(candidates.task), dtype=bool)
+    if len(flow.task_potential):
         keep = _reduced_costs(candidates, flow) <= gap
-        space = problem.pairs
-        extra = EMPTY
-        if isinstance(space, ImplicitPairs) and len(keys):
-            extra = price(space, flow.task_potential, flow.agent_potential, keys, gap + 1)
-        extra_pairs = _Candidates.from_keys(space, extra) if len(extra) else None  # type: ignore[arg-type]
-        kept = _Candidates(
-            np.concatenate([candidates.task[keep], extra_pairs.task if extra_pairs else EMPTY]),
-            np.concatenate([candidates.agent[keep], extra_pairs.agent if extra_pairs else EMPTY]),
-            np.concatenate([candidates.cost[keep], extra_pairs.cost if extra_pairs else EMPTY]),
-        )
-        hint = np.concatenate([first.pair_value[keep], np.zeros(len(extra), dtype=bool)])
-        stats["fixed_out_pairs"] = int((~keep).sum())
-        stats["priced_in_for_gap"] = len(extra)
+    space = problem.pairs
+    extra = EMPTY
+    if isinstance(space, ImplicitPairs) and len(keys):
+        extra = price(space, flow.task_potential, flow.agent_potential, keys, gap + 1)
+    outside = _Candidates.from_keys(space, extra) if len(extra) else None  # type: ignore[arg-type]
+    kept = _Candidates(
+        np.concatenate([candidates.task[keep], outside.task if outside else EMPTY]),
+        np.concatenate([candidates.agent[keep], outside.agent if outside else EMPTY]),
+        np.concatenate([candidates.cost[keep], outside.cost if outside else EMPTY]),
+    )
+    hint = np.concatenate([first.pair_value[keep], np.zeros(len(extra), dtype=bool)])
+    stats["fixed_out_pairs"] = int((~keep).sum())
+    stats["priced_in_for_gap"] = len(extra)
     stats["pairs_left_to_cpsat"] = len(kept.task)
     final = first
-    if first.status != "OPTIMAL":
+    if first.status != "OPTIMAL" or len(extra):
         final = solve_with_side_constraints(
             pair_task=kept.task,
             pair_agent=kept.agent,
@@ -285,6 +295,8 @@ def _solve_side_constrained(
         )
         if final.status not in ("OPTIMAL", "FEASIBLE"):
             kept, final = candidates, first
+    else:
+        kept = candidates
     timings["cpsat_s"] = time.perf_counter() - at
     status = "optimal" if final.status == "OPTIMAL" else "feasible"
     if status == "feasible":

@@ -107,12 +107,18 @@ def solve_with_side_constraints(
         (int(t), int(a)): i for i, (t, a) in enumerate(zip(pair_task, pair_agent, strict=True))
     }
     for constraint in side_constraints:
+        # A pair that is not a candidate (fixed out by its reduced cost) is 0.
+        named = [
+            (index[key], int(c))
+            for key, c in zip(
+                zip(constraint.task.tolist(), constraint.agent.tolist(), strict=True),
+                constraint.coeffs,
+                strict=True,
+            )
+            if key in index
+        ]
         expression = cp_model.LinearExpr.weighted_sum(
-            [
-                x[index[(int(t), int(a))]]
-                for t, a in zip(constraint.task, constraint.agent, strict=True)
-            ],
-            [int(c) for c in constraint.coeffs],
+            [x[i] for i, _ in named], [c for _, c in named]
         )
         model.add_linear_constraint(expression, constraint.lower, constraint.upper)
     objective = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])

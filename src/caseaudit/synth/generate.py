@@ -155,7 +155,7 @@ class _Generator:
     """Builds the department, then the ledger month by month, then the target month."""
 
     def __init__(self, spec: PresetSpec, seed: int, month: str) -> None:
-        self.spec, self.month = spec, month
+        self.spec, self.month, self.seed = spec, month, seed
         self.rng = np.random.default_rng(seed)
         self.u = _Uniforms(self.rng)
         self.org: Organisation = build_organisation(spec, self.rng, month)
@@ -654,6 +654,7 @@ class _Generator:
         for age in range(HISTORY_MONTHS, 0, -1):
             self._history_month(add_months(self.month, -age), age)
         self._target_month()
+        self._open_challenges()
         return {
             "staff": _frame("staff", self.org.records()),
             "cases": _frame("cases", self._cases()),
@@ -666,6 +667,41 @@ class _Generator:
             "break_preferences": _frame("break_preferences", self._preferences()),
             "outcomes": _frame("outcomes", self._outcomes()),
         }
+
+    def _open_challenges(self) -> None:
+        """Challenges still waiting for a moderator on the ledger's last day (§21–22), so
+        that ``caseaudit moderate --as-of <that day>`` has work: about 1.5% of the last
+        month's audits, completed or returned but not finalised, challenged in the last
+        days without consensus by the worker or the team manager.
+
+        Drawn from their own generator after everything else, so every other table is
+        what it was without them; a judgement not yet finalised is not confirmed anyway,
+        so no re-audit changes."""
+        rng = np.random.default_rng([self.seed, 22])
+        last_month = add_months(self.month, -1)
+        candidates = [
+            row
+            for row in self.history
+            if row["month"] == last_month
+            and row["status"] in ("completed", "returned")
+            and row["audit_id"] not in self.challenged
+        ]
+        wanted = min(len(candidates), max(2, round(0.015 * len(candidates))))
+        for position in sorted(rng.choice(len(candidates), size=wanted, replace=False).tolist()):
+            row = candidates[position]
+            worker = self.case_worker[cast(int, row["_case"])]
+            manager = self.org.manager[worker]
+            person = manager if manager != NONE and rng.random() < 0.3 else worker
+            completed = cast(int, row["returned_on"] or row["completed_on"])
+            self.challenges.append(
+                {
+                    "audit_id": row["audit_id"],
+                    "raised_by": self.org.staff_ids[person],
+                    "raised_on": min(completed + int(rng.integers(0, 3)), self.as_of),
+                    "consensus_reached": False,
+                }
+            )
+            self.challenged.add(str(row["audit_id"]))
 
     def _cases(self) -> list[dict[str, object]]:
         org = self.org
