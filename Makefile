@@ -31,7 +31,9 @@ test: lint
 	$(BIN)/pytest --nbmake tests notebooks
 
 bench: $(DEV_STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --presets median largest region national
+	$(BIN)/python benchmarks/moderation.py
+	$(BIN)/python benchmarks/break_plan.py
 
 clean:
 	rm -rf $(VENV) caseaudit-demo .pytest_cache .mypy_cache .ruff_cache

@@ -22,12 +22,16 @@ import io
 import math
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pandas.arrays import ArrowStringArray
 
 from caseaudit.io.config_reader import read_config
 from caseaudit.model.dataset import LINE, Dataset, SourceFile
@@ -217,18 +221,22 @@ def _read_table(
     if checked is None:
         return Dataset.empty_table(schema.name), False
     positions, sound = checked
+    texts = [_column_texts(cells.iloc[:, position]) for position in range(cells.shape[1])]
     lines = list(range(2, len(cells) + 2))
     if len(cells):
         filled = np.zeros(len(cells), dtype=bool)
-        for position in range(cells.shape[1]):
-            filled |= _clean_texts(cells.iloc[:, position].to_numpy(dtype=object)) != None  # noqa: E711
-        cells = cells[filled]
-        lines = [line for line, kept in zip(lines, filled, strict=True) if kept]
+        for column_texts in texts:
+            filled |= column_texts.filled
+        if not filled.all():
+            cells = cells[filled]
+            lines = np.arange(2, len(filled) + 2)[filled].tolist()
+            texts = [column_texts.kept(filled) for column_texts in texts]
     typed: dict[str, Any] = {}
     for column in schema.columns:
         if column.name in positions:
-            values = cells.iloc[:, positions[column.name]].to_numpy(dtype=object)
-            typed[column.name] = _parse_column(values, column, lines, path, issues)
+            position = positions[column.name]
+            values = texts[position].values
+            typed[column.name] = _parse_column(values, column, lines, path, issues, texts[position])
         else:
             typed[column.name] = [column.default] * len(cells)
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in typed.items()})
@@ -485,17 +493,81 @@ def _clean_texts(values: np.ndarray) -> np.ndarray:
     return cleaned
 
 
+#: What ``_clean_texts`` trims: Python's whitespace (``str.strip``; none lies above
+#: U+3000) and NUL (a fixed-width numpy string drops its trailing NULs).
+_TRIMMED = "\x00" + "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+#: ``infer_dtype`` names of columns whose every cell that is not null is some text.
+_NEVER_BLANK = frozenset({"date", "boolean", "integer", "datetime"})
+
+
+@dataclass(frozen=True)
+class _ColumnTexts:
+    """One column's cells as read (``values``), which of them ``_clean_texts`` reads as
+    filled, and (when every cell is text or null) ``_clean_texts`` itself."""
+
+    values: np.ndarray
+    filled: np.ndarray
+    cleaned: np.ndarray | None
+
+    def kept(self, rows: np.ndarray) -> _ColumnTexts:
+        """The same column with only ``rows`` (a boolean mask)."""
+        cleaned = None if self.cleaned is None else self.cleaned[rows]
+        return _ColumnTexts(self.values[rows], self.filled[rows], cleaned)
+
+
+def _clean_one(value: str) -> str | None:
+    """``_clean_texts`` of one text: as a fixed-width numpy string it loses its trailing
+    NULs, then it is trimmed; empty is None."""
+    return value.rstrip("\x00").strip() or None
+
+
+def _column_texts(column: pd.Series) -> _ColumnTexts:
+    """``_clean_texts`` of a column, by Python only for the cells it may change."""
+    values = column.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in _NEVER_BLANK:  # Parquet dates, booleans, numbers: only nulls are empty
+        return _ColumnTexts(values, ~np.asarray(pd.isna(values), dtype=bool), None)
+    if kind not in ("string", "empty"):
+        cleaned = _clean_texts(values)
+        return _ColumnTexts(values, cleaned != None, None)  # noqa: E711
+    if isinstance(column.array, ArrowStringArray):
+        null = column.isna().to_numpy(dtype=bool)
+        cleaned = values.copy()
+        cleaned[null] = None
+        arrow = pa.array(column.array)
+        may_change = pc.or_(
+            pc.not_equal(pc.utf8_trim(arrow, characters=_TRIMMED), arrow), pc.equal(arrow, "")
+        )
+        for row in np.flatnonzero(pc.fill_null(may_change, False).to_numpy(zero_copy_only=False)):
+            cleaned[row] = _clean_one(values[row])
+    else:
+        codes, uniques = pd.factorize(values)
+        cleaned_uniques = np.empty(len(uniques) + 1, dtype=object)
+        cleaned_uniques[:-1] = [_clean_one(value) for value in uniques]
+        cleaned = cleaned_uniques[codes]  # code -1 (null) takes the last, None
+    return _ColumnTexts(values, cleaned != None, cleaned)  # noqa: E711
+
+
 def _parse_column(
-    values: np.ndarray, column: Column, lines: list[int], path: Path, issues: IssueCollector
-) -> list[object]:
+    values: np.ndarray,
+    column: Column,
+    lines: list[int],
+    path: Path,
+    issues: IssueCollector,
+    texts: _ColumnTexts | None = None,
+) -> list[object] | np.ndarray:
     if column.kind in ("text", "enum", "month"):
-        fast = _parse_text_column(values, column)
+        fast = _parse_text_column(values, column, texts)
         if fast is not None:
             return fast
     if column.kind in ("date", "bool"):
         typed = _already_typed_column(values, column)
         if typed is not None:
             return typed
+    if texts is not None and texts.cleaned is not None:
+        parsed_once = _parse_distinct(values, column)
+        if parsed_once is not None:
+            return parsed_once
     parsed: list[object] = []
     for value, line in zip(values, lines, strict=True):
         try:
@@ -511,6 +583,27 @@ def _parse_column(
                 result = column.default
         parsed.append(result)
     return parsed
+
+
+def _parse_distinct(values: np.ndarray, column: Column) -> np.ndarray | None:
+    """The per-cell parse of a column of text cells, run once per distinct value; None
+    when any value needs its located message (the per-cell path then reports it)."""
+    codes, uniques = pd.factorize(values)
+    if column.required and (codes < 0).any():
+        return None
+    results = np.empty(len(uniques) + 1, dtype=object)
+    for index, value in enumerate(uniques):
+        try:
+            result = _parse_value(value, column)
+        except ValueError:
+            return None
+        if result is None:
+            if column.required:
+                return None
+            result = column.default
+        results[index] = result
+    results[-1] = column.default  # code -1: a null cell
+    return results[codes]
 
 
 #: ``infer_dtype`` names of a column that Parquet already typed as the contract asks.
@@ -533,23 +626,29 @@ def _already_typed_column(values: np.ndarray, column: Column) -> list[object] | 
     return list(typed)
 
 
-def _parse_text_column(values: np.ndarray, column: Column) -> list[object] | None:
+def _parse_text_column(
+    values: np.ndarray, column: Column, texts: _ColumnTexts | None = None
+) -> np.ndarray | None:
     """The common case in one pass; None when any cell needs the per-cell path (and its
     located message): an empty required cell, an unknown enum value, a bad month."""
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None
-    cleaned = _clean_texts(values)
+    cleaned = (
+        texts.cleaned.copy()
+        if texts is not None and texts.cleaned is not None
+        else _clean_texts(values)
+    )
     missing = cleaned == None  # noqa: E711
     if column.required and missing.any():
         return None
-    distinct = set(pd.unique(cleaned[~missing]))
+    distinct = set(pd.unique(cleaned[~missing])) if column.kind != "text" else set()
     if column.kind == "enum" and not distinct <= set(column.choices):
         return None
     if column.kind == "month" and not all(MONTH.match(v) for v in distinct):
         return None
     if column.default is not None:
         cleaned[missing] = column.default
-    return list(cleaned)
+    return cleaned
 
 
 def _parse_value(value: object, column: Column) -> object:

@@ -140,18 +140,69 @@ def _sort_text(value: object) -> str:
     return str(value)
 
 
+#: Sets of value types within which equal values have the same text: a column of these
+#: is formatted once per distinct value (not 1 and True, 0.0 and -0.0, a date and a
+#: datetime, which compare equal but read differently).
+_TEXT_BY_VALUE = (
+    frozenset({str, dt.date, type(None)}),
+    frozenset({bool, type(None)}),
+    frozenset({int, type(None)}),
+)
+
+
+def _by_value(values: list[object]) -> bool:
+    types = set(map(type, values))
+    return any(types <= allowed for allowed in _TEXT_BY_VALUE)
+
+
+def _texts(values: list[object], text: Callable[[object], str]) -> list[str]:
+    """``text`` of each value, worked out once per distinct value when that is the same."""
+    if not _by_value(values):
+        return [text(v) for v in values]
+    text_of = {v: text(v) for v in set(values)}
+    return list(map(text_of.__getitem__, values))
+
+
+def _sort_ranks(values: list[object]) -> np.ndarray:
+    """Each value's rank among the column's distinct ``_sort_text``s (code point order)."""
+    if _by_value(values):
+        text_of = {v: _sort_text(v) for v in set(values)}
+        rank = {text: position for position, text in enumerate(sorted(set(text_of.values())))}
+        rank_of = {v: rank[text] for v, text in text_of.items()}
+        return np.fromiter(map(rank_of.__getitem__, values), dtype=np.int64, count=len(values))
+    texts = [_sort_text(v) for v in values]
+    rank = {text: position for position, text in enumerate(sorted(set(texts)))}
+    return np.fromiter(map(rank.__getitem__, texts), dtype=np.int64, count=len(texts))
+
+
 def sort_rows(frame: pd.DataFrame, key: Sequence[str] | None = None) -> pd.DataFrame:
     """Rows by ``key`` (default: every column in order), as text by code point
-    (contract §1)."""
+    (contract §1); rows that compare equal keep their order."""
     if frame.empty:
         return frame.reset_index(drop=True)
     columns = list(key) if key is not None else list(frame.columns)
-    keys = [
-        tuple(_sort_text(v) for v in row)
-        for row in frame[columns].itertuples(index=False, name=None)
-    ]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
+    # Ranking each column's texts and sorting the ranks (stably, the last key given
+    # first to lexsort) orders the rows as sorting their tuples of texts would.
+    selected = frame[columns]
+    ranks = [_sort_ranks(selected.iloc[:, i].tolist()) for i in range(selected.shape[1])]
+    if not ranks:
+        return frame.reset_index(drop=True)
+    order = np.lexsort(ranks[::-1])
     return frame.iloc[order].reset_index(drop=True)
+
+
+def _column_cells(values: list[object], kind: str, options: OutputConfig) -> list[str]:
+    """``_cell`` of each value of a column; texts without a formula start as they are."""
+    if kind in ("bool", "date", "int"):
+        return _texts(values, lambda v: _cell(v, kind, options))
+    return [
+        v
+        if type(v) is str and not v.startswith(FORMULA_STARTS)
+        else ""
+        if v is None
+        else _cell(v, kind, options)
+        for v in values
+    ]
 
 
 def csv_bytes(frame: pd.DataFrame, kinds: Mapping[str, str], options: OutputConfig) -> bytes:
@@ -160,9 +211,13 @@ def csv_bytes(frame: pd.DataFrame, kinds: Mapping[str, str], options: OutputConf
     writer = csv.writer(buffer, lineterminator="\n")
     columns = list(frame.columns)
     writer.writerow(columns)
-    column_kinds = [kinds[c] for c in columns]
-    for row in frame.itertuples(index=False, name=None):
-        writer.writerow([_cell(v, k, options) for v, k in zip(row, column_kinds, strict=True)])
+    if not columns:  # a row without cells is still a line
+        writer.writerows([] for _ in range(len(frame)))
+    cells = [
+        _column_cells(frame.iloc[:, position].tolist(), kinds[column], options)
+        for position, column in enumerate(columns)
+    ]
+    writer.writerows(zip(*cells, strict=True))
     data = buffer.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if options.bom else data
 
@@ -176,7 +231,10 @@ def check_frame(table: OutputTable, frame: pd.DataFrame) -> None:
         )
     for column, kind in table.kinds.items():
         accepts = ACCEPTS[kind]
-        for position, value in enumerate(frame[column].tolist()):
+        values = frame[column].tolist()
+        if _all_accepted(values, kind):
+            continue
+        for position, value in enumerate(values):
             if not _is_null(value) and not accepts(value):
                 raise OutputSchemaError(
                     f"{table.name}.{column} (declared {kind}), row {position}: "
@@ -184,16 +242,35 @@ def check_frame(table: OutputTable, frame: pd.DataFrame) -> None:
                 )
 
 
+#: The types of the values each declared kind accepts without a closer look.
+_PLAIN_TYPES: dict[str, frozenset[type]] = {
+    "text": frozenset({str, type(None)}),
+    "month": frozenset({str, type(None)}),
+    "date": frozenset({dt.date, type(None)}),
+    "bool": frozenset({bool, np.bool_, type(None)}),
+    "int": frozenset({int, type(None)}),
+}
+
+
+def _all_accepted(values: list[object], kind: str) -> bool:
+    """Whether every value is null or accepted by ``ACCEPTS[kind]``, judged by the
+    values' types (and a month's distinct texts); False means: look one by one."""
+    if not set(map(type, values)) <= _PLAIN_TYPES[kind]:
+        return False
+    if kind == "month":
+        return all(ACCEPTS["month"](v) for v in set(values) if v is not None)
+    return True
+
+
 def arrow_table(frame: pd.DataFrame, table: OutputTable) -> pa.Table:
     """Real types from the declaration; raw values (no formula escaping)."""
     schema = pa.schema([(c.name, ARROW_TYPES[c.kind]) for c in table.columns])
-    arrays = [
-        pa.array(
-            [None if _is_null(v) else v for v in frame[column.name].tolist()],
-            type=ARROW_TYPES[column.kind],
-        )
-        for column in table.columns
-    ]
+    arrays = []
+    for column in table.columns:
+        values = frame[column.name].tolist()
+        if not set(map(type, values)) <= _PLAIN_TYPES[column.kind]:  # nulls of other kinds
+            values = [None if _is_null(v) else v for v in values]
+        arrays.append(pa.array(values, type=ARROW_TYPES[column.kind]))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -18,6 +18,19 @@ from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.model.schema import TABLES
 
 AUDIT_ID = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<case>.+?)(?:-r(?P<k>[1-9]\d*))?$")
+#: The ``<month>`` of ``AUDIT_ID``.
+MONTH_PART = re.compile(r"\d{4}-\d{2}")
+#: The ``<k>`` of ``<month>-<case_id>-r<k>``.
+REALLOCATION_NUMBER = re.compile(r"[1-9]\d*")
+#: The columns ``_check_history`` reads, in its order.
+_HISTORY_CHECKED = (
+    "audit_id",
+    "month",
+    "case_id",
+    "overall_judgement",
+    "judgement_confirmed_on",
+    "reaudit_of",
+)
 
 
 def validate_dataset(
@@ -77,6 +90,29 @@ def _rows(frame: pd.DataFrame, columns: Iterable[str]) -> Iterable[tuple]:
     return frame[[*columns, LINE]].itertuples(index=False, name=None)
 
 
+def _flagged_rows(
+    frame: pd.DataFrame, columns: Iterable[str], flagged: Iterable[bool]
+) -> Iterable[tuple]:
+    """``_rows`` of only the rows flagged (in order): the rows a check must look at one
+    by one, found in one pass so that a valid table is not walked row by row."""
+    rows = [position for position, flag in enumerate(flagged) if flag]
+    if not rows:
+        return ()
+    return _rows(frame.iloc[rows], columns)
+
+
+def _rows_with(frame: pd.DataFrame, column: str, values: set) -> Iterable[tuple]:
+    """``_rows(frame, [column])`` of only the rows whose value is one of ``values``."""
+    if not values:
+        return ()
+    return _flagged_rows(frame, [column], (value in values for value in frame[column].tolist()))
+
+
+def _unknown(frame: pd.DataFrame, column: str, known: set) -> set:
+    """The distinct values of ``column`` that are not null and not in ``known``."""
+    return {v for v in set(frame[column].tolist()) if v is not None and v not in known}
+
+
 def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: IssueCollector) -> None:
     frame = data[table]
     if frame.empty:
@@ -106,35 +142,60 @@ def _check_staff(data: Dataset, issues: IssueCollector) -> None:
     staff = data["staff"]
     staff_ids = set(staff["staff_id"].dropna())
     file = data.file_name("staff")
-    manager_of: dict[str, str] = {}
-    line_of: dict[str, int] = {}
-    for staff_id, manager_id, active_from, active_to, line in _rows(
-        staff, ["staff_id", "manager_id", "active_from", "active_to"]
+    ids = staff["staff_id"].tolist()
+    managers = staff["manager_id"].tolist()
+    # The chain as the rows give it (a later row of one staff_id wins).
+    manager_of: dict[str, str] = {
+        staff_id: manager_id
+        for staff_id, manager_id in zip(ids, managers, strict=True)
+        if manager_id is not None and manager_id in staff_ids and manager_id != staff_id
+    }
+    flagged = (
+        (manager_id is not None and (manager_id not in staff_ids or manager_id == staff_id))
+        or (active_from is not None and active_to is not None and active_from > active_to)
+        for staff_id, manager_id, active_from, active_to in zip(
+            ids, managers, staff["active_from"].tolist(), staff["active_to"].tolist(), strict=True
+        )
+    )
+    for staff_id, manager_id, active_from, active_to, line in _flagged_rows(
+        staff, ["staff_id", "manager_id", "active_from", "active_to"], flagged
     ):
-        line_of.setdefault(staff_id, line)
         if manager_id is not None:
             if manager_id not in staff_ids:
                 issues.add(file, line, "manager_id", f"unknown staff_id {manager_id!r}")
             elif manager_id == staff_id:
                 issues.add(file, line, "manager_id", f"{staff_id!r} is their own manager")
-            else:
-                manager_of[staff_id] = manager_id
         if active_from is not None and active_to is not None and active_from > active_to:
             issues.add(file, line, "active_to", "active_to is before active_from")
     reported: set[str] = set()
+    line_of: dict[str, int] | None = None
+    # Whether each staff member's chain, walked before, ends (False) or runs into a
+    # loop (True); None while it is being walked. A later walk that meets a known one
+    # stops there: it would only find that chain's end or the same loop again.
+    loops_from: dict[str, bool | None] = {}
     for start in sorted(manager_of):
-        seen: list[str] = []
+        if start in loops_from:
+            continue
+        path: list[str] = []
         current: str | None = start
-        while current is not None and current not in seen:
-            seen.append(current)
+        while current is not None and current not in loops_from:
+            loops_from[current] = None
+            path.append(current)
             current = manager_of.get(current)
-        if current is not None:
-            loop = seen[seen.index(current) :]
+        ends_in_loop = current is not None and loops_from[current] is not False
+        if current is not None and loops_from[current] is None:  # back on this walk
+            loop = path[path.index(current) :]
             if not reported.intersection(loop):
                 reported.update(loop)
                 first = min(loop)
                 chain = " → ".join([*_rotate(loop, first), first])
+                if line_of is None:
+                    line_of = {}
+                    for staff_id, line in zip(ids, staff[LINE].tolist(), strict=True):
+                        line_of.setdefault(staff_id, line)
                 issues.add(file, line_of[first], "manager_id", f"management chain loops: {chain}")
+        for member in path:
+            loops_from[member] = ends_in_loop
 
 
 def _rotate(loop: list[str], first: str) -> list[str]:
@@ -149,12 +210,15 @@ def _check_staff_references(data: Dataset, issues: IssueCollector) -> None:
     for table, columns in STAFF_REFERENCES.items():
         frame = data[table]
         for column in columns:
-            for value, line in _rows(frame, [column]):
+            for value, line in _rows_with(frame, column, _unknown(frame, column, staff_ids)):
                 if value is not None and value not in staff_ids:
                     issues.add(data.file_name(table), line, column, f"unknown staff_id {value!r}")
     auditors = set(staff.loc[staff["is_auditor"] == True, "staff_id"])  # noqa: E712
     for table in ("breaks", "exemptions"):
-        for value, line in _rows(data[table], ["auditor_id"]):
+        frame = data[table]
+        named = set(frame["auditor_id"].tolist())
+        not_auditors = {v for v in named if v in staff_ids and v not in auditors}
+        for value, line in _rows_with(frame, "auditor_id", not_auditors):
             if value in staff_ids and value not in auditors:
                 issues.add(
                     data.file_name(table), line, "auditor_id", f"{value!r} is not an auditor"
@@ -168,14 +232,18 @@ def _check_audit_references(
     if readable("history"):
         history_ids = set(data["history"]["audit_id"].dropna())
         for table in ("challenges", "outcomes"):
-            for value, line in _rows(data[table], ["audit_id"]):
+            frame = data[table]
+            unknown = _unknown(frame, "audit_id", history_ids)
+            for value, line in _rows_with(frame, "audit_id", unknown):
                 if value is not None and value not in history_ids:
                     issues.add(
                         data.file_name(table), line, "audit_id", f"unknown audit_id {value!r}"
                     )
     if readable("challenges"):
         challenged = set(data["challenges"]["audit_id"].dropna())
-        for value, line in _rows(data["moderations"], ["audit_id"]):
+        moderations = data["moderations"]
+        unknown = _unknown(moderations, "audit_id", challenged)
+        for value, line in _rows_with(moderations, "audit_id", unknown):
             if value is not None and value not in challenged:
                 issues.add(
                     data.file_name("moderations"),
@@ -185,7 +253,9 @@ def _check_audit_references(
                 )
     if readable("cases"):
         case_ids = set(data["cases"]["case_id"].dropna())
-        for value, line in _rows(data["exemptions"], ["case_id"]):
+        exemptions = data["exemptions"]
+        unknown = _unknown(exemptions, "case_id", case_ids)
+        for value, line in _rows_with(exemptions, "case_id", unknown):
             if value is not None and value not in case_ids:
                 issues.add(
                     data.file_name("exemptions"), line, "case_id", f"unknown case_id {value!r}"
@@ -216,7 +286,30 @@ def _check_history(data: Dataset, issues: IssueCollector) -> None:
     history = data["history"]
     file = data.file_name("history")
     audit_ids = set(history["audit_id"].dropna())
-    for audit_id, month, case_id, judgement, confirmed, reaudit_of, line in _rows(
+    # ``AUDIT_ID`` matches ``<month>-<case_id>`` when the month is ``\d{4}-\d{2}``
+    # (7 characters) and the case id is not empty and holds no line break.
+    plain_months = {
+        m for m in set(history["month"].tolist()) if isinstance(m, str) and MONTH_PART.fullmatch(m)
+    }
+    flagged = (
+        (
+            audit_id is not None
+            and month is not None
+            and case_id is not None
+            and (
+                audit_id != f"{month}-{case_id}"
+                or month not in plain_months
+                or len(audit_id) == 8
+                or "\n" in audit_id
+            )
+        )
+        or (judgement == "inadequate" and confirmed is None)
+        or (reaudit_of is not None and reaudit_of not in audit_ids)
+        for audit_id, month, case_id, judgement, confirmed, reaudit_of in zip(
+            *(history[column].tolist() for column in _HISTORY_CHECKED), strict=True
+        )
+    )
+    for audit_id, month, case_id, judgement, confirmed, reaudit_of, line in _flagged_rows(
         history,
         [
             "audit_id",
@@ -226,12 +319,18 @@ def _check_history(data: Dataset, issues: IssueCollector) -> None:
             "judgement_confirmed_on",
             "reaudit_of",
         ],
+        flagged,
     ):
         if audit_id is not None and month is not None and case_id is not None:
             match = AUDIT_ID.match(audit_id)
             expected = f"{month}-{case_id}"
+            # ``audit_id`` is ``expected``, or ``expected`` then ``-r<k>`` (k from 1).
             if not match or not (
-                audit_id == expected or re.fullmatch(re.escape(expected) + r"-r[1-9]\d*", audit_id)
+                audit_id == expected
+                or (
+                    audit_id.startswith(f"{expected}-r")
+                    and REALLOCATION_NUMBER.fullmatch(audit_id, len(expected) + 2)
+                )
             ):
                 issues.add(
                     file,
@@ -253,7 +352,8 @@ def _check_history(data: Dataset, issues: IssueCollector) -> None:
 def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
     """The month's own rules: history must end before ``month``; the month needs work."""
     history = data["history"]
-    for value, line in _rows(history, ["month"]):
+    later = {v for v in set(history["month"].tolist()) if v is not None and v >= month}
+    for value, line in _rows_with(history, "month", later):
         if value is not None and value >= month:
             issues.add(
                 data.file_name("history"),
