@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from caseaudit.solver.cpsat import SideConstraint, solve_with_side_constraints
 from caseaudit.solver.network import Capacities, FlowResult, solve_flow, unique_plan
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, pair_keys, price
+
+if TYPE_CHECKING:
+    # CP-SAT is loaded only by plans with side constraints (start-up time).
+    from caseaudit.solver.cpsat import SideConstraint
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,8 @@ def _solve_side_constrained(
     """CP-SAT over the candidates: a first plan gives an upper bound, every pair whose
     reduced cost exceeds the gap to the flow's bound is fixed out (no plan using it can
     beat the first), then CP-SAT proves the optimum on what is left."""
+    from caseaudit.solver.cpsat import solve_with_side_constraints
+
     at = time.perf_counter()
     deadline = at + options.time_limit_s
     common = {

@@ -24,7 +24,7 @@ from caseaudit.model.ids import fingerprint
 from caseaudit.model.moderation import ModerationProblem
 from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
 from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import EMPTY, ImplicitPairs, PairCost, pair_keys
+from caseaudit.solver.pairs import ImplicitPairs, PairCost, pair_keys
 
 TIE_BREAK_RANGE = 1 << 10
 #: Keep every cost, summed over a plan, inside a signed 64-bit integer with room to spare.
@@ -256,13 +256,10 @@ def moderation_assignment(index: ModerationIndex, costs: FoldedCosts) -> Assignm
             closed=index.closed,
             cost=costs.pair,
         ),
-        capacities=Capacities(
+        capacities=Capacities.ungrouped(
             task_demand=np.ones(index.n_audits, dtype=np.int64),
             unassigned_cost=costs.unmoderated,
             agent_slot_costs=costs.slots,
-            agent_group=np.full(index.n_moderators, -1, dtype=np.int64),
-            group_parent=EMPTY,
-            group_slot_costs=(),
         ),
     )
 

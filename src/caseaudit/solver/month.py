@@ -350,16 +350,13 @@ def month_assignment(index: MonthIndex, costs: FoldedCosts) -> AssignmentProblem
             closed=index.closed,
             cost=costs.pair,
         ),
-        capacities=Capacities(
+        capacities=Capacities.ungrouped(
             task_demand=np.ones(index.n_cases, dtype=np.int64),
             unassigned_cost=costs.uncovered,
             agent_slot_costs=tuple(
                 np.concatenate([np.zeros(1, dtype=np.int64), costs.slots[a]])[:cap]
                 for a, cap in enumerate(index.capacity)
             ),
-            agent_group=np.full(index.n_auditors, -1, dtype=np.int64),
-            group_parent=EMPTY,
-            group_slot_costs=(),
         ),
     )
 

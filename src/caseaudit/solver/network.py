@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from caseaudit.solver.pairs import EMPTY
 
@@ -39,6 +37,23 @@ class Capacities:
     #: Parent of each group (a laminar family), -1 for the outermost.
     group_parent: np.ndarray
     group_slot_costs: tuple[np.ndarray, ...]
+
+    @classmethod
+    def ungrouped(
+        cls,
+        task_demand: np.ndarray,
+        unassigned_cost: np.ndarray,
+        agent_slot_costs: tuple[np.ndarray, ...],
+    ) -> Capacities:
+        """Capacities of agents that share no group capacity (the month, moderation)."""
+        return cls(
+            task_demand=task_demand,
+            unassigned_cost=unassigned_cost,
+            agent_slot_costs=agent_slot_costs,
+            agent_group=np.full(len(agent_slot_costs), -1, dtype=np.int64),
+            group_parent=EMPTY,
+            group_slot_costs=(),
+        )
 
     @property
     def n_tasks(self) -> int:
@@ -193,6 +208,11 @@ def unique_plan(flow: FlowResult, extra_task: np.ndarray, extra_agent: np.ndarra
     exactly when some pair's residual arc lies on a cycle of reduced cost 0 (strongly
     connected components of the tight residual graph). ``extra_*`` are unbuilt pairs of
     reduced cost 0, which would enter that graph as forward arcs."""
+    # scipy is imported here, not at the top: only this check needs it, and every
+    # command's start-up would otherwise pay for it.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     tail = np.concatenate([flow.tight_tail, 1 + extra_task])
     head = np.concatenate([flow.tight_head, flow.first_agent_node + extra_agent])
     if not len(tail):
