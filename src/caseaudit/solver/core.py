@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from caseaudit.model.config import SolverConfig
 from caseaudit.solver.network import Capacities, FlowResult, solve_flow, unique_plan
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, pair_keys, price
 
@@ -41,6 +42,13 @@ class AssignmentProblem:
     side_constraints: tuple[SideConstraint, ...] = ()
 
 
+#: Said of a plan whose optimum is not unique (the manifest's notes).
+NOT_UNIQUE_NOTE = (
+    "several plans reach the optimum; the one given is chosen by the fixed "
+    "algorithm and input order, so reruns give the same plan"
+)
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     seed: int = 0
@@ -53,6 +61,23 @@ class SolveOptions:
     added_per_task: int = 16
     #: > 0: keep only this many candidates per task and skip pricing (no proof).
     candidate_limit: int = 0
+
+    @classmethod
+    def from_config(
+        cls,
+        settings: SolverConfig,
+        seed: int,
+        time_limit_s: float | None = None,
+        candidate_limit: int = 0,
+    ) -> SolveOptions:
+        """The options of a run: ``[solver]`` of config.toml, the seed, the time limit."""
+        return cls(
+            seed=seed,
+            time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
+            workers=settings.workers,
+            price_above_pairs=settings.price_above_pairs,
+            candidate_limit=candidate_limit,
+        )
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,8 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     elif not options.candidate_limit:
         at = time.perf_counter()
         unique = _unique_optimum(problem, flow, keys)
+        if not unique:
+            notes.append(NOT_UNIQUE_NOTE)
         timings["uniqueness_s"] = time.perf_counter() - at
     order = np.lexsort((candidates.agent[chosen], candidates.task[chosen]))
     timings["solve_s"] = time.perf_counter() - started

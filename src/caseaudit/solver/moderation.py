@@ -301,20 +301,8 @@ def solve_moderation(
     """Encode, fold the tiers into one cost, solve with the core, decode."""
     index = encode(problem)
     costs = fold(index, seed)
-    settings = problem.config.solver
-    options = SolveOptions(
-        seed=seed,
-        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
-        workers=settings.workers,
-        price_above_pairs=settings.price_above_pairs,
-    )
+    options = SolveOptions.from_config(problem.config.solver, seed, time_limit_s)
     result = solve(moderation_assignment(index, costs), options)
-    notes = list(result.notes)
-    if result.unique is False:
-        notes.append(
-            "several plans reach the optimum; the one given is chosen by the fixed "
-            "algorithm and input order, so reruns give the same plan"
-        )
     return ModerationSolution(
         assignment=decode(index, result),
         status=result.status,
@@ -326,5 +314,5 @@ def solve_moderation(
         tiers=_plan_tiers(index, costs, result),
         stats=result.stats,
         timings=result.timings,
-        notes=tuple(notes),
+        notes=result.notes,
     )

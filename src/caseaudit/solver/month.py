@@ -415,20 +415,10 @@ def solve_month(
     index = encode_month(problem, previous_plan)
     costs = fold_costs(index, config.weights, seed)
     settings = config.solver
-    options = SolveOptions(
-        seed=seed,
-        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
-        workers=settings.workers,
-        price_above_pairs=settings.price_above_pairs,
-        candidate_limit=settings.max_candidates_per_case,
+    options = SolveOptions.from_config(
+        settings, seed, time_limit_s, candidate_limit=settings.max_candidates_per_case
     )
     result = solve(month_assignment(index, costs), options)
-    notes = list(result.notes)
-    if result.unique is False:
-        notes.append(
-            "several plans reach the optimum; the one given is chosen by the fixed "
-            "algorithm and input order, so reruns give the same plan"
-        )
     return MonthSolution(
         assignment=decode(index, result),
         status=result.status,
@@ -441,5 +431,5 @@ def solve_month(
         cost_parts=cost_parts(index, costs, result),
         stats=result.stats,
         timings=result.timings,
-        notes=tuple(notes),
+        notes=result.notes,
     )

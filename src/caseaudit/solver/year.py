@@ -37,7 +37,13 @@ import pandas as pd
 
 from caseaudit.model.break_year import BreakYear
 from caseaudit.model.ids import fingerprint, mix
-from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
+from caseaudit.solver.core import (
+    NOT_UNIQUE_NOTE,
+    AssignmentProblem,
+    CoreResult,
+    SolveOptions,
+    solve,
+)
 from caseaudit.solver.network import Capacities
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs
 
@@ -458,10 +464,7 @@ def solve_year(
     unplaced = pd.Series(index.demand - placed, index=index.auditor_ids, dtype="int64")
     unplaced = unplaced[unplaced > 0]
     if not all(r.unique is not False for r in results):
-        notes.append(
-            "several plans reach the optimum; the one given is chosen by the fixed "
-            "algorithm and input order, so reruns give the same plan"
-        )
+        notes.append(NOT_UNIQUE_NOTE)
     status = "optimal" if all(r.status == "optimal" for r in results) else "feasible"
     return YearSolution(
         plan=decode(index, chosen),
