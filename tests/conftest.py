@@ -34,6 +34,39 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+#: Test files whose tiny hand-built instances each check one rule: they run first, so that
+#: ``pytest -x`` stops at a broken rule within seconds (issue 13), before the slower
+#: suites; every hypothesis property runs last.
+RULE_TEST_FILES = (
+    "test_rules.py",
+    "test_each_rule_decides.py",
+    "test_reallocate.py",
+    "test_moderation.py",
+    "test_break_plan.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "property: a hypothesis property test (set by conftest; runs last)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every hypothesis test ``property`` and order the suite: the per-rule files,
+    then the other deterministic tests, then the properties (a stable sort keeps each
+    file's own order). ``make mutants`` runs ``-m "not property"``."""
+
+    def group(item: pytest.Item) -> tuple[int, int]:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
+            return 2, 0
+        if item.path.name in RULE_TEST_FILES:
+            return 0, RULE_TEST_FILES.index(item.path.name)
+        return 1, 0
+
+    items.sort(key=group)
+
 
 def _data_dir(data: object) -> Path | None:
     """The directory a run read, when it was read from one directory."""

@@ -1,0 +1,272 @@
+"""Plant single-rule bugs, one at a time, and check that a deterministic test catches each.
+
+``make mutants`` (not part of ``make test``). Every entry of ``MUTANTS`` is one named bug:
+a file, an exact piece of its text (which must occur exactly once) and what replaces it.
+The working tree is never touched: the committed tree (``git archive HEAD``, or with
+``--worktree`` the tracked and untracked files as they are now) is copied into a
+temporary folder, each bug is planted there in turn, and the fast deterministic tests
+(every test but the hypothesis properties, which conftest marks ``property``; no
+notebooks) run against that copy with ``-x``, so the first failure names the test that
+caught the bug. A bug no test catches is a hole in the suite: write the test.
+
+    python benchmarks/mutants.py                 # every bug, the committed tree
+    python benchmarks/mutants.py --worktree -k head_of_service   # a few, files as now
+    python benchmarks/mutants.py --markdown      # also the table for the README
+"""
+
+# ruff: noqa: E501  (one bug per line, as the issue asks: the list reads as a table)
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+M = "src/caseaudit/model/"
+S = "src/caseaudit/solver/"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    command: str
+    path: str
+    original: str
+    replacement: str
+
+
+# fmt: off
+MUTANTS: tuple[Mutant, ...] = (
+    # ---- allocate: eligibility and the monthly and yearly maxima (contract §4 rules 1-2)
+    Mutant("eligible_ignores_leaving_date", "allocate", M + "problem.py", 'auditors["eligible"] = (starts_ok & ends_ok).astype(bool)', 'auditors["eligible"] = starts_ok.astype(bool)'),
+    Mutant("eligible_ignores_start_date", "allocate", M + "problem.py", 'auditors["eligible"] = (starts_ok & ends_ok).astype(bool)', 'auditors["eligible"] = ends_ok.astype(bool)'),
+    Mutant("no_monthly_maximum", "allocate", M + "rules.py", '    HardRule("monthly_max", "one audit a month", "§2, contract §4 rule 1", monthly_max),\n', ""),
+    Mutant("no_yearly_maximum", "allocate", M + "rules.py", "return _limit(auditors, left < facts.config.policy.max_audits_per_month, left, detail)", "return _limit(auditors, left < 0, left, detail)"),
+    Mutant("year_never_resets", "allocate", M + "problem.py", '(history["month"] >= start)', '(history["month"] >= "0000-00")'),
+    Mutant("year_counts_cancelled_and_reallocated", "allocate", M + "problem.py", '& ~history["status"].isin(NOT_COUNTED_STATUSES)\n    ]\n    return in_year', ']\n    return in_year'),
+    # ---- allocate: breaks (contract §4 rule 3)
+    Mutant("breaks_late_before_on_time", "allocate", M + "breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (r["requested_on"], r["auditor_id"])'),
+    Mutant("breaks_ignore_request_date", "allocate", M + "breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (not r["on_time"], r["auditor_id"])'),
+    Mutant("breaks_tie_by_id_reversed", "allocate", M + "breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (not r["on_time"], r["requested_on"], [-ord(c) for c in r["auditor_id"]])'),
+    Mutant("break_on_last_day_is_late", "allocate", M + "breaks.py", '"on_time": requested_on <= deadline', '"on_time": requested_on < deadline'),
+    Mutant("break_at_yearly_maximum_counts", "allocate", M + "breaks.py", "elif auditor_id in at_yearly_maximum:", "elif False:"),
+    Mutant("break_of_ineligible_counts", "allocate", M + "breaks.py", "if auditor_id not in eligible:", "if False:"),
+    Mutant("break_cap_in_floats", "allocate", M + "breaks.py", "return math.floor(Decimal(str(max_break_fraction)) * eligible_auditors)", "return math.floor(float(max_break_fraction) * eligible_auditors)"),
+    Mutant("break_cap_rounds", "allocate", M + "breaks.py", "return math.floor(Decimal(str(max_break_fraction)) * eligible_auditors)", "return round(Decimal(str(max_break_fraction)) * eligible_auditors)"),
+    Mutant("break_cap_omits_auditors_at_maximum", "allocate", M + "problem.py", "cap = break_cap(policy.max_break_fraction, len(eligible))", "cap = break_cap(policy.max_break_fraction, len(eligible - at_maximum))"),
+    Mutant("cap_notification_when_cap_is_zero", "allocate", M + "breaks.py", "if cap > 0 and granted >= cap:", "if granted >= cap:"),
+    Mutant("cap_notification_to_one_head_only", "allocate", M + "breaks.py", "for head in sorted(heads_of_service)", "for head in sorted(heads_of_service)[:1]"),
+    Mutant("cap_notification_to_inactive_heads", "allocate", M + "problem.py", 'heads = staff[(staff["role"] == "head_of_service") & active_on(staff, first_day(month))]', 'heads = staff[staff["role"] == "head_of_service"]'),
+    Mutant("no_break_rule", "allocate", M + "rules.py", '    HardRule("on_break", "audit breaks", "§2–3", on_break),\n', ""),
+    # ---- allocate: conflicts of interest (contract §4 rule 4)
+    Mutant("direct_without_iro", "allocate", M + "rules.py", '(manager, "team manager"), (iro, "IRO"))', '(manager, "team manager"))'),
+    Mutant("direct_without_team_manager", "allocate", M + "rules.py", '(manager, "team manager"), (iro, "IRO"))', '(iro, "IRO"))'),
+    Mutant("direct_without_worker", "allocate", M + "rules.py", 'for person, role in ((worker, "allocated worker"), (manager, "team manager"), (iro, "IRO")):', 'for person, role in ((manager, "team manager"), (iro, "IRO")):'),
+    Mutant("chain_one_level_only", "allocate", M + "rules.py", "for boss in facts.ancestors.get(person, []) if person is not None else []:", "for boss in facts.ancestors.get(person, [])[:1] if person is not None else []:"),
+    Mutant("chain_of_worker_only", "allocate", M + "rules.py", 'for person, role in ((worker, "allocated worker"), (manager, "team manager")):\n            for boss', 'for person, role in ((worker, "allocated worker"),):\n            for boss'),
+    Mutant("same_team_ignores_service", "allocate", M + "rules.py", "for person in members.get((service, team), []):", "for person in sum((v for k, v in members.items() if k[1] == team), []):"),
+    Mutant("no_declared_conflicts", "allocate", M + "rules.py", '    HardRule("declared", "no declared conflict", "contract §4 rule 4", declared),\n', ""),
+    # ---- allocate: exemptions (§4, §29-30)
+    Mutant("no_exemption_rule", "allocate", M + "rules.py", '    HardRule("exempted", "honoured exemptions", "§4, §29–30", exempted),\n', ""),
+    Mutant("exemption_self_approval_allowed", "allocate", M + "exemptions.py", "if decided_by == item.auditor_id:", "if False:"),
+    Mutant("exemption_approver_of_either_group", "allocate", M + "exemptions.py", "if needed is None or approver_role != needed:", 'if approver_role not in ("assistant_director", "strategic_lead_ipq"):'),
+    Mutant("exemption_refused_counts", "allocate", M + "exemptions.py", 'if decision == "refused":', "if False:"),
+    Mutant("exemption_pending_counts", "allocate", M + "exemptions.py", 'if decision == "pending":', "if False:"),
+    Mutant("exemption_only_bars_its_case", "allocate", M + "rules.py", "return _limit(auditors, mask, 0, detail)\n\n\ndef on_break", "return Restriction(pairs=pd.DataFrame([(c, a, 'exempted') for a, cs in cases_of.items() for c in cs.split(', ')], columns=PAIR_COLUMNS))\n\n\ndef on_break"),
+    # ---- allocate: re-audits and the head of service (contract §3, §4 rule 5, §25)
+    Mutant("reaudit_deadline_three_months", "allocate", M + "reaudits.py", "reaudit_deadline(d, within)", "reaudit_deadline(d, within + 1)"),
+    Mutant("reaudit_month_of_the_deadline", "allocate", "src/caseaudit/model/calendar.py", "if last_day(candidate) <= deadline:", "if True:"),
+    Mutant("reaudit_month_strictly_before", "allocate", "src/caseaudit/model/calendar.py", "if last_day(candidate) <= deadline:", "if last_day(candidate) < deadline:"),
+    Mutant("no_reaudit_priority", "allocate", S + "month.py", 'priority=np.where(cases["reaudit_due"].to_numpy(dtype=bool), 2, 1)', 'priority=np.where(cases["reaudit_due"].to_numpy(dtype=bool), 1, 1)'),
+    Mutant("overdue_reaudit_not_added", "allocate", M + "problem.py", 'due_cases = set(awaiting.loc[awaiting["reaudit_month"] <= month, "case_id"])', 'due_cases = set(awaiting.loc[awaiting["reaudit_month"] == month, "case_id"])'),
+    Mutant("reaudit_of_the_earliest", "allocate", M + "problem.py", 'awaiting.sort_values(["case_id", "confirmed_on", "audit_id"]).groupby("case_id").tail(1)', 'awaiting.sort_values(["case_id", "confirmed_on", "audit_id"]).groupby("case_id").head(1)'),
+    Mutant("added_reaudit_with_oldest_details", "allocate", M + "problem.py", 'return known.groupby("case_id").tail(1)', 'return known.groupby("case_id").head(1)'),
+    Mutant("cancelled_reaudit_settles", "allocate", M + "reaudits.py", 'history.loc[~history["status"].isin(NOT_COUNTED_STATUSES), "reaudit_of"].dropna()', 'history["reaudit_of"].dropna()'),
+    Mutant("moderator_judgement_ignored", "allocate", M + "reaudits.py", '"judgement": decided_judgement.where(by_moderator, audits["overall_judgement"])', '"judgement": audits["overall_judgement"]'),
+    Mutant("open_challenge_confirms", "allocate", M + "reaudits.py", 'audits = counted[moderated | ~counted["audit_id"].isin(open_challenges)]', "audits = counted"),
+    Mutant("no_escalation", "allocate", M + "reaudits.py", '"head_of_service_review" if item.was_reaudit else "none"', '"none"'),
+    Mutant("no_original_auditor_preference", "allocate", S + "month.py", "bonus = np.full(len(index.original), -weights.original_auditor, dtype=np.int64)", "bonus = np.zeros(len(index.original), dtype=np.int64)"),
+    Mutant("head_of_service_highest_id", "allocate", M + "reaudits.py", 'for service, staff_id in sorted(zip(heads["service"], heads["staff_id"], strict=True)):', 'for service, staff_id in sorted(zip(heads["service"], heads["staff_id"], strict=True), key=lambda p: (p[0], [-ord(c) for c in p[1]])):'),
+    Mutant("head_of_service_inactive_too", "allocate", M + "reaudits.py", 'heads = staff[(staff["role"] == "head_of_service") & active_on(staff, day)]', 'heads = staff[staff["role"] == "head_of_service"]'),
+    # ---- reallocate (issue 3)
+    Mutant("replan_revokes_earlier_breaks", "reallocate", M + "problem.py", 'already = int((earlier["decision"] == "granted").sum())', "already = 0"),
+    Mutant("replan_ignores_previous_plan", "reallocate", S + "month.py", 'previous = partial.keys(previous_plan["case_id"], previous_plan["auditor_id"])', "previous = EMPTY"),
+    Mutant("replan_id_always_r1", "reallocate", M + "reallocation.py", "k = int(match.group(1)) + 1 if match else 1", "k = 1"),
+    # ---- moderate (§21-22, issue 8)
+    Mutant("moderator_in_connected_service", "moderate", M + "moderation.py", "for other in sorted(moderation.connected_to(service))", "for other in []"),
+    Mutant("moderator_in_case_service", "moderate", M + "moderation.py", "for person in members.get(service, [])\n    )\n\n\ndef unconnected_service", "for person in []\n    )\n\n\ndef unconnected_service"),
+    Mutant("moderator_may_be_the_auditor", "moderate", M + "moderation.py", '    ModerationRule("auditor", "the auditor", "§22", not_the_auditor),\n', ""),
+    Mutant("moderator_may_manage_the_auditor", "moderate", M + "moderation.py", "for boss in facts.ancestors.get(auditor, [])\n        if boss in pool", "for boss in facts.ancestors.get(auditor, [])[:0]\n        if boss in pool"),
+    Mutant("moderator_may_be_managed_by_the_auditor", "moderate", M + "moderation.py", "for person in managed_by.get(auditor, [])", "for person in []"),
+    Mutant("moderator_may_be_a_challenger", "moderate", M + "moderation.py", '    ModerationRule("challenger", "who challenged the audit", "§21–22", not_a_challenger),\n', ""),
+    Mutant("moderator_may_manage_a_challenger", "moderate", M + "moderation.py", "for boss in facts.ancestors.get(person, [])\n        if boss in pool", "for boss in facts.ancestors.get(person, [])[:1]\n        if boss in pool"),
+    Mutant("moderator_with_case_conflict", "moderate", M + "moderation.py", 'return _case_conflict("direct", facts)', 'return Bar()'),
+    Mutant("moderator_inactive_allowed", "moderate", M + "moderation.py", 'staff, ~staff["active"], f"is not active', 'staff, staff["active"] & False, f"is not active'),
+    Mutant("moderation_cap_ignores_earlier", "moderate", M + "moderation.py", 'room = (cap - moderators["month_load"]).clip(lower=0)', "room = pd.Series(cap, index=moderators.index)"),
+    Mutant("moderation_cap_off_by_one", "moderate", M + "moderation.py", 'room = (cap - moderators["month_load"]).clip(lower=0)', 'room = (cap + 1 - moderators["month_load"]).clip(lower=0)'),
+    # ---- plan-breaks (issue 9)
+    Mutant("plan_breaks_no_service_cap", "plan-breaks", M + "break_year.py", '    BreakRule("service_cap", "at most the service cap", "§3, issue 9 §2", service_cap),\n', ""),
+    Mutant("plan_breaks_no_monthly_cap", "plan-breaks", M + "break_year.py", '    BreakRule("monthly_cap", "at most the monthly cap", "§3, contract §4 rule 3", monthly_cap),\n', ""),
+    Mutant("plan_breaks_service_cap_rounds_up", "plan-breaks", M + "break_year.py", "return YearRestriction(service_cap=counts.map(lambda n: break_cap(fraction, int(n))))", "return YearRestriction(service_cap=counts.map(lambda n: -(-int(fraction * 100) * int(n) // 100)))"),
+    Mutant("plan_breaks_taken_not_counted", "plan-breaks", M + "break_year.py", "left = (needed - auditors[\"taken\"]).clip(lower=0)", "left = needed"),
+    Mutant("plan_breaks_three_a_year", "plan-breaks", M + "break_year.py", 'needed = (auditors["eligible_months"] - facts.config.policy.max_audits_per_year).clip(lower=0)', 'needed = (auditors["eligible_months"] - facts.config.policy.max_audits_per_year + 1).clip(lower=0)'),
+    Mutant("plan_breaks_outside_eligible_months", "plan-breaks", M + "break_year.py", '    BreakRule("eligible_months", "only in months the auditor is eligible", "§2, contract §3",\n              eligible_months),\n', ""),
+    Mutant("plan_breaks_requests_late_first", "plan-breaks", M + "break_year.py", "ascending=[False, True, True, True],", "ascending=[True, True, True, True],"),
+    Mutant("plan_breaks_requests_not_kept", "plan-breaks", S + "year.py", "return YearTerm(pair=-(index.pair_request >= 0).astype(np.int64))", "return YearTerm(pair=np.zeros(len(index.pair_request), dtype=np.int64))"),
+)
+# fmt: on
+
+
+def copy_tree(target: Path, worktree: bool) -> None:
+    """The project's files into ``target``: the committed tree, or the files as they are."""
+    if not worktree:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+        return
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def pytest_command(tests: list[str]) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-rf",
+        "--no-header",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-m",
+        "not property",
+        *tests,
+    ]
+
+
+def run_tests(copy: Path, tests: list[str], timeout: float) -> tuple[str, str, float]:
+    """('passed' | 'failed' | 'timeout' | 'error', first failing test, seconds)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(copy / "src"),
+        "PYTHONDONTWRITEBYTECODE": "1",  # a planted bug never hides behind a stale .pyc
+        "CI": "1",
+    }
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            pytest_command(tests),
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout", "", time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if done.returncode == 0:
+        return "passed", "", seconds
+    failed = re.search(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.MULTILINE)
+    if failed is None:
+        return "error", (done.stdout + done.stderr)[-2000:], seconds
+    return "failed", failed.group(1), seconds
+
+
+def check_list(copy: Path, mutants: tuple[Mutant, ...]) -> list[str]:
+    """Every original text must occur exactly once in its file (else the list is stale)."""
+    problems = []
+    names = [m.name for m in mutants]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"{name}: named twice")
+    for mutant in mutants:
+        path = copy / mutant.path
+        if not path.is_file():
+            problems.append(f"{mutant.name}: no file {mutant.path}")
+            continue
+        count = path.read_text(encoding="utf-8").count(mutant.original)
+        if count != 1:
+            problems.append(f"{mutant.name}: its text occurs {count} times in {mutant.path}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", dest="only", action="append", default=[], help="names containing")
+    parser.add_argument("--worktree", action="store_true", help="copy the files as they are now")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per bug")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table too")
+    parser.add_argument("--list", action="store_true", help="check and list the bugs only")
+    parser.add_argument("tests", nargs="*", default=["tests"], help="test paths (default tests)")
+    args = parser.parse_args(argv)
+    mutants = tuple(m for m in MUTANTS if not args.only or any(k in m.name for k in args.only))
+    with tempfile.TemporaryDirectory(prefix="caseaudit-mutants-") as scratch:
+        copy = Path(scratch)
+        copy_tree(copy, args.worktree)
+        problems = check_list(copy, mutants)
+        if problems:
+            print("the bug list is stale:\n  " + "\n  ".join(problems), file=sys.stderr)
+            return 2
+        if args.list:
+            for mutant in mutants:
+                print(f"{mutant.command:12} {mutant.name}")
+            return 0
+        status, detail, seconds = run_tests(copy, args.tests, args.timeout)
+        if status != "passed":
+            print(f"the unmutated tree does not pass ({status}): {detail}", file=sys.stderr)
+            return 2
+        print(f"unmutated tree: the deterministic tests pass in {seconds:.0f}s")
+        rows = []
+        for number, mutant in enumerate(mutants, 1):
+            path = copy / mutant.path
+            pristine = path.read_text(encoding="utf-8")
+            path.write_text(pristine.replace(mutant.original, mutant.replacement), encoding="utf-8")
+            try:
+                status, detail, seconds = run_tests(copy, args.tests, args.timeout)
+            finally:
+                path.write_text(pristine, encoding="utf-8")
+            caught = status == "failed"
+            by = detail if caught else (status if status != "error" else "error: " + detail)
+            rows.append((mutant, caught, by, seconds))
+            verdict = "caught" if caught else "MISSED"
+            print(
+                f"[{number:2}/{len(mutants)}] {verdict:6} {mutant.command:11} {mutant.name:42} "
+                f"{seconds:5.1f}s  {by}",
+                flush=True,
+            )
+    caught_count = sum(1 for _, caught, _, _ in rows if caught)
+    print(f"\n{caught_count} of {len(rows)} planted bugs caught by a deterministic test")
+    if args.markdown:
+        print("\n| command | planted bug | caught by | s |\n|---|---|---|---|")
+        for mutant, caught, by, seconds in rows:
+            shown = f"`{by}`" if caught else f"**missed** ({by.splitlines()[0] if by else ''})"
+            print(f"| {mutant.command} | `{mutant.name}` | {shown} | {seconds:.0f} |")
+    return 0 if caught_count == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
