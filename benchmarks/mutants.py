@@ -55,7 +55,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("year_never_resets", "allocate", M + "problem.py", '(history["month"] >= start)', '(history["month"] >= "0000-00")'),
     Mutant("year_counts_cancelled_and_reallocated", "allocate", M + "problem.py", '& ~history["status"].isin(NOT_COUNTED_STATUSES)\n    ]\n    return in_year', ']\n    return in_year'),
     # ---- allocate: breaks (contract §4 rule 3)
-    Mutant("breaks_late_before_on_time", "allocate", M + "breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (r["requested_on"], r["auditor_id"])'),
+    Mutant("breaks_late_before_on_time", "allocate", M + "breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (r["on_time"], r["requested_on"], r["auditor_id"])'),
     Mutant("breaks_ignore_request_date", "allocate", M + "breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (not r["on_time"], r["auditor_id"])'),
     Mutant("breaks_tie_by_id_reversed", "allocate", M + "breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (not r["on_time"], r["requested_on"], [-ord(c) for c in r["auditor_id"]])'),
     Mutant("break_on_last_day_is_late", "allocate", M + "breaks.py", '"on_time": requested_on <= deadline', '"on_time": requested_on < deadline'),

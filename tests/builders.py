@@ -196,7 +196,7 @@ def check_independently(
 
     if previous_out is None:
         checker.assert_valid_allocation(data_dir, out_dir, month)
-    elif hasattr(checker, "assert_valid_reallocation"):
+    else:
         checker.assert_valid_reallocation(data_dir, out_dir, month, previous_out)
 
 
