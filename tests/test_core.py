@@ -25,8 +25,9 @@ from caseaudit.solver.network import Capacities
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, PairCost, price
 from caseaudit.synth import generate_tables
 
-#: Pricing from one candidate per task, one more per task per round.
-PRICED = SolveOptions(price_above_pairs=0, initial_per_task=1, added_per_task=1)
+#: Pricing from the pairs of small tie-break (about one per task; none where the cost has
+#: no tie-break), one more per task per round.
+PRICED = SolveOptions(price_above_pairs=0, small_ties_per_task=1, added_per_task=1)
 
 
 def ints(values: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -228,8 +229,9 @@ def test_side_constraint_over_every_pair():
 
 
 def test_side_constraint_over_a_priced_pair_space():
-    # The same problem, priced from one candidate per task: A2 is not a candidate (the
-    # flow needs only A0, A1) but the side constraint needs it. CP-SAT's first plan over
+    # The same problem, priced (no tie-break, so from no candidate, one more per task a
+    # round): A2 is not a candidate (the flow needs only A0, A1) but the side constraint
+    # needs it. CP-SAT's first plan over
     # the candidates (T1 → A20, cost 20) is optimal there, but the pairs within the gap
     # 20 − 1 are priced in, A2 among them, and the re-solve finds cost 2.
     result = solve_core(FORTY, PRICED)
@@ -314,8 +316,8 @@ def test_unique_flags_equal_optima():
 
 
 def test_unique_flag_sees_unbuilt_pairs_of_zero_reduced_cost():
-    # Priced from one candidate per task: T0's equal second agent is never built, yet
-    # the optimum is not unique. Ten agents, A3 and A7 both at 0.
+    # Priced (no tie-break, so from no candidate, one more per task a round): T0's equal
+    # second agent is never built, yet the optimum is not unique. Ten agents, A3 and A7 both at 0.
     agent_cost = [5, 5, 5, 0, 5, 5, 5, 0, 5, 5]
     space = ImplicitPairs(1, 10, EMPTY, np.zeros(1, dtype=bool), separable([0], agent_cost))
     result = solve_core(AssignmentProblem(space, capacities([[0]] * 10, [100])), PRICED)
@@ -327,8 +329,8 @@ def test_unique_flag_sees_unbuilt_pairs_of_zero_reduced_cost():
 def test_priced_solves_repeat_exactly():
     # A region-like month in miniature: 300 tasks, 400 agents of capacity 1 or 2,
     # forbidden pairs, costs 0–7 plus a tie-break of 0–3, so equal optima abound; priced
-    # from two candidates per task. Two solves give the same plan, and the full-pair
-    # solve the same objective.
+    # from nothing, two pairs per task a round, so over several rounds. Two solves give
+    # the same plan, and the full-pair solve the same objective.
     rng = np.random.default_rng(7)
     n, m = 300, 400
     forbidden = np.unique(rng.integers(0, n * m, 3000)).astype(np.int64)
@@ -348,7 +350,7 @@ def test_priced_solves_repeat_exactly():
     )
     slots = [[0] if c == 1 else [0, 2] for c in rng.integers(1, 3, m)]
     problem = AssignmentProblem(space, capacities(slots, [50] * n))
-    options = SolveOptions(price_above_pairs=0, initial_per_task=2, added_per_task=2)
+    options = SolveOptions(price_above_pairs=0, small_ties_per_task=0, added_per_task=2)
     first, second = solve_core(problem, options), solve_core(problem, options)
     assert first.stats["pricing_rounds"] > 1
     assert np.array_equal(first.task, second.task)

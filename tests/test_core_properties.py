@@ -27,7 +27,10 @@ from caseaudit.solver.cpsat import SideConstraint
 from caseaudit.solver.network import Capacities, solve_flow
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, PairCost, price
 
-PRICED = SolveOptions(price_above_pairs=0, initial_per_task=1, added_per_task=1)
+#: Pricing from the pairs of small tie-break (about one a task), one more a task a round;
+#: and from nothing but the must-include pairs (every other pair priced in).
+PRICED = SolveOptions(price_above_pairs=0, small_ties_per_task=1, added_per_task=1)
+PRICED_FROM_NOTHING = SolveOptions(price_above_pairs=0, small_ties_per_task=0, added_per_task=1)
 FULL = SolveOptions(price_above_pairs=10**9)
 FAST = settings(max_examples=40, deadline=None)
 
@@ -209,7 +212,7 @@ def network_simplex_optimum(problem: AssignmentProblem) -> int:
 def test_priced_and_full_solves_reach_the_optimum(problem):
     plans = enumerate_plans(problem)
     optimal = plans.optimal_plans
-    for options in (PRICED, FULL):
+    for options in (PRICED, PRICED_FROM_NOTHING, FULL):
         result = solve(problem, options)
         plan = frozenset(zip(result.task.tolist(), result.agent.tolist(), strict=True))
         assert (result.status, result.objective, result.bound) == (
@@ -276,11 +279,38 @@ def test_price_returns_exactly_the_pairs_below_the_threshold(problem, data):
     assert {k // m for k in some} == {k // m for k in expected}
 
 
+@FAST
+@given(problems(max_tasks=4, max_agents=6), st.data())
+def test_small_ties_are_every_allowed_pair_below_the_floor(problem, data):
+    # ``ties_below`` is one pass over the pair space: exactly the allowed pairs whose
+    # tie-break (before its weight) is below the floor. With them known, ``price`` may
+    # skip agents by the floor and still return exactly the pairs below the threshold.
+    space = problem.pairs
+    n, m = space.n_tasks, space.n_agents
+    pairs = space.materialise()
+    keys = pairs.task * m + pairs.agent
+    cost = space.cost
+    floor = data.draw(st.integers(0, 4))
+    tie = cost.tie(pairs.task, pairs.agent) // cost.tie_weight
+    below = keys[tie < floor] if cost.tie_range else keys[:0]
+    found = space.ties_below(floor)
+    assert found.tolist() == sorted(below.tolist())
+    task_potential = ints(data.draw(st.lists(st.integers(-8, 8), min_size=n, max_size=n)))
+    agent_potential = ints(data.draw(st.lists(st.integers(-8, 8), min_size=m, max_size=m)))
+    known = np.union1d(space.must_include(), found)
+    threshold = data.draw(st.integers(-3, 6))
+    reduced = pairs.cost + task_potential[pairs.task] - agent_potential[pairs.agent]
+    expected = set(keys[(reduced < threshold) & ~np.isin(keys, known)].tolist())
+    priced = price(space, task_potential, agent_potential, known, threshold, tie_floor=floor)
+    assert set(priced.tolist()) == expected
+
+
 @settings(max_examples=30, deadline=None)
 @given(problems(max_tasks=9, max_agents=10, max_demand=2))
 def test_priced_solve_matches_network_simplex(problem):
     optimum = network_simplex_optimum(problem)
     assert solve(problem, PRICED).objective == optimum
+    assert solve(problem, PRICED_FROM_NOTHING).objective == optimum
     assert solve(problem, FULL).objective == optimum
 
 

@@ -56,8 +56,10 @@ class SolveOptions:
     workers: int = 2
     #: Implicit pair spaces with more allowed pairs than this are priced, not built.
     price_above_pairs: int = 1_000_000
-    #: Candidates per task to start pricing from, and added per task per round.
-    initial_per_task: int = 16
+    #: Pricing starts from every allowed pair whose tie-break is below the value that
+    #: gives each task about this many pairs (one pass over the pair space), and adds up
+    #: to ``added_per_task`` pairs per task per round.
+    small_ties_per_task: int = 32
     added_per_task: int = 16
     #: > 0: keep only this many candidates per task and skip pricing (no proof).
     candidate_limit: int = 0
@@ -122,6 +124,8 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     timings: dict[str, float] = {}
     notes: list[str] = []
     keys = EMPTY
+    #: Every allowed pair whose tie is below this is in ``keys`` (see ``price``).
+    tie_floor = 0
     proof = "min-cost flow over every allowed pair"
     if isinstance(space, ExplicitPairs):
         candidates = _Candidates(space.task, space.agent, space.cost)
@@ -140,7 +144,7 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
         candidates = _Candidates(explicit.task, explicit.agent, explicit.cost)
         flow = solve_flow(capacities, explicit.task, explicit.agent, explicit.cost, True)
     else:
-        keys, candidates, flow = _price_in(problem, options, stats, timings)
+        keys, tie_floor, candidates, flow = _price_in(problem, options, stats, timings)
         proof = f"min-cost flow priced over all {space.count} allowed pairs"
     stats["candidate_pairs"] = len(candidates.task)
     timings["flow_s"] = time.perf_counter() - started
@@ -152,13 +156,15 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     status = "feasible" if options.candidate_limit else "optimal"
     unique: bool | None = None
     if problem.side_constraints:
-        outcome = _solve_side_constrained(problem, options, candidates, keys, flow, stats, timings)
+        outcome = _solve_side_constrained(
+            problem, options, candidates, keys, tie_floor, flow, stats, timings
+        )
         candidates, chosen, status, objective, bound, cp_notes = outcome
         notes.extend(cp_notes)
         proof = "CP-SAT, bounded below by the min-cost flow"
     elif not options.candidate_limit:
         at = time.perf_counter()
-        unique = _unique_optimum(problem, flow, keys)
+        unique = _unique_optimum(problem, flow, keys, tie_floor)
         if not unique:
             notes.append(NOT_UNIQUE_NOTE)
         timings["uniqueness_s"] = time.perf_counter() - at
@@ -191,13 +197,20 @@ def _price_in(
     options: SolveOptions,
     stats: dict[str, int],
     timings: dict[str, float],
-) -> tuple[np.ndarray, _Candidates, FlowResult]:
+) -> tuple[np.ndarray, int, _Candidates, FlowResult]:
     """Column generation: flow on the candidates, price the rest with its potentials, add
-    the pairs of negative reduced cost, until none is left."""
+    the pairs of negative reduced cost, until none is left. Starts from every pair of
+    small tie-break (and the must-include ones), whose floor it returns with the keys."""
     space = problem.pairs
     assert isinstance(space, ImplicitPairs)
-    keys = np.union1d(space.initial(options.initial_per_task), _side_keys(problem))
+    at = time.perf_counter()
+    tie_floor = space.tie_floor(options.small_ties_per_task)
+    keys = np.unique(
+        np.concatenate([space.ties_below(tie_floor), space.must_include(), _side_keys(problem)])
+    )
+    timings["small_ties_s"] = time.perf_counter() - at
     stats["initial_pairs"] = len(keys)
+    stats["tie_floor"] = tie_floor
     stats["pricing_rounds"] = 0
     stats["priced_in_pairs"] = 0
     pricing_s = flow_s = potentials_s = 0.0
@@ -219,6 +232,7 @@ def _price_in(
             keys,
             threshold=0,
             per_task=options.added_per_task,
+            tie_floor=tie_floor,
         )
         pricing_s += time.perf_counter() - at
         stats["pricing_rounds"] += 1
@@ -230,7 +244,7 @@ def _price_in(
     timings["pricing_flows_s"] = flow_s
     timings["potentials_s"] = potentials_s
     timings["pricing_s"] = pricing_s
-    return keys, candidates, flow
+    return keys, tie_floor, candidates, flow
 
 
 def _reduced_costs(candidates: _Candidates, flow: FlowResult) -> np.ndarray:
@@ -241,7 +255,9 @@ def _reduced_costs(candidates: _Candidates, flow: FlowResult) -> np.ndarray:
     )
 
 
-def _unique_optimum(problem: AssignmentProblem, flow: FlowResult, keys: np.ndarray) -> bool:
+def _unique_optimum(
+    problem: AssignmentProblem, flow: FlowResult, keys: np.ndarray, tie_floor: int
+) -> bool:
     """Whether the flow's plan is the only optimal one. Unbuilt pairs of zero reduced
     cost join the residual graph as the arcs they would be — looked for only when the
     built pairs alone do not already show another optimum."""
@@ -250,7 +266,9 @@ def _unique_optimum(problem: AssignmentProblem, flow: FlowResult, keys: np.ndarr
     space = problem.pairs
     if not isinstance(space, ImplicitPairs) or not len(keys):
         return True
-    extra = price(space, flow.task_potential, flow.agent_potential, keys, threshold=1)
+    extra = price(
+        space, flow.task_potential, flow.agent_potential, keys, threshold=1, tie_floor=tie_floor
+    )
     extra_task, extra_agent = np.divmod(extra, max(space.n_agents, 1))
     return unique_plan(flow, extra_task, extra_agent)
 
@@ -260,6 +278,7 @@ def _solve_side_constrained(
     options: SolveOptions,
     candidates: _Candidates,
     keys: np.ndarray,
+    tie_floor: int,
     flow: FlowResult,
     stats: dict[str, int],
     timings: dict[str, float],
@@ -305,7 +324,9 @@ def _solve_side_constrained(
     space = problem.pairs
     extra = EMPTY
     if isinstance(space, ImplicitPairs) and len(keys):
-        extra = price(space, flow.task_potential, flow.agent_potential, keys, gap + 1)
+        extra = price(
+            space, flow.task_potential, flow.agent_potential, keys, gap + 1, tie_floor=tie_floor
+        )
     outside = _Candidates.from_keys(space, extra) if len(extra) else None  # type: ignore[arg-type]
     kept = _Candidates(
         np.concatenate([candidates.task[keep], outside.task if outside else EMPTY]),

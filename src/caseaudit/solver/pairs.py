@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from caseaudit.model.ids import mix
+from caseaudit.model.ids import mix, mix_finalise, mix_left, mix_right
 
 EMPTY = np.zeros(0, dtype=np.int64)
 #: Candidate cells evaluated at once while pricing or materialising: bounds memory.
@@ -156,6 +156,49 @@ class ImplicitPairs:
             keep = ~in_sorted(pair_keys(task, agent, self.n_agents), self.forbidden)
             yield task[keep], agent[keep]
 
+    def tie_floor(self, per_task: int) -> int:
+        """The tie value below which each open task has about ``per_task`` agents (the
+        tie is uniform over its range); 0 when the cost has no tie."""
+        cost = self.cost
+        if not cost.tie_range or not self.n_agents or per_task <= 0:
+            return 0
+        return min(cost.tie_range, -(-per_task * cost.tie_range // self.n_agents))
+
+    def ties_below(self, floor: int) -> np.ndarray:
+        """Sorted keys of every allowed pair whose tie (before its weight) is below
+        ``floor``: one pass over the whole pair space, in blocks of tasks × all agents.
+
+        With these pairs among the candidates, any other allowed pair costs at least its
+        separable part plus ``floor`` ties, so pricing need only visit the agents whose
+        separable part is that much below the threshold (:func:`price`'s ``tie_floor``):
+        the tie-break's range no longer makes every round look at most of the pairs.
+        """
+        cost = self.cost
+        tasks = self.open_tasks
+        if not cost.tie_range or floor <= 0 or not len(tasks) or not self.n_agents:
+            return EMPTY
+        n_agents = self.n_agents
+        left = mix_left(cost.tie_task[tasks])
+        right = mix_right(cost.tie_agent, cost.tie_seed)
+        rows = max(1, BLOCK_CELLS // n_agents)
+        block = np.empty((min(rows, len(tasks)), n_agents), dtype=np.uint64)
+        scratch = np.empty_like(block)
+        power_of_two = cost.tie_range & (cost.tie_range - 1) == 0
+        found = []
+        for first in range(0, len(tasks), rows):
+            count = min(rows, len(tasks) - first)
+            mixed, spare = block[:count], scratch[:count]
+            np.bitwise_xor(left[first : first + count, None], right[None, :], out=mixed)
+            mix_finalise(mixed, spare)
+            if power_of_two:
+                mixed &= np.uint64(cost.tie_range - 1)
+            else:
+                mixed %= np.uint64(cost.tie_range)
+            row, agent = np.nonzero(mixed < np.uint64(floor))
+            found.append(tasks[first + row] * n_agents + agent)
+        keys = np.concatenate(found)
+        return keys[~in_sorted(keys, self.forbidden)]
+
     def initial(self, per_task: int, scan: int = 512) -> np.ndarray:
         """A starting candidate set (sorted keys): the must-include pairs and, for each
         task, its ``per_task`` cheapest allowed pairs among ``scan`` agents taken evenly
@@ -199,6 +242,7 @@ def price(
     threshold: int = 0,
     per_task: int = 0,
     first_look: int = 64,
+    tie_floor: int = 0,
 ) -> np.ndarray:
     """Keys of the allowed pairs not in ``known`` whose reduced cost
     ``cost(t, a) + π(t) − π(a)`` is below ``threshold`` (0: the pairs that could improve
@@ -211,13 +255,20 @@ def price(
     and at those within one tie range of them, and keeps its ``per_task`` best; only
     tasks that found fewer there look at the rest, so an empty answer still means that
     no allowed pair qualifies. Without ``per_task`` every qualifying pair is returned.
+
+    ``tie_floor`` > 0 says that ``known`` holds every allowed pair whose tie is below it
+    (:meth:`ImplicitPairs.ties_below`): any other pair's reduced cost is then at least
+    its separable part plus ``tie_floor`` ties, and only the agents that leaves below
+    the threshold are visited.
     """
     cost = space.cost
     key = cost.agent - agent_potential
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     task_part = cost.task + task_potential
-    reach = np.searchsorted(sorted_key, threshold - task_part, side="left").astype(np.int64)
+    floor = tie_floor * cost.tie_weight if cost.tie_range else 0
+    reach = np.searchsorted(sorted_key, threshold - floor - task_part, side="left")
+    reach = reach.astype(np.int64)
     reach[space.closed] = 0
     context = (space, order, key, task_part, known, threshold, per_task)
     if not per_task:
