@@ -15,6 +15,7 @@ from caseaudit.api import (
 )
 from caseaudit.model.errors import InputError, InputIssue
 from caseaudit.model.problem import MonthProblem, build_problem
+from caseaudit.reporting import ReportResult, report
 
 __all__ = [
     "AllocationResult",
@@ -23,10 +24,12 @@ __all__ = [
     "InputIssue",
     "ModerationResult",
     "MonthProblem",
+    "ReportResult",
     "allocate",
     "build_problem",
     "load",
     "moderate",
     "plan_breaks",
     "reallocate",
+    "report",
 ]

@@ -41,6 +41,8 @@ from caseaudit.model.moderation import (
 from caseaudit.model.problem import MonthProblem, build_problem
 from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
 from caseaudit.model.validate import validate_dataset
+from caseaudit.reporting import ReportResult as ReportResult  # the report, issue 10
+from caseaudit.reporting import report as report
 from caseaudit.solver.core import SolveOptions
 from caseaudit.solver.moderation import ModerationSolution, solve_moderation
 from caseaudit.solver.month import MonthSolution, solve_month

@@ -270,14 +270,17 @@ def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_form
 )
 @handles_errors
 def demo(out_dir: Path) -> None:
-    """Generate the median sample authority and allocate its month.
+    """Generate the median sample authority, allocate its month and write its monitoring
+    report as of the ledger's last day (DIR/report/report.html).
 
     Example: caseaudit demo --out /tmp/demo
     """
     import shutil
 
     from caseaudit.api import allocate as run_allocate
+    from caseaudit.api import report as run_report
     from caseaudit.io.tables import write_input_tables
+    from caseaudit.model.calendar import add_months, last_day
     from caseaudit.synth import DEFAULT_MONTH, generate_tables
 
     check_output_dir(out_dir, force=True)
@@ -305,6 +308,12 @@ def demo(out_dir: Path) -> None:
     )
     click.echo(f"  input data:        {data_dir}")
     click.echo(f"  hand-off files:    {result_dir}")
+    # The report speaks for the ledger's last day: the day before the month's list goes out.
+    report_dir = out_dir / "report"
+    monitoring = run_report(data_dir, last_day(add_months(DEFAULT_MONTH, -1)), "caseaudit demo")
+    monitoring.write(report_dir, force=True)
+    click.echo(f"  report:            {report_dir / 'report.html'}")
+    click.echo(f"                     {monitoring.summary()}")
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.date:
@@ -347,6 +356,37 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
         left = plural(len(result.unmoderated), "challenged audit")
         click.echo(f"{left} without a moderator: see unmoderated.csv", err=True)
         sys.exit(EXIT_UNALLOCATED)
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--as-of",
+    "as_of",
+    required=True,
+    callback=_date,
+    help="The day the report speaks for, YYYY-MM-DD: what is past its deadline by then.",
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
+)
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
+    """Write the monitoring lists (outstanding, non-completions, amendments due, awaiting
+    actions, inadequate cycle, open challenges), the figures and report.html for the
+    Senior Leadership Team (§14, §16-31).
+
+    Example: caseaudit report data/ --as-of 2026-02-28 --out out/report
+    """
+    from caseaudit.api import report as run_report
+
+    check_output_dir(out_dir, force)
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_report(data_dir, as_of, command=command)
+    result.write(out_dir, force=force)
+    click.echo(result.summary())
+    click.echo(f"files written to {out_dir} (open {out_dir / 'report.html'})")
 
 
 @cli.command("plan-breaks")

@@ -38,6 +38,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "date": pa.date32(),
     "bool": pa.bool_(),
     "int": pa.int64(),
+    "float": pa.float64(),
 }
 #: Which Python values each declared kind accepts (null is accepted everywhere).
 ACCEPTS: dict[str, Callable[[object], bool]] = {
@@ -47,6 +48,7 @@ ACCEPTS: dict[str, Callable[[object], bool]] = {
     "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
     "bool": lambda v: isinstance(v, bool | np.bool_),
     "int": lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_),
+    "float": lambda v: isinstance(v, float | np.floating) and bool(np.isfinite(v)),
 }
 #: errno values whose words help the user; others would only confuse (/proc says ENOENT).
 _OS_WORDS = {
@@ -127,6 +129,8 @@ def _cell(value: object, kind: str, options: OutputConfig) -> str:
         return value.strftime("%d/%m/%Y") if options.date_format == "dmy" else value.isoformat()
     if kind == "int":
         return str(value)
+    if kind == "float":  # the shortest text that reads back as the same number
+        return repr(float(value))  # type: ignore[arg-type]
     return escape_formula(str(value))
 
 
@@ -249,6 +253,7 @@ _PLAIN_TYPES: dict[str, frozenset[type]] = {
     "date": frozenset({dt.date, type(None)}),
     "bool": frozenset({bool, np.bool_, type(None)}),
     "int": frozenset({int, type(None)}),
+    "float": frozenset({float, type(None)}),
 }
 
 
@@ -304,7 +309,10 @@ def write_outputs(
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
         for table, frame in declared:
-            ordered = sort_rows(frame, table.sort_key)
+            # A list P&Q chase from is written most urgent first (issue 10).
+            ordered = (
+                table.urgent_first(frame) if table.urgency else sort_rows(frame, table.sort_key)
+            )
             # A table caseaudit reads back keeps the dates its reader takes (ISO).
             table_options = (
                 options.model_copy(update={"date_format": "iso"}) if table.read_back else options

@@ -174,6 +174,19 @@ class BreaksConfig(_Section):
         return PolicyConfig._exact_decimal(value)
 
 
+class ReportConfig(_Section):
+    """``caseaudit report`` (§23–28): ``inadequate_share_target`` is the share of audits
+    judged inadequate that the Senior Leadership Team aims to stay under; the report draws
+    each month's share against it. Read as the exact decimal written."""
+
+    inadequate_share_target: Decimal = Field(Decimal("0.10"), ge=0, le=1)
+
+    @field_validator("inadequate_share_target", mode="before")
+    @classmethod
+    def _exact_decimal(cls, value: object) -> object:
+        return PolicyConfig._exact_decimal(value)
+
+
 class Config(_Section):
     policy: PolicyConfig = PolicyConfig()
     conflicts: ConflictsConfig = ConflictsConfig()
@@ -183,6 +196,7 @@ class Config(_Section):
     output: OutputConfig = OutputConfig()
     breaks: BreaksConfig = BreaksConfig()
     moderation: ModerationConfig = ModerationConfig()
+    report: ReportConfig = ReportConfig()
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """The config in force, JSON-friendly, for the manifest."""

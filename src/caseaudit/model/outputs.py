@@ -9,13 +9,18 @@ guessing by column name.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
-#: ``month`` is ``YYYY-MM`` text in CSV and Parquet alike (contract §1).
-OutputKind = Literal["text", "date", "bool", "int", "month"]
-OUTPUT_KINDS: tuple[OutputKind, ...] = ("text", "date", "bool", "int", "month")
+import numpy as np
+import pandas as pd
+
+#: ``month`` is ``YYYY-MM`` text in CSV and Parquet alike (contract §1); ``float`` (a share,
+#: issue 10) is written as Python's shortest round-trip text and as a Parquet double.
+OutputKind = Literal["text", "date", "bool", "int", "month", "float"]
+OUTPUT_KINDS: tuple[OutputKind, ...] = ("text", "date", "bool", "int", "month", "float")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,11 @@ class OutputTable:
     #: ``breaks`` for ``allocate``): its CSV keeps ISO dates whatever
     #: ``[output] date_format`` says.
     read_back: bool = False
+    #: Issue 10: a list P&Q chase from is written most urgent first, by these keys in
+    #: order: a column name, ``-name`` for descending, or ``name:a,b,c`` for the order of
+    #: its values; nulls always last; then every column as text breaks ties. Empty: the
+    #: contract's order (:attr:`sort_key`).
+    urgency: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = self.column_names
@@ -56,6 +66,9 @@ class OutputTable:
         unknown = {c.kind for c in self.columns} - set(OUTPUT_KINDS)
         if unknown:
             raise ValueError(f"{self.name}: unknown column kind(s) {sorted(unknown)}")
+        for key in self.urgency:
+            if key.lstrip("-").partition(":")[0] not in names:
+                raise ValueError(f"{self.name}: urgency key {key!r} is not a column")
 
     @property
     def column_names(self) -> list[str]:
@@ -71,6 +84,20 @@ class OutputTable:
         compared as text by code point."""
         return self.column_names
 
+    def urgent_first(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows by :attr:`urgency`, then by every column as text by code point, so
+        that the order is total and a rerun writes the same bytes."""
+        if frame.empty:
+            return frame.reset_index(drop=True)
+        kinds = self.kinds
+        keys = [
+            _urgency_rank(frame[key.lstrip("-").partition(":")[0]], key, kinds)
+            for key in self.urgency
+        ]
+        keys += [_text_rank(frame[column]) for column in frame.columns]
+        order = np.lexsort(keys[::-1])
+        return frame.iloc[order].reset_index(drop=True)
+
     def as_written(self, columns: Sequence[str]) -> OutputTable:
         """The declaration a frame with ``columns`` is written and checked by: the
         family's columns are the ones not declared, in the frame's order, placed after
@@ -82,6 +109,52 @@ class OutputTable:
         contract = tuple(c for c in self.columns if not c.extra)
         extras = tuple(c for c in self.columns if c.extra)
         return dataclasses.replace(self, columns=(*contract, *named, *extras), family=None)
+
+
+def _text_rank(values: pd.Series) -> np.ndarray:
+    """Each value's rank as text by code point (contract §1), nulls first as empty text."""
+    texts = [
+        "" if v is None or (isinstance(v, float) and np.isnan(v)) else _plain_text(v)
+        for v in values.tolist()
+    ]
+    rank = {text: position for position, text in enumerate(sorted(set(texts)))}
+    return np.fromiter((rank[t] for t in texts), dtype=np.int64, count=len(texts))
+
+
+def _plain_text(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _urgency_rank(values: pd.Series, key: str, kinds: dict[str, OutputKind]) -> np.ndarray:
+    """Ranks for one urgency key: ascending by the value's kind (numbers as numbers,
+    dates as dates, text by code point), descending with ``-``, a declared order of
+    values with ``:``; nulls (and values outside a declared order) after every value."""
+    name, _, levels = key.lstrip("-").partition(":")
+    descending = key.startswith("-")
+    items = values.tolist()
+    present = [v for v in items if not _null(v)]
+    if levels:
+        order = {level: position for position, level in enumerate(levels.split(","))}
+        position_of = {v: order.get(str(v), len(order)) for v in set(present)}
+    else:
+        as_key = _plain_text if kinds[name] in ("text", "month") else (lambda v: v)
+        distinct = sorted({as_key(v) for v in present})
+        position = {v: i for i, v in enumerate(distinct)}
+        position_of = {v: position[as_key(v)] for v in set(present)}
+    top = max(position_of.values(), default=0)
+    ranks = [
+        top + 1 if _null(v) else (top - position_of[v] if descending else position_of[v])
+        for v in items
+    ]
+    return np.asarray(ranks, dtype=np.int64)
+
+
+def _null(value: object) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
 
 
 def _columns(*specs: str) -> tuple[OutputColumn, ...]:
@@ -264,6 +337,169 @@ BREAK_PLAN_TABLES: tuple[OutputTable, ...] = (
     ),
 )
 OUTPUT_TABLES.update({table.name: table for table in BREAK_PLAN_TABLES})
+#: ``caseaudit report`` (issue 10): the lists P&Q chase from, most urgent first, each row
+#: naming the people to chase (the case's details of the audit's month), then the figures.
+CHASE_COLUMNS = (
+    "audit_id",
+    "month:month",
+    "case_id",
+    "service",
+    "auditor_id",
+    "team_manager_id",
+    "group_manager_id",
+)
+GRADE_COLUMNS = (
+    "outstanding:int",
+    "good:int",
+    "requires_improvement_good_elements:int",
+    "requires_improvement:int",
+    "inadequate:int",
+    "judged:int",
+    "inadequate_share:float",
+    "inadequate_share_target:float",
+)
+REPORT_TABLES: tuple[OutputTable, ...] = (
+    OutputTable(
+        "outstanding",
+        _columns(
+            *CHASE_COLUMNS, "status", "due_on:date", "days_overdue:int", "+non_completion:bool"
+        ),
+        "audits allocated or non-completed, not completed and past their month's last day "
+        "(§6, §27), longest overdue first; `non_completion` when no honoured exemption covers it",
+        commands=("report",),
+        urgency=("-days_overdue",),
+    ),
+    OutputTable(
+        "non_completions",
+        _columns(*CHASE_COLUMNS, "status", "due_on:date", "days_overdue:int", "+exemption"),
+        "the outstanding audits without an honoured exemption (§28–31), kept until completed, "
+        "longest overdue first; `exemption` says what was asked and why it does not count",
+        commands=("report",),
+        urgency=("-days_overdue",),
+    ),
+    OutputTable(
+        "amendments_due",
+        _columns(*CHASE_COLUMNS, "returned_on:date", "amendment_due_on:date", "overdue:bool"),
+        "returned audits: amendments due `amendment_working_days` working days after return "
+        "(§20), earliest due first",
+        commands=("report",),
+        urgency=("amendment_due_on",),
+    ),
+    OutputTable(
+        "awaiting_actions",
+        _columns(*CHASE_COLUMNS, "finalised_on:date", "age_days:int", "+judgement"),
+        "finalised audits whose actions the team manager has not confirmed (§23, §27), "
+        "oldest first",
+        commands=("report",),
+        urgency=("-age_days",),
+    ),
+    OutputTable(
+        "inadequate_cycle",
+        _columns(
+            *CHASE_COLUMNS,
+            "confirmed_on:date",
+            "reflection_meeting_by:date",
+            "review_meeting_on:date",
+            "reaudit_deadline:date",
+            "reaudit_month:month",
+            "escalation",
+            "head_of_service_id",
+            "+overdue:bool",
+            "+next_step",
+        ),
+        "inadequate audits awaiting their re-audit (§25–26): meetings, deadline, escalation "
+        "after a repeat inadequate, the next step; earliest deadline first",
+        commands=("report",),
+        urgency=("reaudit_deadline",),
+    ),
+    OutputTable(
+        "challenges_open",
+        _columns(
+            *CHASE_COLUMNS,
+            "raised_by",
+            "raised_on:date",
+            "days_open:int",
+            "moderation_status",
+            "moderator_id",
+            "assigned_on:date",
+            "final_judgement",
+            "decided_on:date",
+        ),
+        "challenged audits without consensus (§21–22), one row per audit: awaiting a "
+        "moderator, moderator assigned, or decided (listed in the month of the decision "
+        "only); longest waiting first",
+        commands=("report",),
+        urgency=("moderation_status:awaiting_moderator,moderator_assigned,decided", "-days_open"),
+    ),
+    OutputTable(
+        "judgements_by_month",
+        _columns("month:month", *GRADE_COLUMNS),
+        "effective judgements of the twelve months to the as-of month by grade, the share "
+        "inadequate beside `[report] inadequate_share_target`",
+        commands=("report",),
+    ),
+    OutputTable(
+        "judgements_by_service",
+        _columns("service", *GRADE_COLUMNS),
+        "the same judgements by the case's service",
+        commands=("report",),
+    ),
+    OutputTable(
+        "domain_ratings",
+        _columns(
+            "domain",
+            "met:int",
+            "partially_met:int",
+            "not_met:int",
+            "not_applicable:int",
+            "not_met_share:float",
+        ),
+        "the nine domains' ratings (§16) of the twelve months' audits, the domain most "
+        "often not met first (of its ratings other than not_applicable)",
+        commands=("report",),
+        urgency=("-not_met_share", "-not_met"),
+    ),
+    OutputTable(
+        "audits_per_auditor",
+        _columns("auditor_id", "service", "audits:int", "completed:int", "max_audits_per_year:int"),
+        "each auditor's audits this audit year against the yearly maximum (§2)",
+        commands=("report",),
+    ),
+    OutputTable(
+        "breaks_by_month",
+        _columns(
+            "month:month",
+            "eligible:int",
+            "requested:int",
+            "granted:int",
+            "refused_cap:int",
+            "not_required:int",
+            "cap:int",
+        ),
+        "break requests of each month decided as `allocate` decides them, against the cap (§3)",
+        commands=("report",),
+    ),
+    OutputTable(
+        "completion_by_service",
+        _columns(
+            "service",
+            "due:int",
+            "on_time:int",
+            "late:int",
+            "not_completed:int",
+            "on_time_share:float",
+        ),
+        "audits of the twelve months whose month has ended: completed by the month's last "
+        "day (§6), late, or not completed, by service",
+        commands=("report",),
+    ),
+)
+OUTPUT_TABLES.update({table.name: table for table in REPORT_TABLES})
+#: ``report.html``, written beside the tables by ``report``.
+REPORT_HTML_SUMMARY = (
+    "(`report`) one self-contained page for the Senior Leadership Team: the figures as "
+    "charts and tables, every list most urgent first; prints on A4, reads on a phone"
+)
 #: ``break_plan.png``, written beside the tables by ``plan-breaks``.
 BREAK_PLAN_FIGURE_SUMMARY = (
     "(`plan-breaks`) heatmap of breaks by month and service, monthly cap drawn"
@@ -298,5 +534,6 @@ def outputs_markdown_table() -> str:
             when = "(" + ", ".join(f"`{command}`" for command in table.commands) + ") "
         lines.append(f"| `{table.name}` | {columns} | {when}{table.summary} |")
     lines.append("| `break_plan.png` | | " + BREAK_PLAN_FIGURE_SUMMARY + " |")
+    lines.append("| `report.html` | | " + REPORT_HTML_SUMMARY + " |")
     lines.append(f"| `manifest.json` | | {MANIFEST_SUMMARY} |")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,575 @@
+"""``report.html``: the monitoring report as one self-contained page (issue 10).
+
+The page loads nothing: the charts are matplotlib PNGs embedded as ``data:`` URIs, the
+style and the one small script are inline, and a Content-Security-Policy forbids any
+other source. It prints on A4 (print CSS: page size, repeated table headers, no rows
+split across pages) and reads on a phone (below 700 px every table row becomes a card
+whose cells carry their column's label).
+
+Every figure is drawn above its own table, which shows the numbers of the CSV of the
+same name; every list is a table in the order of its CSV, most urgent first. Each table
+carries ``data-table`` and each headline count ``data-count`` so that the numbers can be
+checked against the CSVs (``tests/test_report.py`` does it in a headless browser). The
+script records any script or image error in ``data-errors`` on the page and marks a
+chart that could not be shown, in words, rather than leaving a blank.
+
+matplotlib is imported inside the drawing function: only ``report`` pays for it. Figures
+are drawn on the Agg canvas directly (no pyplot) and saved without the version stamp, so
+the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import io
+from collections.abc import Callable
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from caseaudit.model.monitoring import FIGURE_NAMES, LIST_NAMES, Monitoring
+from caseaudit.model.outputs import OUTPUT_TABLES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Grade colours, from outstanding to inadequate (colour-blind safe, darkest = worst).
+GRADE_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fdae61", "#d73027")
+GRADE_LABELS = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement_good_elements": "Requires improvement (good elements)",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
+COLUMN_LABELS = {
+    "audit_id": "Audit",
+    "month": "Month",
+    "case_id": "Case",
+    "service": "Service",
+    "auditor_id": "Auditor",
+    "team_manager_id": "Team manager",
+    "group_manager_id": "Group manager",
+    "status": "Status",
+    "due_on": "Due on",
+    "days_overdue": "Days overdue",
+    "non_completion": "Non-completion",
+    "exemption": "Exemption",
+    "returned_on": "Returned on",
+    "amendment_due_on": "Amendment due",
+    "overdue": "Overdue",
+    "finalised_on": "Finalised on",
+    "age_days": "Days since finalised",
+    "judgement": "Judgement",
+    "confirmed_on": "Confirmed on",
+    "reflection_meeting_by": "Reflection meeting by",
+    "review_meeting_on": "Review meeting on",
+    "reaudit_deadline": "Re-audit deadline",
+    "reaudit_month": "Re-audit month",
+    "escalation": "Escalation",
+    "head_of_service_id": "Head of service",
+    "next_step": "Next step",
+    "raised_by": "Raised by",
+    "raised_on": "Raised on",
+    "days_open": "Days open",
+    "moderation_status": "Moderation",
+    "moderator_id": "Moderator",
+    "assigned_on": "Assigned on",
+    "final_judgement": "Final judgement",
+    "decided_on": "Decided on",
+    "judged": "Judged",
+    "inadequate_share": "Share inadequate",
+    "inadequate_share_target": "Target",
+    "domain": "Domain",
+    "met": "Met",
+    "partially_met": "Partially met",
+    "not_met": "Not met",
+    "not_applicable": "Not applicable",
+    "not_met_share": "Share not met",
+    "audits": "Audits",
+    "completed": "Completed",
+    "max_audits_per_year": "Yearly maximum",
+    "eligible": "Eligible auditors",
+    "requested": "Requested",
+    "granted": "Granted",
+    "refused_cap": "Refused (cap)",
+    "not_required": "Not required",
+    "cap": "Cap",
+    "due": "Due",
+    "on_time": "On time",
+    "late": "Late",
+    "not_completed": "Not completed",
+    "on_time_share": "Share on time",
+    **GRADE_LABELS,
+}
+LIST_TITLES = {
+    "outstanding": ("Outstanding audits", "§6, §27", "Not completed by the month's last day."),
+    "non_completions": (
+        "Non-completions",
+        "§28–31",
+        "Outstanding without an exemption agreed by the Assistant Director or the Strategic "
+        "Lead; still to be completed, whatever the delay.",
+    ),
+    "amendments_due": (
+        "Amendments due",
+        "§20",
+        "Returned to the auditor; due back within the working days the policy allows.",
+    ),
+    "awaiting_actions": (
+        "Awaiting the team manager's actions",
+        "§23, §27",
+        "Finalised; the team manager has not yet confirmed that the actions are done.",
+    ),
+    "inadequate_cycle": (
+        "Inadequate cycle",
+        "§25–26",
+        "Inadequate audits awaiting their re-audit: meetings, deadline, escalation to the "
+        "head of service after a repeat inadequate.",
+    ),
+    "challenges_open": (
+        "Open challenges",
+        "§21–22",
+        "Challenges without consensus and their moderation; a decided one is shown in the "
+        "month of its decision only.",
+    ),
+}
+FIGURE_TITLES = {
+    "judgements_by_month": ("Judgements by month", "§16, §25"),
+    "judgements_by_service": ("Judgements by service", "§16"),
+    "domain_ratings": ("Domains most often not met", "§16"),
+    "audits_per_auditor": ("Audits per auditor this audit year", "§2"),
+    "breaks_by_month": ("Audit breaks against the cap", "§3"),
+    "completion_by_service": ("Completion on time by service", "§6"),
+}
+#: Records script and image errors on the page, and says in words which chart failed.
+SCRIPT = """(function () {
+  var errors = [];
+  function note(text) {
+    errors.push(text);
+    document.documentElement.setAttribute("data-errors", JSON.stringify(errors));
+  }
+  window.addEventListener("error", function (event) {
+    var target = event.target;
+    if (target && target.tagName === "IMG") {
+      note("chart not shown: " + (target.getAttribute("data-chart") || target.src.slice(0, 40)));
+    } else {
+      note(String(event.message || "error"));
+    }
+  }, true);
+  window.addEventListener("load", function () {
+    var shown = 0;
+    document.querySelectorAll("img[data-chart]").forEach(function (img) {
+      if (img.complete && img.naturalWidth > 0) {
+        shown += 1;
+      } else {
+        img.insertAdjacentText("afterend", "This chart could not be shown; its table follows.");
+      }
+    });
+    document.documentElement.setAttribute("data-charts-shown", String(shown));
+    if (!document.documentElement.hasAttribute("data-errors")) {
+      document.documentElement.setAttribute("data-errors", "[]");
+    }
+  });
+})();"""
+STYLE = """
+:root { --ink: #1d2733; --muted: #5b6875; --line: #d5dbe1; --band: #f3f5f7; --accent: #1f5f8b; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1180px; padding: 1rem 1.25rem 3rem; color: var(--ink);
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+h1 { font-size: 1.6rem; margin: .2rem 0; }
+h2 { font-size: 1.2rem; margin: 2rem 0 .3rem; border-bottom: 2px solid var(--accent);
+  padding-bottom: .2rem; }
+h2 .para { font-weight: normal; color: var(--muted); font-size: .85rem; margin-left: .4rem; }
+p.lead, p.note { color: var(--muted); margin: .2rem 0 .6rem; }
+nav { margin: .6rem 0; font-size: .9rem; }
+nav a { color: var(--accent); margin-right: .8rem; white-space: nowrap; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr));
+  gap: .6rem; margin: 1rem 0; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: .55rem .7rem;
+  background: var(--band); text-decoration: none; color: inherit; }
+.card .count { display: block; font-size: 1.7rem; font-weight: 700; color: var(--accent); }
+.card .what { font-size: .85rem; }
+figure { margin: .6rem 0 1rem; break-inside: avoid; }
+figure img { display: block; max-width: 100%; height: auto; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .3rem 0 1rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .28rem .45rem; text-align: left;
+  vertical-align: top; }
+th { background: var(--band); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.urgent td { background: #fdecea; }
+.empty { color: var(--muted); font-style: italic; }
+footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
+@media (max-width: 700px) {
+  body { padding: .6rem .7rem 2rem; font-size: 14px; }
+  h1 { font-size: 1.3rem; }
+  table.list thead { display: none; }
+  table.list, table.list tbody, table.list tr, table.list td { display: block; width: 100%; }
+  table.list tr { border: 1px solid var(--line); border-radius: 6px; margin-bottom: .5rem;
+    padding: .25rem .4rem; }
+  table.list td { border: 0; padding: .12rem 0; text-align: left; }
+  table.list td::before { content: attr(data-label) ": "; font-weight: 600; }
+}
+@page { size: A4; margin: 12mm 11mm 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 9.5pt; }
+  nav { display: none; }
+  .card { background: none; }
+  h2 { break-after: avoid; }
+  .scroll { overflow: visible; }
+  table { font-size: 7.5pt; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  figure img { max-height: 95mm; width: auto; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def report_html(monitoring: Monitoring) -> bytes:
+    """The whole page, as UTF-8 bytes."""
+    tables = monitoring.tables
+    as_of = monitoring.as_of
+    period = f"{monitoring.period[0]} to {monitoring.period[-1]}"
+    year = f"{monitoring.audit_year[0]} to {monitoring.audit_year[1]}"
+    script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+    style_hash = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+    policy = (
+        "default-src 'none'; img-src data:; "
+        f"style-src 'sha256-{style_hash}'; script-src 'sha256-{script_hash}'"
+    )
+    parts = [
+        "<!doctype html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+        f"<title>Case file audits: monitoring report as of {as_of.isoformat()}</title>",
+        f"<script>{SCRIPT}</script>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        "<h1>Case file audits: monitoring report</h1>",
+        f'<p class="lead">As of <strong>{_long_date(as_of)}</strong> · figures for the audits '
+        f"of {period} · audit year {year} · ids only, no names</p>",
+        _nav(),
+        "</header>",
+        '<section id="summary" aria-label="What needs chasing">',
+        '<div class="cards">',
+        *(_card(name, tables[name]) for name in LIST_NAMES),
+        "</div>",
+        f'<p class="note">{html.escape(monitoring.summary())}</p>',
+        "</section>",
+        '<section id="figures">',
+        *(_figure(name, tables[name], monitoring) for name in FIGURE_NAMES),
+        "</section>",
+        '<section id="lists">',
+        *(_list(name, tables[name]) for name in LIST_NAMES),
+        "</section>",
+        f"<footer>caseaudit {html.escape(_version())} · report as of {as_of.isoformat()} · "
+        "every table is also written as CSV and Parquet beside this page, in the same "
+        "order.</footer>",
+        "</body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(parts).encode("utf-8")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("caseaudit")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def _nav() -> str:
+    links = [
+        f'<a href="#{name}">{html.escape(FIGURE_TITLES[name][0])}</a>' for name in FIGURE_NAMES
+    ] + [f'<a href="#{name}">{html.escape(LIST_TITLES[name][0])}</a>' for name in LIST_NAMES]
+    return "<nav>" + " ".join(links) + "</nav>"
+
+
+def _card(name: str, frame: pd.DataFrame) -> str:
+    title = LIST_TITLES[name][0]
+    return (
+        f'<a class="card" href="#{name}"><span class="count" data-count="{name}">'
+        f'{len(frame)}</span><span class="what">{html.escape(title)}</span></a>'
+    )
+
+
+def cell_text(value: object, kind: str) -> str:
+    """A value as the page shows it: shares as percentages, booleans as yes/no, dates ISO,
+    null as an empty cell; anything else as the CSV writes it."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if kind == "float":
+        return f"{float(value):.1%}"  # type: ignore[arg-type]
+    if kind == "bool":
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _table(name: str, frame: pd.DataFrame, css: str) -> str:
+    declared = OUTPUT_TABLES[name]
+    kinds = declared.kinds
+    numeric = {c for c, k in kinds.items() if k in ("int", "float")}
+    head = "".join(
+        f'<th scope="col"{" class=num" if c in numeric else ""}>'
+        f"{html.escape(COLUMN_LABELS.get(c, c))}</th>"
+        for c in frame.columns
+    )
+    if frame.empty:
+        body = (
+            f'<tr><td class="empty" colspan="{len(frame.columns)}">None as of this date.</td></tr>'
+        )
+    else:
+        labels = [html.escape(COLUMN_LABELS.get(c, c)) for c in frame.columns]
+        classes = [' class="num"' if c in numeric else "" for c in frame.columns]
+        columns = [
+            [html.escape(cell_text(v, kinds[c])) for v in frame[c].tolist()] for c in frame.columns
+        ]
+        urgent = _urgent_rows(name, frame)
+        rows = []
+        for position, cells in enumerate(zip(*columns, strict=True)):
+            mark = ' class="urgent"' if urgent[position] else ""
+            rows.append(
+                f"<tr{mark}>"
+                + "".join(
+                    f'<td data-label="{label}"{css_class}>{text}</td>'
+                    for label, css_class, text in zip(labels, classes, cells, strict=True)
+                )
+                + "</tr>"
+            )
+        body = "\n".join(rows)
+    return (
+        f'<div class="scroll"><table class="{css}" data-table="{name}">'
+        f"<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></div>"
+    )
+
+
+def _urgent_rows(name: str, frame: pd.DataFrame) -> list[bool]:
+    """Rows past a deadline, shaded: an amendment or a re-audit overdue, an escalation."""
+    if name == "amendments_due":
+        return [bool(v) for v in frame["overdue"].fillna(False)]
+    if name == "inadequate_cycle":
+        return [
+            bool(overdue) or escalation != "none"
+            for overdue, escalation in zip(frame["overdue"], frame["escalation"], strict=True)
+        ]
+    return [False] * len(frame)
+
+
+def _list(name: str, frame: pd.DataFrame) -> str:
+    title, paragraph, what = LIST_TITLES[name]
+    return (
+        f'<h2 id="{name}">{html.escape(title)} <span class="para">{paragraph} · '
+        f"{len(frame)}</span></h2>"
+        f'<p class="note">{html.escape(what)} Most urgent first.</p>' + _table(name, frame, "list")
+    )
+
+
+def _figure(name: str, frame: pd.DataFrame, monitoring: Monitoring) -> str:
+    title, paragraph = FIGURE_TITLES[name]
+    heading = f'<h2 id="{name}">{html.escape(title)} <span class="para">{paragraph}</span></h2>'
+    if frame.empty:
+        return heading + '<p class="empty">No data for this figure as of this date.</p>'
+    png = _png(CHARTS[name](frame, monitoring))
+    encoded = base64.b64encode(png).decode("ascii")
+    image = (
+        f'<figure><img data-chart="{name}" alt="{html.escape(title)}: chart of the table '
+        f'below" src="data:image/png;base64,{encoded}"></figure>'
+    )
+    return heading + image + _table(name, frame, "figure-table")
+
+
+# ----------------------------------------------------------------------------- charts
+
+
+def _new_figure(height: float = 3.3) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8.0, height))
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _judgements_by_month(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """Stacked grades per month; the share inadequate and its target on a second axis."""
+    figure = _new_figure()
+    axes = figure.subplots()
+    positions = list(range(len(frame)))
+    bottom = [0] * len(frame)
+    for grade, colour in zip(GRADE_LABELS, GRADE_COLOURS, strict=True):
+        counts = [int(v) for v in frame[grade]]
+        axes.bar(positions, counts, bottom=bottom, color=colour, label=GRADE_LABELS[grade])
+        bottom = [b + v for b, v in zip(bottom, counts, strict=True)]
+    axes.set_ylabel("audits judged")
+    axes.set_xticks(positions, list(frame["month"]), rotation=45, ha="right", fontsize=8)
+    share = axes.twinx()
+    values = [None if v is None else 100 * float(v) for v in frame["inadequate_share"]]
+    share.plot(
+        positions,
+        [float("nan") if v is None else v for v in values],
+        color="#7f0000",
+        marker="o",
+        label="share inadequate",
+    )
+    target = 100 * monitoring.inadequate_share_target
+    share.axhline(target, color="#7f0000", linestyle="--", linewidth=1, label="target")
+    share.set_ylabel("% inadequate")
+    top = max([target, *(v for v in values if v is not None)])
+    share.set_ylim(0, max(1.0, top * 1.6))
+    handles, labels = axes.get_legend_handles_labels()
+    more, more_labels = share.get_legend_handles_labels()
+    axes.legend(
+        handles + more, labels + more_labels, fontsize=7, loc="upper left", ncol=2, framealpha=0.9
+    )
+    axes.set_ylim(0, max(1, max(bottom)) * 1.6)
+    figure.subplots_adjust(left=0.08, right=0.92, bottom=0.2, top=0.96)
+    return figure
+
+
+def _judgements_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """Each service's grades as shares of its judgements, the target marked."""
+    figure = _new_figure(1.2 + 0.45 * len(frame))
+    axes = figure.subplots()
+    positions = list(range(len(frame)))[::-1]
+    left = [0.0] * len(frame)
+    totals = [max(1, int(v)) for v in frame["judged"]]
+    for grade, colour in zip(GRADE_LABELS, GRADE_COLOURS, strict=True):
+        values = [100 * int(v) / t for v, t in zip(frame[grade], totals, strict=True)]
+        axes.barh(positions, values, left=left, color=colour, label=GRADE_LABELS[grade])
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_yticks(positions, list(frame["service"]), fontsize=8)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of the service's judgements")
+    axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    figure.subplots_adjust(left=0.22, right=0.97, bottom=0.3 / figure.get_figheight() + 0.1)
+    figure.subplots_adjust(top=1 - 0.75 / figure.get_figheight())
+    return figure
+
+
+def _domain_ratings(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """Each domain's ratings as shares of its applicable ratings, most often not met on top."""
+    figure = _new_figure(1.0 + 0.4 * len(frame))
+    axes = figure.subplots()
+    positions = list(range(len(frame)))[::-1]
+    applicable = [
+        max(1, int(m) + int(p) + int(n))
+        for m, p, n in zip(frame["met"], frame["partially_met"], frame["not_met"], strict=True)
+    ]
+    left = [0.0] * len(frame)
+    for rating, colour, label in (
+        ("not_met", "#d73027", "Not met"),
+        ("partially_met", "#fdae61", "Partially met"),
+        ("met", "#1a9850", "Met"),
+    ):
+        values = [100 * int(v) / a for v, a in zip(frame[rating], applicable, strict=True)]
+        axes.barh(positions, values, left=left, color=colour, label=label)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_yticks(positions, list(frame["domain"]), fontsize=8)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of the domain's ratings (not applicable left out)")
+    axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    figure.subplots_adjust(left=0.36, right=0.97, bottom=0.5 / figure.get_figheight() + 0.05)
+    figure.subplots_adjust(top=1 - 0.4 / figure.get_figheight())
+    return figure
+
+
+def _audits_per_auditor(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """How many auditors have each number of audits this year; the yearly maximum drawn."""
+    figure = _new_figure(2.8)
+    axes = figure.subplots()
+    limit = int(frame["max_audits_per_year"].iloc[0])
+    counts = frame["audits"].astype(int).value_counts()
+    top = max(limit, int(frame["audits"].max()))
+    positions = list(range(top + 1))
+    axes.bar(positions, [int(counts.get(n, 0)) for n in positions], color="#3b75af")
+    axes.axvline(limit, color="#c0392b", linestyle="--", label=f"yearly maximum ({limit})")
+    axes.set_xticks(positions)
+    axes.set_xlabel(
+        f"audits this audit year ({monitoring.audit_year[0]} to {monitoring.audit_year[1]})"
+    )
+    axes.set_ylabel("auditors")
+    axes.legend(fontsize=8, loc="upper left")
+    figure.subplots_adjust(left=0.08, right=0.97, bottom=0.18, top=0.95)
+    return figure
+
+
+def _breaks_by_month(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """Granted and refused breaks per month, the cap as a step line."""
+    figure = _new_figure(2.9)
+    axes = figure.subplots()
+    positions = list(range(len(frame)))
+    granted = [int(v) for v in frame["granted"]]
+    refused = [int(v) for v in frame["refused_cap"]]
+    axes.bar(positions, granted, color="#3b75af", label="granted")
+    axes.bar(positions, refused, bottom=granted, color="#f0b27a", label="refused (cap)")
+    caps = [int(v) for v in frame["cap"]]
+    axes.step(
+        [p - 0.5 for p in positions] + [positions[-1] + 0.5],
+        [*caps, caps[-1]],
+        where="post",
+        color="#c0392b",
+        label="cap (§3)",
+    )
+    axes.set_xticks(positions, list(frame["month"]), rotation=45, ha="right", fontsize=8)
+    axes.set_ylabel("breaks")
+    axes.set_ylim(0, max(1, *caps, *(g + r for g, r in zip(granted, refused, strict=True))) * 1.3)
+    axes.legend(fontsize=8, loc="upper left", ncol=3)
+    figure.subplots_adjust(left=0.08, right=0.97, bottom=0.24, top=0.95)
+    return figure
+
+
+def _completion_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """Each service's due audits: on time, late, not completed."""
+    figure = _new_figure(1.2 + 0.45 * len(frame))
+    axes = figure.subplots()
+    positions = list(range(len(frame)))[::-1]
+    totals = [max(1, int(v)) for v in frame["due"]]
+    left = [0.0] * len(frame)
+    for column, colour, label in (
+        ("on_time", "#1a9850", "on time"),
+        ("late", "#fdae61", "late"),
+        ("not_completed", "#d73027", "not completed"),
+    ):
+        values = [100 * int(v) / t for v, t in zip(frame[column], totals, strict=True)]
+        axes.barh(positions, values, left=left, color=colour, label=label)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_yticks(positions, list(frame["service"]), fontsize=8)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of the service's audits whose month has ended")
+    axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    figure.subplots_adjust(left=0.22, right=0.97, bottom=0.3 / figure.get_figheight() + 0.1)
+    figure.subplots_adjust(top=1 - 0.5 / figure.get_figheight())
+    return figure
+
+
+CHARTS: dict[str, Callable[[pd.DataFrame, Monitoring], Any]] = {
+    "judgements_by_month": _judgements_by_month,
+    "judgements_by_service": _judgements_by_service,
+    "domain_ratings": _domain_ratings,
+    "audits_per_auditor": _audits_per_auditor,
+    "breaks_by_month": _breaks_by_month,
+    "completion_by_service": _completion_by_service,
+}

@@ -1,0 +1,562 @@
+"""Monitoring: the lists P&Q chase from and the figures for the Senior Leadership Team
+(§6, §16, §20–31; issue 10).
+
+Everything is computed as of one day from the ledger as it stands (``history``, with
+``exemptions``, ``challenges``, ``moderations``, ``outcomes``, ``breaks``): the statuses are
+today's, and the as-of day decides what is past its deadline. Challenges raised, and
+moderators assigned or decisions made, after the as-of day have not happened yet.
+
+Every list names the people to chase: the auditor, and the team manager and group
+manager of the case as it stood in the audit's month (the ``cases`` row of that month,
+else the latest earlier one). Lists are ordered most urgent first by their declaration
+in ``caseaudit.model.outputs`` (``urgency``). The figures cover the twelve months up to
+the as-of month, except the audits per auditor (the audit year, §2) and the breaks
+(those months and any later month with requests, within a year).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from caseaudit.model.breaks import break_cap, decide_breaks
+from caseaudit.model.calendar import (
+    WorkingCalendar,
+    add_months,
+    audit_year_start,
+    first_day,
+    last_day,
+    month_of,
+    months_between,
+)
+from caseaudit.model.dataset import Dataset
+from caseaudit.model.errors import plural
+from caseaudit.model.exemptions import exemption_decisions
+from caseaudit.model.outputs import OUTPUT_TABLES, REPORT_TABLES
+from caseaudit.model.problem import yearly_counts
+from caseaudit.model.reaudits import (
+    active_on,
+    awaiting_reaudits,
+    effective_judgements,
+    reaudit_schedule,
+)
+from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, RATINGS
+
+#: The people to chase, first in every list.
+CHASE = [
+    "audit_id",
+    "month",
+    "case_id",
+    "service",
+    "auditor_id",
+    "team_manager_id",
+    "group_manager_id",
+]
+#: Ledger statuses of an audit that is still to be done (§6, §30).
+NOT_DONE_STATUSES = ("allocated", "non_completed")
+#: Shares are rounded so that a rerun writes the same text on any platform.
+SHARE_DIGITS = 4
+#: Moderation states of an open challenge, in order of urgency (§22).
+MODERATION_STATES = ("awaiting_moderator", "moderator_assigned", "decided")
+NO_EXEMPTION = "no exemption requested"
+LIST_NAMES = (
+    "outstanding",
+    "non_completions",
+    "amendments_due",
+    "awaiting_actions",
+    "inadequate_cycle",
+    "challenges_open",
+)
+FIGURE_NAMES = (
+    "judgements_by_month",
+    "judgements_by_service",
+    "domain_ratings",
+    "audits_per_auditor",
+    "breaks_by_month",
+    "completion_by_service",
+)
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """The lists and figures as of one day; ``tables`` holds each by its output name."""
+
+    as_of: dt.date
+    #: The twelve months up to the as-of month, which the figures cover.
+    period: tuple[str, ...]
+    #: The first and last month of the as-of month's audit year.
+    audit_year: tuple[str, str]
+    inadequate_share_target: float
+    tables: dict[str, pd.DataFrame]
+
+    @property
+    def month(self) -> str:
+        return month_of(self.as_of)
+
+    def summary(self) -> str:
+        """One line: each list's length and the share inadequate against the target."""
+        t = self.tables
+        non = len(t["non_completions"])
+        overdue_amendments = int(t["amendments_due"]["overdue"].fillna(False).astype(bool).sum())
+        escalated = int((t["inadequate_cycle"]["escalation"] != "none").sum())
+        awaiting = int((t["challenges_open"]["moderation_status"] == "awaiting_moderator").sum())
+        months = t["judgements_by_month"]
+        judged, inadequate = int(months["judged"].sum()), int(months["inadequate"].sum())
+        share = f"{inadequate / judged:.1%}" if judged else "no judgements"
+        return (
+            f"as of {self.as_of.isoformat()}: {len(t['outstanding'])} outstanding "
+            f"({plural(non, 'non-completion')}), "
+            f"{plural(len(t['amendments_due']), 'amendment')} due ({overdue_amendments} "
+            f"overdue), {len(t['awaiting_actions'])} awaiting actions, "
+            f"{len(t['inadequate_cycle'])} in the inadequate cycle ({escalated} escalated), "
+            f"{plural(len(t['challenges_open']), 'open challenge')} ({awaiting} awaiting a "
+            f"moderator); inadequate {share} of {plural(judged, 'judgement')} "
+            f"{self.period[0]}..{self.period[-1]} (target {self.inadequate_share_target:.0%})"
+        )
+
+
+def build_monitoring(data: Dataset, as_of: dt.date) -> Monitoring:
+    """Every list and figure of the report as of ``as_of`` (issue 10)."""
+    ledger = _Ledger(data, as_of)
+    tables = {
+        "outstanding": ledger.outstanding(),
+        "non_completions": ledger.non_completions(),
+        "amendments_due": ledger.amendments_due(),
+        "awaiting_actions": ledger.awaiting_actions(),
+        "inadequate_cycle": ledger.inadequate_cycle(),
+        "challenges_open": ledger.challenges_open(),
+        "judgements_by_month": ledger.judgements_by("month"),
+        "judgements_by_service": ledger.judgements_by("service"),
+        "domain_ratings": ledger.domain_ratings(),
+        "audits_per_auditor": ledger.audits_per_auditor(),
+        "breaks_by_month": ledger.breaks_by_month(),
+        "completion_by_service": ledger.completion_by_service(),
+    }
+    assert list(tables) == [table.name for table in REPORT_TABLES]
+    ordered = {
+        name: OUTPUT_TABLES[name].urgent_first(frame) if OUTPUT_TABLES[name].urgency else frame
+        for name, frame in tables.items()
+    }
+    return Monitoring(
+        as_of=as_of,
+        period=tuple(ledger.period),
+        audit_year=(ledger.year_start, add_months(ledger.year_start, 11)),
+        inadequate_share_target=ledger.target,
+        tables=ordered,
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, SHARE_DIGITS) if whole else None
+
+
+def _frame(name: str, rows: pd.DataFrame | list[dict[str, object]]) -> pd.DataFrame:
+    """Rows as the declared columns, null as None, ints as Python ints."""
+    columns = OUTPUT_TABLES[name].column_names
+    frame = pd.DataFrame(rows, columns=columns) if isinstance(rows, list) else rows[columns]
+    frame = frame.astype(object).where(frame.notna(), None)
+    for column, kind in OUTPUT_TABLES[name].kinds.items():
+        if kind == "int":
+            frame[column] = [None if v is None else int(v) for v in frame[column]]
+        elif kind == "bool":
+            frame[column] = [None if v is None else bool(v) for v in frame[column]]
+        elif kind == "float":
+            frame[column] = [None if v is None else float(v) for v in frame[column]]
+    return frame.reset_index(drop=True)
+
+
+class _Ledger:
+    """The ledger with each audit's people to chase, and the as-of facts the lists share."""
+
+    def __init__(self, data: Dataset, as_of: dt.date) -> None:
+        self.data, self.as_of = data, as_of
+        self.month = month_of(as_of)
+        self.period = months_between(add_months(self.month, -11), self.month)
+        policy = data.config.policy
+        self.policy = policy
+        self.year_start = audit_year_start(self.month, policy.audit_year_start_month)
+        self.target = float(data.config.report.inadequate_share_target)
+        self.calendar = WorkingCalendar(
+            data.config.calendar.country, data.config.calendar.subdivision
+        )
+
+    @cached_property
+    def audits(self) -> pd.DataFrame:
+        """Every ledger row with its case's service, team manager and group manager as
+        they stood in the audit's month, and the month's last day (``due_on``, §6)."""
+        history = self.data["history"].drop(columns="_line", errors="ignore")
+        cases = self.data["cases"]
+        details = cases[["case_id", "month", "service", "team_manager_id"]]
+        merged = history.merge(details, on=["case_id", "month"], how="left")
+        missing = merged["service"].isna()
+        if missing.any():  # no row of that month: the latest earlier one (contract §4)
+            known = cases.sort_values(["case_id", "month"])
+            by_case = {case: rows for case, rows in known.groupby("case_id")}
+            for position in merged.index[missing]:
+                rows = by_case.get(merged.at[position, "case_id"])
+                if rows is None:
+                    continue
+                earlier = rows[rows["month"] <= merged.at[position, "month"]]
+                if len(earlier):
+                    merged.at[position, "service"] = earlier["service"].iloc[-1]
+                    merged.at[position, "team_manager_id"] = earlier["team_manager_id"].iloc[-1]
+        staff = self.data["staff"]
+        manager_of = dict(zip(staff["staff_id"], staff["manager_id"], strict=True))
+        merged["group_manager_id"] = [
+            manager_of.get(tm) if tm is not None and tm == tm else None
+            for tm in merged["team_manager_id"]
+        ]
+        due = {m: last_day(m) for m in set(merged["month"])}
+        merged["due_on"] = merged["month"].map(due)
+        return merged.astype(object).where(merged.notna(), None)
+
+    def _days_since(self, days: pd.Series) -> list[int | None]:
+        return [None if d is None else (self.as_of - d).days for d in days]
+
+    # ---------------------------------------------------------------- the lists
+
+    def _not_done(self) -> pd.DataFrame:
+        """§6, §27: allocated or non-completed, not completed, past the month's last day."""
+        audits = self.audits
+        late = audits[
+            audits["status"].isin(NOT_DONE_STATUSES)
+            & audits["completed_on"].isna()
+            & (audits["due_on"] < self.as_of)
+        ].copy()
+        late["days_overdue"] = self._days_since(late["due_on"])
+        words = self._exemption_words()
+        keys = zip(late["case_id"], late["month"], late["auditor_id"], strict=True)
+        found = [words.get(key) for key in keys]
+        late["non_completion"] = [item is None or not item[0] for item in found]
+        late["exemption"] = [NO_EXEMPTION if item is None else item[1] for item in found]
+        return late
+
+    def _exemption_words(self) -> dict[tuple[str, str, str], tuple[bool, str]]:
+        """(case, month, auditor) → (honoured, the decision in policy words) (§4, §30)."""
+        exemptions = self.data["exemptions"]
+        words: dict[tuple[str, str, str], tuple[bool, str]] = {}
+        for month in sorted(set(exemptions["month"])):
+            decisions = exemption_decisions(self.data, month)
+            for item in decisions.itertuples(index=False):
+                words[(item.case_id, month, item.auditor_id)] = (bool(item.honoured), item.reason)
+        return words
+
+    def outstanding(self) -> pd.DataFrame:
+        return _frame("outstanding", self._not_done())
+
+    def non_completions(self) -> pd.DataFrame:
+        """§28–31: outstanding without an honoured exemption; kept until completed."""
+        late = self._not_done()
+        return _frame("non_completions", late[late["non_completion"]])
+
+    def amendments_due(self) -> pd.DataFrame:
+        """§20: a returned audit is due back ``amendment_working_days`` working days after
+        its return (bank holidays skipped); overdue once the as-of day is past that."""
+        audits = self.audits
+        returned = audits[audits["status"] == "returned"].copy()
+        days = self.policy.amendment_working_days
+        returned["amendment_due_on"] = [
+            None if d is None else self.calendar.add_working_days(d, days)
+            for d in returned["returned_on"]
+        ]
+        returned["overdue"] = [
+            None if d is None else self.as_of > d for d in returned["amendment_due_on"]
+        ]
+        return _frame("amendments_due", returned)
+
+    def awaiting_actions(self) -> pd.DataFrame:
+        """§23, §27: finalised, the team manager has not confirmed the actions yet."""
+        audits = self.audits
+        waiting = audits[
+            (audits["status"] == "finalised") & audits["actions_completed_on"].isna()
+        ].copy()
+        waiting["age_days"] = self._days_since(waiting["finalised_on"])
+        effective = self.judgements.set_index("audit_id")["judgement"]
+        waiting["judgement"] = [
+            effective.get(audit_id, judgement)
+            for audit_id, judgement in zip(
+                waiting["audit_id"], waiting["overall_judgement"], strict=True
+            )
+        ]
+        return _frame("awaiting_actions", waiting)
+
+    def inadequate_cycle(self) -> pd.DataFrame:
+        """§25–26 (contract §4 rule 5): every inadequate audit still awaiting its
+        re-audit, with the meetings, the deadline, the escalation after a repeat
+        inadequate and the head of service of the case's service in the as-of month."""
+        awaiting = awaiting_reaudits(self.data, self.month)
+        chase = self.audits.set_index("audit_id")
+        services = {
+            case: chase.at[audit_id, "service"]
+            for audit_id, case in zip(awaiting["audit_id"], awaiting["case_id"], strict=True)
+            if chase.at[audit_id, "service"] is not None
+        }
+        schedule = reaudit_schedule(self.data, self.month, awaiting, services)
+        people = chase.loc[schedule["audit_id"], [c for c in CHASE if c not in ("audit_id",)]]
+        cycle = pd.concat(
+            [
+                schedule.reset_index(drop=True),
+                people.drop(columns="case_id").reset_index(drop=True),
+            ],
+            axis=1,
+        )
+        cycle["overdue"] = [self.as_of > d for d in cycle["reaudit_deadline"]]
+        cycle["next_step"] = [
+            self._next_step(*step)
+            for step in zip(
+                cycle["reflection_meeting_by"],
+                cycle["review_meeting_on"],
+                cycle["reaudit_deadline"],
+                cycle["escalation"],
+                strict=True,
+            )
+        ]
+        return _frame("inadequate_cycle", cycle)
+
+    def _next_step(
+        self, reflection: dt.date, review: dt.date, deadline: dt.date, escalation: str
+    ) -> str:
+        """The first §25 step still ahead on the as-of day, or the overdue re-audit; after
+        a repeat inadequate the head of service's review comes first (§25)."""
+        as_of = self.as_of
+        meeting = "head of service review, then " if escalation != "none" else ""
+        if as_of <= reflection:
+            return f"{meeting}reflection meeting by {reflection.isoformat()}"
+        if as_of <= review:
+            return f"{meeting}review meeting on {review.isoformat()}"
+        if as_of <= deadline:
+            return f"{meeting}re-audit by {deadline.isoformat()}"
+        return f"{meeting}re-audit overdue since {deadline.isoformat()}"
+
+    def challenges_open(self) -> pd.DataFrame:
+        """§21–22: audits with a challenge without consensus raised by the as-of day, one
+        row per audit (the earliest such challenge), with the state of its moderation;
+        a decided one is listed in the month of its decision only."""
+        as_of = self.as_of
+        challenges = self.data["challenges"]
+        open_rows = challenges[
+            (challenges["consensus_reached"] != True)  # noqa: E712 (empty: no consensus yet)
+            & challenges["raised_on"].map(lambda d: d is not None and d <= as_of)
+        ].sort_values(["audit_id", "raised_on", "raised_by"])
+        first = open_rows.groupby("audit_id", sort=True).head(1)
+        moderations = self.data["moderations"]
+        assigned = moderations[moderations["assigned_on"].map(lambda d: d <= as_of)]
+        decided_mask = assigned["final_judgement"].notna() & assigned["decided_on"].map(
+            lambda d: d is not None and d <= as_of
+        )
+        decided = (
+            assigned[decided_mask]
+            .sort_values(["audit_id", "decided_on", "moderator_id"])
+            .groupby("audit_id")
+            .tail(1)
+            .set_index("audit_id")
+        )
+        pending = (
+            assigned[~decided_mask]
+            .sort_values(["audit_id", "assigned_on", "moderator_id"])
+            .groupby("audit_id")
+            .tail(1)
+            .set_index("audit_id")
+        )
+        rows = []
+        for item in first.itertuples(index=False):
+            moderator = assigned_on = final = decided_on = None
+            if item.audit_id in decided.index:
+                state = "decided"
+                found = decided.loc[item.audit_id]
+                final, decided_on = found["final_judgement"], found["decided_on"]
+                if month_of(decided_on) != self.month:
+                    continue  # listed only in the month of the decision
+            elif item.audit_id in pending.index:
+                state, found = "moderator_assigned", pending.loc[item.audit_id]
+            else:
+                state, found = "awaiting_moderator", None
+            if found is not None:
+                moderator, assigned_on = found["moderator_id"], found["assigned_on"]
+            rows.append(
+                {
+                    "audit_id": item.audit_id,
+                    "raised_by": item.raised_by,
+                    "raised_on": item.raised_on,
+                    "days_open": (as_of - item.raised_on).days,
+                    "moderation_status": state,
+                    "moderator_id": moderator,
+                    "assigned_on": assigned_on,
+                    "final_judgement": final,
+                    "decided_on": decided_on,
+                }
+            )
+        listed = pd.DataFrame(
+            rows,
+            columns=[
+                "audit_id",
+                "raised_by",
+                "raised_on",
+                "days_open",
+                "moderation_status",
+                "moderator_id",
+                "assigned_on",
+                "final_judgement",
+                "decided_on",
+            ],
+        )
+        people = self.audits[[c for c in CHASE]]
+        merged = listed.merge(people, on="audit_id", how="left")
+        return _frame("challenges_open", merged)
+
+    # ---------------------------------------------------------------- the figures
+
+    @cached_property
+    def judgements(self) -> pd.DataFrame:
+        """Effective judgements (contract §4 rule 5) confirmed by the as-of day, with the
+        audit's month and service."""
+        judged = effective_judgements(self.data)
+        judged = judged[judged["confirmed_on"].map(lambda d: d <= self.as_of)]
+        where = self.audits[["audit_id", "month", "service"]]
+        return judged.merge(where, on="audit_id", how="left")
+
+    def judgements_by(self, by: str) -> pd.DataFrame:
+        """§16, §25: counts of each grade and the share inadequate, by month (every month
+        of the period) or by service (every service with an audit in the period)."""
+        judged = self.judgements[self.judgements["month"].isin(self.period)]
+        keys = judged[by].fillna("(no case details)")
+        counts = pd.crosstab(keys, judged["judgement"]) if len(judged) else pd.DataFrame()
+        if by == "month":
+            groups = list(self.period)
+        else:
+            in_period = self.audits[self.audits["month"].isin(self.period)]
+            groups = sorted(set(in_period["service"].fillna("(no case details)")))
+        rows: list[dict[str, object]] = []
+        for group in groups:
+            grades = {
+                grade: int(counts.at[group, grade])
+                if group in counts.index and grade in counts.columns
+                else 0
+                for grade in JUDGEMENTS
+            }
+            judged_count = sum(grades.values())
+            rows.append(
+                {
+                    by: group,
+                    **grades,
+                    "judged": judged_count,
+                    "inadequate_share": _share(grades["inadequate"], judged_count),
+                    "inadequate_share_target": self.target,
+                }
+            )
+        return _frame(f"judgements_by_{by}", rows)
+
+    def domain_ratings(self) -> pd.DataFrame:
+        """§16 (organisational learning): each domain's ratings over the period's audits;
+        ``not_met_share`` is of the ratings other than not_applicable."""
+        outcomes = self.data["outcomes"]
+        in_period = set(self.audits.loc[self.audits["month"].isin(self.period), "audit_id"])
+        rated = outcomes[outcomes["audit_id"].isin(in_period)]
+        counts = pd.crosstab(rated["domain"], rated["rating"]) if len(rated) else pd.DataFrame()
+        rows: list[dict[str, object]] = []
+        for domain in counts.index:
+            ratings = {
+                rating: int(counts.at[domain, rating]) if rating in counts.columns else 0
+                for rating in RATINGS
+            }
+            applicable = sum(n for rating, n in ratings.items() if rating != "not_applicable")
+            share = _share(ratings["not_met"], applicable)
+            rows.append({"domain": domain, **ratings, "not_met_share": share})
+        return _frame("domain_ratings", rows)
+
+    def audits_per_auditor(self) -> pd.DataFrame:
+        """§2: each auditor's audits in the as-of audit year (reallocated and cancelled
+        rows aside, contract §4 rule 2) against the yearly maximum; every auditor active
+        on the as-of day is listed, and anyone else with an audit this year."""
+        audits = self.audits
+        year_end = add_months(self.year_start, 11)
+        in_year = audits[
+            (audits["month"] >= self.year_start)
+            & (audits["month"] <= year_end)
+            & ~audits["status"].isin(NOT_COUNTED_STATUSES)
+        ]
+        counts = in_year.groupby("auditor_id").size()
+        completed = in_year[in_year["completed_on"].notna()].groupby("auditor_id").size()
+        staff = self.data["staff"]
+        auditors = staff[(staff["is_auditor"] == True) & active_on(staff, self.as_of)]  # noqa: E712
+        ids = sorted(set(auditors["staff_id"]) | set(counts.index))
+        service = dict(zip(staff["staff_id"], staff["service"], strict=True))
+        rows = [
+            {
+                "auditor_id": auditor,
+                "service": service.get(auditor),
+                "audits": int(counts.get(auditor, 0)),
+                "completed": int(completed.get(auditor, 0)),
+                "max_audits_per_year": self.policy.max_audits_per_year,
+            }
+            for auditor in ids
+        ]
+        return _frame("audits_per_auditor", rows)
+
+    def breaks_by_month(self) -> pd.DataFrame:
+        """§3: each month's break requests decided as ``allocate`` decides them (contract
+        §4 rule 3), against the cap of that month's eligible auditors."""
+        breaks = self.data["breaks"]
+        horizon = add_months(self.month, 12)
+        later = sorted(m for m in set(breaks["month"]) if self.month < m <= horizon)
+        staff = self.data["staff"]
+        auditors = staff[staff["is_auditor"] == True]  # noqa: E712
+        rows = []
+        for month in [*self.period, *later]:
+            first, last = first_day(month), last_day(month)
+            whole_month = auditors["active_from"].map(
+                lambda d, first=first: d is None or d <= first
+            ) & auditors["active_to"].map(lambda d, last=last: d is None or d >= last)
+            eligible = set(auditors.loc[whole_month, "staff_id"])
+            counts = yearly_counts(self.data, month)
+            at_maximum = set(counts[counts >= self.policy.max_audits_per_year].index) & eligible
+            cap = break_cap(self.policy.max_break_fraction, len(eligible))
+            requests = breaks[breaks["month"] == month]
+            decided = decide_breaks(requests, month, eligible, at_maximum, cap)["decision"]
+            tally = decided.value_counts()
+            rows.append(
+                {
+                    "month": month,
+                    "eligible": len(eligible),
+                    "requested": len(requests),
+                    "granted": int(tally.get("granted", 0)),
+                    "refused_cap": int(tally.get("refused_cap", 0)),
+                    "not_required": int(tally.get("not_required", 0)),
+                    "cap": cap,
+                }
+            )
+        return _frame("breaks_by_month", rows)
+
+    def completion_by_service(self) -> pd.DataFrame:
+        """§6: of the period's audits whose month has ended by the as-of day (reallocated
+        and cancelled rows aside), those completed by the month's last day, those
+        completed later, and those not completed yet, by the case's service."""
+        audits = self.audits
+        due = audits[
+            audits["month"].isin(self.period)
+            & (audits["due_on"] < self.as_of)
+            & ~audits["status"].isin(NOT_COUNTED_STATUSES)
+        ].copy()
+        due["service"] = due["service"].fillna("(no case details)")
+        due["on_time"] = [
+            c is not None and c <= d
+            for c, d in zip(due["completed_on"], due["due_on"], strict=True)
+        ]
+        due["late"] = due["completed_on"].notna() & ~due["on_time"].astype(bool)
+        rows = []
+        for service, group in due.groupby("service", sort=True):
+            total, on_time, late = len(group), int(group["on_time"].sum()), int(group["late"].sum())
+            rows.append(
+                {
+                    "service": service,
+                    "due": total,
+                    "on_time": on_time,
+                    "late": late,
+                    "not_completed": total - on_time - late,
+                    "on_time_share": _share(on_time, total),
+                }
+            )
+        return _frame("completion_by_service", rows)
