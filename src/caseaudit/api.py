@@ -58,6 +58,16 @@ def load(data_dir: Path | str, month: str | None = None) -> Dataset:
     return data
 
 
+def generate(preset: str = "median", seed: int = 0, month: str | None = None) -> Dataset:
+    """A synthetic authority built in memory, validated like a data directory: the same
+    tables ``caseaudit generate --preset PRESET --seed SEED --month MONTH`` writes
+    (presets small, median, largest, region, national; month default 2026-03)."""
+    from caseaudit.io.frames import dataset_from_tables
+    from caseaudit.synth import generate_tables
+
+    return dataset_from_tables(generate_tables(preset, seed, month), label=f"{{name}} ({preset})")
+
+
 @dataclass(frozen=True)
 class AllocationResult:
     """A solved month: the problem, the solve and the output tables."""

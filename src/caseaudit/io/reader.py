@@ -217,7 +217,31 @@ def _read_table(
     if raw is None:
         return Dataset.empty_table(schema.name), False
     header, cells = raw
-    checked = _check_header(path.name, schema, header, cells, issues)
+    return _typed_table(path.name, schema, header, cells, issues)
+
+
+def read_frame(
+    frame: pd.DataFrame, schema: TableSchema, file: str, issues: IssueCollector
+) -> tuple[pd.DataFrame, bool]:
+    """A table given in memory (a notebook's DataFrame), typed and checked by the same
+    header and cell rules as a file, read like Parquet (row i on line i + 2) and located
+    as ``file``. A ``_line`` column it carries is dropped: the rows are numbered anew."""
+    given = frame.drop(columns=[LINE], errors="ignore")
+    header = [str(name) for name in given.columns]
+    cells = given.reset_index(drop=True)
+    cells.columns = range(len(header))
+    return _typed_table(file, schema, header, cells, issues)
+
+
+def _typed_table(
+    file: str,
+    schema: TableSchema,
+    header: list[str],
+    cells: pd.DataFrame,
+    issues: IssueCollector,
+) -> tuple[pd.DataFrame, bool]:
+    """The header checked and every cell typed; the table and whether it is sound."""
+    checked = _check_header(file, schema, header, cells, issues)
     if checked is None:
         return Dataset.empty_table(schema.name), False
     positions, sound = checked
@@ -236,7 +260,7 @@ def _read_table(
         if column.name in positions:
             position = positions[column.name]
             values = texts[position].values
-            typed[column.name] = _parse_column(values, column, lines, path, issues, texts[position])
+            typed[column.name] = _parse_column(values, column, lines, file, issues, texts[position])
         else:
             typed[column.name] = [column.default] * len(cells)
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in typed.items()})
@@ -552,7 +576,7 @@ def _parse_column(
     values: np.ndarray,
     column: Column,
     lines: list[int],
-    path: Path,
+    file: str,
     issues: IssueCollector,
     texts: _ColumnTexts | None = None,
 ) -> list[object] | np.ndarray:
@@ -573,12 +597,12 @@ def _parse_column(
         try:
             result = _parse_value(value, column)
         except ValueError as exc:
-            issues.add(path.name, line, column.name, str(exc))
+            issues.add(file, line, column.name, str(exc))
             result = None
         if result is None:
             if column.required:
                 if _clean_text(value) is None:
-                    issues.add(path.name, line, column.name, "required value is empty")
+                    issues.add(file, line, column.name, "required value is empty")
             else:
                 result = column.default
         parsed.append(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -45,11 +45,30 @@ class Dataset:
     def with_config(self, section: str, **values: object) -> Dataset:
         """A what-if copy with some config values changed, validated like config.toml.
 
-        ``data.with_config("policy", max_break_fraction="0.25")``
+        ``data.with_config("policy", max_break_fraction="0.25")`` is
+        ``data.replace(config={"policy": {"max_break_fraction": "0.25"}})``.
         """
-        current = self.config.model_dump()
-        current[section] = {**current[section], **values}
-        return dataclasses.replace(self, config=Config.model_validate(current, strict=False))
+        return self.replace(config={section: values})
+
+    def replace(
+        self,
+        *,
+        config: Config | Mapping[str, Mapping[str, object]] | None = None,
+        **tables: pd.DataFrame | None,
+    ) -> Dataset:
+        """A what-if copy with any tables and policy changed, nothing written to disk.
+
+        ``data.replace(staff=fewer_officers, config={"policy": {"max_break_fraction":
+        "0.25"}})``: each table given (a DataFrame with the contract's columns, or None
+        for an empty optional table) is read by the same rules as a file, the config keys
+        given change, and the whole dataset is validated again; every problem is raised
+        together as ``InputError``, located as ``replace(staff=…):<line>: <column>:
+        <message>`` with row i of the frame on line i + 2.
+        """
+        # The reader's header and cell rules, applied to frames in memory (no file).
+        from caseaudit.io.frames import replace_tables
+
+        return replace_tables(self, tables, config)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

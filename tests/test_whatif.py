@@ -1,0 +1,263 @@
+"""The notebook API (issue 12): ``Dataset.replace``, ``generate`` and ``simulate_year``.
+
+The year is re-checked month by month by the independent checker (``checker.py``: plain
+pandas over the files, no caseaudit code) and its ledger by plain pandas here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from dateutil.relativedelta import relativedelta
+
+import caseaudit
+from caseaudit import InputError, generate, load, simulate_year
+from caseaudit.cli.main import cli
+from caseaudit.io.tables import write_input_tables
+from caseaudit.synth import DEFAULT_MONTH, generate_tables
+from checker import check_allocation
+
+LINE = "_line"
+
+
+def _tables(data: caseaudit.Dataset) -> dict[str, pd.DataFrame]:
+    return {name: frame.drop(columns=[LINE]) for name, frame in data.tables.items()}
+
+
+def _fewer_officers(staff: pd.DataFrame) -> pd.DataFrame:
+    """Every P&Q officer leaves at the end of February (so none is eligible in March)."""
+    changed = staff.drop(columns=[LINE])
+    officers = changed["role"] == "pq_officer"
+    changed.loc[officers, "active_from"] = None
+    changed.loc[officers, "active_to"] = dt.date(2026, 2, 28)
+    return changed
+
+
+def test_load_replace_allocate_gives_the_cli_files_for_the_same_inputs(tmp_path: Path) -> None:
+    # The same change made twice: in memory (replace) and in files (a data directory the
+    # CLI reads). Every CSV table written must be byte-identical; the manifest differs
+    # only by what it says about the inputs' origin, so it is left out.
+    tables = generate_tables("small", 3)
+    original = tmp_path / "original"
+    write_input_tables(original, tables, "csv")
+    data = load(original)
+    staff = _fewer_officers(data["staff"])
+    changed = data.replace(staff=staff, config={"policy": {"max_break_fraction": "0.30"}})
+
+    edited = tmp_path / "edited"
+    write_input_tables(edited, {**tables, "staff": staff}, "csv")
+    (edited / "config.toml").write_text("[policy]\nmax_break_fraction = 0.30\n")
+    cli_out = tmp_path / "cli"
+    run = CliRunner().invoke(
+        cli, ["allocate", str(edited), "--month", DEFAULT_MONTH, "--out", str(cli_out)]
+    )
+    api_out = tmp_path / "api"
+    result = caseaudit.allocate(changed, DEFAULT_MONTH)
+    result.write(api_out)
+    # Without its officers the small authority leaves cases open; both agree on that too.
+    assert run.exit_code == (0 if result.fully_allocated else 3), run.output
+    csv_files = sorted(p.name for p in cli_out.glob("*.csv"))
+    assert csv_files == sorted(p.name for p in api_out.glob("*.csv"))
+    assert "allocations.csv" in csv_files
+    for name in csv_files:
+        assert (api_out / name).read_bytes() == (cli_out / name).read_bytes(), name
+
+
+def test_replace_changes_only_what_is_given() -> None:
+    data = generate("small", 0)
+    changed = data.replace(config={"policy": {"max_break_fraction": "0.25"}})
+    assert str(changed.config.policy.max_break_fraction) == "0.25"
+    assert changed.config.policy.max_audits_per_year == data.config.policy.max_audits_per_year
+    for name, frame in _tables(data).items():
+        pd.testing.assert_frame_equal(changed[name].drop(columns=[LINE]), frame)
+
+
+def test_replace_reports_what_the_same_file_would_report(tmp_path: Path) -> None:
+    # Three bad cells and a bad config key: the messages are the file's, line for line,
+    # with the frame named instead of the file (row i is line i + 2 in both).
+    tables = generate_tables("small", 0)
+    staff = tables["staff"].copy()
+    staff.loc[2, "role"] = "wizard"
+    staff.loc[4, "active_from"] = "25/12/2026"
+    staff.loc[6, "manager_id"] = "S9999"
+    folder = tmp_path / "data"
+    write_input_tables(folder, tables, "csv")
+    staff.to_csv(folder / "staff.csv", index=False)  # as a person saves it, typos and all
+    (folder / "config.toml").write_text("[policy]\nmax_audits_per_year = -1\n")
+    with pytest.raises(InputError) as from_files:
+        load(folder)
+
+    data = generate("small", 0)
+    with pytest.raises(InputError) as in_memory:
+        data.replace(staff=staff, config={"policy": {"max_audits_per_year": -1}})
+
+    def without_file(error: InputError) -> list[tuple[int, str, str]]:
+        return sorted(
+            (issue.line, issue.column, issue.message)
+            for issue in error.issues
+            if issue.column != "policy.max_audits_per_year"
+        )
+
+    assert without_file(in_memory.value) == without_file(from_files.value)
+    assert len(without_file(in_memory.value)) == 3
+    files = {issue.file for issue in in_memory.value.issues}
+    assert files == {"replace(staff=…)", "replace(config=…)"}
+    config_issue = next(i for i in in_memory.value.issues if i.file == "replace(config=…)")
+    file_issue = next(i for i in from_files.value.issues if i.file == "config.toml")
+    assert config_issue.message == file_issue.message == "must be at least 0, got -1"
+
+
+def test_replace_checks_across_tables_and_refuses_an_unknown_table() -> None:
+    data = generate("small", 0)
+    cases = data["cases"].drop(columns=[LINE])
+    cases.loc[0, "allocated_worker_id"] = "NOBODY"
+    with pytest.raises(InputError, match=r"replace\(cases=…\):2: allocated_worker_id: unknown"):
+        data.replace(cases=cases)
+    with pytest.raises(TypeError, match="unknown table 'stafff'"):
+        data.replace(stafff=cases)
+
+
+def test_generate_in_memory_is_the_generated_directory(tmp_path: Path) -> None:
+    write_input_tables(tmp_path, generate_tables("small", 5, "2026-07"), "csv")
+    from_files = load(tmp_path)
+    in_memory = generate("small", 5, "2026-07")
+    for name, frame in _tables(from_files).items():
+        pd.testing.assert_frame_equal(in_memory[name].drop(columns=[LINE]), frame, obj=name)
+
+
+# -- simulate_year ---------------------------------------------------------------------
+
+START = "2026-03"  # the last month of an audit year: the run crosses into the next one
+MONTHS = 6
+
+
+@pytest.fixture(scope="module")
+def checked_year(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list[str]]:
+    """Six months of the small authority, every month's inputs and outputs written and
+    checked by the independent checker as the simulation goes."""
+    root = tmp_path_factory.mktemp("year")
+    violations: list[str] = []
+
+    def check(month: str, inputs: caseaudit.Dataset, result: caseaudit.AllocationResult) -> None:
+        data_dir, out_dir = root / month / "data", root / month / "out"
+        write_input_tables(data_dir, _tables(inputs), "csv")
+        result.write(out_dir)
+        overrides = result.problem.config.as_dict()
+        violations.extend(
+            f"{month}: {v}" for v in check_allocation(data_dir, out_dir, month, overrides)
+        )
+
+    year = simulate_year(
+        generate("small", 2),
+        START,
+        months=MONTHS,
+        judgements={"good": 0.6, "requires_improvement": 0.25, "inadequate": 0.15},
+        seed=4,
+        challenge_rate=0.2,
+        on_month=check,
+    )
+    return year, violations
+
+
+def test_every_simulated_month_keeps_every_hard_rule(checked_year: tuple) -> None:
+    year, violations = checked_year
+    assert len(year.coverage) == MONTHS
+    assert violations == []
+
+
+def test_ten_a_year_and_one_a_month_hold_in_the_simulated_ledger(checked_year: tuple) -> None:
+    # Plain pandas over the final history: counted audits (not reallocated or cancelled)
+    # per auditor per audit year (April start) at most 10, per month at most 1.
+    year, _ = checked_year
+    history = year.dataset["history"]
+    counted = history[~history["status"].isin(["reallocated", "cancelled"])].copy()
+    month_number = counted["month"].str[5:7].astype(int)
+    counted["audit_year"] = counted["month"].str[:4].astype(int) - (month_number < 4)
+    per_year = counted.groupby(["auditor_id", "audit_year"]).size()
+    per_month = counted.groupby(["auditor_id", "month"]).size()
+    assert per_year.max() <= 10
+    assert per_month.max() <= 1
+    simulated = counted[counted["month"] >= START]
+    assert simulated["month"].nunique() == MONTHS
+    assert len(simulated) == int(year.coverage["allocated"].sum())
+
+
+def test_inadequate_judgements_are_reaudited_by_their_reaudit_month(checked_year: tuple) -> None:
+    # Independently of the simulation's own table: an inadequate audit of the run,
+    # confirmed on D, is due in the latest month ending on or before D + 2 months; when
+    # that month was run, the ledger holds an audit of it (reaudit_of) by then.
+    year, _ = checked_year
+    history = year.dataset["history"]
+    moderations = year.dataset["moderations"].set_index("audit_id")
+    last_run = year.months[-1]
+    inadequate = history[
+        (history["month"] >= START)
+        & (history["overall_judgement"] == "inadequate")
+        & (history["status"] == "finalised")
+    ]
+    assert len(inadequate) > 0
+    checked = 0
+    for audit in inadequate.itertuples():
+        confirmed = audit.judgement_confirmed_on
+        if audit.audit_id in moderations.index:
+            confirmed = moderations.loc[audit.audit_id, "decided_on"]
+        deadline = confirmed + relativedelta(months=2)
+        due = deadline.strftime("%Y-%m")
+        if (deadline + relativedelta(days=1)).month == deadline.month:
+            due = (deadline - relativedelta(months=1)).strftime("%Y-%m")
+        if due > last_run:
+            continue
+        reaudits = history[history["reaudit_of"] == audit.audit_id]
+        assert len(reaudits) == 1, audit.audit_id
+        assert reaudits["month"].iloc[0] <= due, audit.audit_id
+        checked += 1
+    assert checked > 0
+
+
+def test_simulated_tables_agree_with_the_ledger(checked_year: tuple) -> None:
+    year, _ = checked_year
+    history = year.dataset["history"]
+    simulated = history[history["month"] >= START]
+    by_month = simulated.groupby("month").size()
+    assert year.coverage.set_index("month")["allocated"].to_dict() == by_month.to_dict()
+    last = year.audits_per_auditor[year.audits_per_auditor["month"] == year.months[-1]]
+    assert (last["audits_this_year"] <= last["max_audits_per_year"]).all()
+    assert (year.breaks["granted"] <= year.breaks["cap"]).all()
+    challenged = year.dataset["challenges"]
+    ours = challenged[challenged["audit_id"].str[:7] >= START]
+    assert set(year.moderations["audit_id"]) >= set(ours["audit_id"])
+
+
+def test_the_same_seed_gives_the_same_year_and_another_seed_another() -> None:
+    data = generate("small", 1)
+    first = simulate_year(data, START, months=2, seed=7, challenge_rate=0.3)
+    again = simulate_year(data, START, months=2, seed=7, challenge_rate=0.3)
+    other = simulate_year(data, START, months=2, seed=8, challenge_rate=0.3)
+    history = first.dataset["history"].drop(columns=[LINE])
+    pd.testing.assert_frame_equal(history, again.dataset["history"].drop(columns=[LINE]))
+    assert not history.equals(other.dataset["history"].drop(columns=[LINE]))
+
+
+def test_a_grade_distribution_without_inadequate_opens_no_new_cycle() -> None:
+    # Only "good" drawn: no new inadequate judgement, so every cycle in the table was
+    # already awaiting its re-audit when the run started.
+    year = simulate_year(generate("small", 1), START, months=2, judgements={"good": 1.0})
+    simulated = year.dataset["history"]
+    assert set(simulated.loc[simulated["month"] >= START, "overall_judgement"]) == {"good"}
+    assert (year.inadequate_cycles["month"] < START).all()
+
+
+@pytest.mark.parametrize(
+    ("judgements", "message"),
+    [
+        ({"great": 1.0}, "unknown judgement 'great'"),
+        ({"good": 0.5, "inadequate": 0.4}, "sum to 1"),
+    ],
+)
+def test_a_bad_grade_distribution_is_refused(judgements: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        simulate_year(generate("small", 1), START, months=1, judgements=judgements)
