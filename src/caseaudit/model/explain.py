@@ -11,7 +11,9 @@ year") that the independent checker of the tests parses and re-verifies.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -36,6 +38,8 @@ class Plan:
     cases_of: dict[str, list[str]]
     #: Auditors allowed more audits this month than the plan gives them.
     with_room: frozenset[str]
+    #: Every auditor of the month's problem.
+    auditors: frozenset[str]
 
     @classmethod
     def of(cls, problem: MonthProblem, assignment: pd.DataFrame) -> Plan:
@@ -46,7 +50,7 @@ class Plan:
         load = Counter(auditor_of.values())
         capacity = zip(problem.auditors["staff_id"], problem.auditors["capacity"], strict=True)
         with_room = frozenset(a for a, room in capacity if room > load.get(a, 0))
-        return cls(auditor_of, cases_of, with_room)
+        return cls(auditor_of, cases_of, with_room, frozenset(problem.auditors["staff_id"]))
 
 
 def why_not_auditing(
@@ -54,7 +58,7 @@ def why_not_auditing(
 ) -> str | None:
     """The first fact that keeps ``auditor_id`` off ``case_id`` in the plan: a rule that
     blocks the pair, else the other cases the auditor has; None if neither holds."""
-    if auditor_id not in set(problem.auditors["staff_id"]):
+    if auditor_id not in plan.auditors:
         return f"{auditor_id} is not an auditor"
     blockers = blocking_rules(problem, case_id, auditor_id)
     if blockers:
@@ -134,16 +138,18 @@ def allocations_table(
     calendar = WorkingCalendar(problem.config.calendar.country, problem.config.calendar.subdivision)
     distributed_on = calendar.first_working_day(problem.month)
     due_on = last_day(problem.month)
-    cases = problem.cases.set_index("case_id")
-    auditors = problem.auditors.set_index("staff_id")
+    # Plain dicts per row: a pandas row lookup per allocation costs seconds nationally.
+    cases = problem.cases.set_index("case_id").to_dict("index")
+    auditors = problem.auditors.set_index("staff_id")[["name", "email", "year_count"]]
+    auditor_rows = auditors.to_dict("index")
     plan = Plan.of(problem, assignment)
     spread = _spread(problem, plan)
     seen = problem.seen_subject
     seen_keys = set(zip(seen["case_id"], seen["auditor_id"], strict=True))
     rows = []
     for case_id, auditor_id in zip(assignment["case_id"], assignment["auditor_id"], strict=True):
-        case = cases.loc[case_id]
-        auditor = auditors.loc[auditor_id]
+        case = cases[case_id]
+        auditor = auditor_rows[auditor_id]
         reason = allocation_reason(
             problem,
             plan,
@@ -185,7 +191,7 @@ def allocation_reason(
     problem: MonthProblem,
     plan: Plan,
     case_id: str,
-    case: pd.Series,
+    case: Mapping[str, Any],
     auditor_id: str,
     year_count: int,
     spread: _Spread,
