@@ -14,6 +14,7 @@ from caseaudit.api import (
     plan_breaks,
     reallocate,
 )
+from caseaudit.explaining import Explanation, explain
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError, InputIssue
 from caseaudit.model.problem import MonthProblem, build_problem
@@ -25,6 +26,7 @@ __all__ = [
     "AllocationResult",
     "BreakPlanResult",
     "Dataset",
+    "Explanation",
     "InputError",
     "InputIssue",
     "LoseStaff",
@@ -38,6 +40,7 @@ __all__ = [
     "YearSimulation",
     "allocate",
     "build_problem",
+    "explain",
     "generate",
     "load",
     "moderate",

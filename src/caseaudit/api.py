@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from caseaudit.explaining import Explanation as Explanation  # caseaudit explain, issue 11
+from caseaudit.explaining import explain as explain
 from caseaudit.io.previous import read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs

@@ -432,5 +432,48 @@ def plan_breaks(
         sys.exit(EXIT_UNALLOCATED)
 
 
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--month", required=True, callback=_month, help="The month to explain, YYYY-MM.")
+@click.option("--case", "case_id", default=None, help="A case id: why its auditor, who else.")
+@click.option("--auditor", "auditor_id", default=None, help="A staff id: why (not) them.")
+@click.option(
+    "--previous",
+    "previous_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Explain the plan in this folder (allocate's or reallocate's output) instead.",
+)
+@click.option("--seed", type=int, default=None, help="Solver seed (default: config, else 0).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stable JSON answer instead.")
+@handles_errors
+def explain(
+    data_dir: Path,
+    month: str,
+    case_id: str | None,
+    auditor_id: str | None,
+    previous_dir: Path | None,
+    seed: int | None,
+    as_json: bool,
+) -> None:
+    """Explain the month's plan: why this auditor, why not that one (--case and
+    --auditor), every auditor for a case (--case), or, with neither, why cases are
+    unallocated and which relaxations would cover them. Writes no file.
+
+    Example: caseaudit explain data/ --month 2026-03 --case C0000093 --auditor S0155
+    """
+    from caseaudit.api import explain as run_explain
+
+    answer = run_explain(
+        data_dir,
+        month,
+        case=case_id.strip() if case_id else None,
+        auditor=auditor_id.strip() if auditor_id else None,
+        previous=previous_dir,
+        seed=seed,
+    )
+    click.echo(answer.to_json() if as_json else answer.summary())
+
+
 def main() -> None:
     cli()

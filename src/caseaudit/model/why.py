@@ -1,0 +1,221 @@
+"""Pure facts for ``caseaudit explain`` (issue 11): who may audit a case, what blocks
+each auditor, and what keeps a set of cases from being covered.
+
+Every fact comes from :func:`caseaudit.model.rules.blocking_rules`, the one answer to
+"which rules block this auditor for this case", so that ``explain`` never says anything
+the month's reasons, ``unallocated`` and the solver's model would not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from caseaudit.model.errors import plural
+from caseaudit.model.problem import MonthProblem
+from caseaudit.model.rules import HARD_RULES, RULES_BY_ID, Blocker, blocking_rules
+
+#: The rule ids ``explain`` names, in ``HARD_RULES`` order (issue 11's vocabulary).
+RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in HARD_RULES)
+
+#: The rules a month diagnosis may relax, each as issue 11 words it. The direct
+#: conflicts (worker, team manager, IRO) are never offered: nobody audits their own case.
+RELAXABLE_RULES: tuple[str, ...] = ("on_break", "same_team", "yearly_max", "declared")
+
+#: Short policy words for counts ("14 in the same team, 5 on an audit break").
+COUNT_LABELS = {
+    "eligible": "not eligible this month",
+    "direct": "the case's worker, team manager or IRO",
+    "management_chain": "in the management chain above the worker or team manager",
+    "same_team": "in the same team",
+    "declared": "with a declared conflict with the subject",
+    "exempted": "with an honoured exemption",
+    "on_break": "on an audit break",
+    "yearly_max": "at the yearly maximum",
+    "monthly_max": "allowed no audit this month",
+}
+assert set(COUNT_LABELS) == set(RULE_IDS)
+
+BLOCKER_COLUMNS = ["rule", "paragraph", "detail"]
+CANDIDATE_COLUMNS = ["auditor_id", "allowed", "blocking_rules", "detail", "year_count"]
+
+
+def blockers_frame(blockers: Iterable[Blocker]) -> pd.DataFrame:
+    """Blocking rules as a table (rule, paragraph, detail), in ``HARD_RULES`` order."""
+    rows = [(b.rule, b.paragraph, b.detail) for b in blockers]
+    return pd.DataFrame(rows, columns=BLOCKER_COLUMNS)
+
+
+def case_candidates(problem: MonthProblem, case_id: str) -> pd.DataFrame:
+    """One row per auditor (every staff member with is_auditor, by staff_id): whether
+    they may audit ``case_id`` this month and, if not, every rule that blocks them.
+
+    ``blocking_rules`` is ``;``-joined rule ids; ``detail`` the first rule's facts.
+    A case whose details are unknown (a due re-audit missing from ``cases``) has no
+    allowed auditor, since its conflicts cannot be checked.
+    """
+    closed = bool(problem.cases.loc[problem.cases["case_id"] == case_id, "details_missing"].any())
+    rows = []
+    for auditor_id, year_count in zip(
+        problem.auditors["staff_id"], problem.auditors["year_count"], strict=True
+    ):
+        blockers = blocking_rules(problem, case_id, auditor_id)
+        rows.append(
+            {
+                "auditor_id": auditor_id,
+                "allowed": not blockers and not closed,
+                "blocking_rules": ";".join(b.rule for b in blockers),
+                "detail": blockers[0].detail if blockers else None,
+                "year_count": int(year_count),
+            }
+        )
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+def cutting_rule(problem: MonthProblem, case_ids: list[str], auditor_id: str) -> str:
+    """The rule that cuts ``auditor_id`` away from a set of cases they may audit none of:
+    the first rule, in ``HARD_RULES`` order, that blocks them from every case of the set
+    (a break, the yearly maximum), else the one that blocks them from the most cases."""
+    blocks: Counter[str] = Counter()
+    for case_id in case_ids:
+        blocks.update({b.rule for b in blocking_rules(problem, case_id, auditor_id)})
+    most = max(blocks.values())
+    return next(rule for rule in RULE_IDS if blocks[rule] == most)
+
+
+def blocked_by(problem: MonthProblem, case_ids: list[str], allowed: set[str]) -> dict[str, int]:
+    """For a set of cases whose allowed auditors are ``allowed``: every other auditor,
+    counted once under the rule that cuts them away (:func:`cutting_rule`)."""
+    counts: Counter[str] = Counter()
+    for auditor_id in problem.auditors["staff_id"]:
+        if auditor_id not in allowed:
+            counts[cutting_rule(problem, case_ids, auditor_id)] += 1
+    return {rule: counts[rule] for rule in RULE_IDS if counts[rule]}
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """``{"same_team": 14, "on_break": 5}`` → "14 in the same team, 5 on an audit break"."""
+    return ", ".join(f"{n} {COUNT_LABELS[rule]}" for rule, n in counts.items())
+
+
+def describe_cases(problem: MonthProblem, case_ids: list[str]) -> str:
+    """ "3 cases of Fostering (Team 2)", or "3 cases" when they share no team."""
+    cases = problem.cases[problem.cases["case_id"].isin(case_ids)]
+    noun = plural(len(case_ids), "case")
+    services = set(cases["service"])
+    if len(services) == 1:
+        service = services.pop()
+        teams = set(cases["team"])
+        if len(teams) == 1 and (team := teams.pop()) is not None:
+            return f"{noun} of {service} ({team})"
+        return f"{noun} of {service}"
+    return noun
+
+
+@dataclass(frozen=True)
+class RelaxUnit:
+    """One step of a relaxation, smallest first: one granted break revoked, one
+    auditor's yearly maximum raised by one, one team allowed its own cases, one declared
+    conflict allowed. ``key`` names it (an auditor id, ``service/team``, or
+    ``auditor_id/subject_id``); ``words`` says it in policy words."""
+
+    rule: str
+    key: tuple[str, ...]
+    words: str
+
+
+def relax_units(problem: MonthProblem, case_ids: list[str]) -> dict[str, list[RelaxUnit]]:
+    """Per relaxable rule, the steps that would let some auditor take a case of
+    ``case_ids`` (that rule alone keeps them from it), in the order they are given up:
+
+    - breaks: the latest granted first (first come, first served reversed, §3);
+    - yearly maximum: auditors by staff_id;
+    - same team: the team with the most cases in the set first, then by name;
+    - declared conflicts: by auditor then subject.
+    """
+    single: dict[str, set[tuple[str, ...]]] = {rule: set() for rule in RELAXABLE_RULES}
+    case_rows = problem.cases.set_index("case_id")
+    for case_id in case_ids:
+        if bool(case_rows.loc[case_id, "details_missing"]):
+            continue
+        for auditor_id in problem.auditors["staff_id"]:
+            blockers = blocking_rules(problem, case_id, auditor_id)
+            if len(blockers) != 1 or blockers[0].rule not in single:
+                continue
+            rule = blockers[0].rule
+            if rule in ("on_break", "yearly_max"):
+                single[rule].add((auditor_id,))
+            elif rule == "same_team":
+                single[rule].add(
+                    (case_rows.loc[case_id, "service"], case_rows.loc[case_id, "team"])
+                )
+            else:
+                single[rule].add((auditor_id, case_rows.loc[case_id, "subject_id"]))
+    decisions = problem.break_decisions
+    granted = decisions[decisions["decision"] == "granted"].copy()
+    granted["late"] = ~granted["on_time"].astype(bool)
+    granted = granted.sort_values(["late", "requested_on", "auditor_id"], ascending=False)
+    in_set = case_rows.loc[case_ids]
+    team_cases: Counter[tuple[str, ...]] = Counter(
+        zip(in_set["service"], in_set["team"], strict=True)
+    )
+    year_of = dict(zip(problem.auditors["staff_id"], problem.auditors["year_count"], strict=True))
+    maximum = problem.policy.max_audits_per_year
+    units = {
+        "on_break": [
+            RelaxUnit("on_break", (a,), f"revoke {a}'s granted break")
+            for a in granted["auditor_id"]
+            if (a,) in single["on_break"]
+        ],
+        "yearly_max": [
+            RelaxUnit(
+                "yearly_max",
+                key,
+                f"raise {key[0]}'s yearly maximum from {maximum} to {int(year_of[key[0]]) + 1}",
+            )
+            for key in sorted(single["yearly_max"])
+        ],
+        "same_team": [
+            RelaxUnit("same_team", key, f"allow {key[1]} ({key[0]}) to audit its own cases")
+            for key in sorted(single["same_team"], key=lambda k: (-team_cases[k], k))
+        ],
+        "declared": [
+            RelaxUnit("declared", key, f"allow {key[0]}'s declared conflict with {key[1]}")
+            for key in sorted(single["declared"])
+        ],
+    }
+    return units
+
+
+def rule_paragraph(rule_id: str) -> str:
+    return RULES_BY_ID[rule_id].paragraph
+
+
+#: How many steps a relaxation's sentence names before "and N more".
+NAMED_STEPS = 5
+
+
+def describe_units(rule: str, units: list[RelaxUnit]) -> str:
+    """A relaxation's steps in one short sentence, e.g. "revoke 2 granted breaks, the
+    latest granted first: S0180's, S1032's"."""
+    shown = units[:NAMED_STEPS]
+    if rule == "on_break":
+        named = [f"{unit.key[0]}'s" for unit in shown]
+    elif rule == "yearly_max":
+        named = [unit.key[0] for unit in shown]
+    elif rule == "same_team":
+        named = [f"{unit.key[1]} ({unit.key[0]})" for unit in shown]
+    else:
+        named = [f"{unit.key[0]} with {unit.key[1]}" for unit in shown]
+    more = f" and {len(units) - NAMED_STEPS} more" if len(units) > NAMED_STEPS else ""
+    listed = ", ".join(named) + more
+    if rule == "on_break":
+        return f"revoke {plural(len(units), 'granted break')}, the latest granted first: {listed}"
+    if rule == "yearly_max":
+        return f"raise the yearly maximum by one for {plural(len(units), 'auditor')}: {listed}"
+    if rule == "same_team":
+        return f"allow {plural(len(units), 'team')} to audit its own cases: {listed}"
+    return f"allow {plural(len(units), 'declared conflict')}: {listed}"
