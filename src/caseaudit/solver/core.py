@@ -58,8 +58,10 @@ class SolveOptions:
     price_above_pairs: int = 1_000_000
     #: Pricing starts from every allowed pair whose tie-break is below the value that
     #: gives each task about this many pairs (one pass over the pair space), and adds up
-    #: to ``added_per_task`` pairs per task per round.
-    small_ties_per_task: int = 32
+    #: to ``added_per_task`` pairs per task per round. Measured (docs/performance.md):
+    #: 16 proves region and national in one round; 8 needs a second round on region, 32
+    #: only makes national's flow larger.
+    small_ties_per_task: int = 16
     added_per_task: int = 16
     #: > 0: keep only this many candidates per task and skip pricing (no proof).
     candidate_limit: int = 0
