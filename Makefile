@@ -34,6 +34,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py --presets median largest region national
 	$(BIN)/python benchmarks/moderation.py
 	$(BIN)/python benchmarks/break_plan.py
+	$(BIN)/python benchmarks/explain.py
 
 clean:
 	rm -rf $(VENV) caseaudit-demo .pytest_cache .mypy_cache .ruff_cache

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from ortools.graph.python.max_flow import SimpleMaxFlow
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from caseaudit.model.config import Config
 from caseaudit.model.errors import plural
@@ -146,6 +143,11 @@ def deficient_sets(problem: MonthProblem) -> list[DeficientSet]:
     auditors saturated. Split into its connected pieces, each is deficient by the cases
     the maximum flow leaves uncovered in it. Cases with unknown details have no edge and
     are left to the caller."""
+    # Imported here: only the month diagnosis needs them (every command's start-up).
+    from ortools.graph.python.max_flow import SimpleMaxFlow
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     index = encode_month(problem)
     n_cases, n_auditors = index.n_cases, index.n_auditors
     allowed = np.ones((n_cases, n_auditors), dtype=bool)
