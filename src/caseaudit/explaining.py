@@ -460,9 +460,15 @@ class MonthAnswer:
         if len(self.relaxations):
             lines.append("Relaxations (each gain confirmed by solving the relaxed month):")
             for row in self.relaxations.itertuples():
-                gained = f"+{plural(row.cases_gained, 'case')}" if row.cases_gained else "no gain"
-                mark = "" if row.confirmed else " (not solved)"
-                lines.append(f"  {row.rule} ({row.paragraph}): {gained}{mark}: {row.change}")
+                if not row.penalty:
+                    outcome = "nothing to relax"
+                elif row.cases_gained:
+                    outcome = f"+{plural(row.cases_gained, 'case')}"
+                else:
+                    outcome = "no gain"
+                if row.penalty and not row.confirmed:
+                    outcome += " (solve cut short: not proven)"
+                lines.append(f"  {row.rule} ({row.paragraph}): {outcome}: {row.change}")
         lines.append("The direct conflicts (worker, team manager, IRO) are never relaxed.")
         return lines
 
@@ -571,8 +577,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _parts_text(row: Any) -> str:
-    shown = [f"{SOFT_LABEL[rule]} {int(getattr(row, rule))}" for rule in PREFERENCE_RULES]
-    return ", ".join(shown)
+    shown = [
+        f"{rule.replace('_', ' ')} {int(getattr(row, rule))}"
+        for rule in PREFERENCE_RULES
+        if int(getattr(row, rule))
+    ]
+    return ", ".join(shown) or "no preference cost"
 
 
 # ---------------------------------------------------------------- the explainer
