@@ -201,6 +201,8 @@ th, td { border-bottom: 1px solid var(--line); padding: .28rem .45rem; text-alig
   vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.figure-table td { white-space: nowrap; }
+td:first-child { white-space: nowrap; }
 tr.urgent td { background: #fdecea; }
 .empty { color: var(--muted); font-style: italic; }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
@@ -385,7 +387,7 @@ def _figure(name: str, frame: pd.DataFrame, monitoring: Monitoring) -> str:
     title, paragraph = FIGURE_TITLES[name]
     heading = f'<h2 id="{name}">{html.escape(title)} <span class="para">{paragraph}</span></h2>'
     if frame.empty:
-        return heading + '<p class="empty">No data for this figure as of this date.</p>'
+        return heading + _table(name, frame, "figure-table")
     png = _png(CHARTS[name](frame, monitoring))
     encoded = base64.b64encode(png).decode("ascii")
     image = (

@@ -149,6 +149,14 @@ def build_monitoring(data: Dataset, as_of: dt.date) -> Monitoring:
     )
 
 
+def _by(days: pd.Series, day: dt.date) -> pd.Series:
+    """Whether each date is on or before ``day`` (null: no), as a boolean mask even when
+    empty (an empty object Series would select columns instead of rows)."""
+    return pd.Series(
+        [d is not None and d <= day for d in days.tolist()], index=days.index, dtype=bool
+    )
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, SHARE_DIGITS) if whole else None
 
@@ -230,7 +238,9 @@ class _Ledger:
         words = self._exemption_words()
         keys = zip(late["case_id"], late["month"], late["auditor_id"], strict=True)
         found = [words.get(key) for key in keys]
-        late["non_completion"] = [item is None or not item[0] for item in found]
+        late["non_completion"] = pd.Series(
+            [item is None or not item[0] for item in found], index=late.index, dtype=bool
+        )
         late["exemption"] = [NO_EXEMPTION if item is None else item[1] for item in found]
         return late
 
@@ -339,14 +349,12 @@ class _Ledger:
         challenges = self.data["challenges"]
         open_rows = challenges[
             (challenges["consensus_reached"] != True)  # noqa: E712 (empty: no consensus yet)
-            & challenges["raised_on"].map(lambda d: d is not None and d <= as_of)
+            & _by(challenges["raised_on"], as_of)
         ].sort_values(["audit_id", "raised_on", "raised_by"])
         first = open_rows.groupby("audit_id", sort=True).head(1)
         moderations = self.data["moderations"]
-        assigned = moderations[moderations["assigned_on"].map(lambda d: d <= as_of)]
-        decided_mask = assigned["final_judgement"].notna() & assigned["decided_on"].map(
-            lambda d: d is not None and d <= as_of
-        )
+        assigned = moderations[_by(moderations["assigned_on"], as_of)]
+        decided_mask = assigned["final_judgement"].notna() & _by(assigned["decided_on"], as_of)
         decided = (
             assigned[decided_mask]
             .sort_values(["audit_id", "decided_on", "moderator_id"])
@@ -414,7 +422,7 @@ class _Ledger:
         """Effective judgements (contract §4 rule 5) confirmed by the as-of day, with the
         audit's month and service."""
         judged = effective_judgements(self.data)
-        judged = judged[judged["confirmed_on"].map(lambda d: d <= self.as_of)]
+        judged = judged[_by(judged["confirmed_on"], self.as_of)]
         where = self.audits[["audit_id", "month", "service"]]
         return judged.merge(where, on="audit_id", how="left")
 
@@ -504,13 +512,18 @@ class _Ledger:
         later = sorted(m for m in set(breaks["month"]) if self.month < m <= horizon)
         staff = self.data["staff"]
         auditors = staff[staff["is_auditor"] == True]  # noqa: E712
+        spans = list(
+            zip(auditors["staff_id"], auditors["active_from"], auditors["active_to"], strict=True)
+        )
         rows = []
         for month in [*self.period, *later]:
             first, last = first_day(month), last_day(month)
-            whole_month = auditors["active_from"].map(
-                lambda d, first=first: d is None or d <= first
-            ) & auditors["active_to"].map(lambda d, last=last: d is None or d >= last)
-            eligible = set(auditors.loc[whole_month, "staff_id"])
+            # Eligible: active for the whole month (contract §3).
+            eligible = {
+                staff_id
+                for staff_id, start, end in spans
+                if (start is None or start <= first) and (end is None or end >= last)
+            }
             counts = yearly_counts(self.data, month)
             at_maximum = set(counts[counts >= self.policy.max_audits_per_year].index) & eligible
             cap = break_cap(self.policy.max_break_fraction, len(eligible))

@@ -603,7 +603,11 @@ class _Generator:
             case, view = regular[n], self._view(regular[n])
             auditor = auditors[u.integer(0, len(auditors) - 1)]
             for _ in range(10):  # someone who could otherwise have been given this case
-                if not self._conflicted(view, auditor) and (case, auditor) not in seen:
+                if (
+                    not self._conflicted(view, auditor)
+                    and (case, auditor) not in seen
+                    and self._approver(auditor) != auditor  # approvers: see below
+                ):
                     break
                 auditor = auditors[u.integer(0, len(auditors) - 1)]
             if (case, auditor) in seen:
@@ -630,6 +634,27 @@ class _Generator:
                     else date.fromordinal(requested + u.integer(0, 3)),
                 }
             )
+        # An approver who audits (an assistant director, the strategic lead) approves
+        # their own exemption: never honoured, only someone else may agree it (§4).
+        approvers = [a for a in auditors if self._approver(a) == a]
+        for case in regular[wanted : wanted + 4]:
+            auditor = next(
+                (a for a in approvers if not self._conflicted(self._view(case), a)), None
+            )
+            if auditor is not None:
+                day = date.fromordinal(first + u.integer(-6, 2))
+                rows.append(
+                    {
+                        "case_id": self._case_id(case),
+                        "month": self.month,
+                        "auditor_id": org.staff_ids[auditor],
+                        "requested_on": day,
+                        "decision": "approved",
+                        "decided_by": org.staff_ids[auditor],
+                        "decided_on": day,
+                    }
+                )
+                break
         self.exemption_rows = rows
 
     def _approver(self, auditor: int) -> int:
@@ -653,8 +678,10 @@ class _Generator:
     def tables(self) -> dict[str, pd.DataFrame]:
         for age in range(HISTORY_MONTHS, 0, -1):
             self._history_month(add_months(self.month, -age), age)
+        self._ensure_repeat_inadequate()
         self._target_month()
         self._open_challenges()
+        self._monitoring_examples()
         return {
             "staff": _frame("staff", self.org.records()),
             "cases": _frame("cases", self._cases()),
@@ -667,6 +694,176 @@ class _Generator:
             "break_preferences": _frame("break_preferences", self._preferences()),
             "outcomes": _frame("outcomes", self._outcomes()),
         }
+
+    # -- what the monitoring report must show (issue 10) ------------------------
+
+    def _ensure_repeat_inadequate(self) -> None:
+        """A re-audit judged inadequate again and still awaiting its own re-audit, so that
+        the inadequate cycle shows an escalation to the head of service (§25–26).
+
+        Only when the ledger has none: the latest finished, unchallenged re-audit of a case
+        not audited since is judged inadequate (confirmed when it was finalised). Its own
+        re-audit is then due, or overdue, in the target month, which allocates it."""
+        rows = {str(row["audit_id"]): row for row in self.history}
+        if any(rows[w.audit_id]["reaudit_of"] for w in self.awaiting.values()):
+            return
+        latest_month: dict[int, str] = {}
+        for row in self.history:
+            case = cast(int, row["_case"])
+            latest_month[case] = max(latest_month.get(case, ""), str(row["month"]))
+        for row in reversed(self.history):
+            case = cast(int, row["_case"])
+            confirmed = row["judgement_confirmed_on"]
+            if (
+                row["reaudit_of"] is None
+                or row["status"] not in FINISHED
+                or confirmed is None
+                or row["audit_id"] in self.challenged
+                or case in self.awaiting
+                or latest_month[case] != row["month"]
+            ):
+                continue
+            confirmed_day = date.fromordinal(cast(int, confirmed))
+            row["overall_judgement"] = "inadequate"
+            deadline = reaudit_deadline(confirmed_day, 2)
+            self.awaiting[case] = _Awaiting(
+                str(row["audit_id"]), reaudit_month(deadline), cast(int, row["_auditor"])
+            )
+            return
+
+    def _monitoring_examples(self) -> None:
+        """Rows that make every list of ``caseaudit report`` as of the ledger's last day
+        show its cases (issue 10), added only where the ledger has none, from their own
+        generator so that the other tables stay as they were:
+
+        - an overdue audit whose exemption was honoured (outstanding, not a
+          non-completion) and one whose exemption was not (a non-completion, §30);
+        - a challenge decided by a moderator in the ledger's last month (§22): the
+          moderator upholds the judgement, so no effective judgement changes;
+        - a challenge with a moderator assigned and no decision yet.
+        """
+        rng = np.random.default_rng([self.seed, 10])
+        self._past_exemptions(rng)
+        self._decided_this_month(rng)
+        self._moderator_assigned(rng)
+
+    def _past_exemptions(self, rng: np.random.Generator) -> None:
+        overdue = [
+            row
+            for row in self.history
+            if row["status"] in ("allocated", "non_completed")
+            and last_day(str(row["month"])).toordinal() < self.as_of
+        ]
+        past = {(r["case_id"], r["month"]) for r in self.exemption_rows}
+        overdue = [r for r in overdue if (r["case_id"], r["month"]) not in past]
+        if len(overdue) < 2:
+            return
+        picks = sorted(rng.choice(len(overdue), size=2, replace=False).tolist())
+        for kind, position in zip(("right", "refused"), picks, strict=True):
+            row = overdue[position]
+            auditor = cast(int, row["_auditor"])
+            requested = first_day(str(row["month"])).toordinal() + int(rng.integers(2, 10))
+            self.exemption_rows.append(
+                {
+                    "case_id": row["case_id"],
+                    "month": row["month"],
+                    "auditor_id": row["auditor_id"],
+                    "requested_on": date.fromordinal(requested),
+                    "decision": "approved" if kind == "right" else "refused",
+                    "decided_by": self.org.staff_ids[self._approver(auditor)],
+                    "decided_on": date.fromordinal(requested + int(rng.integers(1, 4))),
+                }
+            )
+
+    def _moderator_for(self, case: int, rng: np.random.Generator) -> int:
+        """As ``_moderator``, drawn from ``rng``."""
+        worker = self.case_worker[case]
+        service = self.org.service[worker]
+        line = set(self.org.chain[worker])
+        options = [
+            person
+            for other, people in sorted(self.moderators.items())
+            if other != service
+            for person in people
+            if person not in line
+        ]
+        return options[int(rng.integers(0, len(options)))] if options else NONE
+
+    def _decided_this_month(self, rng: np.random.Generator) -> None:
+        last_month = add_months(self.month, -1)
+        first = first_day(last_month).toordinal()
+        moderated = {str(m["audit_id"]): m for m in self.moderations}
+        if any(
+            m["decided_on"] is not None and cast(int, m["decided_on"]) >= first
+            for m in moderated.values()
+        ):
+            return
+        candidates = [
+            row
+            for row in self.history
+            if row["status"] in FINISHED
+            and row["audit_id"] not in self.challenged
+            and row["overall_judgement"] not in (None, "inadequate")
+            and row["finalised_on"] is not None
+            and cast(int, row["finalised_on"]) >= first
+            and cast(int, row["finalised_on"]) - cast(int, row["completed_on"]) >= 3
+        ]
+        for position in rng.permutation(len(candidates)).tolist():
+            row = candidates[position]
+            case = cast(int, row["_case"])
+            moderator = self._moderator_for(case, rng)
+            if moderator == NONE:
+                continue
+            completed, finalised = cast(int, row["completed_on"]), cast(int, row["finalised_on"])
+            worker = self.case_worker[case]
+            self.challenges.append(
+                {
+                    "audit_id": row["audit_id"],
+                    "raised_by": self.org.staff_ids[worker],
+                    "raised_on": completed + 1,
+                    "consensus_reached": False,
+                }
+            )
+            self.moderations.append(
+                {
+                    "audit_id": row["audit_id"],
+                    "moderator_id": self.org.staff_ids[moderator],
+                    "assigned_on": completed + 2,
+                    "final_judgement": row["overall_judgement"],
+                    "decided_on": finalised,
+                }
+            )
+            self.challenged.add(str(row["audit_id"]))
+            return
+
+    def _moderator_assigned(self, rng: np.random.Generator) -> None:
+        undecided = {str(m["audit_id"]) for m in self.moderations if m["decided_on"] is None}
+        open_challenges = {
+            str(c["audit_id"]) for c in self.challenges if not c["consensus_reached"]
+        }
+        if undecided & open_challenges:
+            return
+        moderated = {str(m["audit_id"]) for m in self.moderations}
+        waiting = sorted(open_challenges - moderated)
+        if len(waiting) < 2:  # one stays waiting for a moderator
+            return
+        audit_id = waiting[int(rng.integers(0, len(waiting)))]
+        row = next(row for row in self.history if row["audit_id"] == audit_id)
+        moderator = self._moderator_for(cast(int, row["_case"]), rng)
+        if moderator == NONE:
+            return
+        raised = min(
+            cast(int, c["raised_on"]) for c in self.challenges if c["audit_id"] == audit_id
+        )
+        self.moderations.append(
+            {
+                "audit_id": audit_id,
+                "moderator_id": self.org.staff_ids[moderator],
+                "assigned_on": min(raised + 1, self.as_of),
+                "final_judgement": None,
+                "decided_on": None,
+            }
+        )
 
     def _open_challenges(self) -> None:
         """Challenges still waiting for a moderator on the ledger's last day (§21–22), so

@@ -1,0 +1,827 @@
+"""caseaudit report (issue 10): the monitoring lists, the figures and report.html.
+
+Each list is checked on a tiny hand-built ledger whose rows are argued in comments; the
+figures are recomputed from the input tables with plain pandas; the page is rendered in
+headless Chromium (Debian's ``chromium``; the browser test skips, with the reason, only
+where that browser is absent) and its numbers are read back against the CSVs.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html.parser
+import json
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import caseaudit
+from builders import Authority
+from caseaudit.cli.main import cli
+from caseaudit.model.outputs import OUTPUT_TABLES
+from caseaudit.model.schema import JUDGEMENTS
+
+AS_OF = "2026-02-10"
+
+
+def ledger(
+    authority: Authority,
+    month: str,
+    case_id: str,
+    auditor: str,
+    status: str,
+    judgement: str | None = None,
+    confirmed: str | None = None,
+    reaudit_of: str | None = None,
+    suffix: str = "",
+    **dates: str,
+) -> Authority:
+    """One history row (and its case in that month, unless already there)."""
+    if not any(c["case_id"] == case_id and c["month"] == month for c in authority.rows["cases"]):
+        authority.case(case_id, month=month)
+    return authority.add(
+        "history",
+        audit_id=f"{month}-{case_id}{suffix}",
+        month=month,
+        case_id=case_id,
+        subject_id=f"S-{case_id}",
+        auditor_id=auditor,
+        status=status,
+        overall_judgement=judgement,
+        judgement_confirmed_on=confirmed,
+        reaudit_of=reaudit_of,
+        **dates,
+    )
+
+
+def report_of(authority: Authority, tmp_path: Path, as_of: str = AS_OF) -> caseaudit.ReportResult:
+    data_dir = authority.write(tmp_path / "data")
+    return caseaudit.report(caseaudit.load(data_dir), as_of)
+
+
+def column(frame: pd.DataFrame, name: str) -> list[object]:
+    return frame[name].tolist()
+
+
+# ------------------------------------------------------------------ outstanding audits
+
+
+def non_completion_ledger() -> Authority:
+    """Auditors P1..P4 are P&Q officers: only the Strategic Lead (SL1) may agree their
+    exemptions (§4); AD1 is an Assistant Director, the wrong approver for them."""
+    authority = Authority().auditors("P1", "P2", "P3", "P4")
+    # A second team manager, under a second group manager, who holds C1 from March.
+    authority.staff("GM2", role="group_manager", manager="HS1", auditor=False)
+    authority.staff("TM2", role="team_manager", team="Team 2", manager="GM2", auditor=False)
+    authority.case("C1", month="2026-03", manager="TM2")
+    # C1, January, still allocated: due 2026-01-31, 10 days overdue on 2026-02-10, no
+    # exemption asked: a non-completion. Its people are January's (TM1, GM1), not March's.
+    ledger(authority, "2026-01", "C1", "P1", "allocated")
+    # C2, January, non-completed, exemption approved by SL1 (the right role, not P2
+    # themself): honoured, so outstanding but not a non-completion (§30).
+    ledger(authority, "2026-01", "C2", "P2", "non_completed")
+    authority.add(
+        "exemptions",
+        case_id="C2",
+        month="2026-01",
+        auditor_id="P2",
+        requested_on="2026-01-05",
+        decision="approved",
+        decided_by="SL1",
+        decided_on="2026-01-06",
+    )
+    # C3, January, non-completed, exemption approved by AD1: not the Strategic Lead, so not
+    # honoured: a non-completion all the same.
+    ledger(authority, "2026-01", "C3", "P3", "non_completed")
+    authority.add(
+        "exemptions",
+        case_id="C3",
+        month="2026-01",
+        auditor_id="P3",
+        requested_on="2026-01-05",
+        decision="approved",
+        decided_by="AD1",
+        decided_on="2026-01-06",
+    )
+    # C6, December, non-completed: 41 days overdue (2025-12-31 to 2026-02-10), the most
+    # urgent; kept although far beyond the deadline (§30).
+    ledger(authority, "2025-12", "C6", "P4", "non_completed")
+    # Not listed: C4's month (February) has not ended; C5 was completed; C7 was cancelled;
+    # C8 is non-completed but completed_on says it was done after all.
+    ledger(authority, "2026-02", "C4", "P1", "allocated")
+    ledger(authority, "2025-12", "C5", "P1", "completed", completed_on="2026-01-10")
+    ledger(authority, "2026-01", "C7", "P4", "cancelled")
+    ledger(authority, "2025-11", "C8", "P2", "non_completed", completed_on="2026-01-20")
+    return authority
+
+
+def test_outstanding_lists_every_overdue_audit_most_overdue_first(tmp_path: Path) -> None:
+    result = report_of(non_completion_ledger(), tmp_path)
+    outstanding = result.outstanding
+    # Most overdue first; equal ages by audit id.
+    assert column(outstanding, "audit_id") == [
+        "2025-12-C6",
+        "2026-01-C1",
+        "2026-01-C2",
+        "2026-01-C3",
+    ]
+    assert column(outstanding, "days_overdue") == [41, 10, 10, 10]
+    assert column(outstanding, "due_on") == [dt.date(2025, 12, 31)] + [dt.date(2026, 1, 31)] * 3
+    assert column(outstanding, "non_completion") == [True, True, False, True]
+    # The people to chase are those of the audit's month: TM1 and GM1 for C1 in January,
+    # although TM2 holds the case in March.
+    first_c1 = outstanding[outstanding["case_id"] == "C1"].iloc[0]
+    assert (first_c1["auditor_id"], first_c1["team_manager_id"], first_c1["group_manager_id"]) == (
+        "P1",
+        "TM1",
+        "GM1",
+    )
+
+
+def test_an_honoured_exemption_makes_no_non_completion_and_an_unhonoured_one_does(
+    tmp_path: Path,
+) -> None:
+    result = report_of(non_completion_ledger(), tmp_path)
+    non = result.non_completions
+    # C2's exemption was agreed by the Strategic Lead: honoured, so not listed. C3's was
+    # agreed by an Assistant Director, who cannot agree a P&Q officer's: listed.
+    assert column(non, "audit_id") == ["2025-12-C6", "2026-01-C1", "2026-01-C3"]
+    exemption = dict(zip(non["audit_id"], non["exemption"], strict=True))
+    assert exemption["2026-01-C1"] == "no exemption requested"
+    assert exemption["2026-01-C3"].startswith("approved by an Assistant Director")
+    assert "Strategic Lead" in exemption["2026-01-C3"]
+
+
+# ------------------------------------------------------------------ amendments
+
+
+def test_an_amendment_is_due_three_working_days_after_return_across_a_bank_holiday(
+    tmp_path: Path,
+) -> None:
+    authority = Authority().auditors("P1", "P2", "P3")
+    # Returned Thursday 2026-04-02; Good Friday (04-03) and Easter Monday (04-06) are bank
+    # holidays in England, so the three working days are 04-07, 04-08, 04-09: due 04-09,
+    # not overdue on 04-09. (Counting the holidays would make it due 04-07, and overdue.)
+    ledger(
+        authority,
+        "2026-03",
+        "C1",
+        "P1",
+        "returned",
+        completed_on="2026-03-30",
+        returned_on="2026-04-02",
+    )
+    # Returned Friday 2026-03-27: 03-30, 03-31, 04-01: due 04-01, overdue on 04-09.
+    ledger(
+        authority,
+        "2026-03",
+        "C2",
+        "P2",
+        "returned",
+        completed_on="2026-03-20",
+        returned_on="2026-03-27",
+    )
+    # Returned without a date: the due date is unknown, listed last.
+    ledger(authority, "2026-03", "C3", "P3", "returned", completed_on="2026-03-20")
+    # Completed, not returned: not listed.
+    ledger(authority, "2026-02", "C4", "P1", "completed", completed_on="2026-02-20")
+    result = report_of(authority, tmp_path, "2026-04-09")
+    amendments = result.amendments_due
+    assert column(amendments, "audit_id") == ["2026-03-C2", "2026-03-C1", "2026-03-C3"]
+    assert column(amendments, "amendment_due_on") == [
+        dt.date(2026, 4, 1),
+        dt.date(2026, 4, 9),
+        None,
+    ]
+    assert column(amendments, "overdue") == [True, False, None]
+
+
+def test_amendment_working_days_come_from_the_config(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1")
+    authority.config_toml = "[policy]\namendment_working_days = 1\n"
+    # Returned Friday 2026-03-27, one working day: Monday 03-30.
+    ledger(
+        authority,
+        "2026-03",
+        "C1",
+        "P1",
+        "returned",
+        completed_on="2026-03-20",
+        returned_on="2026-03-27",
+    )
+    result = report_of(authority, tmp_path, "2026-03-31")
+    assert column(result.amendments_due, "amendment_due_on") == [dt.date(2026, 3, 30)]
+    assert column(result.amendments_due, "overdue") == [True]
+
+
+# ------------------------------------------------------------------ awaiting actions
+
+
+def test_finalised_audits_await_the_team_managers_actions_oldest_first(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1", "P2", "P3")
+    # Finalised 2026-01-20: 21 days on 2026-02-10. Finalised 2026-02-01: 9 days.
+    ledger(
+        authority,
+        "2026-01",
+        "C1",
+        "P1",
+        "finalised",
+        "good",
+        "2026-02-01",
+        completed_on="2026-01-25",
+        finalised_on="2026-02-01",
+    )
+    ledger(
+        authority,
+        "2026-01",
+        "C2",
+        "P2",
+        "finalised",
+        "requires_improvement",
+        "2026-01-20",
+        completed_on="2026-01-15",
+        finalised_on="2026-01-20",
+    )
+    # Actions confirmed: not listed.
+    ledger(
+        authority,
+        "2025-12",
+        "C3",
+        "P3",
+        "actions_complete",
+        "good",
+        "2025-12-20",
+        completed_on="2025-12-15",
+        finalised_on="2025-12-20",
+        actions_completed_on="2026-01-30",
+    )
+    result = report_of(authority, tmp_path)
+    waiting = result.awaiting_actions
+    assert column(waiting, "audit_id") == ["2026-01-C2", "2026-01-C1"]
+    assert column(waiting, "age_days") == [21, 9]
+    assert column(waiting, "judgement") == ["requires_improvement", "good"]
+
+
+# ------------------------------------------------------------------ inadequate cycle
+
+
+def test_a_repeat_inadequate_escalates_to_the_head_of_service(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1", "P2", "P3")
+    # C1 judged inadequate in October, re-audited in December and inadequate again: the
+    # October audit is re-audited (off the list); the December one awaits its re-audit
+    # and, being itself a re-audit, escalates to the head of service (§25), HS1.
+    ledger(
+        authority,
+        "2025-10",
+        "C1",
+        "P1",
+        "finalised",
+        "inadequate",
+        "2025-10-20",
+        completed_on="2025-10-15",
+        finalised_on="2025-10-20",
+    )
+    ledger(
+        authority,
+        "2025-12",
+        "C1",
+        "P2",
+        "finalised",
+        "inadequate",
+        "2025-12-15",
+        reaudit_of="2025-10-C1",
+        completed_on="2025-12-10",
+        finalised_on="2025-12-15",
+    )
+    # C2 inadequate, confirmed Wednesday 2026-01-28, not a re-audit: no escalation.
+    ledger(
+        authority,
+        "2026-01",
+        "C2",
+        "P3",
+        "finalised",
+        "inadequate",
+        "2026-01-28",
+        completed_on="2026-01-25",
+        finalised_on="2026-01-28",
+    )
+    result = report_of(authority, tmp_path)
+    cycle = result.inadequate_cycle
+    # Earliest deadline first: 2025-12-15 + 2 months = 2026-02-15; 2026-01-28 + 2 = 03-28.
+    assert column(cycle, "audit_id") == ["2025-12-C1", "2026-01-C2"]
+    assert column(cycle, "escalation") == ["head_of_service_review", "none"]
+    assert column(cycle, "head_of_service_id") == ["HS1", "HS1"]
+    assert column(cycle, "reaudit_deadline") == [dt.date(2026, 2, 15), dt.date(2026, 3, 28)]
+    # The latest month ending by the deadline: January (Feb 28 > Feb 15), February.
+    assert column(cycle, "reaudit_month") == ["2026-01", "2026-02"]
+    # Five working days after Monday 12-15: 16, 17, 18, 19, 22. After Wednesday 01-28:
+    # 29, 30, 02-02, 02-03, 02-04.
+    assert column(cycle, "reflection_meeting_by") == [dt.date(2025, 12, 22), dt.date(2026, 2, 4)]
+    # 28 days on: Monday 2026-01-12 and Wednesday 2026-02-25, both working days.
+    assert column(cycle, "review_meeting_on") == [dt.date(2026, 1, 12), dt.date(2026, 2, 25)]
+    assert column(cycle, "overdue") == [False, False]
+    assert column(cycle, "next_step") == [
+        "head of service review, then re-audit by 2026-02-15",
+        "review meeting on 2026-02-25",
+    ]
+    assert column(cycle, "auditor_id") == ["P2", "P3"]
+
+
+def moderated_ledger() -> Authority:
+    """Challenges in every moderation state, as of 2026-02-10 (§21–22)."""
+    authority = Authority().auditors("P1", "P2", "P3", "P4", "P5", "P6")
+    authority.staff(
+        "M1", role="head_of_service", service="Fostering", auditor=False, can_moderate=True
+    )
+    # C1: judged inadequate, challenged without consensus; the moderator decided
+    # requires_improvement on 2026-02-03: the effective judgement is no longer inadequate,
+    # so no re-audit is awaited, and the challenge shows as decided this month.
+    ledger(
+        authority,
+        "2026-01",
+        "C1",
+        "P1",
+        "finalised",
+        "inadequate",
+        "2026-01-25",
+        completed_on="2026-01-20",
+        finalised_on="2026-02-04",
+    )
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C1",
+        raised_by="SW1",
+        raised_on="2026-01-22",
+        consensus_reached=False,
+    )
+    authority.add(
+        "moderations",
+        audit_id="2026-01-C1",
+        moderator_id="M1",
+        assigned_on="2026-01-23",
+        final_judgement="requires_improvement",
+        decided_on="2026-02-03",
+    )
+    # C2: challenged on 2026-02-01, nobody assigned yet: awaiting a moderator, 9 days.
+    ledger(authority, "2026-01", "C2", "P2", "completed", completed_on="2026-01-30")
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C2",
+        raised_by="SW1",
+        raised_on="2026-02-01",
+        consensus_reached=False,
+    )
+    # C3: challenged on 2026-01-20 (consensus left empty: none yet), moderator assigned on
+    # 01-25, no decision: moderator assigned, 21 days.
+    ledger(authority, "2026-01", "C3", "P3", "completed", completed_on="2026-01-18")
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C3",
+        raised_by="TM1",
+        raised_on="2026-01-20",
+        consensus_reached=None,
+    )
+    authority.add("moderations", audit_id="2026-01-C3", moderator_id="M1", assigned_on="2026-01-25")
+    # Not listed: C4 reached consensus; C5 was decided in January (not this month); C6's
+    # challenge is raised after the as-of day.
+    ledger(authority, "2026-01", "C4", "P4", "completed", completed_on="2026-01-18")
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C4",
+        raised_by="SW1",
+        raised_on="2026-01-20",
+        consensus_reached=True,
+    )
+    ledger(
+        authority,
+        "2025-12",
+        "C5",
+        "P5",
+        "finalised",
+        "good",
+        "2026-01-28",
+        completed_on="2025-12-20",
+        finalised_on="2026-01-29",
+    )
+    authority.add(
+        "challenges",
+        audit_id="2025-12-C5",
+        raised_by="SW1",
+        raised_on="2025-12-22",
+        consensus_reached=False,
+    )
+    authority.add(
+        "moderations",
+        audit_id="2025-12-C5",
+        moderator_id="M1",
+        assigned_on="2025-12-23",
+        final_judgement="good",
+        decided_on="2026-01-28",
+    )
+    ledger(authority, "2026-02", "C6", "P6", "completed", completed_on="2026-02-09")
+    authority.add(
+        "challenges",
+        audit_id="2026-02-C6",
+        raised_by="SW1",
+        raised_on="2026-02-11",
+        consensus_reached=False,
+    )
+    return authority
+
+
+def test_a_moderation_overturning_an_inadequate_ends_the_cycle(tmp_path: Path) -> None:
+    result = report_of(moderated_ledger(), tmp_path)
+    assert result.inadequate_cycle.empty
+    january = result.tables["judgements_by_month"].set_index("month").loc["2026-01"]
+    # C1 counts as the moderator's requires_improvement; C2, C3, C4 are not judged yet.
+    assert (int(january["inadequate"]), int(january["requires_improvement"])) == (0, 1)
+
+
+def test_open_challenges_show_each_moderation_state_most_urgent_first(tmp_path: Path) -> None:
+    result = report_of(moderated_ledger(), tmp_path)
+    challenges = result.challenges_open
+    assert column(challenges, "audit_id") == ["2026-01-C2", "2026-01-C3", "2026-01-C1"]
+    assert column(challenges, "moderation_status") == [
+        "awaiting_moderator",
+        "moderator_assigned",
+        "decided",
+    ]
+    assert column(challenges, "days_open") == [9, 21, 19]
+    assert column(challenges, "moderator_id") == [None, "M1", "M1"]
+    assert column(challenges, "final_judgement") == [None, None, "requires_improvement"]
+    # In March the February decision is no longer listed.
+    later = report_of(moderated_ledger(), tmp_path / "march", "2026-03-02")
+    assert "2026-01-C1" not in set(later.challenges_open["audit_id"])
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_breaks_by_month_decide_requests_against_the_cap(tmp_path: Path) -> None:
+    authority = Authority().auditors(*(f"P{n}" for n in range(1, 11)))
+    # P11 leaves mid-March: not eligible in March, so its request is not required.
+    authority.staff("P11", active_to="2026-03-15")
+    # Ten auditors eligible all March: cap floor(0.20 × 10) = 2. Three on-time requests:
+    # the two earliest granted, the third refused by the cap.
+    for auditor, day in (
+        ("P1", "2026-02-01"),
+        ("P2", "2026-02-02"),
+        ("P3", "2026-02-03"),
+        ("P11", "2026-02-01"),
+    ):
+        authority.add("breaks", auditor_id=auditor, month="2026-03", requested_on=day)
+    ledger(authority, "2026-02", "C1", "P1", "allocated")
+    result = report_of(authority, tmp_path, "2026-03-05")
+    months = result.tables["breaks_by_month"].set_index("month")
+    march = months.loc["2026-03"]
+    assert (march["eligible"], march["requested"], march["granted"]) == (10, 4, 2)
+    assert (march["refused_cap"], march["not_required"], march["cap"]) == (1, 1, 2)
+    # Twelve months to the as-of month; February had 11 eligible (cap 2) and no request.
+    assert list(months.index) == [f"2025-{m:02d}" for m in range(4, 13)] + [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    assert (months.loc["2026-02", "eligible"], months.loc["2026-02", "cap"]) == (11, 2)
+
+
+def test_figures_recomputed_independently_on_a_generated_authority(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    CliRunner().invoke(
+        cli,
+        ["generate", "--preset", "median", "--seed", "3", "--out", str(data_dir)],
+        catch_exceptions=False,
+    )
+    as_of = dt.date(2026, 2, 28)
+    result = caseaudit.report(caseaudit.load(data_dir), as_of)
+    history = pd.read_csv(data_dir / "history.csv", dtype=str, keep_default_na=False)
+    cases = pd.read_csv(data_dir / "cases.csv", dtype=str, keep_default_na=False)
+    challenges = pd.read_csv(data_dir / "challenges.csv", dtype=str, keep_default_na=False)
+    moderations = pd.read_csv(data_dir / "moderations.csv", dtype=str, keep_default_na=False)
+    outcomes = pd.read_csv(data_dir / "outcomes.csv", dtype=str, keep_default_na=False)
+    staff = pd.read_csv(data_dir / "staff.csv", dtype=str, keep_default_na=False)
+    period = [f"2025-{m:02d}" for m in range(3, 13)] + ["2026-01", "2026-02"]
+    service_of = dict(
+        zip(zip(cases["case_id"], cases["month"], strict=True), cases["service"], strict=True)
+    )
+    counted = history[~history["status"].isin(["reallocated", "cancelled"])]
+
+    # Effective judgements: a decided moderation's final judgement, else the auditor's
+    # unless a challenge without consensus is still open (contract §4 rule 5).
+    decided = moderations[
+        (moderations["final_judgement"] != "") & (moderations["decided_on"] != "")
+    ]
+    decided = decided.sort_values(["audit_id", "decided_on", "moderator_id"])
+    final = dict(
+        zip(
+            decided["audit_id"],
+            zip(decided["final_judgement"], decided["decided_on"], strict=True),
+            strict=True,
+        )
+    )
+    open_audits = set(challenges.loc[challenges["consensus_reached"] != "true", "audit_id"])
+    by_month: Counter[tuple[str, str]] = Counter()
+    by_service: Counter[tuple[str, str]] = Counter()
+    for row in counted.itertuples():
+        if row.audit_id in final:
+            judgement, confirmed = final[row.audit_id]
+        elif row.audit_id in open_audits:
+            continue
+        else:
+            judgement, confirmed = row.overall_judgement, row.judgement_confirmed_on
+        if judgement and confirmed and confirmed <= as_of.isoformat() and row.month in period:
+            by_month[(row.month, judgement)] += 1
+            by_service[(service_of[(row.case_id, row.month)], judgement)] += 1
+    months = result.tables["judgements_by_month"]
+    assert list(months["month"]) == period
+    for row in months.itertuples():
+        counts = [by_month[(row.month, grade)] for grade in JUDGEMENTS]
+        assert [getattr(row, grade) for grade in JUDGEMENTS] == counts, row.month
+        assert row.judged == sum(counts)
+        if sum(counts):
+            assert row.inadequate_share == round(counts[-1] / sum(counts), 4)
+        else:  # no judgement yet (the latest month): no share, not a share of 0
+            assert pd.isna(row.inadequate_share)
+        assert row.inadequate_share_target == 0.1
+    services = result.tables["judgements_by_service"]
+    for row in services.itertuples():
+        assert [getattr(row, g) for g in JUDGEMENTS] == [
+            by_service[(row.service, g)] for g in JUDGEMENTS
+        ]
+
+    # Domain ratings of the period's audits; most often not met (of applicable) first.
+    in_period = set(history.loc[history["month"].isin(period), "audit_id"])
+    rated = outcomes[outcomes["audit_id"].isin(in_period)]
+    table = pd.crosstab(rated["domain"], rated["rating"])
+    applicable = table["met"] + table["partially_met"] + table["not_met"]
+    share = (table["not_met"] / applicable).round(4)
+    domains = result.tables["domain_ratings"]
+    assert set(domains["domain"]) == set(table.index)
+    for row in domains.itertuples():
+        assert (row.met, row.partially_met, row.not_met, row.not_applicable) == tuple(
+            int(table.at[row.domain, r])
+            for r in ("met", "partially_met", "not_met", "not_applicable")
+        )
+        assert row.not_met_share == share[row.domain]
+    assert list(domains["not_met_share"]) == sorted(domains["not_met_share"], reverse=True)
+
+    # Audits per auditor in the audit year 2025-04..2026-03, counted statuses only.
+    year = counted[(counted["month"] >= "2025-04") & (counted["month"] <= "2026-03")]
+    per_auditor = Counter(year["auditor_id"])
+    done = Counter(year.loc[year["completed_on"] != "", "auditor_id"])
+    auditors = result.tables["audits_per_auditor"]
+    active = staff[
+        (staff["is_auditor"] == "true")
+        & ((staff["active_from"] == "") | (staff["active_from"] <= "2026-02-28"))
+        & ((staff["active_to"] == "") | (staff["active_to"] >= "2026-02-28"))
+    ]
+    assert set(auditors["auditor_id"]) == set(active["staff_id"]) | set(per_auditor)
+    for row in auditors.itertuples():
+        assert (row.audits, row.completed) == (per_auditor[row.auditor_id], done[row.auditor_id])
+        assert row.max_audits_per_year == 10
+
+    # Completion by service: the period's counted audits whose month ended before the
+    # as-of day (every month but February), on time when completed by the month's end.
+    ended = counted[counted["month"].isin(period[:-1])]
+    completion = result.tables["completion_by_service"].set_index("service")
+    for service, group in ended.groupby(
+        [service_of[(c, m)] for c, m in zip(ended["case_id"], ended["month"], strict=True)]
+    ):
+        month_end = group["month"].map(lambda m: (pd.Period(m, "M").end_time.date()).isoformat())
+        on_time = int(((group["completed_on"] != "") & (group["completed_on"] <= month_end)).sum())
+        late = int(((group["completed_on"] != "") & (group["completed_on"] > month_end)).sum())
+        row = completion.loc[service]
+        assert (row["due"], row["on_time"], row["late"]) == (len(group), on_time, late)
+        assert row["not_completed"] == len(group) - on_time - late
+        assert row["on_time_share"] == round(on_time / len(group), 4)
+
+
+# ------------------------------------------------------------------ generator, files, CLI
+
+
+def test_the_generator_exercises_every_list() -> None:
+    data = caseaudit.generate("median", 0)
+    result = caseaudit.report(data, "2026-02-28")
+    for name in (
+        "outstanding",
+        "non_completions",
+        "amendments_due",
+        "awaiting_actions",
+        "inadequate_cycle",
+        "domain_ratings",
+    ):
+        assert len(result.tables[name]) >= 1, name
+    # An honoured exemption keeps an outstanding audit off the non-completions.
+    assert (~result.outstanding["non_completion"]).sum() >= 1
+    assert (result.amendments_due["overdue"] == True).sum() >= 1  # noqa: E712
+    assert (result.inadequate_cycle["escalation"] == "head_of_service_review").sum() >= 1
+    states = set(result.challenges_open["moderation_status"])
+    assert states == {"awaiting_moderator", "moderator_assigned", "decided"}
+
+
+def test_reruns_write_byte_identical_files(tmp_path: Path) -> None:
+    data = caseaudit.generate("small", 1)
+    first, second = tmp_path / "first", tmp_path / "second"
+    caseaudit.report(data, "2026-02-28").write(first)
+    caseaudit.report(data, "2026-02-28").write(second)
+    names = sorted(p.name for p in first.iterdir() if p.name != "manifest.json")
+    assert names == sorted(p.name for p in second.iterdir() if p.name != "manifest.json")
+    assert {n.rsplit(".", 1)[1] for n in names} == {"csv", "parquet", "html"}
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_lists_are_written_most_urgent_first(tmp_path: Path) -> None:
+    result = report_of(non_completion_ledger(), tmp_path)
+    result.write(tmp_path / "out")
+    with open(tmp_path / "out" / "outstanding.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["audit_id"] for r in rows] == list(result.outstanding["audit_id"])
+    assert [r["days_overdue"] for r in rows] == ["41", "10", "10", "10"]
+
+
+def test_cli_report_writes_the_lists_the_page_and_the_manifest(tmp_path: Path) -> None:
+    data_dir = non_completion_ledger().write(tmp_path / "data")
+    out = tmp_path / "out"
+    run = CliRunner().invoke(cli, ["report", str(data_dir), "--as-of", AS_OF, "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    assert run.stdout.startswith(f"as of {AS_OF}: 4 outstanding (3 non-completions)")
+    for table in (t for t in OUTPUT_TABLES.values() if "report" in t.commands):
+        assert (out / f"{table.name}.csv").exists(), table.name
+        assert (out / f"{table.name}.parquet").exists(), table.name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["as_of"] == AS_OF
+    assert manifest["counts"]["non_completions"] == 3
+    assert (out / "report.html").read_bytes().startswith(b"<!doctype html>")
+    # A second run into the same folder needs --force (contract §2).
+    again = CliRunner().invoke(cli, ["report", str(data_dir), "--as-of", AS_OF, "--out", str(out)])
+    assert again.exit_code == 2
+    assert "--force" in again.stderr
+
+
+def test_cli_report_refuses_a_bad_date_and_bad_input_writing_nothing(tmp_path: Path) -> None:
+    data_dir = non_completion_ledger().write(tmp_path / "data")
+    out = tmp_path / "out"
+    bad_date = CliRunner().invoke(
+        cli, ["report", str(data_dir), "--as-of", "2026-02-30", "--out", str(out)]
+    )
+    assert bad_date.exit_code == 2
+    assert "expected a date as YYYY-MM-DD" in bad_date.stderr
+    history = data_dir / "history.csv"
+    history.write_text(history.read_text().replace("non_completed", "not_done", 1))
+    bad_input = CliRunner().invoke(
+        cli, ["report", str(data_dir), "--as-of", AS_OF, "--out", str(out)]
+    )
+    assert bad_input.exit_code == 2
+    assert bad_input.stderr.startswith("history.csv:")
+    assert "status" in bad_input.stderr.splitlines()[0]
+    assert "Traceback" not in bad_input.stderr
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ the page in a browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LISTS = (
+    "outstanding",
+    "non_completions",
+    "amendments_due",
+    "awaiting_actions",
+    "inadequate_cycle",
+    "challenges_open",
+)
+FIGURES = (
+    "judgements_by_month",
+    "judgements_by_service",
+    "domain_ratings",
+    "audits_per_auditor",
+    "breaks_by_month",
+    "completion_by_service",
+)
+
+
+class _Page(html.parser.HTMLParser):
+    """The rendered DOM's tables (by ``data-table``), headline counts, charts and the
+    attributes the page's script sets on ``<html>``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.counts: dict[str, str] = {}
+        self.charts: list[str] = []
+        self.root: dict[str, str | None] = {}
+        self.sources: list[str] = []
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self._count: str | None = None
+        self._in_head = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        for name in ("src", "href"):
+            if attributes.get(name):
+                self.sources.append(str(attributes[name]))
+        if tag == "html":
+            self.root = attributes
+        elif tag == "table" and attributes.get("data-table"):
+            self._table = str(attributes["data-table"])
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table is not None:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+        elif tag == "span" and attributes.get("data-count"):
+            self._count = str(attributes["data-count"])
+            self.counts[self._count] = ""
+        elif tag == "img" and attributes.get("data-chart"):
+            self.charts.append(str(attributes["data-chart"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._table is not None:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+        elif tag == "span":
+            self._count = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._count is not None:
+            self.counts[self._count] += data
+
+
+def shown(text: str, kind: str) -> str:
+    """A CSV cell as the page should show it: shares as percentages with one decimal,
+    booleans as yes/no, everything else as written."""
+    if text == "":
+        return ""
+    if kind == "float":
+        return f"{100 * float(text):.1f}%"
+    if kind == "bool":
+        return {"true": "yes", "false": "no"}[text]
+    return text
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed here "
+    "(.ci/run installs it): the page cannot be rendered",
+)
+def test_the_page_renders_in_chromium_and_shows_the_csvs_numbers(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    caseaudit.report(caseaudit.generate("median", 0), "2026-02-28").write(out)
+    rendered = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            (out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    # Chromium logs every console message as "CONSOLE(line)" on stderr: there is none.
+    console = [line for line in rendered.stderr.splitlines() if "CONSOLE" in line]
+    assert console == []
+    page = _Page()
+    page.feed(rendered.stdout)
+    # The page's script ran: no script or image error, and every chart decoded with a size.
+    assert page.root.get("data-errors") == "[]"
+    assert page.root.get("data-charts-shown") == str(len(page.charts))
+    # Nothing is loaded from anywhere: every source is an embedded image or an anchor.
+    assert all(s.startswith(("data:image/png;base64,", "#")) for s in page.sources)
+    # Every table shows its CSV, row for row, in the CSV's order; a figure with rows has
+    # its chart, an empty list says so.
+    rows_in_csv = {}
+    for table in (t for t in OUTPUT_TABLES.values() if "report" in t.commands):
+        with open(out / f"{table.name}.csv", encoding="utf-8") as handle:
+            header, *body = list(csv.reader(handle))
+        rows_in_csv[table.name] = len(body)
+        kinds = [table.kinds[c] for c in header]
+        expected = [
+            [shown(cell, kind) for cell, kind in zip(row, kinds, strict=True)] for row in body
+        ]
+        seen = page.tables[table.name]
+        assert len(seen[0]) == len(header), table.name  # the header row
+        assert seen[1:] == (expected or [["None as of this date."]]), table.name
+    figures = [name for name in FIGURES if rows_in_csv[name]]
+    assert sorted(page.charts) == sorted(figures)
+    assert len(page.charts) == 6
+    assert {name: int(count) for name, count in page.counts.items()} == {
+        name: rows_in_csv[name] for name in LISTS
+    }
