@@ -34,6 +34,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py --presets median largest region national
 	$(BIN)/python benchmarks/moderation.py
 	$(BIN)/python benchmarks/break_plan.py
+	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/explain.py
 
 clean:
