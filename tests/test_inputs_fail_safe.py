@@ -260,7 +260,7 @@ def test_header_only_cases_with_reaudits_due_validates_and_says_so(
 def test_validate_counts_the_cases_of_the_month(median_dir: Path) -> None:
     result = run("validate", str(median_dir), "--month", MONTH)
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == f"{MONTH}: 36 cases in {MONTH}; 3 re-audits due"
+    assert result.stdout.splitlines()[-1] == f"{MONTH}: 38 cases in {MONTH}; 3 re-audits due"
 
 
 def test_a_root_cause_is_printed_before_other_files_problems(

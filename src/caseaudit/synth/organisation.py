@@ -1,9 +1,12 @@
 """A synthetic children's services department: the staff tree every preset stands on.
 
 Assistant directors → heads of service → group managers → team managers → teams of five
-to seven practitioners, in each case-holding service; IROs and P&Q officers under the
-strategic lead of Performance and Quality. Staff are held as parallel arrays indexed by
-position (the index is what the generator's hot loops compare); ids are given at the end.
+to seven practitioners, in each case-holding service (the first with two heads of
+service at least); IROs and P&Q officers under the strategic lead of Performance and
+Quality. Auditors: heads of service, group and team managers, IRO managers, P&Q officers,
+some IROs, one assistant director and the strategic lead. Staff are held as parallel
+arrays indexed by position (the index is what the generator's hot loops compare); ids
+are given at the end.
 """
 
 from __future__ import annotations
@@ -129,7 +132,12 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     per_service = np.round(spec.practitioners * shares / shares.sum()).astype(int)
     teams = [max(1, round(n / ((MIN_TEAM + MAX_TEAM) / 2))) for n in per_service]
     group_managers = [math.ceil(t / TEAMS_PER_GROUP_MANAGER) for t in teams]
-    heads = [math.ceil(g / GROUP_MANAGERS_PER_HEAD) for g in group_managers]
+    auditing_heads = [math.ceil(g / GROUP_MANAGERS_PER_HEAD) for g in group_managers]
+    # The first (largest) service has two heads of service at least, the second one a
+    # job share or interim cover who does not audit: the contract's "lowest staff_id
+    # active on the 1st" then decides which one a re-audit names, and every one of them
+    # is told of the break cap (contract §3–5, issue 13).
+    heads = [max(auditing_heads[0], 2), *auditing_heads[1:]]
     n_heads = sum(heads)
     n_directors = 1 if n_heads <= 2 else max(2, math.ceil(n_heads / HEADS_PER_DIRECTOR))
 
@@ -140,8 +148,8 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     auditors: list[int] = []
     practitioners: list[int] = []
     head_number = 0
-    for service, n_practitioners, n_teams, n_gms, n_heads_here in zip(
-        spec.services, per_service, teams, group_managers, heads, strict=True
+    for service, n_practitioners, n_teams, n_gms, n_heads_here, n_auditing_heads in zip(
+        spec.services, per_service, teams, group_managers, heads, auditing_heads, strict=True
     ):
         service_heads = []
         for _ in range(n_heads_here):
@@ -154,7 +162,7 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
             )
             for g in range(n_gms)
         ]
-        auditors += service_heads + gms
+        auditors += service_heads[:n_auditing_heads] + gms
         sizes = _team_sizes(int(n_practitioners), n_teams, rng)
         for t in range(n_teams):
             team = f"Team {t + 1}"
@@ -184,6 +192,9 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     n_pq = max(2, round(spec.practitioners / PRACTITIONERS_PER_PQ_OFFICER))
     officers = [people.add("pq_officer", "pq", PQ_SERVICE, QA_TEAM, lead) for _ in range(n_pq)]
     auditors += iro_managers + officers
+    # One assistant director and the strategic lead audit too: the two roles that agree
+    # exemptions (§4) then ask for their own, which only someone else may agree.
+    auditors += [directors[-1], lead]
     # Fill up to the preset's auditor count: IROs first (they audit in many councils),
     # then more P&Q officers. One set of the starters added below is eligible in the
     # target month on top of these, so it is counted in.
