@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import jsonschema
+import networkx as nx
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -228,6 +229,38 @@ def test_the_direct_conflicts_are_never_offered(tmp_path: Path) -> None:
         relaxed(explainer.problem, [RelaxUnit("direct", ("I1",), "")])
 
 
+def test_deficient_sets_match_an_independent_maximum_matching(tmp_path: Path) -> None:
+    # The median preset allowing nine audits a year: the month is short of auditors.
+    # networkx's maximum matching over the pairs the checker allows (its own reading of
+    # the files) says how many cases the best plan covers; the deficient sets' shortfalls
+    # add up to the rest, and no case of a set is allowed an auditor outside it.
+    directory = tmp_path / "data"
+    write_input_tables(directory, generate_tables("median", 0, MONTH), "csv")
+    (directory / "config.toml").write_text("[policy]\nmax_audits_per_year = 9\n")
+    data = load(directory, MONTH)
+    result = allocate(data, MONTH)
+    month = explain(data, MONTH).as_json()["month"]
+    case_ids = [*result.allocations["case_id"], *result.unallocated["case_id"]]
+    staff = data["staff"]
+    auditor_ids = list(staff.loc[staff["is_auditor"].astype(bool), "staff_id"])
+    rules = checker.RuleReading(directory, MONTH)
+    allowed = {c: {a for a in auditor_ids if not rules.forbids(c, a)} for c in case_ids}
+    graph = nx.Graph()
+    graph.add_nodes_from(("case", c) for c in case_ids)
+    graph.add_edges_from((("case", c), ("auditor", a)) for c in case_ids for a in allowed[c])
+    matched = (
+        len(nx.bipartite.maximum_matching(graph, top_nodes=[("case", c) for c in case_ids])) // 2
+    )
+    assert matched < len(case_ids)
+    assert month["most_covered"] == matched == month["allocated"]
+    assert sum(s["shortfall"] for s in month["deficient_sets"]) == len(case_ids) - matched
+    for found in month["deficient_sets"]:
+        assert set().union(*(allowed[c] for c in found["cases"])) == set(found["auditors"])
+        assert len(found["auditors"]) < len(found["cases"])
+        outside = len(auditor_ids) - len(found["auditors"])
+        assert sum(found["blocked_by"].values()) == outside
+
+
 # ---------------------------------------------------------------- the median preset
 
 
@@ -366,3 +399,19 @@ def test_explain_a_previous_plan(tmp_path: Path) -> None:
     assert answer.case is not None
     assert answer.case.chosen == plan.loc[0, "auditor_id"]
     assert answer.case.reason == plan.loc[0, "reason"]
+
+
+def test_a_previous_plan_that_covers_less_than_it_could(tmp_path: Path) -> None:
+    # A plan folder whose C2 row was removed by hand: two free auditors could cover both
+    # cases, so the month has no deficient set and the answer says the plan falls short.
+    authority = Authority().auditors("A1", "A2").case("C1").case("C2")
+    data_dir = authority.write(tmp_path / "data")
+    out_dir = tmp_path / "out"
+    allocate(load(data_dir, MONTH), MONTH).write(out_dir)
+    plan = pd.read_parquet(out_dir / "allocations.parquet")
+    plan[plan["case_id"] != "C2"].to_parquet(out_dir / "allocations.parquet", index=False)
+    answer = explain(data_dir, MONTH, previous=out_dir)
+    month = answer.as_json()["month"]
+    assert (month["allocated"], month["most_covered"]) == (1, 2)
+    assert month["deficient_sets"] == []
+    assert "covers 1 fewer than it could" in answer.summary()

@@ -40,6 +40,7 @@ from caseaudit.model.why import (
 from caseaudit.solver.diagnosis import (
     PAIR_RULES,
     Costing,
+    HallDiagnosis,
     PlanCost,
     deficient_sets,
     force_pair,
@@ -194,6 +195,7 @@ JSON_SCHEMA: dict[str, Any] = {
                     {
                         "cases": _COUNT,
                         "allocated": _COUNT,
+                        "most_covered": _COUNT,
                         "unallocated": {
                             "type": "array",
                             "items": _object({"case_id": _TEXT, "reason": _TEXT}),
@@ -405,6 +407,8 @@ class MonthAnswer:
 
     cases: int
     allocated: int
+    #: The most cases any plan of the month can cover (the maximum flow).
+    most_covered: int
     #: The plan's unallocated cases and their reasons (as ``unallocated.csv``).
     unallocated: pd.DataFrame
     #: One row per deficient set: cases, auditors (lists), capacity, shortfall,
@@ -419,6 +423,7 @@ class MonthAnswer:
         return {
             "cases": self.cases,
             "allocated": self.allocated,
+            "most_covered": self.most_covered,
             "unallocated": _records(self.unallocated),
             "unknown_details": self.unknown_details,
             "deficient_sets": [
@@ -453,6 +458,12 @@ class MonthAnswer:
             lines.append("Every case has an auditor: no deficient set, nothing to relax.")
             return lines
         lines[0] = lines[0][:-1] + f", {left} unallocated."
+        if self.allocated < self.most_covered:
+            lines.append(
+                f"The rules allow {self.most_covered} cases to be covered: this plan covers "
+                f"{self.most_covered - self.allocated} fewer than it could (re-plan it with "
+                "caseaudit reallocate)."
+            )
         for case_id in self.unknown_details:
             lines.append(f"{case_id}: re-audit due, but its details are unknown (no auditor).")
         for number, text in enumerate(self.deficient_sets["explanation"], start=1):
@@ -887,7 +898,9 @@ class Explainer:
             columns=["case_id", "reason"],
         )
         unknown = sorted(cases.loc[cases["details_missing"], "case_id"])
-        sets = deficient_sets(problem) if unallocated_ids else []
+        # A plan that covers every case needs no flow (nor a dense graph of a region).
+        hall = deficient_sets(problem) if unallocated_ids else HallDiagnosis([], len(self.plan))
+        sets = hall.sets
         rows = []
         for found in sets:
             counts = blocked_by(problem, found.cases, set(found.auditors))
@@ -922,7 +935,7 @@ class Explainer:
                 problem,
                 self.data.config,
                 self.seed,
-                len(self.plan),
+                hall.most_covered,
                 in_sets,
                 self.time_limit_s,
             ):
@@ -950,7 +963,13 @@ class Explainer:
             ],
         )
         return MonthAnswer(
-            len(cases), len(self.plan), unallocated, deficient, relaxation_frame, unknown
+            len(cases),
+            len(self.plan),
+            hall.most_covered,
+            unallocated,
+            deficient,
+            relaxation_frame,
+            unknown,
         )
 
 

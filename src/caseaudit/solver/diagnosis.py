@@ -136,7 +136,15 @@ class DeficientSet:
         return len(self.cases) - self.capacity
 
 
-def deficient_sets(problem: MonthProblem) -> list[DeficientSet]:
+@dataclass(frozen=True)
+class HallDiagnosis:
+    """The month's deficient sets and the most cases any plan can cover."""
+
+    sets: list[DeficientSet]
+    most_covered: int
+
+
+def deficient_sets(problem: MonthProblem) -> HallDiagnosis:
     """Hall's condition from the max-flow min-cut of the month's graph (source → case,
     1; case → allowed auditor; auditor → sink, their capacity): the cases and auditors on
     the source side of the minimum cut form the largest deficient set, every one of its
@@ -180,8 +188,9 @@ def deficient_sets(problem: MonthProblem) -> list[DeficientSet]:
     source_side = np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)
     cut_cases = source_side[(source_side >= 1) & (source_side <= n_cases)] - 1
     cut_cases = cut_cases[~index.closed[cut_cases]]
+    most_covered = int(flow.optimal_flow())
     if not len(cut_cases):
-        return []
+        return HallDiagnosis([], most_covered)
     cut_auditors = source_side[(source_side > n_cases) & (source_side < sink)] - 1 - n_cases
     # Connected pieces of the cut's graph: cases 0..n-1, auditors n..n+m-1.
     in_cut = np.isin(edge_case, cut_cases) & np.isin(edge_auditor, cut_auditors)
@@ -198,7 +207,7 @@ def deficient_sets(problem: MonthProblem) -> list[DeficientSet]:
         capacity = int(index.capacity[members].sum())
         if len(cases) > capacity:
             sets.append(DeficientSet(cases, sorted(index.auditor_ids[members]), capacity))
-    return sorted(sets, key=lambda s: (-s.shortfall, s.cases))
+    return HallDiagnosis(sorted(sets, key=lambda s: (-s.shortfall, s.cases)), most_covered)
 
 
 @dataclass(frozen=True)
@@ -224,7 +233,8 @@ def relaxations(
     time_limit_s: float | None = None,
 ) -> list[Relaxation]:
     """For each relaxable rule, the steps that could let an auditor take one of
-    ``case_ids`` (the deficient sets' cases), in the policy's order. All of them are
+    ``case_ids`` (the deficient sets' cases), in the policy's order; ``covered`` is the
+    most cases the month covers without them. All of them are
     solved first; then the shortest prefix that gains as many cases, found by bisection
     (coverage only grows with more steps), is solved again and reported."""
     steps = relax_units(problem, case_ids)
