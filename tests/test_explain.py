@@ -226,7 +226,7 @@ def test_the_direct_conflicts_are_never_offered(tmp_path: Path) -> None:
     assert all(r["cases_gained"] == 0 for r in month["relaxations"])
     explainer = Explainer(load(authority.write(tmp_path / "again"), MONTH), MONTH)
     with pytest.raises(ValueError, match="never relaxed"):
-        relaxed(explainer.problem, [RelaxUnit("direct", ("I1",), "")])
+        relaxed(explainer.problem, [RelaxUnit("direct", ("I1",))])
 
 
 def test_deficient_sets_match_an_independent_maximum_matching(tmp_path: Path) -> None:

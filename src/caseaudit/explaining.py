@@ -51,7 +51,6 @@ from caseaudit.solver.month import SOFT_RULES, TIERS, solve_month
 SCHEMA_ID = "caseaudit.explain/1"
 #: Preference rules in the order the answer names them (issue 11).
 PREFERENCE_RULES = tuple(rule.id for rule in SOFT_RULES if rule.tier == "preference")
-SOFT_PARAGRAPH = {rule.id: rule.paragraph for rule in SOFT_RULES}
 SOFT_LABEL = {rule.id: rule.label for rule in SOFT_RULES}
 COST_PART_COLUMNS = ["rule", "tier", "paragraph", "plan", "forced", "difference"]
 CHANGED_COLUMNS = ["case_id", "plan_auditor_id", "forced_auditor_id"]

@@ -34,7 +34,7 @@ COUNT_LABELS = {
     "declared": "with a declared conflict with the subject",
     "exempted": "with an honoured exemption",
     "on_break": "on an audit break",
-    "yearly_max": "at the yearly maximum",
+    "yearly_max": "at the yearly maximum of audits",
     "monthly_max": "allowed no audit this month",
 }
 assert set(COUNT_LABELS) == set(RULE_IDS)
@@ -119,12 +119,11 @@ def describe_cases(problem: MonthProblem, case_ids: list[str]) -> str:
 class RelaxUnit:
     """One step of a relaxation, smallest first: one granted break revoked, one
     auditor's yearly maximum raised by one, one team allowed its own cases, one declared
-    conflict allowed. ``key`` names it (an auditor id, ``service/team``, or
-    ``auditor_id/subject_id``); ``words`` says it in policy words."""
+    conflict allowed. ``key`` names it: (auditor_id,), (service, team) or (auditor_id,
+    subject_id)."""
 
     rule: str
     key: tuple[str, ...]
-    words: str
 
 
 def relax_units(problem: MonthProblem, case_ids: list[str]) -> dict[str, list[RelaxUnit]]:
@@ -162,32 +161,17 @@ def relax_units(problem: MonthProblem, case_ids: list[str]) -> dict[str, list[Re
     team_cases: Counter[tuple[str, ...]] = Counter(
         zip(in_set["service"], in_set["team"], strict=True)
     )
-    year_of = dict(zip(problem.auditors["staff_id"], problem.auditors["year_count"], strict=True))
-    maximum = problem.policy.max_audits_per_year
-    units = {
+    return {
         "on_break": [
-            RelaxUnit("on_break", (a,), f"revoke {a}'s granted break")
-            for a in granted["auditor_id"]
-            if (a,) in single["on_break"]
+            RelaxUnit("on_break", (a,)) for a in granted["auditor_id"] if (a,) in single["on_break"]
         ],
-        "yearly_max": [
-            RelaxUnit(
-                "yearly_max",
-                key,
-                f"raise {key[0]}'s yearly maximum from {maximum} to {int(year_of[key[0]]) + 1}",
-            )
-            for key in sorted(single["yearly_max"])
-        ],
+        "yearly_max": [RelaxUnit("yearly_max", key) for key in sorted(single["yearly_max"])],
         "same_team": [
-            RelaxUnit("same_team", key, f"allow {key[1]} ({key[0]}) to audit its own cases")
+            RelaxUnit("same_team", key)
             for key in sorted(single["same_team"], key=lambda k: (-team_cases[k], k))
         ],
-        "declared": [
-            RelaxUnit("declared", key, f"allow {key[0]}'s declared conflict with {key[1]}")
-            for key in sorted(single["declared"])
-        ],
+        "declared": [RelaxUnit("declared", key) for key in sorted(single["declared"])],
     }
-    return units
 
 
 def rule_paragraph(rule_id: str) -> str:
