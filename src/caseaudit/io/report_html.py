@@ -187,7 +187,7 @@ h2 .para { font-weight: normal; color: var(--muted); font-size: .85rem; margin-l
 p.lead, p.note { color: var(--muted); margin: .2rem 0 .6rem; }
 nav { margin: .6rem 0; font-size: .9rem; }
 nav a { color: var(--accent); margin-right: .8rem; white-space: nowrap; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr));
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
   gap: .6rem; margin: 1rem 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .55rem .7rem;
   background: var(--band); text-decoration: none; color: inherit; }
