@@ -600,7 +600,8 @@ def _parts_text(row: Any) -> str:
 
 class Explainer:
     """One month's problem, plan and costs, built once, answering any question about
-    it (the tests ask about every case of a month without rebuilding)."""
+    it (the tests ask about every case of a month without rebuilding). ``validate``
+    checks the data with the month's rules first, as ``allocate`` does."""
 
     def __init__(
         self,
@@ -609,6 +610,7 @@ class Explainer:
         previous_dir: Path | str | None = None,
         seed: int | None = None,
         time_limit_s: float | None = None,
+        validate: bool = False,
     ) -> None:
         self.data = data
         self.month = month
@@ -633,7 +635,7 @@ class Explainer:
                     if reason
                 }
         self.problem: MonthProblem = build_problem(
-            data, month, validate=False, previous_breaks=previous_breaks
+            data, month, validate=validate, previous_breaks=previous_breaks
         )
         if self.previous_plan is not None:
             in_month = self.previous_plan["case_id"].isin(set(self.problem.cases["case_id"]))
@@ -996,7 +998,11 @@ def explain(
     from caseaudit.api import load
 
     dataset = data if isinstance(data, Dataset) else load(data, month)
-    explainer = Explainer(dataset, month, previous, seed, time_limit_s)
+    # A dataset loaded here was checked with the month's rules; one given by the caller
+    # is checked again, as ``allocate`` does (it may have been loaded for another month).
+    explainer = Explainer(
+        dataset, month, previous, seed, time_limit_s, validate=isinstance(data, Dataset)
+    )
     explainer.check_ids(case, auditor)
     common = {
         "month": month,
