@@ -60,8 +60,20 @@ def authorities(draw: st.DrawFn) -> Authority:
     for officer in officers:
         leaves = draw(st.sampled_from([None, None, "2026-03-15", "2026-03-31"]))
         authority.staff(officer, active_to=leaves)
+    # Issue 13: the rules that only bite with several heads of service or with approvers
+    # who audit. Safeguarding's heads: HS1 and, drawn, HS0 (a lower id; active, or gone
+    # since February) and HS2 — the schedule names the lowest active one, and every
+    # active one hears of the break cap. The Assistant Director AD1, a second one AD2,
+    # and the Strategic Lead SL1 may audit, and then may approve their own exemption.
+    if draw(st.booleans()):
+        leaves = draw(st.sampled_from([None, "2026-02-28"]))
+        authority.staff("HS0", role="head_of_service", manager="AD1", auditor=False,
+                        active_to=leaves)  # fmt: skip
+    if draw(st.booleans()):
+        authority.staff("HS2", role="head_of_service", manager="AD1", auditor=draw(st.booleans()))
+    authority.staff("AD2", role="assistant_director", auditor=draw(st.booleans()))
     for row in authority.rows["staff"]:
-        if row["staff_id"] in {"GM1", "HS1"}:
+        if row["staff_id"] in {"GM1", "HS1", "AD1", "SL1"}:
             row["is_auditor"] = draw(st.booleans())
     auditors = [r["staff_id"] for r in authority.rows["staff"] if r["is_auditor"]]
     staff_ids = [r["staff_id"] for r in authority.rows["staff"]]
@@ -107,19 +119,25 @@ def authorities(draw: st.DrawFn) -> Authority:
         exempted = draw(
             st.lists(
                 st.tuples(st.sampled_from(auditors), st.integers(0, n_cases - 1)),
-                max_size=2,
+                min_size=draw(st.integers(0, 2)),
+                max_size=3,
                 unique=True,
             )
         )
         for auditor, number in exempted:
+            # The right approver for the auditor's group, the other group's, a manager,
+            # the auditor themself (an approver who audits: never honoured); approved,
+            # refused or pending.
+            decision = draw(st.sampled_from(["approved", "approved", "refused", "pending"]))
+            approver = draw(st.sampled_from([auditor, "AD1", "SL1", "AD2", "GM1"]))
             authority.add(
                 "exemptions",
                 case_id=f"C{number}",
                 month=MONTH,
                 auditor_id=auditor,
                 requested_on="2026-03-03",
-                decision="approved",
-                decided_by=draw(st.sampled_from(["AD1", "SL1", "GM1"])),
+                decision=decision,
+                decided_by=None if decision == "pending" else approver,
             )
     return authority
 
@@ -165,3 +183,9 @@ def test_random_month_is_valid_and_maximal(authority: Authority) -> None:
         event(f"unallocated: {min(len(result.unallocated), 2)}+")
         event(f"re-audits allocated: {int(result.allocations['is_reaudit'].sum())}")
         event(f"breaks granted: {int((result.break_decisions['decision'] == 'granted').sum())}")
+        exemptions = result.exemption_decisions
+        self_approved = exemptions["decided_by"] == exemptions["auditor_id"]
+        event(f"self-approved exemptions: {min(int(self_approved.sum()), 1)}+")
+        event(f"honoured exemptions: {min(int(exemptions['honoured'].sum()), 1)}+")
+        heads = set(result.reaudit_schedule["head_of_service_id"].dropna())
+        event(f"re-audit heads of service: {sorted(heads)}")
