@@ -197,7 +197,7 @@ def test_inadequate_judgements_are_reaudited_by_their_reaudit_month(checked_year
     inadequate = history[
         (history["month"] >= START)
         & (history["overall_judgement"] == "inadequate")
-        & (history["status"] == "finalised")
+        & history["status"].isin(["finalised", "actions_complete"])
     ]
     assert len(inadequate) > 0
     checked = 0

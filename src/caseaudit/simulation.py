@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from caseaudit.api import AllocationResult, allocate, moderate, plan_breaks
+from caseaudit.io.frames import replace_tables
 from caseaudit.model.calendar import (
     add_months,
     audit_year_start,
@@ -43,6 +44,7 @@ from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.reaudits import effective_judgements
 from caseaudit.model.schema import NOT_COUNTED_STATUSES, TABLES
+from caseaudit.model.validate import validate_dataset
 from caseaudit.synth.generate import JUDGEMENT_MIX
 
 #: The grade mix of the synthetic authorities: the default ``judgements``.
@@ -137,13 +139,15 @@ def simulate_year(
     data = dataset if breaks is None else dataset.replace(breaks=breaks)
     start_of_year = dataset.config.policy.audit_year_start_month
     coverage, per_auditor, break_rows, moderation_rows = [], [], [], []
+    #: Days from each simulated audit's finalisation to its actions' completion (§23).
+    action_days: dict[str, int] = {}
     run = tuple(add_months(start_month, k) for k in range(months))
     for index, month in enumerate(run):
         streams = [np.random.default_rng([seed, index, purpose]) for purpose in range(4)]
         if not (data["cases"]["month"] == month).any():
-            data = data.replace(cases=_with_sample(data, month, sample_size, streams[_SAMPLE]))
+            data = _changed(data, cases=_with_sample(data, month, sample_size, streams[_SAMPLE]))
         if breaks is None and (index == 0 or audit_year_start(month, start_of_year) == month):
-            data = data.replace(breaks=_planned_requests(data, month, seed, index == 0))
+            data = _changed(data, breaks=_planned_requests(data, month, seed, index == 0))
         result = allocate(data, month, seed=seed)
         if on_month is not None:
             on_month(month, data, result)
@@ -152,10 +156,13 @@ def simulate_year(
         data = _append_month(data, judged, challenged)
         moderated = moderate(data, last_day(month), seed=seed)
         data = _record_moderations(data, moderated.moderation, set(judged["audit_id"]))
+        action_days.update(zip(judged["audit_id"], judged["action_days"], strict=True))
+        data = _complete_actions(data, month, action_days)
         coverage.append(_coverage_row(result))
         break_rows.append(_break_row(result))
         per_auditor.append(_audits_per_auditor(data, result))
         moderation_rows.append(_moderation_rows(month, moderated.moderation, moderated.unmoderated))
+    validate_dataset(data).raise_if_any()  # the last month's ledger, as a report reads it
     return YearSimulation(
         start_month=start_month,
         months=run,
@@ -189,6 +196,12 @@ def _sample_size(data: Dataset, start_month: str) -> int:
     if held.empty:
         raise ValueError(f"the dataset holds no month's sample at or before {start_month}")
     return int((months == held.max()).sum())
+
+
+def _changed(data: Dataset, **tables: pd.DataFrame) -> Dataset:
+    """``data.replace(...)`` with the cells typed but the rules across tables left to
+    the next ``allocate`` or ``moderate``, which checks the whole dataset anyway."""
+    return replace_tables(data, tables, validate=False)
 
 
 def _table(data: Dataset, name: str) -> pd.DataFrame:
@@ -228,12 +241,13 @@ def _judged(
     dates_rng: np.random.Generator,
 ) -> pd.DataFrame:
     """The month's audits with a drawn judgement, completed within the month: 7 to 20
-    days after distribution, finalised 1 to 5 days later, both by the due date."""
+    days after distribution, finalised 1 to 5 days later, both by the due date; their
+    actions completed 14 to 56 days after finalisation."""
     audits = result.allocations.sort_values("audit_id").reset_index(drop=True)
     drawn = judgement_rng.choice(len(grades), size=len(audits), p=weights)
-    lags = dates_rng.integers([7, 1], [21, 6], size=(len(audits), 2))
+    lags = dates_rng.integers([7, 1, 14], [21, 6, 57], size=(len(audits), 3))
     completed, finalised = [], []
-    for start, due, (to_complete, to_finalise) in zip(
+    for start, due, (to_complete, to_finalise, _) in zip(
         audits["distributed_on"], audits["due_on"], lags.tolist(), strict=True
     ):
         done = min(start + dt.timedelta(days=to_complete), due - dt.timedelta(days=1))
@@ -243,6 +257,7 @@ def _judged(
         overall_judgement=[grades[k] for k in drawn.tolist()],
         completed_on=completed,
         finalised_on=finalised,
+        action_days=lags[:, 2].tolist(),
     )
 
 
@@ -282,7 +297,8 @@ def _append_month(data: Dataset, judged: pd.DataFrame, challenged: np.ndarray) -
             "consensus_reached": False,
         }
     )
-    return data.replace(
+    return _changed(
+        data,
         history=pd.concat([_table(data, "history"), rows], ignore_index=True),
         challenges=pd.concat([_table(data, "challenges"), challenges], ignore_index=True),
     )
@@ -315,10 +331,32 @@ def _record_moderations(data: Dataset, moderation: pd.DataFrame, simulated: set[
     history.loc[ours, "status"] = "finalised"
     history.loc[ours, "finalised_on"] = on
     history.loc[ours, "judgement_confirmed_on"] = on
-    return data.replace(
+    return _changed(
+        data,
         history=history,
         moderations=pd.concat([_table(data, "moderations"), decisions], ignore_index=True),
     )
+
+
+def _complete_actions(data: Dataset, month: str, action_days: dict[str, int]) -> Dataset:
+    """Simulated audits whose actions are done by the month's last day become
+    ``actions_complete`` (§23), so that a report on the ledger sees the cycle close."""
+    history = _table(data, "history")
+    lag = history["audit_id"].map(action_days)
+    waiting = (history["status"] == "finalised") & lag.notna() & history["finalised_on"].notna()
+    if not waiting.any():
+        return data
+    due = [
+        day + dt.timedelta(days=int(days))
+        for day, days in zip(history.loc[waiting, "finalised_on"], lag[waiting], strict=True)
+    ]
+    done_on = pd.Series(due, index=history.index[waiting], dtype=object)
+    done = done_on[done_on <= last_day(month)]
+    if done.empty:
+        return data
+    history.loc[done.index, "status"] = "actions_complete"
+    history.loc[done.index, "actions_completed_on"] = done
+    return _changed(data, history=history)
 
 
 def _coverage_row(result: AllocationResult) -> dict[str, object]:
