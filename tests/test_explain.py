@@ -10,6 +10,7 @@ direct conflicts are never offered; on the median preset explain agrees with
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -415,3 +416,34 @@ def test_a_previous_plan_that_covers_less_than_it_could(tmp_path: Path) -> None:
     assert (month["allocated"], month["most_covered"]) == (1, 2)
     assert month["deficient_sets"] == []
     assert "covers 1 fewer than it could" in answer.summary()
+
+
+def test_a_forced_plan_is_the_best_plan_holding_the_pair(tmp_path: Path) -> None:
+    # Two audits a month each, so an auditor's second audit costs a slot more (fair
+    # spread is convex in the month): forcing a pair must price the forced auditor's
+    # other audits exactly. Every plan of this tiny month is listed by hand (each case to
+    # A1, A2 or no one, at most two each) and priced tier by tier; the forced plan must
+    # be the cheapest of those holding the pair.
+    authority = Authority().auditors("A1", "A2").case("C1").case("C2").case("C3")
+    authority.history(YEAR_2025[0], "H1", "A1")
+    authority.config_toml = "[policy]\nmax_audits_per_month = 2\n"
+    explainer = Explainer(load(authority.write(tmp_path / "data"), MONTH), MONTH)
+    cases = ["C1", "C2", "C3"]
+    plans = []
+    for owners in itertools.product(["A1", "A2", None], repeat=len(cases)):
+        if max(owners.count("A1"), owners.count("A2")) > 2:
+            continue
+        plan = pd.DataFrame(
+            [(c, a) for c, a in zip(cases, owners, strict=True) if a is not None],
+            columns=["case_id", "auditor_id"],
+        )
+        tiers = explainer.costing.plan(plan).tiers
+        plans.append((owners, tuple(tiers[t] for t in ("coverage", "preference", "tie_break"))))
+    for position, case_id in enumerate(cases):
+        for auditor_id in ("A1", "A2"):
+            if explainer.auditor_of[case_id] == auditor_id:
+                continue
+            forced = explainer.force(case_id, auditor_id)
+            parts = forced.cost_parts.groupby("tier")["forced"].sum()
+            best = min(cost for owners, cost in plans if owners[position] == auditor_id)
+            assert (parts["coverage"], parts["preference"], parts["tie_break"]) == best
