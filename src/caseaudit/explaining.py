@@ -479,7 +479,7 @@ class MonthAnswer:
                 if row.penalty and not row.confirmed:
                     outcome += " (solve cut short: not proven)"
                 lines.append(f"  {row.rule} ({row.paragraph}): {outcome}: {row.change}")
-        lines.append("The direct conflicts (worker, team manager, IRO) are never relaxed.")
+            lines.append("The direct conflicts (worker, team manager, IRO) are never relaxed.")
         return lines
 
 
