@@ -36,6 +36,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/break_plan.py
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/explain.py
+	$(BIN)/python benchmarks/whatif.py
 
 clean:
 	rm -rf $(VENV) caseaudit-demo .pytest_cache .mypy_cache .ruff_cache
