@@ -383,6 +383,13 @@ def test_cli_text_writes_no_file_and_locates_unknown_ids(tmp_path: Path) -> None
     nobody = runner.invoke(cli, ["explain", str(data_dir), "--month", MONTH, "--auditor", "Z9"])
     assert nobody.exit_code == 2
     assert "staff.csv:1: staff_id: --auditor Z9: no such staff member" in nobody.output
+    no_plan = runner.invoke(
+        cli, ["explain", str(data_dir), "--month", MONTH, "--previous", str(tmp_path / "none")]
+    )
+    assert no_plan.exit_code == 2
+    assert "none/allocations.parquet:1: -: previous plan file missing" in no_plan.output
+    bad_month = runner.invoke(cli, ["explain", str(data_dir), "--month", "March"])
+    assert bad_month.exit_code == 2
     help_text = runner.invoke(cli, ["explain", "--help"]).output
     assert "Example: caseaudit explain" in help_text
 
