@@ -28,6 +28,22 @@ from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import JUDGEMENTS
 
 AS_OF = "2026-02-10"
+LISTS = (
+    "outstanding",
+    "non_completions",
+    "amendments_due",
+    "awaiting_actions",
+    "inadequate_cycle",
+    "challenges_open",
+)
+FIGURES = (
+    "judgements_by_month",
+    "judgements_by_service",
+    "domain_ratings",
+    "audits_per_auditor",
+    "breaks_by_month",
+    "completion_by_service",
+)
 
 
 def ledger(
@@ -602,11 +618,70 @@ def test_figures_recomputed_independently_on_a_generated_authority(tmp_path: Pat
         assert row["on_time_share"] == round(on_time / len(group), 4)
 
 
+def test_the_target_share_comes_from_the_config(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1", "P2")
+    authority.config_toml = "[report]\ninadequate_share_target = 0.05\n"
+    # One inadequate and one good judgement in January: half of January's judged audits.
+    ledger(
+        authority,
+        "2026-01",
+        "C1",
+        "P1",
+        "finalised",
+        "inadequate",
+        "2026-01-20",
+        completed_on="2026-01-15",
+        finalised_on="2026-01-20",
+    )
+    ledger(
+        authority,
+        "2026-01",
+        "C2",
+        "P2",
+        "actions_complete",
+        "good",
+        "2026-01-21",
+        completed_on="2026-01-15",
+        finalised_on="2026-01-21",
+        actions_completed_on="2026-02-01",
+    )
+    result = report_of(authority, tmp_path)
+    months = result.tables["judgements_by_month"].set_index("month")
+    assert set(months["inadequate_share_target"]) == {0.05}
+    assert (months.loc["2026-01", "judged"], months.loc["2026-01", "inadequate_share"]) == (2, 0.5)
+    assert result.summary().endswith(
+        "inadequate 50.0% of 2 judgements 2025-03..2026-02 (target 5%)"
+    )
+
+
+def test_an_authority_without_a_ledger_has_empty_lists_and_zero_figures(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1")
+    authority.case("C1")
+    result = report_of(authority, tmp_path, "2026-03-10")
+    for name in LISTS:
+        assert result.tables[name].empty, name
+    months = result.tables["judgements_by_month"]
+    # The twelve months to March 2026, none judged: no share rather than a share of 0.
+    assert list(months["month"]) == [f"2025-{m:02d}" for m in range(4, 13)] + [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    assert set(months["judged"]) == {0}
+    assert months["inadequate_share"].isna().all()
+    assert column(result.tables["audits_per_auditor"], "audits") == [0]
+    assert "no judgement confirmed 2025-04..2026-03" in result.summary()
+    result.write(tmp_path / "out")  # the empty tables are written with their headers
+    with open(tmp_path / "out" / "outstanding.csv", encoding="utf-8") as handle:
+        assert handle.read().splitlines() == [",".join(OUTPUT_TABLES["outstanding"].column_names)]
+
+
 # ------------------------------------------------------------------ generator, files, CLI
 
 
-def test_the_generator_exercises_every_list() -> None:
-    data = caseaudit.generate("median", 0)
+@pytest.mark.parametrize(("preset", "seed"), [("median", 0), ("small", 1)])
+def test_the_generator_exercises_every_list(preset: str, seed: int) -> None:
+    data = caseaudit.generate(preset, seed)
     result = caseaudit.report(data, "2026-02-28")
     for name in (
         "outstanding",
@@ -688,22 +763,6 @@ def test_cli_report_refuses_a_bad_date_and_bad_input_writing_nothing(tmp_path: P
 # ------------------------------------------------------------------ the page in a browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LISTS = (
-    "outstanding",
-    "non_completions",
-    "amendments_due",
-    "awaiting_actions",
-    "inadequate_cycle",
-    "challenges_open",
-)
-FIGURES = (
-    "judgements_by_month",
-    "judgements_by_service",
-    "domain_ratings",
-    "audits_per_auditor",
-    "breaks_by_month",
-    "completion_by_service",
-)
 
 
 class _Page(html.parser.HTMLParser):

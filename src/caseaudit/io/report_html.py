@@ -365,7 +365,7 @@ def _table(name: str, frame: pd.DataFrame, css: str) -> str:
 def _urgent_rows(name: str, frame: pd.DataFrame) -> list[bool]:
     """Rows past a deadline, shaded: an amendment or a re-audit overdue, an escalation."""
     if name == "amendments_due":
-        return [bool(v) for v in frame["overdue"].fillna(False)]
+        return [v is True for v in frame["overdue"]]
     if name == "inadequate_cycle":
         return [
             bool(overdue) or escalation != "none"

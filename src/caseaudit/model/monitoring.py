@@ -100,12 +100,17 @@ class Monitoring:
         """One line: each list's length and the share inadequate against the target."""
         t = self.tables
         non = len(t["non_completions"])
-        overdue_amendments = int(t["amendments_due"]["overdue"].fillna(False).astype(bool).sum())
+        overdue_amendments = sum(v is True for v in t["amendments_due"]["overdue"])
         escalated = int((t["inadequate_cycle"]["escalation"] != "none").sum())
         awaiting = int((t["challenges_open"]["moderation_status"] == "awaiting_moderator").sum())
         months = t["judgements_by_month"]
         judged, inadequate = int(months["judged"].sum()), int(months["inadequate"].sum())
-        share = f"{inadequate / judged:.1%}" if judged else "no judgements"
+        period = f"{self.period[0]}..{self.period[-1]}"
+        judgements = (
+            f"inadequate {inadequate / judged:.1%} of {plural(judged, 'judgement')} {period}"
+            if judged
+            else f"no judgement confirmed {period}"
+        )
         return (
             f"as of {self.as_of.isoformat()}: {len(t['outstanding'])} outstanding "
             f"({plural(non, 'non-completion')}), "
@@ -113,8 +118,7 @@ class Monitoring:
             f"overdue), {len(t['awaiting_actions'])} awaiting actions, "
             f"{len(t['inadequate_cycle'])} in the inadequate cycle ({escalated} escalated), "
             f"{plural(len(t['challenges_open']), 'open challenge')} ({awaiting} awaiting a "
-            f"moderator); inadequate {share} of {plural(judged, 'judgement')} "
-            f"{self.period[0]}..{self.period[-1]} (target {self.inadequate_share_target:.0%})"
+            f"moderator); {judgements} (target {100 * self.inadequate_share_target:g}%)"
         )
 
 
