@@ -254,6 +254,8 @@ def test_deficient_sets_match_an_independent_maximum_matching(tmp_path: Path) ->
     )
     assert matched < len(case_ids)
     assert month["most_covered"] == matched == month["allocated"]
+    # The unallocated cases and their reasons are allocate's, word for word.
+    assert month["unallocated"] == result.unallocated[["case_id", "reason"]].to_dict("records")
     assert sum(s["shortfall"] for s in month["deficient_sets"]) == len(case_ids) - matched
     for found in month["deficient_sets"]:
         assert set().union(*(allowed[c] for c in found["cases"])) == set(found["auditors"])
