@@ -139,6 +139,7 @@ JSON_SCHEMA: dict[str, Any] = {
                         "reason": _TEXT,
                         "blocking_rules": _BLOCKERS,
                         "forced": _nullable(_FORCED),
+                        "auditor_plan_cases": _IDS,
                     }
                 )
             ),
@@ -286,6 +287,8 @@ class PairAnswer:
     reason: str
     blocking_rules: pd.DataFrame
     forced: ForcedAnswer | None
+    #: The cases the auditor audits in the plan.
+    auditor_plan_cases: list[str]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -297,6 +300,7 @@ class PairAnswer:
             "reason": self.reason,
             "blocking_rules": _records(self.blocking_rules),
             "forced": self.forced.as_json() if self.forced else None,
+            "auditor_plan_cases": self.auditor_plan_cases,
         }
 
     def lines(self) -> list[str]:
@@ -313,7 +317,12 @@ class PairAnswer:
             ]
             return lines
         holder = self.plan_auditor_id or "no one (unallocated)"
-        lines = [head + f"allowed, but the plan gives {self.case_id} to {holder}."]
+        busy = (
+            f"; {self.auditor_id} audits {' and '.join(self.auditor_plan_cases)} in the plan"
+            if self.auditor_plan_cases
+            else f"; {self.auditor_id} has no audit in the plan"
+        )
+        lines = [head + f"allowed, but the plan gives {self.case_id} to {holder}{busy}."]
         if self.forced is not None:
             lines.append(self.forced.explanation)
         return lines
@@ -372,8 +381,12 @@ class CaseAnswer:
         )
         lines = [head, f"Why: {self.reason}"]
         if self.runner_up and self.why_not_runner_up is not None:
+            busy = self.auditors.loc[
+                self.auditors["auditor_id"] == self.runner_up, "plan_cases"
+            ].iloc[0]
+            audits = f", who audits {busy.replace(';', ' and ')} in the plan" if busy else ""
             lines.append(
-                f"Runner-up {self.runner_up} (the next cheapest allowed auditor): "
+                f"Runner-up {self.runner_up} (the next cheapest allowed auditor{audits}): "
                 f"{self.why_not_runner_up.explanation}"
             )
         elif self.chosen:
@@ -724,6 +737,7 @@ class Explainer:
             self.reason(case_id),
             blockers_frame(blockers),
             forced,
+            sorted(c for c, a in self.auditor_of.items() if a == auditor_id),
         )
 
     def force(self, case_id: str, auditor_id: str) -> ForcedAnswer:
