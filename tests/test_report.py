@@ -676,6 +676,144 @@ def test_an_authority_without_a_ledger_has_empty_lists_and_zero_figures(tmp_path
         assert handle.read().splitlines() == [",".join(OUTPUT_TABLES["outstanding"].column_names)]
 
 
+def test_every_list_recomputed_independently_on_a_generated_authority(tmp_path: Path) -> None:
+    """Each list re-derived from the written input files with plain pandas, the
+    ``holidays`` package and dateutil, and compared row for row, in order."""
+    import holidays
+    from dateutil.relativedelta import relativedelta
+
+    data_dir = tmp_path / "data"
+    CliRunner().invoke(
+        cli,
+        ["generate", "--preset", "median", "--seed", "2", "--out", str(data_dir)],
+        catch_exceptions=False,
+    )
+    as_of = dt.date(2026, 2, 28)
+    result = caseaudit.report(caseaudit.load(data_dir), as_of)
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+
+    history, staff, exemptions = read("history"), read("staff"), read("exemptions")
+    challenges, moderations = read("challenges"), read("moderations")
+    day = dt.date.fromisoformat
+
+    def month_end(month: str) -> dt.date:
+        return pd.Period(month, "M").end_time.date()
+
+    # Outstanding: allocated or non-completed, no completed_on, month ended; most overdue
+    # first, then by audit id (every other column follows the id, which is unique).
+    late = history[
+        history["status"].isin(["allocated", "non_completed"])
+        & (history["completed_on"] == "")
+        & history["month"].map(lambda m: month_end(m) < as_of)
+    ].copy()
+    late["days"] = late["month"].map(lambda m: (as_of - month_end(m)).days)
+    late = late.sort_values(["days", "audit_id"], ascending=[False, True])
+    assert list(result.outstanding["audit_id"]) == list(late["audit_id"])
+    assert list(result.outstanding["days_overdue"]) == list(late["days"])
+    # Honoured (§4): approved, by someone else, of the role the auditor's group needs.
+    role = dict(zip(staff["staff_id"], staff["role"], strict=True))
+    group = dict(zip(staff["staff_id"], staff["staff_group"], strict=True))
+    needed = {"csc": "assistant_director", "pq": "strategic_lead_ipq"}
+    honoured = {
+        (e.case_id, e.month, e.auditor_id)
+        for e in exemptions.itertuples()
+        if e.decision == "approved"
+        and e.decided_by not in ("", e.auditor_id)
+        and role.get(e.decided_by) == needed[group[e.auditor_id]]
+    }
+    keys = list(zip(late["case_id"], late["month"], late["auditor_id"], strict=True))
+    non = [a for a, key in zip(late["audit_id"], keys, strict=True) if key not in honoured]
+    assert list(result.non_completions["audit_id"]) == non
+    assert len(non) < len(late)  # the generator's honoured exemption on an overdue audit
+
+    # Amendments: the third working day (England) after the return; earliest due first.
+    england = holidays.country_holidays("GB", subdiv="ENG", years=range(2024, 2028))
+
+    def third_working_day(start: dt.date) -> dt.date:
+        found, current = 0, start
+        while found < 3:
+            current += dt.timedelta(days=1)
+            found += current.weekday() < 5 and current not in england
+        return current
+
+    returned = history[history["status"] == "returned"].copy()
+    returned["due"] = returned["returned_on"].map(lambda d: third_working_day(day(d)))
+    returned = returned.sort_values(["due", "audit_id"])
+    assert list(result.amendments_due["audit_id"]) == list(returned["audit_id"])
+    assert list(result.amendments_due["amendment_due_on"]) == list(returned["due"])
+    assert list(result.amendments_due["overdue"]) == [as_of > d for d in returned["due"]]
+
+    # Awaiting actions: finalised without actions_completed_on; oldest first.
+    waiting = history[(history["status"] == "finalised") & (history["actions_completed_on"] == "")]
+    waiting = waiting.assign(age=waiting["finalised_on"].map(lambda d: (as_of - day(d)).days))
+    waiting = waiting.sort_values(["age", "audit_id"], ascending=[False, True])
+    assert list(result.awaiting_actions["audit_id"]) == list(waiting["audit_id"])
+    assert list(result.awaiting_actions["age_days"]) == list(waiting["age"])
+
+    # Inadequate cycle: effective judgement inadequate, no counted later audit re-auditing
+    # it; earliest deadline first; escalated when the inadequate audit was a re-audit.
+    counted = history[~history["status"].isin(["reallocated", "cancelled"])]
+    decided = moderations[
+        (moderations["final_judgement"] != "") & (moderations["decided_on"] != "")
+    ]
+    decided = decided.sort_values(["audit_id", "decided_on", "moderator_id"])
+    final = dict(
+        zip(
+            decided["audit_id"],
+            zip(decided["final_judgement"], decided["decided_on"], strict=True),
+            strict=True,
+        )
+    )
+    unresolved = set(challenges.loc[challenges["consensus_reached"] != "true", "audit_id"])
+    reaudited = set(counted["reaudit_of"]) - {""}
+    cycle = []
+    for row in counted.itertuples():
+        if row.audit_id in final:
+            judgement, confirmed = final[row.audit_id]
+        elif row.audit_id in unresolved:
+            continue
+        else:
+            judgement, confirmed = row.overall_judgement, row.judgement_confirmed_on
+        if judgement == "inadequate" and confirmed and row.audit_id not in reaudited:
+            deadline = day(confirmed) + relativedelta(months=2)
+            escalation = "head_of_service_review" if row.reaudit_of else "none"
+            cycle.append((deadline, row.audit_id, escalation))
+    cycle.sort()
+    assert list(result.inadequate_cycle["audit_id"]) == [c[1] for c in cycle]
+    assert list(result.inadequate_cycle["reaudit_deadline"]) == [c[0] for c in cycle]
+    assert list(result.inadequate_cycle["escalation"]) == [c[2] for c in cycle]
+
+    # Open challenges: without consensus, raised by the as-of day; the latest decided
+    # moderation by then (listed only if decided this month), else an assignment.
+    raised = challenges[
+        (challenges["consensus_reached"] != "true") & (challenges["raised_on"] <= as_of.isoformat())
+    ]
+    expected = {}
+    for audit_id, group_rows in raised.groupby("audit_id"):
+        rows = moderations[
+            (moderations["audit_id"] == audit_id)
+            & (moderations["assigned_on"] <= as_of.isoformat())
+        ]
+        done = rows[
+            (rows["final_judgement"] != "")
+            & (rows["decided_on"] != "")
+            & (rows["decided_on"] <= as_of.isoformat())
+        ]
+        if len(done):
+            if done["decided_on"].max()[:7] != "2026-02":
+                continue
+            state = "decided"
+        else:
+            state = "moderator_assigned" if len(rows) else "awaiting_moderator"
+        expected[audit_id] = (state, (as_of - day(group_rows["raised_on"].min())).days)
+    order = {"awaiting_moderator": 0, "moderator_assigned": 1, "decided": 2}
+    ranked = sorted(expected, key=lambda a: (order[expected[a][0]], -expected[a][1], a))
+    assert list(result.challenges_open["audit_id"]) == ranked
+    assert list(result.challenges_open["moderation_status"]) == [expected[a][0] for a in ranked]
+
+
 # ------------------------------------------------------------------ generator, files, CLI
 
 
