@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import jsonschema
@@ -27,9 +28,9 @@ from caseaudit import allocate, explain, load
 from caseaudit.cli.main import cli
 from caseaudit.explaining import JSON_SCHEMA, Explainer
 from caseaudit.io.tables import write_input_tables
-from caseaudit.model.rules import RULES_BY_ID
+from caseaudit.model.rules import RULES_BY_ID, blocking_rules
 from caseaudit.model.variants import relaxed
-from caseaudit.model.why import RelaxUnit
+from caseaudit.model.why import RelaxUnit, SetBlocks
 from caseaudit.synth import generate_tables
 
 # ---------------------------------------------------------------- each rule alone
@@ -262,6 +263,27 @@ def test_deficient_sets_match_an_independent_maximum_matching(tmp_path: Path) ->
         assert len(found["auditors"]) < len(found["cases"])
         outside = len(auditor_ids) - len(found["auditors"])
         assert sum(found["blocked_by"].values()) == outside
+
+
+def test_the_bulk_counts_agree_with_blocking_rules_pair_by_pair(median_dir: Path) -> None:
+    # The month diagnosis counts blockers for whole sets at once (a region's month is
+    # too big to ask pair by pair); pair by pair, blocking_rules gives the same answer.
+    explainer = Explainer(load(median_dir, MONTH), MONTH)
+    problem = explainer.problem
+    case_ids = sorted(problem.allocatable_cases["case_id"])
+    blocks = SetBlocks.of(problem, case_ids)
+    expected: dict[str, Counter[str]] = {}
+    alone = set()
+    for auditor_id in problem.auditors["staff_id"]:
+        expected[auditor_id] = Counter()
+        for case_id in case_ids:
+            rules = [b.rule for b in blocking_rules(problem, case_id, auditor_id)]
+            expected[auditor_id].update(set(rules))
+            if len(rules) == 1:
+                alone.add((case_id, auditor_id, rules[0]))
+    found = blocks.cases_blocked()
+    assert {a: found.get(a, Counter()) for a in expected} == expected
+    assert set(blocks.single_blocks().itertuples(index=False, name=None)) == alone
 
 
 # ---------------------------------------------------------------- the median preset

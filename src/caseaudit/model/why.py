@@ -75,24 +75,76 @@ def case_candidates(problem: MonthProblem, case_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 
-def cutting_rule(problem: MonthProblem, case_ids: list[str], auditor_id: str) -> str:
-    """The rule that cuts ``auditor_id`` away from a set of cases they may audit none of:
+@dataclass(frozen=True)
+class SetBlocks:
+    """What blocks each auditor from a set of cases, in bulk: the same restrictions that
+    :func:`blocking_rules` reads (the auditor-wide limits and the forbidden pairs of the
+    month's problem), counted for every auditor at once so that a region's month is not
+    asked pair by pair. The tests check it against ``blocking_rules`` pair by pair."""
+
+    #: Per auditor, the rules that bar them from every case (a break, the yearly maximum).
+    wide: dict[str, list[str]]
+    #: The set's forbidden pairs: case_id, auditor_id, kind (the rule).
+    pairs: pd.DataFrame
+    case_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, problem: MonthProblem, case_ids: list[str]) -> SetBlocks:
+        wide = {a: [rule for rule, _ in blocks] for a, blocks in problem.auditor_blocks.items()}
+        conflicts = problem.conflicts
+        pairs = conflicts[conflicts["case_id"].isin(set(case_ids))]
+        return cls(wide, pairs[["case_id", "auditor_id", "kind"]], tuple(sorted(set(case_ids))))
+
+    def cases_blocked(self) -> dict[str, Counter[str]]:
+        """Per auditor, each rule's number of cases of the set it blocks them from."""
+        blocked: dict[str, Counter[str]] = {
+            a: Counter({rule: len(self.case_ids) for rule in rules})
+            for a, rules in self.wide.items()
+        }
+        per_rule = self.pairs.groupby(["auditor_id", "kind"])["case_id"].nunique()
+        for (auditor_id, rule), count in per_rule.items():
+            blocked.setdefault(str(auditor_id), Counter())[str(rule)] = int(count)
+        return blocked
+
+    def single_blocks(self) -> pd.DataFrame:
+        """(case_id, auditor_id, rule) for every pair of the set that one rule alone
+        blocks, the auditor-wide limits included."""
+        per_pair = self.pairs.groupby(["case_id", "auditor_id"])["kind"].agg(["size", "first"])
+        pair_alone = per_pair[per_pair["size"] == 1].reset_index()
+        pair_alone = pair_alone[pair_alone["auditor_id"].map(lambda a: not self.wide.get(a))]
+        rows = [
+            (c, a, r)
+            for c, a, r in zip(
+                pair_alone["case_id"], pair_alone["auditor_id"], pair_alone["first"], strict=True
+            )
+        ]
+        with_pair = set(zip(self.pairs["case_id"], self.pairs["auditor_id"], strict=True))
+        for auditor_id, rules in self.wide.items():
+            if len(rules) == 1:
+                rows += [
+                    (c, auditor_id, rules[0])
+                    for c in self.case_ids
+                    if (c, auditor_id) not in with_pair
+                ]
+        return pd.DataFrame(rows, columns=["case_id", "auditor_id", "rule"])
+
+
+def cutting_rule(blocked: Counter[str]) -> str:
+    """The rule that cuts an auditor away from a set of cases they may audit none of:
     the first rule, in ``HARD_RULES`` order, that blocks them from every case of the set
     (a break, the yearly maximum), else the one that blocks them from the most cases."""
-    blocks: Counter[str] = Counter()
-    for case_id in case_ids:
-        blocks.update({b.rule for b in blocking_rules(problem, case_id, auditor_id)})
-    most = max(blocks.values())
-    return next(rule for rule in RULE_IDS if blocks[rule] == most)
+    most = max(blocked.values())
+    return next(rule for rule in RULE_IDS if blocked[rule] == most)
 
 
 def blocked_by(problem: MonthProblem, case_ids: list[str], allowed: set[str]) -> dict[str, int]:
     """For a set of cases whose allowed auditors are ``allowed``: every other auditor,
     counted once under the rule that cuts them away (:func:`cutting_rule`)."""
+    blocked = SetBlocks.of(problem, case_ids).cases_blocked()
     counts: Counter[str] = Counter()
     for auditor_id in problem.auditors["staff_id"]:
         if auditor_id not in allowed:
-            counts[cutting_rule(problem, case_ids, auditor_id)] += 1
+            counts[cutting_rule(blocked[auditor_id])] += 1
     return {rule: counts[rule] for rule in RULE_IDS if counts[rule]}
 
 
@@ -137,22 +189,17 @@ def relax_units(problem: MonthProblem, case_ids: list[str]) -> dict[str, list[Re
     """
     single: dict[str, set[tuple[str, ...]]] = {rule: set() for rule in RELAXABLE_RULES}
     case_rows = problem.cases.set_index("case_id")
-    for case_id in case_ids:
-        if bool(case_rows.loc[case_id, "details_missing"]):
-            continue
-        for auditor_id in problem.auditors["staff_id"]:
-            blockers = blocking_rules(problem, case_id, auditor_id)
-            if len(blockers) != 1 or blockers[0].rule not in single:
-                continue
-            rule = blockers[0].rule
-            if rule in ("on_break", "yearly_max"):
-                single[rule].add((auditor_id,))
-            elif rule == "same_team":
-                single[rule].add(
-                    (case_rows.loc[case_id, "service"], case_rows.loc[case_id, "team"])
-                )
-            else:
-                single[rule].add((auditor_id, case_rows.loc[case_id, "subject_id"]))
+    open_cases = [c for c in case_ids if not bool(case_rows.loc[c, "details_missing"])]
+    alone = SetBlocks.of(problem, open_cases).single_blocks()
+    for case_id, auditor_id, rule in zip(
+        alone["case_id"], alone["auditor_id"], alone["rule"], strict=True
+    ):
+        if rule in ("on_break", "yearly_max"):
+            single[rule].add((auditor_id,))
+        elif rule == "same_team":
+            single[rule].add((case_rows.loc[case_id, "service"], case_rows.loc[case_id, "team"]))
+        elif rule == "declared":
+            single[rule].add((auditor_id, case_rows.loc[case_id, "subject_id"]))
     decisions = problem.break_decisions
     granted = decisions[decisions["decision"] == "granted"].copy()
     granted["late"] = ~granted["on_time"].astype(bool)
