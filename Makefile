@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/explain.py
 	$(BIN)/python benchmarks/whatif.py
+
+# Plants each named single-rule bug of benchmarks/mutants.py in a copy of the committed
+# tree and runs the deterministic tests against it: every bug must be caught (issue 13).
+mutants: $(DEV_STAMP)
+	$(BIN)/python benchmarks/mutants.py
 
 clean:
 	rm -rf $(VENV) caseaudit-demo .pytest_cache .mypy_cache .ruff_cache

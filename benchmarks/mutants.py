@@ -123,6 +123,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("plan_breaks_outside_eligible_months", "plan-breaks", M + "break_year.py", '    BreakRule("eligible_months", "only in months the auditor is eligible", "§2, contract §3",\n              eligible_months),\n', ""),
     Mutant("plan_breaks_requests_late_first", "plan-breaks", M + "break_year.py", "ascending=[False, True, True, True],", "ascending=[True, True, True, True],"),
     Mutant("plan_breaks_requests_not_kept", "plan-breaks", S + "year.py", "return YearTerm(pair=-(index.pair_request >= 0).astype(np.int64))", "return YearTerm(pair=np.zeros(len(index.pair_request), dtype=np.int64))"),
+    # ---- explain (issue 11)
+    Mutant("explain_forced_pair_keeps_full_room", "explain", M + "variants.py", 'auditors.loc[chosen, "capacity"] = auditors.loc[chosen, "capacity"] - 1', 'auditors.loc[chosen, "capacity"] = auditors.loc[chosen, "capacity"]'),
+    Mutant("explain_relaxes_earliest_break_first", "explain", M + "why.py", 'granted = granted.sort_values(["late", "requested_on", "auditor_id"], ascending=False)', 'granted = granted.sort_values(["late", "requested_on", "auditor_id"], ascending=True)'),
+    # ---- report (issue 10)
+    Mutant("report_due_day_is_overdue", "report", M + "monitoring.py", '& (audits["due_on"] < self.as_of)\n        ].copy()\n        late["days_overdue"]', '& (audits["due_on"] <= self.as_of)\n        ].copy()\n        late["days_overdue"]'),
+    Mutant("report_honoured_exemption_is_non_completion", "report", M + "monitoring.py", "[item is None or not item[0] for item in found]", "[True for item in found]"),
+    Mutant("report_amendments_in_calendar_days", "report", M + "monitoring.py", "None if d is None else self.calendar.add_working_days(d, days)", "None if d is None else d + dt.timedelta(days=days)"),
+    Mutant("report_moderated_judgement_ignored", "report", M + "monitoring.py", "effective.get(audit_id, judgement)", "judgement"),
+    Mutant("report_reaudit_overdue_on_deadline_day", "report", M + "monitoring.py", 'cycle["overdue"] = [self.as_of > d for d in cycle["reaudit_deadline"]]', 'cycle["overdue"] = [self.as_of >= d for d in cycle["reaudit_deadline"]]'),
 )
 # fmt: on
 
