@@ -327,6 +327,18 @@ def test_a_repeat_inadequate_escalates_to_the_head_of_service(tmp_path: Path) ->
         completed_on="2026-01-25",
         finalised_on="2026-01-28",
     )
+    # C3 inadequate, confirmed 2026-02-20, after the as-of day: not confirmed yet then.
+    ledger(
+        authority,
+        "2026-02",
+        "C3",
+        "P1",
+        "finalised",
+        "inadequate",
+        "2026-02-20",
+        completed_on="2026-02-09",
+        finalised_on="2026-02-20",
+    )
     result = report_of(authority, tmp_path)
     cycle = result.inadequate_cycle
     # Earliest deadline first: 2025-12-15 + 2 months = 2026-02-15; 2026-01-28 + 2 = 03-28.

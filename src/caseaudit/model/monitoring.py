@@ -230,6 +230,7 @@ class _Ledger:
 
     # ---------------------------------------------------------------- the lists
 
+    @cached_property
     def _not_done(self) -> pd.DataFrame:
         """§6, §27: allocated or non-completed, not completed, past the month's last day."""
         audits = self.audits
@@ -259,11 +260,11 @@ class _Ledger:
         return words
 
     def outstanding(self) -> pd.DataFrame:
-        return _frame("outstanding", self._not_done())
+        return _frame("outstanding", self._not_done)
 
     def non_completions(self) -> pd.DataFrame:
         """§28–31: outstanding without an honoured exemption; kept until completed."""
-        late = self._not_done()
+        late = self._not_done
         return _frame("non_completions", late[late["non_completion"]])
 
     def amendments_due(self) -> pd.DataFrame:
@@ -302,6 +303,8 @@ class _Ledger:
         re-audit, with the meetings, the deadline, the escalation after a repeat
         inadequate and the head of service of the case's service in the as-of month."""
         awaiting = awaiting_reaudits(self.data, self.month)
+        # A judgement confirmed after the as-of day has not been confirmed yet.
+        awaiting = awaiting[_by(awaiting["confirmed_on"], self.as_of)].reset_index(drop=True)
         chase = self.audits.set_index("audit_id")
         services = {
             case: chase.at[audit_id, "service"]
@@ -415,7 +418,7 @@ class _Ledger:
                 "decided_on",
             ],
         )
-        people = self.audits[[c for c in CHASE]]
+        people = self.audits[CHASE]
         merged = listed.merge(people, on="audit_id", how="left")
         return _frame("challenges_open", merged)
 
