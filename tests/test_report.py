@@ -666,6 +666,18 @@ def test_the_target_share_comes_from_the_config(tmp_path: Path) -> None:
     )
 
 
+def test_a_target_outside_zero_to_one_is_an_input_error_at_its_line(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1")
+    authority.case("C1")
+    authority.config_toml = "[report]\n\ninadequate_share_target = 1.5\n"
+    data_dir = authority.write(tmp_path / "data")
+    out = tmp_path / "out"
+    run = CliRunner().invoke(cli, ["report", str(data_dir), "--as-of", AS_OF, "--out", str(out)])
+    assert run.exit_code == 2
+    assert run.stderr.startswith("config.toml:3: report.inadequate_share_target: ")
+    assert not out.exists()
+
+
 def test_an_authority_without_a_ledger_has_empty_lists_and_zero_figures(tmp_path: Path) -> None:
     authority = Authority().auditors("P1")
     authority.case("C1")
