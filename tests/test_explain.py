@@ -478,3 +478,23 @@ def test_a_forced_plan_is_the_best_plan_holding_the_pair(tmp_path: Path) -> None
             parts = forced.cost_parts.groupby("tier")["forced"].sum()
             best = min(cost for owners, cost in plans if owners[position] == auditor_id)
             assert (parts["coverage"], parts["preference"], parts["tie_break"]) == best
+
+
+def test_a_forced_pair_against_a_previous_plan_costs_changes(tmp_path: Path) -> None:
+    # Two free auditors, two cases: the previous plan gives each case to one of them.
+    # Forcing C1 onto the other auditor moves C1, and C2 must move too (one audit a
+    # month): two changes to the previous plan (§5), which decide before preferences.
+    authority = Authority().auditors("A1", "A2").case("C1").case("C2")
+    data_dir = authority.write(tmp_path / "data")
+    out_dir = tmp_path / "out"
+    allocate(load(data_dir, MONTH), MONTH).write(out_dir)
+    plan = pd.read_parquet(out_dir / "allocations.parquet").set_index("case_id")
+    other = "A2" if plan.loc["C1", "auditor_id"] == "A1" else "A1"
+    answer = explain(data_dir, MONTH, case="C1", auditor=other, previous=out_dir)
+    forced = answer.pair.forced if answer.pair else None
+    assert forced is not None
+    assert forced.decided_by == "change"
+    change = forced.cost_parts.set_index("rule").loc["minimal_change"]
+    assert (change["plan"], change["forced"]) == (0, 2)
+    assert sorted(forced.changed["case_id"]) == ["C1", "C2"]
+    assert "changes 2 audits of the previous plan (§5)" in forced.explanation

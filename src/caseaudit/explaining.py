@@ -808,7 +808,7 @@ class Explainer:
             text += "." if lost else f" {plural(len(gained), 'case')} covered instead."
         elif decided == "change":
             moved = plural(forced_cost.tiers["change"] - plan_cost.tiers["change"], "audit")
-            text = f"{giving} moves {moved} more of the previous plan (§5)."
+            text = f"{giving} changes {moved} of the previous plan (§5) and covers no more cases."
         elif decided == "preference":
             diff = forced_cost.tiers["preference"] - plan_cost.tiers["preference"]
             by_rule = ", ".join(
