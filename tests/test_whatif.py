@@ -131,14 +131,16 @@ def test_generate_in_memory_is_the_generated_directory(tmp_path: Path) -> None:
 
 # -- simulate_year ---------------------------------------------------------------------
 
-START = "2026-03"  # the last month of an audit year: the run crosses into the next one
+#: Six months to the end of the audit year 2026-04..2027-03 (the other six are in the
+#: generated ledger), so that ten a year is checked on a whole audit year.
+START = "2026-10"
 MONTHS = 6
 
 
 @pytest.fixture(scope="module")
 def checked_year(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list[str]]:
-    """Six months of the small authority, every month's inputs and outputs written and
-    checked by the independent checker as the simulation goes."""
+    """The small authority's last six months of an audit year, every month's inputs and
+    outputs written and checked by the independent checker as the simulation goes."""
     root = tmp_path_factory.mktemp("year")
     violations: list[str] = []
 
@@ -152,7 +154,7 @@ def checked_year(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list
         )
 
     year = simulate_year(
-        generate("small", 2),
+        generate("small", 2, START),
         START,
         months=MONTHS,
         judgements={"good": 0.6, "requires_improvement": 0.25, "inadequate": 0.15},
@@ -169,11 +171,13 @@ def test_every_simulated_month_keeps_every_hard_rule(checked_year: tuple) -> Non
     assert violations == []
 
 
-def test_ten_a_year_and_one_a_month_hold_in_the_simulated_ledger(checked_year: tuple) -> None:
-    # Plain pandas over the final history: counted audits (not reallocated or cancelled)
-    # per auditor per audit year (April start) at most 10, per month at most 1.
+def test_ten_a_year_and_one_a_month_hold_at_the_years_end(checked_year: tuple) -> None:
+    # Plain pandas over the final history, which ends with March 2027, the audit year's
+    # last month: counted audits (not reallocated or cancelled) per auditor per audit
+    # year (April start) at most 10, per month at most 1.
     year, _ = checked_year
     history = year.dataset["history"]
+    assert history["month"].max() == "2027-03"
     counted = history[~history["status"].isin(["reallocated", "cancelled"])].copy()
     month_number = counted["month"].str[5:7].astype(int)
     counted["audit_year"] = counted["month"].str[:4].astype(int) - (month_number < 4)
@@ -234,9 +238,9 @@ def test_simulated_tables_agree_with_the_ledger(checked_year: tuple) -> None:
 
 def test_the_same_seed_gives_the_same_year_and_another_seed_another() -> None:
     data = generate("small", 1)
-    first = simulate_year(data, START, months=2, seed=7, challenge_rate=0.3)
-    again = simulate_year(data, START, months=2, seed=7, challenge_rate=0.3)
-    other = simulate_year(data, START, months=2, seed=8, challenge_rate=0.3)
+    first = simulate_year(data, DEFAULT_MONTH, months=2, seed=7, challenge_rate=0.3)
+    again = simulate_year(data, DEFAULT_MONTH, months=2, seed=7, challenge_rate=0.3)
+    other = simulate_year(data, DEFAULT_MONTH, months=2, seed=8, challenge_rate=0.3)
     history = first.dataset["history"].drop(columns=[LINE])
     pd.testing.assert_frame_equal(history, again.dataset["history"].drop(columns=[LINE]))
     assert not history.equals(other.dataset["history"].drop(columns=[LINE]))
@@ -245,10 +249,10 @@ def test_the_same_seed_gives_the_same_year_and_another_seed_another() -> None:
 def test_a_grade_distribution_without_inadequate_opens_no_new_cycle() -> None:
     # Only "good" drawn: no new inadequate judgement, so every cycle in the table was
     # already awaiting its re-audit when the run started.
-    year = simulate_year(generate("small", 1), START, months=2, judgements={"good": 1.0})
+    year = simulate_year(generate("small", 1), DEFAULT_MONTH, months=2, judgements={"good": 1.0})
     simulated = year.dataset["history"]
-    assert set(simulated.loc[simulated["month"] >= START, "overall_judgement"]) == {"good"}
-    assert (year.inadequate_cycles["month"] < START).all()
+    assert set(simulated.loc[simulated["month"] >= DEFAULT_MONTH, "overall_judgement"]) == {"good"}
+    assert (year.inadequate_cycles["month"] < DEFAULT_MONTH).all()
 
 
 @pytest.mark.parametrize(
@@ -260,4 +264,4 @@ def test_a_grade_distribution_without_inadequate_opens_no_new_cycle() -> None:
 )
 def test_a_bad_grade_distribution_is_refused(judgements: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        simulate_year(generate("small", 1), START, months=1, judgements=judgements)
+        simulate_year(generate("small", 1), DEFAULT_MONTH, months=1, judgements=judgements)

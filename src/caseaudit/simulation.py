@@ -71,7 +71,8 @@ class YearSimulation:
     ``inadequate_cycles``: every inadequate judgement awaiting or made in the run: when
     confirmed, the re-audit deadline and month, the re-audit (id, month, judgement),
     whether it was on time, and whether the inadequate audit was itself a re-audit.
-    ``moderations``: per month, every challenged audit with its moderator (or none).
+    ``moderations``: per month, every challenged audit waiting for a moderator at its
+    end: ``assigned`` one that month, or still ``waiting`` (and listed again next month).
     ``dataset``: the dataset after the last month, its history holding every month run.
     """
 
@@ -90,22 +91,26 @@ class YearSimulation:
         share = allocated / cases if cases else 1.0
         fullest = self.breaks.assign(room=self.breaks["cap"] - self.breaks["granted"])
         fullest_row = fullest.sort_values(["room", "month"]).iloc[0]
+        over = int((fullest["room"] < 0).sum())
+        cap_text = "within the cap every month" if not over else f"over the cap in {over}"
         yearly = self.audits_per_auditor
         most = int(yearly["audits_this_year"].max()) if len(yearly) else 0
         maximum = int(yearly["max_audits_per_year"].max()) if len(yearly) else 0
         cycles = self.inadequate_cycles
-        made = cycles[cycles["month"] >= self.start_month]
-        on_time = int(cycles["on_time"].fillna(False).astype(bool).sum())
+        made = int((cycles["month"] >= self.start_month).sum())
         awaiting = int(cycles["reaudit_audit_id"].isna().sum())
-        moderated = int(self.moderations["moderator_id"].notna().sum())
+        on_time = int((cycles["on_time"] == True).sum())  # noqa: E712 (None: awaiting)
+        challenged = self.moderations["audit_id"].nunique()
+        moderated = self.moderations.loc[self.moderations["status"] == "assigned", "audit_id"]
         return (
             f"{self.months[0]}..{self.months[-1]}: {allocated} of {cases} cases allocated "
-            f"({share:.1%}); breaks within the cap every month (fullest "
+            f"({share:.1%}); breaks {cap_text} (fullest "
             f"{fullest_row['month']} {int(fullest_row['granted'])} of "
             f"{int(fullest_row['cap'])}); most audits by one auditor in an audit year "
-            f"{most} of {maximum}; {plural(len(made), 'inadequate judgement')}, "
-            f"{on_time} re-audited on time, {awaiting} awaiting; "
-            f"{plural(len(self.moderations), 'challenged audit')}, {moderated} moderated"
+            f"{most} of {maximum}; {plural(made, 'inadequate judgement')} made; of "
+            f"{plural(len(cycles), 'inadequate cycle')}, {on_time} re-audited on time, "
+            f"{len(cycles) - on_time - awaiting} late, {awaiting} awaiting; "
+            f"{plural(challenged, 'challenged audit')}, {moderated.nunique()} given a moderator"
         )
 
 
@@ -433,6 +438,7 @@ def _moderation_rows(
             "audit_id": moderation["audit_id"],
             "moderator_id": moderation["moderator_id"],
             "assigned_on": moderation["assigned_on"],
+            "status": "assigned",
         }
     )
     waiting = pd.DataFrame(
@@ -441,11 +447,12 @@ def _moderation_rows(
             "audit_id": unmoderated["audit_id"],
             "moderator_id": None,
             "assigned_on": None,
+            "status": "waiting",
         }
     )
     frames = [frame for frame in (moderated, waiting) if len(frame)]
     if not frames:
-        return pd.DataFrame(columns=["month", "audit_id", "moderator_id", "assigned_on"])
+        return pd.DataFrame(columns=["month", "audit_id", "moderator_id", "assigned_on", "status"])
     return pd.concat(frames, ignore_index=True).sort_values("audit_id", ignore_index=True)
 
 
