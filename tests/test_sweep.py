@@ -118,3 +118,8 @@ def test_merging_two_teams_puts_their_staff_and_cases_in_one(small: object) -> N
         assert (now.loc[was.to_numpy(), "team"] == teams[0]).all()
         assert int((now["team"] == teams[1]).sum()) == 0
         assert int((now["team"] == teams[0]).sum()) == int(was.sum())
+
+
+def test_losing_staff_must_say_who() -> None:
+    with pytest.raises(ValueError, match="who leaves"):
+        LoseStaff(DEFAULT_MONTH)

@@ -60,6 +60,10 @@ class LoseStaff:
     count: int | None = None
     staff_ids: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if not self.staff_ids and self.role is None:
+            raise ValueError("LoseStaff needs a role or staff_ids: who leaves?")
+
     def __call__(self, data: Dataset) -> Dataset:
         staff = data["staff"].drop(columns=[LINE])
         if self.staff_ids:
