@@ -7,7 +7,8 @@ split across pages) and reads on a phone (below 700 px every table row becomes a
 whose cells carry their column's label).
 
 Every figure is drawn above its own table, which shows the numbers of the CSV of the
-same name; every list is a table in the order of its CSV, most urgent first. Each table
+same name (folded under the chart when it has a row per auditor); every list is a table
+in the order of its CSV, most urgent first. Each table
 carries ``data-table`` and each headline count ``data-count`` so that the numbers can be
 checked against the CSVs (``tests/test_report.py`` does it in a headless browser). The
 script records any script or image error in ``data-errors`` on the page and marks a
@@ -145,6 +146,10 @@ FIGURE_TITLES = {
     "breaks_by_month": ("Audit breaks against the cap", "§3"),
     "completion_by_service": ("Completion on time by service", "§6"),
 }
+#: Column kinds kept on one line (a date split as "2025-" / "03" reads badly).
+DAYS = ("date", "month")
+#: A figure's table longer than this (one row per auditor, say) is folded under its chart.
+FOLDED_ABOVE_ROWS = 24
 #: Records script and image errors on the page, and says in words which chart failed.
 SCRIPT = """(function () {
   var errors = [];
@@ -202,9 +207,10 @@ th, td { border-bottom: 1px solid var(--line); padding: .28rem .45rem; text-alig
 th { background: var(--band); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.figure-table td { white-space: nowrap; }
-td:first-child { white-space: nowrap; }
+td:first-child, td.day { white-space: nowrap; }
 tr.urgent td { background: #fdecea; }
 .empty { color: var(--muted); font-style: italic; }
+details summary { cursor: pointer; color: var(--accent); margin: .2rem 0 .6rem; }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
 @media (max-width: 700px) {
   body { padding: .6rem .7rem 2rem; font-size: 14px; }
@@ -339,7 +345,10 @@ def _table(name: str, frame: pd.DataFrame, css: str) -> str:
         )
     else:
         labels = [html.escape(COLUMN_LABELS.get(c, c)) for c in frame.columns]
-        classes = [' class="num"' if c in numeric else "" for c in frame.columns]
+        classes = [
+            ' class="num"' if c in numeric else ' class="day"' if kinds[c] in DAYS else ""
+            for c in frame.columns
+        ]
         columns = [
             [html.escape(cell_text(v, kinds[c])) for v in frame[c].tolist()] for c in frame.columns
         ]
@@ -394,7 +403,10 @@ def _figure(name: str, frame: pd.DataFrame, monitoring: Monitoring) -> str:
         f'<figure><img data-chart="{name}" alt="{html.escape(title)}: chart of the table '
         f'below" src="data:image/png;base64,{encoded}"></figure>'
     )
-    return heading + image + _table(name, frame, "figure-table")
+    table = _table(name, frame, "figure-table")
+    if len(frame) > FOLDED_ABOVE_ROWS:  # one row per auditor: folded under the chart
+        table = f"<details><summary>The chart's {len(frame)} rows</summary>{table}</details>"
+    return heading + image + table
 
 
 # ----------------------------------------------------------------------------- charts
