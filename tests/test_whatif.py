@@ -265,3 +265,17 @@ def test_a_grade_distribution_without_inadequate_opens_no_new_cycle() -> None:
 def test_a_bad_grade_distribution_is_refused(judgements: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         simulate_year(generate("small", 1), DEFAULT_MONTH, months=1, judgements=judgements)
+
+
+def test_given_break_requests_are_used_instead_of_a_plan() -> None:
+    # One on-time request for March by one auditor, and nothing else: no plan is made,
+    # so March has that one request and April none.
+    data = generate("small", 1)
+    auditor = str(data["staff"].loc[data["staff"]["is_auditor"], "staff_id"].min())
+    requests = pd.DataFrame(
+        {"auditor_id": [auditor], "month": [DEFAULT_MONTH], "requested_on": [dt.date(2026, 2, 1)]}
+    )
+    year = simulate_year(data, DEFAULT_MONTH, months=2, breaks=requests)
+    assert year.breaks["requests"].tolist() == [1, 0]
+    kept = year.dataset["breaks"].drop(columns=[LINE])
+    pd.testing.assert_frame_equal(kept, requests.astype(object))
