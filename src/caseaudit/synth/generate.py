@@ -755,7 +755,14 @@ class _Generator:
             and last_day(str(row["month"])).toordinal() < self.as_of
         ]
         past = {(r["case_id"], r["month"]) for r in self.exemption_rows}
-        overdue = [r for r in overdue if (r["case_id"], r["month"]) not in past]
+        # Never an exemption the auditor would agree themself (an Assistant Director who
+        # audits): that one could not be honoured.
+        overdue = [
+            r
+            for r in overdue
+            if (r["case_id"], r["month"]) not in past
+            and self._approver(cast(int, r["_auditor"])) != r["_auditor"]
+        ]
         if len(overdue) < 2:
             return
         picks = sorted(rng.choice(len(overdue), size=2, replace=False).tolist())
