@@ -4,8 +4,9 @@
   planned, judgements drawn, re-audits and moderations): target at most 10 s.
 - ``sweep`` of 40 scenarios on ``median`` (break caps 10%..30% x 0..3 P&Q officers
   lost x two Safeguarding teams merged or not, one month each) on a process pool of
-  1 and of 2 workers, pool start-up included: target at most 30 s with 2 workers; the
-  speed-up over 1 worker is printed, and the two answers must be identical.
+  1 and of 2 workers, pool start-up included, the best of two runs each (alternated,
+  so that a burst of other work on the machine hits both): target at most 30 s with 2
+  workers; the speed-up over 1 worker is printed, and the answers must be identical.
 
 Peak memory: this process's peak resident set (the simulation runs here), and the
 largest worker's (``resource.getrusage`` of the children).
@@ -69,12 +70,14 @@ def main() -> None:
     print(f"  peak memory of this process: {peak_mib(resource.RUSAGE_SELF):.0f} MiB")
 
     chosen = scenarios(data)
-    one, one_s = timed_sweep(data, chosen, 1)
-    two, two_s = timed_sweep(data, chosen, 2)
-    identical = one.equals(two)
+    runs = [timed_sweep(data, chosen, workers) for _ in range(2) for workers in (1, 2)]
+    one, two = runs[0][0], runs[1][0]
+    one_s = min(runs[0][1], runs[2][1])
+    two_s = min(runs[1][1], runs[3][1])
+    identical = all(answer.equals(one) for answer, _ in runs)
     print(f"sweep median, {len(chosen)} scenarios of one month each:")
-    print(f"  1 worker:  {one_s:.1f} s")
-    print(f"  2 workers: {two_s:.1f} s (target <= {SWEEP_TARGET_S:.0f} s)")
+    print(f"  1 worker:  {one_s:.1f} s (best of 2)")
+    print(f"  2 workers: {two_s:.1f} s (best of 2; target <= {SWEEP_TARGET_S:.0f} s)")
     print(f"  speed-up:  {one_s / two_s:.2f}x; identical answers: {identical}")
     print(f"  peak memory of the largest worker: {peak_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
     covered = pd.Series(two["coverage"].to_numpy(), index=two["scenario"])
