@@ -128,8 +128,10 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     stats: dict[str, int] = {"allowed_pairs": space.count}
     timings: dict[str, float] = {}
     notes: list[str] = []
-    keys = EMPTY
-    #: Every allowed pair whose tie is below this is in ``keys`` (see ``price``).
+    #: The candidate keys of a priced solve; None when the flow holds every allowed pair
+    #: (or, under a candidate limit, every pair it may use), so none is left to price.
+    priced_keys: np.ndarray | None = None
+    #: Every allowed pair whose tie is below this is in ``priced_keys`` (see ``price``).
     tie_floor = 0
     proof = "min-cost flow over every allowed pair"
     if isinstance(space, ExplicitPairs):
@@ -149,7 +151,7 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
         candidates = _Candidates(explicit.task, explicit.agent, explicit.cost)
         flow = solve_flow(capacities, explicit.task, explicit.agent, explicit.cost, True)
     else:
-        keys, tie_floor, candidates, flow = _price_in(problem, options, stats, timings)
+        priced_keys, tie_floor, candidates, flow = _price_in(problem, options, stats, timings)
         proof = f"min-cost flow priced over all {space.count} allowed pairs"
     stats["candidate_pairs"] = len(candidates.task)
     timings["flow_s"] = time.perf_counter() - started
@@ -162,14 +164,14 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     unique: bool | None = None
     if problem.side_constraints:
         outcome = _solve_side_constrained(
-            problem, options, candidates, keys, tie_floor, flow, stats, timings
+            problem, options, candidates, priced_keys, tie_floor, flow, stats, timings
         )
         candidates, chosen, status, objective, bound, cp_notes = outcome
         notes.extend(cp_notes)
         proof = "CP-SAT, bounded below by the min-cost flow"
     elif not options.candidate_limit:
         at = time.perf_counter()
-        unique = _unique_optimum(problem, flow, keys, tie_floor)
+        unique = _unique_optimum(problem, flow, priced_keys, tie_floor)
         if not unique:
             notes.append(NOT_UNIQUE_NOTE)
         timings["uniqueness_s"] = time.perf_counter() - at
@@ -261,7 +263,7 @@ def _reduced_costs(candidates: _Candidates, flow: FlowResult) -> np.ndarray:
 
 
 def _unique_optimum(
-    problem: AssignmentProblem, flow: FlowResult, keys: np.ndarray, tie_floor: int
+    problem: AssignmentProblem, flow: FlowResult, keys: np.ndarray | None, tie_floor: int
 ) -> bool:
     """Whether the flow's plan is the only optimal one. Unbuilt pairs of zero reduced
     cost join the residual graph as the arcs they would be — looked for only when the
@@ -269,7 +271,7 @@ def _unique_optimum(
     if not unique_plan(flow, EMPTY, EMPTY):
         return False
     space = problem.pairs
-    if not isinstance(space, ImplicitPairs) or not len(keys):
+    if not isinstance(space, ImplicitPairs) or keys is None:
         return True
     extra = price(
         space, flow.task_potential, flow.agent_potential, keys, threshold=1, tie_floor=tie_floor
@@ -282,7 +284,7 @@ def _solve_side_constrained(
     problem: AssignmentProblem,
     options: SolveOptions,
     candidates: _Candidates,
-    keys: np.ndarray,
+    keys: np.ndarray | None,
     tie_floor: int,
     flow: FlowResult,
     stats: dict[str, int],
@@ -328,7 +330,7 @@ def _solve_side_constrained(
         keep = _reduced_costs(candidates, flow) <= gap
     space = problem.pairs
     extra = EMPTY
-    if isinstance(space, ImplicitPairs) and len(keys):
+    if isinstance(space, ImplicitPairs) and keys is not None:
         extra = price(
             space, flow.task_potential, flow.agent_potential, keys, gap + 1, tie_floor=tie_floor
         )
