@@ -298,6 +298,17 @@ def test_an_earlier_on_time_request_beats_a_lower_id(tmp_path: Path) -> None:
     assert _decisions(result) == {"Q1": "refused_cap", "Q2": "granted"}
 
 
+def test_a_tie_on_the_same_day_goes_to_the_lower_id_as_text(tmp_path: Path) -> None:
+    # Cap 1. A10 and A9 asked on time on the same day: the tie is broken by auditor_id
+    # compared as text by code point (contract §1), and "A10" < "A9". A10 is granted.
+    authority = tempting().auditors("A10", "A9").case("C1")
+    authority.add("breaks", auditor_id="A9", month=MONTH, requested_on="2026-02-10")
+    authority.add("breaks", auditor_id="A10", month=MONTH, requested_on="2026-02-10")
+    result = solve(authority, tmp_path)
+    assert result.problem.break_cap == 1  # seven eligible auditors: floor(1.4)
+    assert _decisions(result) == {"A10": "granted", "A9": "refused_cap"}
+
+
 def test_the_last_day_of_the_previous_month_is_on_time(tmp_path: Path) -> None:
     # A request on 28 February, the last day of m−1, is on time (requested_on ≤ that
     # day); one on 1 March is late. The on-time one is granted although Q1's id is lower.
