@@ -3,7 +3,9 @@
 Each list is checked on a tiny hand-built ledger whose rows are argued in comments; the
 figures are recomputed from the input tables with plain pandas; the page is rendered in
 headless Chromium (Debian's ``chromium``; the browser test skips, with the reason, only
-where that browser is absent) and its numbers are read back against the CSVs.
+where that browser is absent) and its numbers are read back against the CSVs; the
+same browser prints it to PDF (every page A4) and lays it out 390 px wide (no sideways
+scrolling).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import datetime as dt
 import html.parser
 import json
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -469,6 +472,91 @@ def test_a_moderation_overturning_an_inadequate_ends_the_cycle(tmp_path: Path) -
     january = result.tables["judgements_by_month"].set_index("month").loc["2026-01"]
     # C1 counts as the moderator's requires_improvement; C2, C3, C4 are not judged yet.
     assert (int(january["inadequate"]), int(january["requires_improvement"])) == (0, 1)
+
+
+def test_a_moderation_decided_after_the_as_of_day_has_not_happened_yet(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1", "P2")
+    authority.staff(
+        "M1", role="head_of_service", service="Fostering", auditor=False, can_moderate=True
+    )
+    authority.staff(
+        "M2", role="head_of_service", service="Leaving Care", auditor=False, can_moderate=True
+    )
+    # C1: inadequate, challenged on 01-22 without consensus; M1 upheld it on 01-30, then a
+    # second moderation by M2 made it requires_improvement on 02-20. On 02-10 only the
+    # first decision exists: inadequate, confirmed 01-30, re-audit by 03-30.
+    ledger(
+        authority,
+        "2026-01",
+        "C1",
+        "P1",
+        "finalised",
+        "inadequate",
+        "2026-01-20",
+        completed_on="2026-01-19",
+        finalised_on="2026-01-20",
+    )
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C1",
+        raised_by="SW1",
+        raised_on="2026-01-22",
+        consensus_reached=False,
+    )
+    for moderator, assigned, final, decided in (
+        ("M1", "2026-01-23", "inadequate", "2026-01-30"),
+        ("M2", "2026-02-05", "requires_improvement", "2026-02-20"),
+    ):
+        authority.add(
+            "moderations",
+            audit_id="2026-01-C1",
+            moderator_id=moderator,
+            assigned_on=assigned,
+            final_judgement=final,
+            decided_on=decided,
+        )
+    # C2: inadequate, confirmed 01-28 with nobody disagreeing by 02-10; a challenge raised
+    # on 02-12 and decided good on 02-20 is still in the future on 02-10, so the auditor's
+    # inadequate stands then: re-audit by 03-28.
+    ledger(
+        authority,
+        "2026-01",
+        "C2",
+        "P2",
+        "finalised",
+        "inadequate",
+        "2026-01-28",
+        completed_on="2026-01-26",
+        finalised_on="2026-01-28",
+    )
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C2",
+        raised_by="SW1",
+        raised_on="2026-02-12",
+        consensus_reached=False,
+    )
+    authority.add(
+        "moderations",
+        audit_id="2026-01-C2",
+        moderator_id="M1",
+        assigned_on="2026-02-13",
+        final_judgement="good",
+        decided_on="2026-02-20",
+    )
+    before = report_of(authority, tmp_path / "before", "2026-02-10")
+    cycle = before.inadequate_cycle
+    assert column(cycle, "audit_id") == ["2026-01-C2", "2026-01-C1"]
+    assert column(cycle, "confirmed_on") == [dt.date(2026, 1, 28), dt.date(2026, 1, 30)]
+    assert column(cycle, "reaudit_deadline") == [dt.date(2026, 3, 28), dt.date(2026, 3, 30)]
+    january = before.tables["judgements_by_month"].set_index("month").loc["2026-01"]
+    assert (int(january["inadequate"]), int(january["judged"])) == (2, 2)
+    # On 02-28 both decisions have been made: neither is inadequate any more.
+    after = report_of(authority, tmp_path / "after", "2026-02-28")
+    assert after.inadequate_cycle.empty
+    january = after.tables["judgements_by_month"].set_index("month").loc["2026-01"]
+    grades = [int(january[g]) for g in ("good", "requires_improvement", "inadequate")]
+    assert grades == [1, 1, 0]
 
 
 def test_open_challenges_show_each_moderation_state_most_urgent_first(tmp_path: Path) -> None:
@@ -991,31 +1079,61 @@ def shown(text: str, kind: str) -> str:
     return text
 
 
-@pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
     reason="Debian's chromium is not installed here "
     "(.ci/run installs it): the page cannot be rendered",
 )
-def test_the_page_renders_in_chromium_and_shows_the_csvs_numbers(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    caseaudit.report(caseaudit.generate("median", 0), "2026-02-28").write(out)
-    rendered = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            (out / "report.html").as_uri(),
-        ],
+#: A4 in PostScript points (210 × 297 mm); Chromium rounds the page to whole pixels.
+A4_POINTS = (595.28, 841.89)
+#: A phone's width in CSS pixels (an iPhone 12 to 15).
+PHONE_WIDTH = 390
+#: Holds the report in a phone-wide frame and copies the report's measured width onto its
+#: own body, for --dump-dom to print. Headless Chromium will not make its window narrower
+#: than 500 px, so the frame, not the window, is the phone.
+PHONE_FRAME = """<!doctype html>
+<html><body style="margin:0">
+<iframe id="page" src="report.html" style="width:{width}px;height:844px;border:0"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", function () {{
+  document.body.setAttribute("data-page-width", this.contentDocument.documentElement.scrollWidth);
+  document.body.setAttribute("data-window-width", this.contentWindow.innerWidth);
+}});
+</script>
+</body></html>
+"""
+
+
+def chromium(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium on the arguments; it must exit 0."""
+    done = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", *arguments],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def written_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The median authority's report as of the ledger's last day, written once."""
+    out = tmp_path_factory.mktemp("report") / "out"
+    caseaudit.report(caseaudit.generate("median", 0), "2026-02-28").write(out)
+    return out
+
+
+@needs_chromium
+def test_the_page_renders_in_chromium_and_shows_the_csvs_numbers(written_report: Path) -> None:
+    out = written_report
+    rendered = chromium(
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        (out / "report.html").as_uri(),
+    )
     # Chromium logs every console message as "CONSOLE(line)" on stderr: there is none.
     console = [line for line in rendered.stderr.splitlines() if "CONSOLE" in line]
     assert console == []
@@ -1046,3 +1164,36 @@ def test_the_page_renders_in_chromium_and_shows_the_csvs_numbers(tmp_path: Path)
     assert {name: int(count) for name, count in page.counts.items()} == {
         name: rows_in_csv[name] for name in LISTS
     }
+
+
+@needs_chromium
+def test_the_page_prints_on_a4(written_report: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    chromium(
+        "--no-pdf-header-footer", f"--print-to-pdf={pdf}", (written_report / "report.html").as_uri()
+    )
+    # Chromium's own default is US Letter (612 × 792): A4 pages come from the page's
+    # print style. Every page of the PDF names its size in a /MediaBox.
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf.read_bytes())
+    assert len(boxes) >= 2  # the median's lists run over several pages
+    sizes = {(round(float(w)), round(float(h))) for w, h in boxes}
+    assert sizes == {(round(A4_POINTS[0]), round(A4_POINTS[1]))}
+
+
+@needs_chromium
+def test_the_page_fits_a_phone_without_sideways_scrolling(written_report: Path) -> None:
+    frame = written_report / "phone.html"
+    frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
+    rendered = chromium(
+        "--allow-file-access-from-files",  # the frame reads the report's layout
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        frame.as_uri(),
+    )
+    body = re.search(r"<body[^>]*>", rendered.stdout)
+    assert body is not None
+    widths = dict(re.findall(r'data-(page|window)-width="(\d+)"', body.group(0)))
+    assert int(widths["window"]) == PHONE_WIDTH
+    # The document is no wider than the phone: the lists fold into cards and a wide
+    # figure table scrolls inside its own box, not the page.
+    assert int(widths["page"]) <= PHONE_WIDTH

@@ -227,7 +227,14 @@ def test_region_shape() -> None:
     staff, cases = generated["staff"], generated["cases"]
     assert 2_400 <= staff["is_auditor"].sum() <= 2_700
     assert 1_800 <= (cases["month"] == DEFAULT_MONTH).sum() <= 1_950
-    assert generated["outcomes"].empty
+    # Every preset rates its finished audits (the report's domain ratings, issue 10),
+    # nine domains each, sorted by audit_id then domain like every generated table.
+    history, outcomes = generated["history"], generated["outcomes"]
+    finished = history[history["status"].isin(["finalised", "actions_complete"])]
+    assert set(outcomes["audit_id"]) == set(finished["audit_id"])
+    assert (outcomes.groupby("audit_id").size() == 9).all()
+    keys = list(zip(outcomes["audit_id"], outcomes["domain"], strict=True))
+    assert keys == sorted(keys)
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from caseaudit.model.reaudits import (
     active_on,
     awaiting_reaudits,
     effective_judgements,
+    on_or_before,
     reaudit_schedule,
 )
 from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, RATINGS
@@ -150,14 +151,6 @@ def build_monitoring(data: Dataset, as_of: dt.date) -> Monitoring:
         audit_year=(ledger.year_start, add_months(ledger.year_start, 11)),
         inadequate_share_target=ledger.target,
         tables=ordered,
-    )
-
-
-def _by(days: pd.Series, day: dt.date) -> pd.Series:
-    """Whether each date is on or before ``day`` (null: no), as a boolean mask even when
-    empty (an empty object Series would select columns instead of rows)."""
-    return pd.Series(
-        [d is not None and d <= day for d in days.tolist()], index=days.index, dtype=bool
     )
 
 
@@ -302,9 +295,7 @@ class _Ledger:
         """§25–26 (contract §4 rule 5): every inadequate audit still awaiting its
         re-audit, with the meetings, the deadline, the escalation after a repeat
         inadequate and the head of service of the case's service in the as-of month."""
-        awaiting = awaiting_reaudits(self.data, self.month)
-        # A judgement confirmed after the as-of day has not been confirmed yet.
-        awaiting = awaiting[_by(awaiting["confirmed_on"], self.as_of)].reset_index(drop=True)
+        awaiting = awaiting_reaudits(self.data, self.month, self.as_of)
         chase = self.audits.set_index("audit_id")
         services = {
             case: chase.at[audit_id, "service"]
@@ -356,12 +347,14 @@ class _Ledger:
         challenges = self.data["challenges"]
         open_rows = challenges[
             (challenges["consensus_reached"] != True)  # noqa: E712 (empty: no consensus yet)
-            & _by(challenges["raised_on"], as_of)
+            & on_or_before(challenges["raised_on"], as_of)
         ].sort_values(["audit_id", "raised_on", "raised_by"])
         first = open_rows.groupby("audit_id", sort=True).head(1)
         moderations = self.data["moderations"]
-        assigned = moderations[_by(moderations["assigned_on"], as_of)]
-        decided_mask = assigned["final_judgement"].notna() & _by(assigned["decided_on"], as_of)
+        assigned = moderations[on_or_before(moderations["assigned_on"], as_of)]
+        decided_mask = assigned["final_judgement"].notna() & on_or_before(
+            assigned["decided_on"], as_of
+        )
         decided = (
             assigned[decided_mask]
             .sort_values(["audit_id", "decided_on", "moderator_id"])
@@ -428,8 +421,7 @@ class _Ledger:
     def judgements(self) -> pd.DataFrame:
         """Effective judgements (contract §4 rule 5) confirmed by the as-of day, with the
         audit's month and service."""
-        judged = effective_judgements(self.data)
-        judged = judged[_by(judged["confirmed_on"], self.as_of)]
+        judged = effective_judgements(self.data, self.as_of)
         where = self.audits[["audit_id", "month", "service"]]
         return judged.merge(where, on="audit_id", how="left")
 

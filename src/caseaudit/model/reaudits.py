@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from caseaudit.model.calendar import (
@@ -26,21 +28,38 @@ AWAITING_COLUMNS = [
 ]
 
 
-def effective_judgements(data: Dataset) -> pd.DataFrame:
+def on_or_before(days: pd.Series, day: dt.date) -> pd.Series:
+    """Whether each date is on or before ``day`` (null: no), as a boolean mask even when
+    empty (an empty object Series would select columns instead of rows)."""
+    return pd.Series(
+        [d is not None and d == d and d <= day for d in days.tolist()],
+        index=days.index,
+        dtype=bool,
+    )
+
+
+def effective_judgements(data: Dataset, as_of: dt.date | None = None) -> pd.DataFrame:
     """Each counted audit's effective judgement and the date it was confirmed.
 
     A moderator's decided ``final_judgement`` replaces the auditor's (§22). An audit under
     a challenge without consensus and without a decided moderation is not yet confirmed,
     so it is left out.
+
+    ``allocate`` reads the ledger as it stands (``as_of`` None). The report reads it as of
+    a day (issue 10): a challenge raised, or a moderation decided, after that day has not
+    happened, and a judgement confirmed after it is not confirmed yet.
     """
     history = data["history"]
     counted = history[~history["status"].isin(NOT_COUNTED_STATUSES)]
     moderations = data["moderations"]
+    challenges = data["challenges"]
+    if as_of is not None:
+        moderations = moderations[on_or_before(moderations["decided_on"], as_of)]
+        challenges = challenges[on_or_before(challenges["raised_on"], as_of)]
     decided = moderations[
         moderations["final_judgement"].notna() & moderations["decided_on"].notna()
     ].sort_values(["audit_id", "decided_on", "moderator_id"])
     latest_decision = decided.groupby("audit_id").tail(1).set_index("audit_id")
-    challenges = data["challenges"]
     open_challenges = set(challenges.loc[challenges["consensus_reached"] != True, "audit_id"])  # noqa: E712
     columns = [
         "audit_id",
@@ -69,17 +88,20 @@ def effective_judgements(data: Dataset) -> pd.DataFrame:
         columns=columns,
     )
     frame = frame[frame["judgement"].notna() & frame["confirmed_on"].notna()]
+    if as_of is not None:
+        frame = frame[on_or_before(frame["confirmed_on"], as_of)]
     return frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
 
 
-def awaiting_reaudits(data: Dataset, month: str) -> pd.DataFrame:
+def awaiting_reaudits(data: Dataset, month: str, as_of: dt.date | None = None) -> pd.DataFrame:
     """Inadequate audits with no later counted audit that re-audits them (§25–26).
 
     The deadline is the confirmation date plus ``reaudit_within_months`` calendar months;
-    the re-audit month is the latest month ending on or before it.
+    the re-audit month is the latest month ending on or before it. ``as_of``: judgements
+    as they stood that day (see :func:`effective_judgements`).
     """
     within = data.config.policy.reaudit_within_months
-    judgements = effective_judgements(data)
+    judgements = effective_judgements(data, as_of)
     inadequate = judgements[judgements["judgement"] == "inadequate"]
     history = data["history"]
     reaudited = set(

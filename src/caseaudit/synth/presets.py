@@ -22,7 +22,6 @@ class PresetSpec:
     practitioners: int  # case-holding social workers, personal advisers, supervising SWs
     auditors: int  # target number of auditors (IROs, then P&Q officers, fill any gap)
     services: tuple[str, ...] = CSC_SERVICES
-    outcomes: bool = True  # the nine domain ratings: large presets skip them for speed
 
 
 PRESETS: dict[str, PresetSpec] = {
@@ -30,14 +29,14 @@ PRESETS: dict[str, PresetSpec] = {
     for spec in (
         PresetSpec(
             "small",
-            "one Safeguarding service: about 48 social workers, 15 auditors, 11 cases a month",
+            "one Safeguarding service: about 48 social workers, 17 auditors, 13 cases a month",
             practitioners=48,
             auditors=15,
             services=("Safeguarding",),
         ),
         PresetSpec(
             "median",
-            "the median English council: about 185 social workers, 48 auditors, 36 cases",
+            "the median English council: about 185 social workers, 50 auditors, 38 cases",
             practitioners=185,
             auditors=48,
         ),
@@ -52,14 +51,12 @@ PRESETS: dict[str, PresetSpec] = {
             "a region as one authority: about 2,500 auditors, 1,875 cases",
             practitioners=8_700,
             auditors=2_500,
-            outcomes=False,
         ),
         PresetSpec(
             "national",
             "a national stress test: about 20,000 auditors, 15,000 cases",
             practitioners=70_000,
             auditors=20_000,
-            outcomes=False,
         ),
     )
 }
