@@ -28,9 +28,11 @@ from caseaudit import allocate, explain, load
 from caseaudit.cli.main import cli
 from caseaudit.explaining import JSON_SCHEMA, Explainer
 from caseaudit.io.tables import write_input_tables
+from caseaudit.model.problem import seen_subject_by_any_auditor
 from caseaudit.model.rules import RULES_BY_ID, blocking_rules
 from caseaudit.model.variants import relaxed
 from caseaudit.model.why import RelaxUnit, SetBlocks
+from caseaudit.solver.month import solve_month
 from caseaudit.synth import generate_tables
 
 # ---------------------------------------------------------------- each rule alone
@@ -212,6 +214,25 @@ def test_relaxations_are_confirmed_by_re_solving(tmp_path: Path) -> None:
     assert result.unallocated.empty
 
 
+def test_a_revoked_break_prices_the_freed_auditors_fresh_eyes(tmp_path: Path) -> None:
+    # Two cases, one free auditor A1, and B1 on a granted break who audited C1's subject
+    # last month: one case short. Revoking B1's break covers both; B1 must then take C2,
+    # since fresh eyes (a preference) outweighs the seeded tie-break, and C1 goes to A1.
+    authority = Authority().auditors("A1", "B1").case("C1").case("C2")
+    authority.add("breaks", auditor_id="B1", month=MONTH, requested_on="2026-02-01")
+    authority.history(YEAR_2025[-1], "C0", "B1", subject="S-C1")
+    authority.config_toml = "[policy]\nmax_break_fraction = 1.0\n"
+    data = load(authority.write(tmp_path / "data"), MONTH)
+    problem = Explainer(data, MONTH).problem
+    assert problem.seen_subject.empty  # B1 has no room this month
+    seen = seen_subject_by_any_auditor(data, problem)
+    variant = relaxed(problem, [RelaxUnit("on_break", ("B1",))], seen)
+    assert variant.seen_subject.to_dict("records") == [{"case_id": "C1", "auditor_id": "B1"}]
+    # Seed 2: its tie-break alone gives B1 C1 (as seen without the fresh-eyes pairs).
+    plan = solve_month(variant, data.config, seed=2).assignment
+    assert dict(zip(plan["case_id"], plan["auditor_id"], strict=True)) == {"C1": "A1", "C2": "B1"}
+
+
 def test_the_direct_conflicts_are_never_offered(tmp_path: Path) -> None:
     # C1's IRO is the only auditor: nothing but a direct conflict keeps C1 uncovered,
     # and no relaxation may touch it.
@@ -265,6 +286,10 @@ def test_deficient_sets_match_an_independent_maximum_matching(tmp_path: Path) ->
         assert sum(found["blocked_by"].values()) == outside
 
 
+#: The rules that bar an auditor from every case of the month (contract §3, §2–3, §2).
+AUDITOR_WIDE_RULES = {"eligible", "monthly_max", "yearly_max", "on_break"}
+
+
 def test_the_bulk_counts_agree_with_blocking_rules_pair_by_pair(median_dir: Path) -> None:
     # The month diagnosis counts blockers for whole sets at once (a region's month is
     # too big to ask pair by pair); pair by pair, blocking_rules gives the same answer.
@@ -283,7 +308,15 @@ def test_the_bulk_counts_agree_with_blocking_rules_pair_by_pair(median_dir: Path
                 alone.add((case_id, auditor_id, rules[0]))
     found = blocks.cases_blocked()
     assert {a: found.get(a, Counter()) for a in expected} == expected
-    assert set(blocks.single_blocks().itertuples(index=False, name=None)) == alone
+    # A rule alone: per pair for the case's own conflicts, per auditor for the limits
+    # that bar an auditor from every case (never listed case by case).
+    pair_alone = {(c, a, r) for c, a, r in alone if r not in AUDITOR_WIDE_RULES}
+    wide_alone: dict[str, set[str]] = {}
+    for _, auditor_id, rule in alone - pair_alone:
+        wide_alone.setdefault(rule, set()).add(auditor_id)
+    assert set(blocks.pair_alone().itertuples(index=False, name=None)) == pair_alone
+    assert blocks.wide_alone() == wide_alone
+    assert wide_alone  # the median month has auditors kept by a break or the yearly maximum
 
 
 # ---------------------------------------------------------------- the median preset
@@ -447,6 +480,28 @@ def test_a_previous_plan_that_covers_less_than_it_could(tmp_path: Path) -> None:
     assert (month["allocated"], month["most_covered"]) == (1, 2)
     assert month["deficient_sets"] == []
     assert "covers 1 fewer than it could" in answer.summary()
+
+
+def test_a_previous_plan_is_made_maximum_before_its_hall_set(tmp_path: Path) -> None:
+    # A1 is the IRO of C2 and C3, so they may go to A2 only; C1 may go to A1 or A2. A plan
+    # folder holding only C1 → A2 covers 1 case. The best plan covers 2 (C1 → A1 moves
+    # over, C2 or C3 → A2): the search shifts C1 to free A2. Then C2 and C3 share A2
+    # alone, one short; C1 has its own auditor and is no part of the set. Of the two
+    # auditors, A1 is the one outside N(K), kept away as their IRO (direct).
+    authority = Authority().auditors("A2").staff("A1", role="iro", service="Safeguarding")
+    authority.case("C1").case("C2", iro="A1").case("C3", iro="A1")
+    data_dir = authority.write(tmp_path / "data")
+    out_dir = tmp_path / "out"
+    allocate(load(data_dir, MONTH), MONTH).write(out_dir)
+    plan = pd.read_parquet(out_dir / "allocations.parquet")
+    plan = plan[plan["case_id"] == "C1"].assign(auditor_id="A2")
+    plan.to_parquet(out_dir / "allocations.parquet", index=False)
+    month = explain(data_dir, MONTH, previous=out_dir).as_json()["month"]
+    assert (month["allocated"], month["most_covered"]) == (1, 2)
+    assert [
+        (s["cases"], s["auditors"], s["shortfall"], s["blocked_by"])
+        for s in month["deficient_sets"]
+    ] == [(["C2", "C3"], ["A2"], 1, {"direct": 1})]
 
 
 def test_a_forced_plan_is_the_best_plan_holding_the_pair(tmp_path: Path) -> None:

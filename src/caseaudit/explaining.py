@@ -25,7 +25,7 @@ from caseaudit.io.previous import read_previous_plan
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import InputError, InputIssue, plural
 from caseaudit.model.explain import allocations_table, unallocated_reason
-from caseaudit.model.problem import MonthProblem, build_problem
+from caseaudit.model.problem import MonthProblem, build_problem, seen_subject_by_any_auditor
 from caseaudit.model.rules import blocking_rules
 from caseaudit.model.why import (
     RELAXABLE_RULES,
@@ -913,8 +913,12 @@ class Explainer:
             columns=["case_id", "reason"],
         )
         unknown = sorted(cases.loc[cases["details_missing"], "case_id"])
-        # A plan that covers every case needs no flow (nor a dense graph of a region).
-        hall = deficient_sets(problem) if unallocated_ids else HallDiagnosis([], len(self.plan))
+        # A plan that covers every case has no deficient set.
+        hall = (
+            deficient_sets(problem, self.plan)
+            if unallocated_ids
+            else HallDiagnosis([], len(self.plan))
+        )
         sets = hall.sets
         rows = []
         for found in sets:
@@ -953,6 +957,7 @@ class Explainer:
                 hall.most_covered,
                 in_sets,
                 self.time_limit_s,
+                seen_subject_by_any_auditor(self.data, problem),
             ):
                 relaxed_rows.append(
                     {

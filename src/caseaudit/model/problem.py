@@ -346,6 +346,14 @@ def _seen_subject(
     )
 
 
+def seen_subject_by_any_auditor(data: Dataset, problem: MonthProblem) -> pd.DataFrame:
+    """``problem.seen_subject`` for every auditor, those with no room this month too: a
+    variant that frees an auditor (a break revoked, ``model.variants``) prices their
+    fresh eyes like anyone's."""
+    everyone = problem.auditors.assign(capacity=1)
+    return _seen_subject(data, problem.month, problem.cases, everyone)
+
+
 def _eligible_pairs(problem: MonthProblem) -> pd.DataFrame:
     """Every allowed (case, auditor) pair, case-major, as categoricals over sorted ids."""
     case_ids = problem.allocatable_cases["case_id"].to_numpy(dtype=object)

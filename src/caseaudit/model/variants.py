@@ -45,39 +45,57 @@ def _capacity_without(problem: MonthProblem, auditor_id: str, rule_id: str) -> i
     return capacity
 
 
-def relaxed(problem: MonthProblem, units: Iterable[RelaxUnit]) -> MonthProblem:
-    """The month with each unit's rule given up for its auditor, team or conflict."""
-    auditors = problem.auditors.copy()
-    conflicts = problem.conflicts
-    capacity = dict(zip(auditors["staff_id"], auditors["capacity"], strict=True))
-    subject_of = dict(zip(problem.cases["case_id"], problem.cases["subject_id"], strict=True))
-    team_of = {
-        case_id: (service, team)
-        for case_id, service, team in zip(
-            problem.cases["case_id"], problem.cases["service"], problem.cases["team"], strict=True
-        )
-    }
-    dropped = pd.Series(False, index=conflicts.index)
+def relaxed(
+    problem: MonthProblem,
+    units: Iterable[RelaxUnit],
+    seen_subject: pd.DataFrame | None = None,
+) -> MonthProblem:
+    """The month with each unit's rule given up for its auditor, team or conflict.
+
+    ``seen_subject`` is the fresh-eyes pairs of every auditor
+    (``seen_subject_by_any_auditor``): an auditor freed here is priced for fresh eyes like
+    anyone else. Without it, a freed auditor is not (the month's own pairs list only
+    auditors with room)."""
+    units = list(units)
     for unit in units:
         if unit.rule not in RELAXABLE_RULES:
             raise ValueError(f"{unit.rule} is never relaxed")
+    auditors = problem.auditors.copy()
+    capacity = dict(zip(auditors["staff_id"], auditors["capacity"], strict=True))
+    for unit in units:
         if unit.rule == "on_break":
-            (auditor_id,) = unit.key
-            auditors.loc[auditors["staff_id"] == auditor_id, "break_granted"] = False
-            capacity[auditor_id] = _capacity_without(problem, auditor_id, "on_break")
+            capacity[unit.key[0]] = _capacity_without(problem, unit.key[0], "on_break")
         elif unit.rule == "yearly_max":
-            (auditor_id,) = unit.key
             # One more audit this year: the yearly limit leaves room for exactly one.
-            capacity[auditor_id] = min(_capacity_without(problem, auditor_id, "yearly_max"), 1)
-        elif unit.rule == "same_team":
-            in_team = [team_of.get(case_id) == unit.key for case_id in conflicts["case_id"]]
-            dropped |= (conflicts["kind"] == "same_team") & pd.Series(in_team, index=dropped.index)
-        else:
-            auditor_id, subject_id = unit.key
-            dropped |= (
-                (conflicts["kind"] == "declared")
-                & (conflicts["auditor_id"] == auditor_id)
-                & (conflicts["case_id"].map(subject_of) == subject_id)
-            )
+            capacity[unit.key[0]] = min(_capacity_without(problem, unit.key[0], "yearly_max"), 1)
+    revoked = {unit.key[0] for unit in units if unit.rule == "on_break"}
+    auditors.loc[auditors["staff_id"].isin(revoked), "break_granted"] = False
     auditors["capacity"] = auditors["staff_id"].map(capacity).astype(int)
-    return problem.replace(auditors=auditors, conflicts=conflicts[~dropped].reset_index(drop=True))
+
+    conflicts = problem.conflicts
+    cases = problem.cases
+    teams = {unit.key for unit in units if unit.rule == "same_team"}
+    declared = {unit.key for unit in units if unit.rule == "declared"}
+    team_of = dict(
+        zip(cases["case_id"], zip(cases["service"], cases["team"], strict=True), strict=True)
+    )
+    subject_of = dict(zip(cases["case_id"], cases["subject_id"], strict=True))
+    dropped = [
+        (kind == "same_team" and team_of[case_id] in teams)
+        or (kind == "declared" and (auditor_id, subject_of[case_id]) in declared)
+        for case_id, auditor_id, kind in zip(
+            conflicts["case_id"], conflicts["auditor_id"], conflicts["kind"], strict=True
+        )
+    ]
+    changes: dict[str, pd.DataFrame] = {
+        "auditors": auditors,
+        "conflicts": conflicts[~pd.Series(dropped, index=conflicts.index, dtype=bool)].reset_index(
+            drop=True
+        ),
+    }
+    if seen_subject is not None:
+        with_room = set(auditors.loc[auditors["capacity"] > 0, "staff_id"])
+        changes["seen_subject"] = seen_subject[
+            seen_subject["auditor_id"].isin(with_room)
+        ].reset_index(drop=True)
+    return problem.replace(**changes)

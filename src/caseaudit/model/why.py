@@ -106,27 +106,24 @@ class SetBlocks:
             blocked.setdefault(str(auditor_id), Counter())[str(rule)] = int(count)
         return blocked
 
-    def single_blocks(self) -> pd.DataFrame:
-        """(case_id, auditor_id, rule) for every pair of the set that one rule alone
-        blocks, the auditor-wide limits included."""
-        per_pair = self.pairs.groupby(["case_id", "auditor_id"])["kind"].agg(["size", "first"])
-        pair_alone = per_pair[per_pair["size"] == 1].reset_index()
-        pair_alone = pair_alone[pair_alone["auditor_id"].map(lambda a: not self.wide.get(a))]
-        rows = [
-            (c, a, r)
-            for c, a, r in zip(
-                pair_alone["case_id"], pair_alone["auditor_id"], pair_alone["first"], strict=True
-            )
-        ]
-        with_pair = set(zip(self.pairs["case_id"], self.pairs["auditor_id"], strict=True))
+    def pair_alone(self) -> pd.DataFrame:
+        """(case_id, auditor_id, rule) for every pair of the set that one pair rule alone
+        blocks, the auditor having no auditor-wide limit."""
+        per_pair = self.pairs.groupby(["case_id", "auditor_id"])["kind"].agg(["nunique", "first"])
+        alone = per_pair[per_pair["nunique"] == 1].reset_index()
+        alone = alone[alone["auditor_id"].map(lambda a: not self.wide.get(a))]
+        return alone.rename(columns={"first": "rule"})[["case_id", "auditor_id", "rule"]]
+
+    def wide_alone(self) -> dict[str, set[str]]:
+        """Per auditor-wide rule, the auditors it alone keeps from some case of the set
+        (no other rule bars them from that case). Not listed case by case: on a region
+        that would be every case times every auditor on a break."""
+        cases_with_pair = self.pairs.groupby("auditor_id")["case_id"].nunique()
+        found: dict[str, set[str]] = {}
         for auditor_id, rules in self.wide.items():
-            if len(rules) == 1:
-                rows += [
-                    (c, auditor_id, rules[0])
-                    for c in self.case_ids
-                    if (c, auditor_id) not in with_pair
-                ]
-        return pd.DataFrame(rows, columns=["case_id", "auditor_id", "rule"])
+            if len(rules) == 1 and cases_with_pair.get(auditor_id, 0) < len(self.case_ids):
+                found.setdefault(rules[0], set()).add(auditor_id)
+        return found
 
 
 def cutting_rule(blocked: Counter[str]) -> str:
@@ -187,37 +184,41 @@ def relax_units(problem: MonthProblem, case_ids: list[str]) -> dict[str, list[Re
     - same team: the team with the most cases in the set first, then by name;
     - declared conflicts: by auditor then subject.
     """
-    single: dict[str, set[tuple[str, ...]]] = {rule: set() for rule in RELAXABLE_RULES}
-    case_rows = problem.cases.set_index("case_id")
-    open_cases = [c for c in case_ids if not bool(case_rows.loc[c, "details_missing"])]
-    alone = SetBlocks.of(problem, open_cases).single_blocks()
-    for case_id, auditor_id, rule in zip(
-        alone["case_id"], alone["auditor_id"], alone["rule"], strict=True
-    ):
-        if rule in ("on_break", "yearly_max"):
-            single[rule].add((auditor_id,))
-        elif rule == "same_team":
-            single[rule].add((case_rows.loc[case_id, "service"], case_rows.loc[case_id, "team"]))
-        elif rule == "declared":
-            single[rule].add((auditor_id, case_rows.loc[case_id, "subject_id"]))
+    cases = problem.cases
+    in_set = cases[cases["case_id"].isin(set(case_ids))]
+    open_cases = in_set.loc[~in_set["details_missing"], "case_id"].tolist()
+    blocks = SetBlocks.of(problem, open_cases)
+    wide = blocks.wide_alone()
+    alone = blocks.pair_alone()
+    teams_of_cases = zip(cases["service"], cases["team"], strict=True)
+    team_of = dict(zip(cases["case_id"], teams_of_cases, strict=True))
+    subject_of = dict(zip(cases["case_id"], cases["subject_id"], strict=True))
+    by_team = alone[alone["rule"] == "same_team"]
+    teams = {team_of[case_id] for case_id in by_team["case_id"]}
+    by_declaration = alone[alone["rule"] == "declared"]
+    declarations = {
+        (auditor_id, subject_of[case_id])
+        for case_id, auditor_id in zip(
+            by_declaration["case_id"], by_declaration["auditor_id"], strict=True
+        )
+    }
     decisions = problem.break_decisions
     granted = decisions[decisions["decision"] == "granted"].copy()
     granted["late"] = ~granted["on_time"].astype(bool)
     granted = granted.sort_values(["late", "requested_on", "auditor_id"], ascending=False)
-    in_set = case_rows.loc[case_ids]
+    on_break = wide.get("on_break", set())
     team_cases: Counter[tuple[str, ...]] = Counter(
-        zip(in_set["service"], in_set["team"], strict=True)
+        team_of[case_id] for case_id in in_set["case_id"]
     )
     return {
-        "on_break": [
-            RelaxUnit("on_break", (a,)) for a in granted["auditor_id"] if (a,) in single["on_break"]
+        "on_break": [RelaxUnit("on_break", (a,)) for a in granted["auditor_id"] if a in on_break],
+        "yearly_max": [
+            RelaxUnit("yearly_max", (a,)) for a in sorted(wide.get("yearly_max", set()))
         ],
-        "yearly_max": [RelaxUnit("yearly_max", key) for key in sorted(single["yearly_max"])],
         "same_team": [
-            RelaxUnit("same_team", key)
-            for key in sorted(single["same_team"], key=lambda k: (-team_cases[k], k))
+            RelaxUnit("same_team", key) for key in sorted(teams, key=lambda k: (-team_cases[k], k))
         ],
-        "declared": [RelaxUnit("declared", key) for key in sorted(single["declared"])],
+        "declared": [RelaxUnit("declared", key) for key in sorted(declarations)],
     }
 
 

@@ -3,8 +3,9 @@
 - :class:`Costing` prices any plan, and any (case, auditor) pair, rule by soft rule,
   with the month adapter's own terms (``fold_costs``, ``cost_parts``).
 - :func:`force_pair` solves the month again with one pair forced in.
-- :func:`deficient_sets` finds, from a max-flow min-cut, the sets of cases K whose
-  allowed auditors N(K) can take fewer than |K| of them (Hall's condition).
+- :func:`deficient_sets` finds, from a maximum matching (a max flow) and its minimum
+  cut, the sets of cases K whose allowed auditors N(K) can take fewer than |K| of them
+  (Hall's condition), without ever listing the allowed pairs.
 - :func:`relaxations` re-solves the month with one hard rule given up step by step
   (latest break first, and so on) and keeps the fewest steps that gain the most cases,
   each gain confirmed by a real solve. The direct conflicts are never relaxed.
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,7 @@ from caseaudit.solver.core import CoreResult
 from caseaudit.solver.month import (
     SOFT_RULES,
     TIERS,
+    MonthIndex,
     MonthSolution,
     cost_parts,
     encode_month,
@@ -144,70 +147,141 @@ class HallDiagnosis:
     most_covered: int
 
 
-def deficient_sets(problem: MonthProblem) -> HallDiagnosis:
-    """Hall's condition from the max-flow min-cut of the month's graph (source → case,
-    1; case → allowed auditor; auditor → sink, their capacity): the cases and auditors on
-    the source side of the minimum cut form the largest deficient set, every one of its
-    auditors saturated. Split into its connected pieces, each is deficient by the cases
-    the maximum flow leaves uncovered in it. Cases with unknown details have no edge and
-    are left to the caller."""
-    # Imported here: only the month diagnosis needs them (every command's start-up).
-    from ortools.graph.python.max_flow import SimpleMaxFlow
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+class _AllowedPairs:
+    """The month's allowed pairs without listing them (a region's month allows millions):
+    every open case with every available auditor, less the forbidden pairs, which are a
+    list. A search walks only the nodes it has not reached yet and skips the forbidden
+    ones, so each search costs cases + auditors + forbidden pairs, never cases × auditors."""
 
+    def __init__(self, index: MonthIndex) -> None:
+        self.capacity = index.capacity
+        self.open_cases = [int(c) for c in np.flatnonzero(~index.closed)]
+        self.auditors = [int(a) for a in np.flatnonzero(index.capacity > 0)]
+        forbidden_case, forbidden_auditor = np.divmod(index.forbidden, max(index.n_auditors, 1))
+        self.barred_auditors: dict[int, set[int]] = defaultdict(set)
+        self.barred_cases: dict[int, set[int]] = defaultdict(set)
+        for case, auditor in zip(forbidden_case.tolist(), forbidden_auditor.tolist(), strict=True):
+            self.barred_auditors[case].add(auditor)
+            self.barred_cases[auditor].add(case)
+
+    @staticmethod
+    def take(unreached: list[int], barred: set[int]) -> tuple[list[int], list[int]]:
+        """Split the nodes not reached yet into those reached now (not barred) and the
+        rest; the rest are barred, so the walk costs what it reaches plus its barred."""
+        reached: list[int] = []
+        kept: list[int] = []
+        for node in unreached:
+            (kept if node in barred else reached).append(node)
+        return reached, kept
+
+
+class _Matching:
+    """Cases given to auditors within capacity, on the allowed pairs."""
+
+    def __init__(self, pairs: _AllowedPairs, index: MonthIndex, plan: pd.DataFrame) -> None:
+        self.pairs = pairs
+        self.auditor_of: dict[int, int] = {}
+        self.cases_of: dict[int, set[int]] = defaultdict(set)
+        case = pd.Index(index.case_ids).get_indexer(plan["case_id"])
+        auditor = pd.Index(index.auditor_ids).get_indexer(plan["auditor_id"])
+        # Pairs a previous plan holds that the month no longer allows are left out.
+        for c, a in zip(case.tolist(), auditor.tolist(), strict=True):
+            allowed = c >= 0 and a >= 0 and not index.closed[c]
+            if allowed and a not in pairs.barred_auditors[c] and self.has_room(a):
+                self.give(c, a)
+
+    def has_room(self, auditor: int) -> bool:
+        return len(self.cases_of[auditor]) < self.pairs.capacity[auditor]
+
+    def give(self, case: int, auditor: int) -> None:
+        previous = self.auditor_of.get(case)
+        if previous is not None:
+            self.cases_of[previous].discard(case)
+        self.auditor_of[case] = auditor
+        self.cases_of[auditor].add(case)
+
+    def search(self) -> tuple[dict[int, int], dict[int, int], int | None]:
+        """Breadth-first from every uncovered case along alternating paths (an allowed
+        pair to an auditor, then that auditor's own cases): the cases reached (each with
+        the auditor it was reached through, -1 for an uncovered one), the auditors reached
+        (each with the case it was reached from), and an auditor with room if one was
+        reached (then the path to it covers one case more)."""
+        via_auditor = {c: -1 for c in self.pairs.open_cases if c not in self.auditor_of}
+        via_case: dict[int, int] = {}
+        queue = deque(via_auditor)
+        unreached = self.pairs.auditors
+        while queue and unreached:
+            case = queue.popleft()
+            reached, unreached = self.pairs.take(unreached, self.pairs.barred_auditors[case])
+            for auditor in reached:
+                via_case[auditor] = case
+                if self.has_room(auditor):
+                    return via_auditor, via_case, auditor
+                for held in sorted(self.cases_of[auditor]):
+                    via_auditor[held] = auditor
+                    queue.append(held)
+        return via_auditor, via_case, None
+
+    def augment(self, via_auditor: dict[int, int], via_case: dict[int, int], free: int) -> None:
+        """Shift each case of the path to the auditor after it: one case more covered."""
+        auditor = free
+        while auditor != -1:
+            case = via_case[auditor]
+            next_auditor = via_auditor[case]
+            self.give(case, auditor)
+            auditor = next_auditor
+
+
+def _pieces(pairs: _AllowedPairs, cases: list[int], auditors: list[int]) -> list[list[int]]:
+    """The connected pieces of the allowed pairs among ``cases`` and ``auditors``; each
+    piece lists its cases as c and its auditors as -1 - a."""
+    unreached_cases, unreached_auditors = sorted(cases), sorted(auditors)
+    pieces = []
+    while unreached_cases:
+        start, unreached_cases = unreached_cases[0], unreached_cases[1:]
+        piece, queue = [start], deque([start])
+        while queue:
+            node = queue.popleft()
+            if node >= 0:
+                barred = pairs.barred_auditors[node]
+                found, unreached_auditors = pairs.take(unreached_auditors, barred)
+                found = [-1 - a for a in found]
+            else:
+                barred = pairs.barred_cases[-1 - node]
+                found, unreached_cases = pairs.take(unreached_cases, barred)
+            piece += found
+            queue.extend(found)
+        pieces.append(piece)
+    return pieces
+
+
+def deficient_sets(problem: MonthProblem, plan: pd.DataFrame) -> HallDiagnosis:
+    """Hall's condition from a maximum matching, which is a maximum flow of the month's
+    network (source → case, 1; case → allowed auditor; auditor → sink, their capacity).
+
+    ``plan`` (case_id, auditor_id) is made maximum first by augmenting paths (allocate's
+    plan already is: coverage is its first tier; a previous plan may not be). The cases
+    reached from an uncovered case along alternating paths, and the auditors reached,
+    are the source side of the minimum cut: the largest deficient set K with N(K), every
+    auditor of N(K) full (else a path would cover one case more). Split into its
+    connected pieces, each is short by the uncovered cases in it. Cases with unknown
+    details have no allowed auditor and are left to the caller."""
     index = encode_month(problem)
-    n_cases, n_auditors = index.n_cases, index.n_auditors
-    allowed = np.ones((n_cases, n_auditors), dtype=bool)
-    if len(index.forbidden):
-        forbidden_case, forbidden_auditor = np.divmod(index.forbidden, max(n_auditors, 1))
-        allowed[forbidden_case, forbidden_auditor] = False
-    allowed[index.closed] = False
-    allowed[:, index.capacity <= 0] = False
-    edge_case, edge_auditor = np.nonzero(allowed)
-    source, sink = 0, n_cases + n_auditors + 1
-    open_cases = np.flatnonzero(~index.closed)
-    flow = SimpleMaxFlow()
-    flow.add_arcs_with_capacity(
-        np.zeros(len(open_cases), dtype=np.int32),
-        (open_cases + 1).astype(np.int32),
-        np.ones(len(open_cases), dtype=np.int64),
-    )
-    flow.add_arcs_with_capacity(
-        (edge_case + 1).astype(np.int32),
-        (edge_auditor + 1 + n_cases).astype(np.int32),
-        np.ones(len(edge_case), dtype=np.int64),
-    )
-    flow.add_arcs_with_capacity(
-        np.arange(n_auditors, dtype=np.int32) + 1 + n_cases,
-        np.full(n_auditors, sink, dtype=np.int32),
-        index.capacity.astype(np.int64),
-    )
-    if flow.solve(source, sink) != flow.OPTIMAL:
-        raise RuntimeError("the month's max flow did not solve")
-    source_side = np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)
-    cut_cases = source_side[(source_side >= 1) & (source_side <= n_cases)] - 1
-    cut_cases = cut_cases[~index.closed[cut_cases]]
-    most_covered = int(flow.optimal_flow())
-    if not len(cut_cases):
-        return HallDiagnosis([], most_covered)
-    cut_auditors = source_side[(source_side > n_cases) & (source_side < sink)] - 1 - n_cases
-    # Connected pieces of the cut's graph: cases 0..n-1, auditors n..n+m-1.
-    in_cut = np.isin(edge_case, cut_cases) & np.isin(edge_auditor, cut_auditors)
-    size = n_cases + n_auditors
-    graph = coo_matrix(
-        (np.ones(int(in_cut.sum())), (edge_case[in_cut], edge_auditor[in_cut] + n_cases)),
-        shape=(size, size),
-    )
-    _, label = connected_components(graph, directed=False)
+    pairs = _AllowedPairs(index)
+    matching = _Matching(pairs, index, plan)
+    while True:
+        via_auditor, via_case, free = matching.search()
+        if free is None:
+            break
+        matching.augment(via_auditor, via_case, free)
     sets = []
-    for piece in np.unique(label[cut_cases]):
-        cases = sorted(index.case_ids[cut_cases[label[cut_cases] == piece]])
-        members = cut_auditors[label[cut_auditors + n_cases] == piece]
+    for piece in _pieces(pairs, list(via_auditor), list(via_case)):
+        cases = sorted(index.case_ids[[c for c in piece if c >= 0]])
+        members = [-1 - a for a in piece if a < 0]
         capacity = int(index.capacity[members].sum())
-        if len(cases) > capacity:
-            sets.append(DeficientSet(cases, sorted(index.auditor_ids[members]), capacity))
-    return HallDiagnosis(sorted(sets, key=lambda s: (-s.shortfall, s.cases)), most_covered)
+        sets.append(DeficientSet(cases, sorted(index.auditor_ids[members]), capacity))
+    sets.sort(key=lambda found: (-found.shortfall, found.cases))
+    return HallDiagnosis(sets, len(matching.auditor_of))
 
 
 @dataclass(frozen=True)
@@ -231,17 +305,24 @@ def relaxations(
     covered: int,
     case_ids: list[str],
     time_limit_s: float | None = None,
+    seen_subject: pd.DataFrame | None = None,
 ) -> list[Relaxation]:
     """For each relaxable rule, the steps that could let an auditor take one of
     ``case_ids`` (the deficient sets' cases), in the policy's order; ``covered`` is the
-    most cases the month covers without them. All of them are
-    solved first; then the shortest prefix that gains as many cases, found by bisection
-    (coverage only grows with more steps), is solved again and reported."""
+    most cases the month covers without them. All of them are solved first; then the
+    shortest prefix that gains as many cases, found by bisection (coverage only grows
+    with more steps), each prefix solved once. ``seen_subject`` prices freed auditors'
+    fresh eyes (``relaxed``)."""
     steps = relax_units(problem, case_ids)
+    solved_prefixes: dict[tuple[RelaxUnit, ...], tuple[int, bool]] = {}
 
     def gain(units: list[RelaxUnit]) -> tuple[int, bool]:
-        solved = solve_month(relaxed(problem, units), config, seed, time_limit_s)
-        return len(solved.assignment) - covered, solved.status == "optimal"
+        key = tuple(units)
+        if key not in solved_prefixes:
+            variant = relaxed(problem, units, seen_subject)
+            solved = solve_month(variant, config, seed, time_limit_s)
+            solved_prefixes[key] = (len(solved.assignment) - covered, solved.status == "optimal")
+        return solved_prefixes[key]
 
     found = []
     for rule in RELAXABLE_RULES:
@@ -268,7 +349,7 @@ def relaxations(
                 high = middle
             else:
                 low = middle + 1
-        gained, proven = gain(units[:low]) if low < len(units) else (best, proven)
+        gained, proven = gain(units[:low])
         found.append(
             Relaxation(
                 rule,
