@@ -1086,6 +1086,46 @@ needs_chromium = pytest.mark.skipif(
 )
 #: A4 in PostScript points (210 × 297 mm); Chromium rounds the page to whole pixels.
 A4_POINTS = (595.28, 841.89)
+#: The text's width on A4 portrait and landscape in CSS pixels (96 to the inch), inside
+#: the page's 11 mm side margins (``@page`` in ``caseaudit.io.report_html``).
+A4_TEXT_WIDTHS = (int((210 - 22) / 25.4 * 96), int((297 - 22) / 25.4 * 96))
+#: Lays the report out as printed, at the width of the paper's text: each frame copies
+#: the report's print rules to all media (CSSOM: the report's Content-Security-Policy
+#: governs its own markup, not this page's script), then notes how far right any element
+#: of the summary and figures (portrait pages) or of the lists (landscape pages) reaches.
+PRINT_FRAME = """<!doctype html>
+<html><body style="margin:0">
+<iframe id="portrait" src="report.html" style="width:{portrait}px;height:900px;border:0"></iframe>
+<iframe id="landscape" src="report.html" style="width:{landscape}px;height:900px;border:0"></iframe>
+<script>
+function printed(frame, selector) {{
+  var doc = frame.contentDocument;
+  Array.prototype.forEach.call(doc.styleSheets, function (sheet) {{
+    Array.prototype.slice.call(sheet.cssRules).forEach(function (rule) {{
+      if (rule.media && rule.media.mediaText === "print") {{
+        Array.prototype.forEach.call(rule.cssRules, function (inner) {{
+          sheet.insertRule(inner.cssText, sheet.cssRules.length);
+        }});
+      }}
+    }});
+  }});
+  doc.documentElement.style.overflow = "hidden";
+  var right = 0;
+  doc.querySelectorAll(selector).forEach(function (element) {{
+    right = Math.max(right, Math.ceil(element.getBoundingClientRect().right));
+  }});
+  document.body.setAttribute("data-" + frame.id, right);
+  document.body.setAttribute("data-" + frame.id + "-width", doc.documentElement.clientWidth);
+}}
+document.getElementById("portrait").addEventListener("load", function () {{
+  printed(this, "header *, #summary *, #figures *");
+}});
+document.getElementById("landscape").addEventListener("load", function () {{
+  printed(this, "#lists *");
+}});
+</script>
+</body></html>
+"""
 #: A phone's width in CSS pixels (an iPhone 12 to 15).
 PHONE_WIDTH = 390
 #: Holds the report in a phone-wide frame and copies the report's measured width onto its
@@ -1167,17 +1207,44 @@ def test_the_page_renders_in_chromium_and_shows_the_csvs_numbers(written_report:
 
 
 @needs_chromium
-def test_the_page_prints_on_a4(written_report: Path, tmp_path: Path) -> None:
+def test_the_page_prints_on_a4_portrait_then_landscape_for_the_lists(
+    written_report: Path, tmp_path: Path
+) -> None:
     pdf = tmp_path / "report.pdf"
-    chromium(
-        "--no-pdf-header-footer", f"--print-to-pdf={pdf}", (written_report / "report.html").as_uri()
-    )
+    page = (written_report / "report.html").as_uri()
+    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page)
     # Chromium's own default is US Letter (612 × 792): A4 pages come from the page's
     # print style. Every page of the PDF names its size in a /MediaBox.
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf.read_bytes())
-    assert len(boxes) >= 2  # the median's lists run over several pages
-    sizes = {(round(float(w)), round(float(h))) for w, h in boxes}
-    assert sizes == {(round(A4_POINTS[0]), round(A4_POINTS[1]))}
+    sizes = [(round(float(w)), round(float(h))) for w, h in boxes]
+    portrait = (round(A4_POINTS[0]), round(A4_POINTS[1]))
+    landscape = portrait[::-1]
+    # The summary and the figures on portrait pages, the wide lists on landscape ones.
+    assert sizes[0] == portrait
+    assert set(sizes) == {portrait, landscape}
+
+
+@needs_chromium
+def test_printed_nothing_runs_off_the_right_of_the_paper(written_report: Path) -> None:
+    frame = written_report / "print.html"
+    frame.write_text(
+        PRINT_FRAME.format(portrait=A4_TEXT_WIDTHS[0], landscape=A4_TEXT_WIDTHS[1]),
+        encoding="utf-8",
+    )
+    rendered = chromium(
+        "--allow-file-access-from-files",  # the frames read the report's layout
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        frame.as_uri(),
+    )
+    body = re.search(r"<body[^>]*>", rendered.stdout)
+    assert body is not None
+    found = dict(re.findall(r'data-([a-z-]+)="(\d+)"', body.group(0)))
+    # The frames were the width of the paper's text, and every element ends within it.
+    assert int(found["portrait-width"]) == A4_TEXT_WIDTHS[0]
+    assert int(found["landscape-width"]) == A4_TEXT_WIDTHS[1]
+    assert int(found["portrait"]) <= A4_TEXT_WIDTHS[0]
+    assert int(found["landscape"]) <= A4_TEXT_WIDTHS[1]
 
 
 @needs_chromium

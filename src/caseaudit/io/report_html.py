@@ -2,9 +2,10 @@
 
 The page loads nothing: the charts are matplotlib PNGs embedded as ``data:`` URIs, the
 style and the one small script are inline, and a Content-Security-Policy forbids any
-other source. It prints on A4 (print CSS: page size, repeated table headers, no rows
-split across pages) and reads on a phone (below 700 px every table row becomes a card
-whose cells carry their column's label).
+other source. It prints on A4 (print CSS: portrait pages for the summary and figures,
+landscape pages for the wide lists, repeated table headers, no rows split across pages)
+and reads on a phone (below 700 px every list row becomes a card whose cells carry their
+column's label; a long ``snake_case`` value may break after an underscore).
 
 Every figure is drawn above its own table, which shows the numbers of the CSV of the
 same name (folded under the chart when it has a row per auditor); every list is a table
@@ -223,6 +224,7 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
   table.list td::before { content: attr(data-label) ": "; font-weight: 600; }
 }
 @page { size: A4; margin: 12mm 11mm 14mm; }
+@page lists { size: A4 landscape; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; }
   nav { display: none; }
@@ -230,6 +232,9 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
   h2 { break-after: avoid; }
   .scroll { overflow: visible; }
   table { font-size: 7.5pt; }
+  #lists { page: lists; }
+  table.list { font-size: 7pt; }
+  table.list td, table.list th { padding: .2rem .25rem; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   figure img { max-height: 95mm; width: auto; }
@@ -350,7 +355,8 @@ def _table(name: str, frame: pd.DataFrame, css: str) -> str:
             for c in frame.columns
         ]
         columns = [
-            [html.escape(cell_text(v, kinds[c])) for v in frame[c].tolist()] for c in frame.columns
+            [_breakable(html.escape(cell_text(v, kinds[c]))) for v in frame[c].tolist()]
+            for c in frame.columns
         ]
         urgent = _urgent_rows(name, frame)
         rows = []
@@ -369,6 +375,12 @@ def _table(name: str, frame: pd.DataFrame, css: str) -> str:
         f'<div class="scroll"><table class="{css}" data-table="{name}">'
         f"<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></div>"
     )
+
+
+def _breakable(text: str) -> str:
+    """A line may break after an underscore (``requires_improvement_good_elements`` in a
+    narrow column on paper or a phone); the text read from the page is unchanged."""
+    return text.replace("_", "_<wbr>")
 
 
 def _urgent_rows(name: str, frame: pd.DataFrame) -> list[bool]:
