@@ -210,6 +210,16 @@ def test_an_amendment_is_due_three_working_days_after_return_across_a_bank_holid
     ledger(authority, "2026-03", "C3", "P3", "returned", completed_on="2026-03-20")
     # Completed, not returned: not listed.
     ledger(authority, "2026-02", "C4", "P1", "completed", completed_on="2026-02-20")
+    # Returned on 04-10, the day after the as-of day: not returned yet then, not listed.
+    ledger(
+        authority,
+        "2026-03",
+        "C5",
+        "P2",
+        "returned",
+        completed_on="2026-04-08",
+        returned_on="2026-04-10",
+    )
     result = report_of(authority, tmp_path, "2026-04-09")
     amendments = result.amendments_due
     assert column(amendments, "audit_id") == ["2026-03-C2", "2026-03-C1", "2026-03-C3"]
@@ -280,11 +290,36 @@ def test_finalised_audits_await_the_team_managers_actions_oldest_first(tmp_path:
         finalised_on="2025-12-20",
         actions_completed_on="2026-01-30",
     )
+    # As of 02-10: C4's actions were confirmed on 02-12, so on 02-10 they were still
+    # awaited (finalised 01-31: 10 days); C5 was finalised on 02-12, not yet then.
+    ledger(
+        authority,
+        "2026-01",
+        "C4",
+        "P1",
+        "actions_complete",
+        "good",
+        "2026-01-31",
+        completed_on="2026-01-28",
+        finalised_on="2026-01-31",
+        actions_completed_on="2026-02-12",
+    )
+    ledger(
+        authority,
+        "2026-01",
+        "C5",
+        "P2",
+        "finalised",
+        "good",
+        "2026-02-12",
+        completed_on="2026-01-28",
+        finalised_on="2026-02-12",
+    )
     result = report_of(authority, tmp_path)
     waiting = result.awaiting_actions
-    assert column(waiting, "audit_id") == ["2026-01-C2", "2026-01-C1"]
-    assert column(waiting, "age_days") == [21, 9]
-    assert column(waiting, "judgement") == ["requires_improvement", "good"]
+    assert column(waiting, "audit_id") == ["2026-01-C2", "2026-01-C4", "2026-01-C1"]
+    assert column(waiting, "age_days") == [21, 10, 9]
+    assert column(waiting, "judgement") == ["requires_improvement", "good", "good"]
 
 
 # ------------------------------------------------------------------ inadequate cycle

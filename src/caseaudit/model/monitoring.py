@@ -264,7 +264,11 @@ class _Ledger:
         """§20: a returned audit is due back ``amendment_working_days`` working days after
         its return (bank holidays skipped); overdue once the as-of day is past that."""
         audits = self.audits
-        returned = audits[audits["status"] == "returned"].copy()
+        # Returned after the as-of day: not returned yet then (no return date: listed).
+        returned = audits[
+            (audits["status"] == "returned")
+            & (audits["returned_on"].isna() | on_or_before(audits["returned_on"], self.as_of))
+        ].copy()
         days = self.policy.amendment_working_days
         returned["amendment_due_on"] = [
             None if d is None else self.calendar.add_working_days(d, days)
@@ -276,11 +280,21 @@ class _Ledger:
         return _frame("amendments_due", returned)
 
     def awaiting_actions(self) -> pd.DataFrame:
-        """§23, §27: finalised, the team manager has not confirmed the actions yet."""
+        """§23, §27: finalised, the team manager has not confirmed the actions yet.
+
+        As of the day: finalised by then, and the actions not confirmed by then (an
+        audit whose actions were confirmed later was still waiting)."""
         audits = self.audits
-        waiting = audits[
-            (audits["status"] == "finalised") & audits["actions_completed_on"].isna()
-        ].copy()
+        confirmed = audits["actions_completed_on"]
+        confirmed_later = (
+            (audits["status"] == "actions_complete")
+            & confirmed.notna()
+            & ~on_or_before(confirmed, self.as_of)
+        )
+        not_confirmed = (audits["status"] == "finalised") & confirmed.isna()
+        finalised = audits["finalised_on"]
+        by_then = finalised.isna() | on_or_before(finalised, self.as_of)
+        waiting = audits[(not_confirmed | confirmed_later) & by_then].copy()
         waiting["age_days"] = self._days_since(waiting["finalised_on"])
         effective = self.judgements.set_index("audit_id")["judgement"]
         waiting["judgement"] = [
