@@ -3,7 +3,11 @@
 The public API returns pandas DataFrames; see ``caseaudit.api``.
 """
 
+from typing import TYPE_CHECKING
+
+from caseaudit import api
 from caseaudit.api import (
+    LAZY_EXPORTS,
     AllocationResult,
     BreakPlanResult,
     ModerationResult,
@@ -14,13 +18,23 @@ from caseaudit.api import (
     plan_breaks,
     reallocate,
 )
-from caseaudit.explaining import Explanation, explain
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError, InputIssue
 from caseaudit.model.problem import MonthProblem, build_problem
-from caseaudit.reporting import ReportResult, report
 from caseaudit.simulation import YearSimulation, simulate_year
 from caseaudit.sweep import LoseStaff, MergeTeams, Scenario, SetConfig, WantMonthOff, sweep
+
+if TYPE_CHECKING:
+    from caseaudit.explaining import Explanation, explain
+    from caseaudit.reporting import ReportResult, report
+
+
+def __getattr__(name: str) -> object:
+    """explain, report and their results, imported on first use (``caseaudit.api``)."""
+    if name in LAZY_EXPORTS:
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AllocationResult",

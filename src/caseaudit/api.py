@@ -14,13 +14,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import metadata
+from importlib import import_module, metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from caseaudit.explaining import Explanation as Explanation  # caseaudit explain, issue 11
-from caseaudit.explaining import explain as explain
 from caseaudit.io.previous import read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
@@ -43,12 +42,31 @@ from caseaudit.model.moderation import (
 from caseaudit.model.problem import MonthProblem, build_problem
 from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
 from caseaudit.model.validate import validate_dataset
-from caseaudit.reporting import ReportResult as ReportResult  # the report, issue 10
-from caseaudit.reporting import report as report
 from caseaudit.solver.core import SolveOptions
 from caseaudit.solver.moderation import ModerationSolution, solve_moderation
 from caseaudit.solver.month import MonthSolution, solve_month
 from caseaudit.solver.year import YearSolution, solve_year
+
+if TYPE_CHECKING:
+    from caseaudit.explaining import Explanation as Explanation  # caseaudit explain, issue 11
+    from caseaudit.explaining import explain as explain
+    from caseaudit.reporting import ReportResult as ReportResult  # the report, issue 10
+    from caseaudit.reporting import report as report
+
+#: Re-exported on first use, so that a command imports only what it runs (allocate
+#: needs no explain, explain no report); names that are also a submodule's stay eager.
+LAZY_EXPORTS = {
+    "Explanation": "caseaudit.explaining",
+    "explain": "caseaudit.explaining",
+    "ReportResult": "caseaudit.reporting",
+    "report": "caseaudit.reporting",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in LAZY_EXPORTS:
+        return getattr(import_module(LAZY_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(data_dir: Path | str, month: str | None = None) -> Dataset:
