@@ -15,7 +15,7 @@ real solve of the month with one pair forced in or one rule relaxed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -262,15 +262,8 @@ class ForcedAnswer:
     status: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "lost_cases": self.lost_cases,
-            "gained_cases": self.gained_cases,
-            "changed": _records(self.changed),
-            "cost_parts": _records(self.cost_parts),
-            "decided_by": self.decided_by,
-            "explanation": self.explanation,
-            "status": self.status,
-        }
+        # The pair is the question's, said once in ``pair`` (or ``case``).
+        return _json_fields(self, leave_out=("case_id", "auditor_id"))
 
 
 @dataclass(frozen=True)
@@ -291,17 +284,7 @@ class PairAnswer:
     auditor_plan_cases: list[str]
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "auditor_id": self.auditor_id,
-            "allowed": self.allowed,
-            "chosen": self.chosen,
-            "plan_auditor_id": self.plan_auditor_id,
-            "reason": self.reason,
-            "blocking_rules": _records(self.blocking_rules),
-            "forced": self.forced.as_json() if self.forced else None,
-            "auditor_plan_cases": self.auditor_plan_cases,
-        }
+        return _json_fields(self)
 
     def lines(self) -> list[str]:
         head = f"{self.auditor_id} for {self.case_id}: "
@@ -310,12 +293,7 @@ class PairAnswer:
         if not self.allowed and not len(self.blocking_rules):
             return [head + f"not allowed: {self.reason}"]
         if not self.allowed:
-            lines = [head + "not allowed:"]
-            lines += [
-                f"  - {row.detail} ({row.rule}, {row.paragraph})"
-                for row in self.blocking_rules.itertuples()
-            ]
-            return lines
+            return [head + "not allowed:", *_blocker_lines(self.blocking_rules)]
         holder = self.plan_auditor_id or "no one (unallocated)"
         busy = (
             f"; {self.auditor_id} audits {' and '.join(self.auditor_plan_cases)} in the plan"
@@ -365,9 +343,7 @@ class CaseAnswer:
             "chosen": self.chosen,
             "runner_up": self.runner_up,
             "reason": self.reason,
-            "why_not_runner_up": (
-                self.why_not_runner_up.as_json() if self.why_not_runner_up else None
-            ),
+            "why_not_runner_up": _json(self.why_not_runner_up),
             "auditors": auditors,
         }
 
@@ -423,45 +399,17 @@ class MonthAnswer:
     most_covered: int
     #: The plan's unallocated cases and their reasons (as ``unallocated.csv``).
     unallocated: pd.DataFrame
+    #: Due re-audits whose details are unknown: no auditor may take them.
+    unknown_details: list[str]
     #: One row per deficient set: cases, auditors (lists), capacity, shortfall,
     #: blocked_by (rule → count) and a sentence.
     deficient_sets: pd.DataFrame
-    #: One row per relaxable rule: change, penalty (steps), cases_gained, confirmed.
+    #: One row per relaxable rule: change, penalty (steps), cases_gained, confirmed,
+    #: steps (each a list of ids).
     relaxations: pd.DataFrame
-    #: Due re-audits whose details are unknown: no auditor may take them.
-    unknown_details: list[str]
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "cases": self.cases,
-            "allocated": self.allocated,
-            "most_covered": self.most_covered,
-            "unallocated": _records(self.unallocated),
-            "unknown_details": self.unknown_details,
-            "deficient_sets": [
-                {
-                    "cases": list(row["cases"]),
-                    "auditors": list(row["auditors"]),
-                    "capacity": int(row["capacity"]),
-                    "shortfall": int(row["shortfall"]),
-                    "blocked_by": dict(row["blocked_by"]),
-                    "explanation": row["explanation"],
-                }
-                for row in self.deficient_sets.to_dict("records")
-            ],
-            "relaxations": [
-                {
-                    "rule": row["rule"],
-                    "paragraph": row["paragraph"],
-                    "change": row["change"],
-                    "penalty": int(row["penalty"]),
-                    "cases_gained": int(row["cases_gained"]),
-                    "confirmed": bool(row["confirmed"]),
-                    "steps": [list(step) for step in row["steps"]],
-                }
-                for row in self.relaxations.to_dict("records")
-            ],
-        }
+        return _json_fields(self)
 
     def lines(self, month: str) -> list[str]:
         left = self.cases - self.allocated
@@ -510,23 +458,12 @@ class AuditorAnswer:
     allowed_cases: int
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "auditor_id": self.auditor_id,
-            "capacity": self.capacity,
-            "blocking_rules": _records(self.blocking_rules),
-            "plan_cases": _records(self.plan_cases),
-            "allowed_cases": self.allowed_cases,
-        }
+        return _json_fields(self)
 
     def lines(self) -> list[str]:
         head = f"{self.auditor_id}: "
         if len(self.blocking_rules):
-            lines = [head + "no audit this month:"]
-            lines += [
-                f"  - {row.detail} ({row.rule}, {row.paragraph})"
-                for row in self.blocking_rules.itertuples()
-            ]
-            return lines
+            return [head + "no audit this month:", *_blocker_lines(self.blocking_rules)]
         lines = [
             head + f"room for {plural(self.capacity, 'audit')} this month; allowed "
             f"{plural(self.allowed_cases, 'case')} of the month."
@@ -580,15 +517,40 @@ class Explanation:
                 "seed": self.seed,
                 "allocated": len(self.plan),
             },
-            "pair": self.pair.as_json() if self.pair else None,
-            "case": self.case.as_json() if self.case else None,
-            "auditor": self.auditor.as_json() if self.auditor else None,
-            "month": self.month_answer.as_json() if self.month_answer else None,
+            "pair": _json(self.pair),
+            "case": _json(self.case),
+            "auditor": _json(self.auditor),
+            "month": _json(self.month_answer),
             "text": self.summary(),
         }
 
     def to_json(self) -> str:
         return json.dumps(self.as_json(), indent=2, ensure_ascii=False)
+
+
+def _json(answer: Any) -> Any:
+    """An answer's JSON, or None for a question not asked."""
+    return answer.as_json() if answer is not None else None
+
+
+def _json_fields(answer: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An answer's fields in order as JSON: tables as rows, nested answers as theirs."""
+    document = {}
+    for field in fields(answer):
+        if field.name not in leave_out:
+            value = getattr(answer, field.name)
+            if isinstance(value, pd.DataFrame):
+                value = _records(value)
+            elif hasattr(value, "as_json"):
+                value = value.as_json()
+            document[field.name] = value
+    return document
+
+
+def _blocker_lines(blocking_rules: pd.DataFrame) -> list[str]:
+    return [
+        f"  - {row.detail} ({row.rule}, {row.paragraph})" for row in blocking_rules.itertuples()
+    ]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -659,6 +621,10 @@ class Explainer:
         self.costing = Costing(self.problem, data.config, self.seed, self.previous_plan)
         self.plan_cost = self.costing.plan(self.plan)
         self.auditor_of = dict(zip(self.plan["case_id"], self.plan["auditor_id"], strict=True))
+        #: Each auditor's cases in the plan, by case_id.
+        self.cases_of: dict[str, list[str]] = {}
+        for case_id, auditor_id in sorted(self.auditor_of.items()):
+            self.cases_of.setdefault(auditor_id, []).append(case_id)
         self._reasons: dict[str, str] | None = None
 
     # ------------------------------------------------------------ checks
@@ -706,22 +672,18 @@ class Explainer:
             return self._reasons[case_id]
         if case_id in self.auditor_of:
             return f"{case_id} is allocated to {self.auditor_of[case_id]} in the previous plan."
-        details = bool(
-            self.problem.cases.loc[
-                self.problem.cases["case_id"] == case_id, "details_missing"
-            ].any()
-        )
-        return unallocated_reason(self.problem, case_id, details)
+        return unallocated_reason(self.problem, case_id, self._case_is(case_id, "details_missing"))
+
+    def _case_is(self, case_id: str, flag: str) -> bool:
+        """A case's flag (details_missing, reaudit_due) in the month's problem."""
+        cases = self.problem.cases
+        return bool(cases.loc[cases["case_id"] == case_id, flag].any())
 
     # ------------------------------------------------------------ questions
 
     def pair(self, case_id: str, auditor_id: str) -> PairAnswer:
         blockers = blocking_rules(self.problem, case_id, auditor_id)
-        closed = bool(
-            self.problem.cases.loc[
-                self.problem.cases["case_id"] == case_id, "details_missing"
-            ].any()
-        )
+        closed = self._case_is(case_id, "details_missing")
         holder = self.auditor_of.get(case_id)
         chosen = holder == auditor_id
         allowed = not blockers and not closed
@@ -737,7 +699,7 @@ class Explainer:
             self.reason(case_id),
             blockers_frame(blockers),
             forced,
-            sorted(c for c, a in self.auditor_of.items() if a == auditor_id),
+            self.cases_of.get(auditor_id, []),
         )
 
     def force(self, case_id: str, auditor_id: str) -> ForcedAnswer:
@@ -845,9 +807,7 @@ class Explainer:
     def _lost_text(self, lost_case: str, auditor_id: str) -> str:
         candidates = case_candidates(self.problem, lost_case)
         allowed = candidates.loc[candidates["allowed"], "auditor_id"].tolist()
-        due = bool(
-            self.problem.cases.loc[self.problem.cases["case_id"] == lost_case, "reaudit_due"].any()
-        )
+        due = self._case_is(lost_case, "reaudit_due")
         what = f"{lost_case}{' (a due re-audit)' if due else ''} unallocated"
         if allowed == [auditor_id]:
             return f"{what}: {auditor_id} is the only auditor allowed {lost_case}"
@@ -872,12 +832,7 @@ class Explainer:
         )
         for column in [*PAIR_RULES, "cost"]:
             frame[column] = frame[column].astype("Int64")
-        plan_cases: dict[str, list[str]] = {}
-        for c, a in self.auditor_of.items():
-            plan_cases.setdefault(a, []).append(c)
-        frame["plan_cases"] = frame["auditor_id"].map(
-            lambda a: ";".join(sorted(plan_cases.get(a, [])))
-        )
+        frame["plan_cases"] = frame["auditor_id"].map(lambda a: ";".join(self.cases_of.get(a, [])))
         chosen = self.auditor_of.get(case_id)
         frame["chosen"] = frame["auditor_id"] == chosen
         others = frame[frame["allowed"] & ~frame["chosen"]].sort_values(["cost", "auditor_id"])
@@ -891,7 +846,7 @@ class Explainer:
         capacity = int(self.problem.auditors.loc[known, "capacity"].sum())
         # No case has the id "": only the rules that bar the auditor from every case.
         blockers = blocking_rules(self.problem, "", auditor_id)
-        cases = sorted(c for c, a in self.auditor_of.items() if a == auditor_id)
+        cases = self.cases_of.get(auditor_id, [])
         plan_cases = pd.DataFrame(
             {"case_id": cases, "reason": [self.reason(c) for c in cases]},
             columns=["case_id", "reason"],
@@ -967,7 +922,7 @@ class Explainer:
                         "penalty": relaxation.penalty,
                         "cases_gained": relaxation.cases_gained,
                         "confirmed": relaxation.confirmed,
-                        "steps": [unit.key for unit in relaxation.units],
+                        "steps": [list(unit.key) for unit in relaxation.units],
                     }
                 )
         relaxation_frame = pd.DataFrame(
@@ -987,9 +942,9 @@ class Explainer:
             len(self.plan),
             hall.most_covered,
             unallocated,
+            unknown,
             deficient,
             relaxation_frame,
-            unknown,
         )
 
 

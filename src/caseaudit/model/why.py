@@ -9,7 +9,7 @@ the month's reasons, ``unallocated`` and the solver's model would not.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -230,24 +230,56 @@ def rule_paragraph(rule_id: str) -> str:
 NAMED_STEPS = 5
 
 
+@dataclass(frozen=True)
+class RelaxWords:
+    """How one rule's relaxation is said: a step named by its key, the change with its
+    count and steps, and what is said when there is nothing to relax or no gain."""
+
+    step: Callable[[tuple[str, ...]], str]
+    change: str
+    noun: str
+    nothing: str
+    everything: str
+
+
+#: The words of each relaxation, in ``RELAXABLE_RULES`` order.
+RELAX_WORDS = {
+    "on_break": RelaxWords(
+        step=lambda key: f"{key[0]}'s",
+        change="revoke {count}, the latest granted first: {steps}",
+        noun="granted break",
+        nothing="no auditor is kept from these cases by an audit break alone",
+        everything="revoking every break that keeps an auditor from these cases",
+    ),
+    "same_team": RelaxWords(
+        step=lambda key: f"{key[1]} ({key[0]})",
+        change="allow {count} to audit its own cases: {steps}",
+        noun="team",
+        nothing="no auditor is kept from these cases by being in their team alone",
+        everything="allowing every team concerned to audit its own cases",
+    ),
+    "yearly_max": RelaxWords(
+        step=lambda key: key[0],
+        change="raise the yearly maximum by one for {count}: {steps}",
+        noun="auditor",
+        nothing="no auditor is kept from these cases by the yearly maximum alone",
+        everything="raising the yearly maximum of every auditor concerned",
+    ),
+    "declared": RelaxWords(
+        step=lambda key: f"{key[0]} with {key[1]}",
+        change="allow {count}: {steps}",
+        noun="declared conflict",
+        nothing="no auditor is kept from these cases by a declared conflict alone",
+        everything="allowing every declared conflict concerned",
+    ),
+}
+assert tuple(RELAX_WORDS) == RELAXABLE_RULES
+
+
 def describe_units(rule: str, units: list[RelaxUnit]) -> str:
     """A relaxation's steps in one short sentence, e.g. "revoke 2 granted breaks, the
     latest granted first: S0180's, S1032's"."""
-    shown = units[:NAMED_STEPS]
-    if rule == "on_break":
-        named = [f"{unit.key[0]}'s" for unit in shown]
-    elif rule == "yearly_max":
-        named = [unit.key[0] for unit in shown]
-    elif rule == "same_team":
-        named = [f"{unit.key[1]} ({unit.key[0]})" for unit in shown]
-    else:
-        named = [f"{unit.key[0]} with {unit.key[1]}" for unit in shown]
+    words = RELAX_WORDS[rule]
+    named = [words.step(unit.key) for unit in units[:NAMED_STEPS]]
     more = f" and {len(units) - NAMED_STEPS} more" if len(units) > NAMED_STEPS else ""
-    listed = ", ".join(named) + more
-    if rule == "on_break":
-        return f"revoke {plural(len(units), 'granted break')}, the latest granted first: {listed}"
-    if rule == "yearly_max":
-        return f"raise the yearly maximum by one for {plural(len(units), 'auditor')}: {listed}"
-    if rule == "same_team":
-        return f"allow {plural(len(units), 'team')} to audit its own cases: {listed}"
-    return f"allow {plural(len(units), 'declared conflict')}: {listed}"
+    return words.change.format(count=plural(len(units), words.noun), steps=", ".join(named) + more)

@@ -23,7 +23,13 @@ from caseaudit.model.config import Config
 from caseaudit.model.errors import plural
 from caseaudit.model.problem import MonthProblem
 from caseaudit.model.variants import forced_remainder, relaxed
-from caseaudit.model.why import RELAXABLE_RULES, RelaxUnit, describe_units, relax_units
+from caseaudit.model.why import (
+    RELAX_WORDS,
+    RELAXABLE_RULES,
+    RelaxUnit,
+    describe_units,
+    relax_units,
+)
 from caseaudit.solver.core import CoreResult
 from caseaudit.solver.month import (
     SOFT_RULES,
@@ -328,14 +334,14 @@ def relaxations(
     for rule in RELAXABLE_RULES:
         units = steps[rule]
         if not units:
-            found.append(Relaxation(rule, _NOTHING[rule], 0, 0, False))
+            found.append(Relaxation(rule, RELAX_WORDS[rule].nothing, 0, 0, False))
             continue
         best, proven = gain(units)
         if best <= 0:
             found.append(
                 Relaxation(
                     rule,
-                    f"{_ALL[rule]} ({plural(len(units), 'step')}) gains no case",
+                    f"{RELAX_WORDS[rule].everything} ({plural(len(units), 'step')}) gains no case",
                     len(units),
                     0,
                     proven,
@@ -362,17 +368,3 @@ def relaxations(
         )
     order = {rule: position for position, rule in enumerate(RELAXABLE_RULES)}
     return sorted(found, key=lambda r: (-r.cases_gained, r.penalty, order[r.rule]))
-
-
-_NOTHING = {
-    "on_break": "no auditor is kept from these cases by an audit break alone",
-    "same_team": "no auditor is kept from these cases by being in their team alone",
-    "yearly_max": "no auditor is kept from these cases by the yearly maximum alone",
-    "declared": "no auditor is kept from these cases by a declared conflict alone",
-}
-_ALL = {
-    "on_break": "revoking every break that keeps an auditor from these cases",
-    "same_team": "allowing every team concerned to audit its own cases",
-    "yearly_max": "raising the yearly maximum of every auditor concerned",
-    "declared": "allowing every declared conflict concerned",
-}
