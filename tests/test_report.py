@@ -27,26 +27,11 @@ from click.testing import CliRunner
 import caseaudit
 from builders import Authority
 from caseaudit.cli.main import cli
+from caseaudit.model.monitoring import FIGURE_NAMES, LIST_NAMES
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import JUDGEMENTS
 
 AS_OF = "2026-02-10"
-LISTS = (
-    "outstanding",
-    "non_completions",
-    "amendments_due",
-    "awaiting_actions",
-    "inadequate_cycle",
-    "challenges_open",
-)
-FIGURES = (
-    "judgements_by_month",
-    "judgements_by_service",
-    "domain_ratings",
-    "audits_per_auditor",
-    "breaks_by_month",
-    "completion_by_service",
-)
 
 
 def ledger(
@@ -79,6 +64,67 @@ def ledger(
     )
 
 
+def judged(
+    authority: Authority,
+    month: str,
+    case_id: str,
+    auditor: str,
+    judgement: str,
+    completed: str,
+    finalised: str,
+    confirmed: str | None = None,
+    status: str = "finalised",
+    **more: str,
+) -> Authority:
+    """A finished audit, its judgement confirmed when it was finalised unless said."""
+    return ledger(
+        authority,
+        month,
+        case_id,
+        auditor,
+        status,
+        judgement,
+        confirmed or finalised,
+        completed_on=completed,
+        finalised_on=finalised,
+        **more,
+    )
+
+
+def challenge(
+    authority: Authority,
+    audit_id: str,
+    raised_on: str,
+    raised_by: str = "SW1",
+    consensus: bool | None = False,
+) -> Authority:
+    return authority.add(
+        "challenges",
+        audit_id=audit_id,
+        raised_by=raised_by,
+        raised_on=raised_on,
+        consensus_reached=consensus,
+    )
+
+
+def moderation(
+    authority: Authority,
+    audit_id: str,
+    moderator: str,
+    assigned_on: str,
+    final: str | None = None,
+    decided_on: str | None = None,
+) -> Authority:
+    return authority.add(
+        "moderations",
+        audit_id=audit_id,
+        moderator_id=moderator,
+        assigned_on=assigned_on,
+        final_judgement=final,
+        decided_on=decided_on,
+    )
+
+
 def report_of(authority: Authority, tmp_path: Path, as_of: str = AS_OF) -> caseaudit.ReportResult:
     data_dir = authority.write(tmp_path / "data")
     return caseaudit.report(caseaudit.load(data_dir), as_of)
@@ -89,6 +135,22 @@ def column(frame: pd.DataFrame, name: str) -> list[object]:
 
 
 # ------------------------------------------------------------------ outstanding audits
+
+
+def approved_exemption(
+    authority: Authority, case_id: str, month: str, auditor: str, decided_by: str
+) -> Authority:
+    """An exemption asked on the 5th of the month and approved on the 6th."""
+    return authority.add(
+        "exemptions",
+        case_id=case_id,
+        month=month,
+        auditor_id=auditor,
+        requested_on=f"{month}-05",
+        decision="approved",
+        decided_by=decided_by,
+        decided_on=f"{month}-06",
+    )
 
 
 def non_completion_ledger() -> Authority:
@@ -105,29 +167,11 @@ def non_completion_ledger() -> Authority:
     # C2, January, non-completed, exemption approved by SL1 (the right role, not P2
     # themself): honoured, so outstanding but not a non-completion (§30).
     ledger(authority, "2026-01", "C2", "P2", "non_completed")
-    authority.add(
-        "exemptions",
-        case_id="C2",
-        month="2026-01",
-        auditor_id="P2",
-        requested_on="2026-01-05",
-        decision="approved",
-        decided_by="SL1",
-        decided_on="2026-01-06",
-    )
+    approved_exemption(authority, "C2", "2026-01", "P2", decided_by="SL1")
     # C3, January, non-completed, exemption approved by AD1: not the Strategic Lead, so not
     # honoured: a non-completion all the same.
     ledger(authority, "2026-01", "C3", "P3", "non_completed")
-    authority.add(
-        "exemptions",
-        case_id="C3",
-        month="2026-01",
-        auditor_id="P3",
-        requested_on="2026-01-05",
-        decision="approved",
-        decided_by="AD1",
-        decided_on="2026-01-06",
-    )
+    approved_exemption(authority, "C3", "2026-01", "P3", decided_by="AD1")
     # C6, December, non-completed: 41 days overdue (2025-12-31 to 2026-02-10), the most
     # urgent; kept although far beyond the deadline (§30).
     ledger(authority, "2025-12", "C6", "P4", "non_completed")
@@ -255,66 +299,34 @@ def test_amendment_working_days_come_from_the_config(tmp_path: Path) -> None:
 def test_finalised_audits_await_the_team_managers_actions_oldest_first(tmp_path: Path) -> None:
     authority = Authority().auditors("P1", "P2", "P3")
     # Finalised 2026-01-20: 21 days on 2026-02-10. Finalised 2026-02-01: 9 days.
-    ledger(
-        authority,
-        "2026-01",
-        "C1",
-        "P1",
-        "finalised",
-        "good",
-        "2026-02-01",
-        completed_on="2026-01-25",
-        finalised_on="2026-02-01",
-    )
-    ledger(
-        authority,
-        "2026-01",
-        "C2",
-        "P2",
-        "finalised",
-        "requires_improvement",
-        "2026-01-20",
-        completed_on="2026-01-15",
-        finalised_on="2026-01-20",
-    )
+    judged(authority, "2026-01", "C1", "P1", "good", "2026-01-25", "2026-02-01")
+    judged(authority, "2026-01", "C2", "P2", "requires_improvement", "2026-01-15", "2026-01-20")
     # Actions confirmed: not listed.
-    ledger(
+    judged(
         authority,
         "2025-12",
         "C3",
         "P3",
-        "actions_complete",
         "good",
+        "2025-12-15",
         "2025-12-20",
-        completed_on="2025-12-15",
-        finalised_on="2025-12-20",
+        status="actions_complete",
         actions_completed_on="2026-01-30",
     )
     # As of 02-10: C4's actions were confirmed on 02-12, so on 02-10 they were still
     # awaited (finalised 01-31: 10 days); C5 was finalised on 02-12, not yet then.
-    ledger(
+    judged(
         authority,
         "2026-01",
         "C4",
         "P1",
-        "actions_complete",
         "good",
+        "2026-01-28",
         "2026-01-31",
-        completed_on="2026-01-28",
-        finalised_on="2026-01-31",
+        status="actions_complete",
         actions_completed_on="2026-02-12",
     )
-    ledger(
-        authority,
-        "2026-01",
-        "C5",
-        "P2",
-        "finalised",
-        "good",
-        "2026-02-12",
-        completed_on="2026-01-28",
-        finalised_on="2026-02-12",
-    )
+    judged(authority, "2026-01", "C5", "P2", "good", "2026-01-28", "2026-02-12")
     result = report_of(authority, tmp_path)
     waiting = result.awaiting_actions
     assert column(waiting, "audit_id") == ["2026-01-C2", "2026-01-C4", "2026-01-C1"]
@@ -330,53 +342,21 @@ def test_a_repeat_inadequate_escalates_to_the_head_of_service(tmp_path: Path) ->
     # C1 judged inadequate in October, re-audited in December and inadequate again: the
     # October audit is re-audited (off the list); the December one awaits its re-audit
     # and, being itself a re-audit, escalates to the head of service (§25), HS1.
-    ledger(
-        authority,
-        "2025-10",
-        "C1",
-        "P1",
-        "finalised",
-        "inadequate",
-        "2025-10-20",
-        completed_on="2025-10-15",
-        finalised_on="2025-10-20",
-    )
-    ledger(
+    judged(authority, "2025-10", "C1", "P1", "inadequate", "2025-10-15", "2025-10-20")
+    judged(
         authority,
         "2025-12",
         "C1",
         "P2",
-        "finalised",
         "inadequate",
+        "2025-12-10",
         "2025-12-15",
         reaudit_of="2025-10-C1",
-        completed_on="2025-12-10",
-        finalised_on="2025-12-15",
     )
     # C2 inadequate, confirmed Wednesday 2026-01-28, not a re-audit: no escalation.
-    ledger(
-        authority,
-        "2026-01",
-        "C2",
-        "P3",
-        "finalised",
-        "inadequate",
-        "2026-01-28",
-        completed_on="2026-01-25",
-        finalised_on="2026-01-28",
-    )
+    judged(authority, "2026-01", "C2", "P3", "inadequate", "2026-01-25", "2026-01-28")
     # C3 inadequate, confirmed 2026-02-20, after the as-of day: not confirmed yet then.
-    ledger(
-        authority,
-        "2026-02",
-        "C3",
-        "P1",
-        "finalised",
-        "inadequate",
-        "2026-02-20",
-        completed_on="2026-02-09",
-        finalised_on="2026-02-20",
-    )
+    judged(authority, "2026-02", "C3", "P1", "inadequate", "2026-02-09", "2026-02-20")
     result = report_of(authority, tmp_path)
     cycle = result.inadequate_cycle
     # Earliest deadline first: 2025-12-15 + 2 months = 2026-02-15; 2026-01-28 + 2 = 03-28.
@@ -408,96 +388,37 @@ def moderated_ledger() -> Authority:
     # C1: judged inadequate, challenged without consensus; the moderator decided
     # requires_improvement on 2026-02-03: the effective judgement is no longer inadequate,
     # so no re-audit is awaited, and the challenge shows as decided this month.
-    ledger(
+    judged(
         authority,
         "2026-01",
         "C1",
         "P1",
-        "finalised",
         "inadequate",
-        "2026-01-25",
-        completed_on="2026-01-20",
-        finalised_on="2026-02-04",
+        "2026-01-20",
+        "2026-02-04",
+        confirmed="2026-01-25",
     )
-    authority.add(
-        "challenges",
-        audit_id="2026-01-C1",
-        raised_by="SW1",
-        raised_on="2026-01-22",
-        consensus_reached=False,
-    )
-    authority.add(
-        "moderations",
-        audit_id="2026-01-C1",
-        moderator_id="M1",
-        assigned_on="2026-01-23",
-        final_judgement="requires_improvement",
-        decided_on="2026-02-03",
-    )
+    challenge(authority, "2026-01-C1", "2026-01-22")
+    moderation(authority, "2026-01-C1", "M1", "2026-01-23", "requires_improvement", "2026-02-03")
     # C2: challenged on 2026-02-01, nobody assigned yet: awaiting a moderator, 9 days.
     ledger(authority, "2026-01", "C2", "P2", "completed", completed_on="2026-01-30")
-    authority.add(
-        "challenges",
-        audit_id="2026-01-C2",
-        raised_by="SW1",
-        raised_on="2026-02-01",
-        consensus_reached=False,
-    )
+    challenge(authority, "2026-01-C2", "2026-02-01")
     # C3: challenged on 2026-01-20 (consensus left empty: none yet), moderator assigned on
     # 01-25, no decision: moderator assigned, 21 days.
     ledger(authority, "2026-01", "C3", "P3", "completed", completed_on="2026-01-18")
-    authority.add(
-        "challenges",
-        audit_id="2026-01-C3",
-        raised_by="TM1",
-        raised_on="2026-01-20",
-        consensus_reached=None,
-    )
-    authority.add("moderations", audit_id="2026-01-C3", moderator_id="M1", assigned_on="2026-01-25")
+    challenge(authority, "2026-01-C3", "2026-01-20", raised_by="TM1", consensus=None)
+    moderation(authority, "2026-01-C3", "M1", "2026-01-25")
     # Not listed: C4 reached consensus; C5 was decided in January (not this month); C6's
     # challenge is raised after the as-of day.
     ledger(authority, "2026-01", "C4", "P4", "completed", completed_on="2026-01-18")
-    authority.add(
-        "challenges",
-        audit_id="2026-01-C4",
-        raised_by="SW1",
-        raised_on="2026-01-20",
-        consensus_reached=True,
+    challenge(authority, "2026-01-C4", "2026-01-20", consensus=True)
+    judged(
+        authority, "2025-12", "C5", "P5", "good", "2025-12-20", "2026-01-29", confirmed="2026-01-28"
     )
-    ledger(
-        authority,
-        "2025-12",
-        "C5",
-        "P5",
-        "finalised",
-        "good",
-        "2026-01-28",
-        completed_on="2025-12-20",
-        finalised_on="2026-01-29",
-    )
-    authority.add(
-        "challenges",
-        audit_id="2025-12-C5",
-        raised_by="SW1",
-        raised_on="2025-12-22",
-        consensus_reached=False,
-    )
-    authority.add(
-        "moderations",
-        audit_id="2025-12-C5",
-        moderator_id="M1",
-        assigned_on="2025-12-23",
-        final_judgement="good",
-        decided_on="2026-01-28",
-    )
+    challenge(authority, "2025-12-C5", "2025-12-22")
+    moderation(authority, "2025-12-C5", "M1", "2025-12-23", "good", "2026-01-28")
     ledger(authority, "2026-02", "C6", "P6", "completed", completed_on="2026-02-09")
-    authority.add(
-        "challenges",
-        audit_id="2026-02-C6",
-        raised_by="SW1",
-        raised_on="2026-02-11",
-        consensus_reached=False,
-    )
+    challenge(authority, "2026-02-C6", "2026-02-11")
     return authority
 
 
@@ -520,65 +441,19 @@ def test_a_moderation_decided_after_the_as_of_day_has_not_happened_yet(tmp_path:
     # C1: inadequate, challenged on 01-22 without consensus; M1 upheld it on 01-30, then a
     # second moderation by M2 made it requires_improvement on 02-20. On 02-10 only the
     # first decision exists: inadequate, confirmed 01-30, re-audit by 03-30.
-    ledger(
-        authority,
-        "2026-01",
-        "C1",
-        "P1",
-        "finalised",
-        "inadequate",
-        "2026-01-20",
-        completed_on="2026-01-19",
-        finalised_on="2026-01-20",
-    )
-    authority.add(
-        "challenges",
-        audit_id="2026-01-C1",
-        raised_by="SW1",
-        raised_on="2026-01-22",
-        consensus_reached=False,
-    )
+    judged(authority, "2026-01", "C1", "P1", "inadequate", "2026-01-19", "2026-01-20")
+    challenge(authority, "2026-01-C1", "2026-01-22")
     for moderator, assigned, final, decided in (
         ("M1", "2026-01-23", "inadequate", "2026-01-30"),
         ("M2", "2026-02-05", "requires_improvement", "2026-02-20"),
     ):
-        authority.add(
-            "moderations",
-            audit_id="2026-01-C1",
-            moderator_id=moderator,
-            assigned_on=assigned,
-            final_judgement=final,
-            decided_on=decided,
-        )
+        moderation(authority, "2026-01-C1", moderator, assigned, final, decided)
     # C2: inadequate, confirmed 01-28 with nobody disagreeing by 02-10; a challenge raised
     # on 02-12 and decided good on 02-20 is still in the future on 02-10, so the auditor's
     # inadequate stands then: re-audit by 03-28.
-    ledger(
-        authority,
-        "2026-01",
-        "C2",
-        "P2",
-        "finalised",
-        "inadequate",
-        "2026-01-28",
-        completed_on="2026-01-26",
-        finalised_on="2026-01-28",
-    )
-    authority.add(
-        "challenges",
-        audit_id="2026-01-C2",
-        raised_by="SW1",
-        raised_on="2026-02-12",
-        consensus_reached=False,
-    )
-    authority.add(
-        "moderations",
-        audit_id="2026-01-C2",
-        moderator_id="M1",
-        assigned_on="2026-02-13",
-        final_judgement="good",
-        decided_on="2026-02-20",
-    )
+    judged(authority, "2026-01", "C2", "P2", "inadequate", "2026-01-26", "2026-01-28")
+    challenge(authority, "2026-01-C2", "2026-02-12")
+    moderation(authority, "2026-01-C2", "M1", "2026-02-13", "good", "2026-02-20")
     before = report_of(authority, tmp_path / "before", "2026-02-10")
     cycle = before.inadequate_cycle
     assert column(cycle, "audit_id") == ["2026-01-C2", "2026-01-C1"]
@@ -642,33 +517,39 @@ def test_breaks_by_month_decide_requests_against_the_cap(tmp_path: Path) -> None
     assert (months.loc["2026-02", "eligible"], months.loc["2026-02", "cap"]) == (11, 2)
 
 
-def test_figures_recomputed_independently_on_a_generated_authority(tmp_path: Path) -> None:
+#: The generated authorities are reported as of their ledger's last day.
+GENERATED_AS_OF = dt.date(2026, 2, 28)
+
+
+def generated_authority(tmp_path: Path, seed: int) -> Path:
+    """``caseaudit generate`` of the median preset, written as CSV; its folder."""
     data_dir = tmp_path / "data"
     CliRunner().invoke(
         cli,
-        ["generate", "--preset", "median", "--seed", "3", "--out", str(data_dir)],
+        ["generate", "--preset", "median", "--seed", str(seed), "--out", str(data_dir)],
         catch_exceptions=False,
     )
-    as_of = dt.date(2026, 2, 28)
-    result = caseaudit.report(caseaudit.load(data_dir), as_of)
-    history = pd.read_csv(data_dir / "history.csv", dtype=str, keep_default_na=False)
-    cases = pd.read_csv(data_dir / "cases.csv", dtype=str, keep_default_na=False)
-    challenges = pd.read_csv(data_dir / "challenges.csv", dtype=str, keep_default_na=False)
-    moderations = pd.read_csv(data_dir / "moderations.csv", dtype=str, keep_default_na=False)
-    outcomes = pd.read_csv(data_dir / "outcomes.csv", dtype=str, keep_default_na=False)
-    staff = pd.read_csv(data_dir / "staff.csv", dtype=str, keep_default_na=False)
-    period = [f"2025-{m:02d}" for m in range(3, 13)] + ["2026-01", "2026-02"]
-    service_of = dict(
-        zip(zip(cases["case_id"], cases["month"], strict=True), cases["service"], strict=True)
-    )
-    counted = history[~history["status"].isin(["reallocated", "cancelled"])]
+    return data_dir
 
-    # Effective judgements: a decided moderation's final judgement, else the auditor's
-    # unless a challenge without consensus is still open (contract §4 rule 5).
+
+def read_csv(data_dir: Path, name: str) -> pd.DataFrame:
+    """An input table as written, every cell as text (empty when null)."""
+    return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def judgements_by_hand(data_dir: Path, as_of: dt.date) -> dict[str, tuple[str, str]]:
+    """audit_id → (effective judgement, confirmed on) as they stood on ``as_of`` (contract
+    §4 rule 5), from the CSVs with plain pandas: the latest moderation decided by then,
+    else the auditor's judgement unless a challenge without consensus raised by then is
+    open; only judgements confirmed by then; reallocated and cancelled rows aside."""
+    day = as_of.isoformat()
+    history = read_csv(data_dir, "history")
+    challenges, moderations = read_csv(data_dir, "challenges"), read_csv(data_dir, "moderations")
     decided = moderations[
-        (moderations["final_judgement"] != "") & (moderations["decided_on"] != "")
-    ]
-    decided = decided.sort_values(["audit_id", "decided_on", "moderator_id"])
+        (moderations["final_judgement"] != "")
+        & (moderations["decided_on"] != "")
+        & (moderations["decided_on"] <= day)
+    ].sort_values(["audit_id", "decided_on", "moderator_id"])
     final = dict(
         zip(
             decided["audit_id"],
@@ -676,17 +557,38 @@ def test_figures_recomputed_independently_on_a_generated_authority(tmp_path: Pat
             strict=True,
         )
     )
-    open_audits = set(challenges.loc[challenges["consensus_reached"] != "true", "audit_id"])
-    by_month: Counter[tuple[str, str]] = Counter()
-    by_service: Counter[tuple[str, str]] = Counter()
-    for row in counted.itertuples():
+    raised = challenges[(challenges["raised_on"] <= day)]
+    unresolved = set(raised.loc[raised["consensus_reached"] != "true", "audit_id"])
+    effective = {}
+    for row in history[~history["status"].isin(["reallocated", "cancelled"])].itertuples():
         if row.audit_id in final:
             judgement, confirmed = final[row.audit_id]
-        elif row.audit_id in open_audits:
+        elif row.audit_id in unresolved:
             continue
         else:
             judgement, confirmed = row.overall_judgement, row.judgement_confirmed_on
-        if judgement and confirmed and confirmed <= as_of.isoformat() and row.month in period:
+        if judgement and confirmed and confirmed <= day:
+            effective[row.audit_id] = (judgement, confirmed)
+    return effective
+
+
+def test_figures_recomputed_independently_on_a_generated_authority(tmp_path: Path) -> None:
+    data_dir = generated_authority(tmp_path, seed=3)
+    as_of = GENERATED_AS_OF
+    result = caseaudit.report(caseaudit.load(data_dir), as_of)
+    history, cases = read_csv(data_dir, "history"), read_csv(data_dir, "cases")
+    outcomes, staff = read_csv(data_dir, "outcomes"), read_csv(data_dir, "staff")
+    period = [f"2025-{m:02d}" for m in range(3, 13)] + ["2026-01", "2026-02"]
+    service_of = dict(
+        zip(zip(cases["case_id"], cases["month"], strict=True), cases["service"], strict=True)
+    )
+    counted = history[~history["status"].isin(["reallocated", "cancelled"])]
+    effective = judgements_by_hand(data_dir, as_of)
+    by_month: Counter[tuple[str, str]] = Counter()
+    by_service: Counter[tuple[str, str]] = Counter()
+    for row in counted[counted["month"].isin(period)].itertuples():
+        if row.audit_id in effective:
+            judgement = effective[row.audit_id][0]
             by_month[(row.month, judgement)] += 1
             by_service[(service_of[(row.case_id, row.month)], judgement)] += 1
     months = result.tables["judgements_by_month"]
@@ -757,27 +659,16 @@ def test_the_target_share_comes_from_the_config(tmp_path: Path) -> None:
     authority = Authority().auditors("P1", "P2")
     authority.config_toml = "[report]\ninadequate_share_target = 0.05\n"
     # One inadequate and one good judgement in January: half of January's judged audits.
-    ledger(
-        authority,
-        "2026-01",
-        "C1",
-        "P1",
-        "finalised",
-        "inadequate",
-        "2026-01-20",
-        completed_on="2026-01-15",
-        finalised_on="2026-01-20",
-    )
-    ledger(
+    judged(authority, "2026-01", "C1", "P1", "inadequate", "2026-01-15", "2026-01-20")
+    judged(
         authority,
         "2026-01",
         "C2",
         "P2",
-        "actions_complete",
         "good",
+        "2026-01-15",
         "2026-01-21",
-        completed_on="2026-01-15",
-        finalised_on="2026-01-21",
+        status="actions_complete",
         actions_completed_on="2026-02-01",
     )
     result = report_of(authority, tmp_path)
@@ -805,7 +696,7 @@ def test_an_authority_without_a_ledger_has_empty_lists_and_zero_figures(tmp_path
     authority = Authority().auditors("P1")
     authority.case("C1")
     result = report_of(authority, tmp_path, "2026-03-10")
-    for name in LISTS:
+    for name in LIST_NAMES:
         assert result.tables[name].empty, name
     months = result.tables["judgements_by_month"]
     # The twelve months to March 2026, none judged: no share rather than a share of 0.
@@ -829,20 +720,12 @@ def test_every_list_recomputed_independently_on_a_generated_authority(tmp_path: 
     import holidays
     from dateutil.relativedelta import relativedelta
 
-    data_dir = tmp_path / "data"
-    CliRunner().invoke(
-        cli,
-        ["generate", "--preset", "median", "--seed", "2", "--out", str(data_dir)],
-        catch_exceptions=False,
-    )
-    as_of = dt.date(2026, 2, 28)
+    data_dir = generated_authority(tmp_path, seed=2)
+    as_of = GENERATED_AS_OF
     result = caseaudit.report(caseaudit.load(data_dir), as_of)
-
-    def read(name: str) -> pd.DataFrame:
-        return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False)
-
-    history, staff, exemptions = read("history"), read("staff"), read("exemptions")
-    challenges, moderations = read("challenges"), read("moderations")
+    history, staff = read_csv(data_dir, "history"), read_csv(data_dir, "staff")
+    exemptions, challenges = read_csv(data_dir, "exemptions"), read_csv(data_dir, "challenges")
+    moderations = read_csv(data_dir, "moderations")
     day = dt.date.fromisoformat
 
     def month_end(month: str) -> dt.date:
@@ -885,15 +768,24 @@ def test_every_list_recomputed_independently_on_a_generated_authority(tmp_path: 
             found += current.weekday() < 5 and current not in england
         return current
 
-    returned = history[history["status"] == "returned"].copy()
+    # Returned by the as-of day (the generator dates every return).
+    returned = history[
+        (history["status"] == "returned") & (history["returned_on"] <= as_of.isoformat())
+    ].copy()
     returned["due"] = returned["returned_on"].map(lambda d: third_working_day(day(d)))
     returned = returned.sort_values(["due", "audit_id"])
     assert list(result.amendments_due["audit_id"]) == list(returned["audit_id"])
     assert list(result.amendments_due["amendment_due_on"]) == list(returned["due"])
     assert list(result.amendments_due["overdue"]) == [as_of > d for d in returned["due"]]
 
-    # Awaiting actions: finalised without actions_completed_on; oldest first.
-    waiting = history[(history["status"] == "finalised") & (history["actions_completed_on"] == "")]
+    # Awaiting actions: finalised by the as-of day, the actions not confirmed by then (or
+    # at all); oldest first.
+    actions = history["actions_completed_on"]
+    waiting = history[
+        history["status"].isin(["finalised", "actions_complete"])
+        & (history["finalised_on"] <= as_of.isoformat())
+        & ((actions == "") | (actions > as_of.isoformat()))
+    ]
     waiting = waiting.assign(age=waiting["finalised_on"].map(lambda d: (as_of - day(d)).days))
     waiting = waiting.sort_values(["age", "audit_id"], ascending=[False, True])
     assert list(result.awaiting_actions["audit_id"]) == list(waiting["audit_id"])
@@ -902,28 +794,12 @@ def test_every_list_recomputed_independently_on_a_generated_authority(tmp_path: 
     # Inadequate cycle: effective judgement inadequate, no counted later audit re-auditing
     # it; earliest deadline first; escalated when the inadequate audit was a re-audit.
     counted = history[~history["status"].isin(["reallocated", "cancelled"])]
-    decided = moderations[
-        (moderations["final_judgement"] != "") & (moderations["decided_on"] != "")
-    ]
-    decided = decided.sort_values(["audit_id", "decided_on", "moderator_id"])
-    final = dict(
-        zip(
-            decided["audit_id"],
-            zip(decided["final_judgement"], decided["decided_on"], strict=True),
-            strict=True,
-        )
-    )
-    unresolved = set(challenges.loc[challenges["consensus_reached"] != "true", "audit_id"])
+    effective = judgements_by_hand(data_dir, as_of)
     reaudited = set(counted["reaudit_of"]) - {""}
     cycle = []
-    for row in counted.itertuples():
-        if row.audit_id in final:
-            judgement, confirmed = final[row.audit_id]
-        elif row.audit_id in unresolved:
-            continue
-        else:
-            judgement, confirmed = row.overall_judgement, row.judgement_confirmed_on
-        if judgement == "inadequate" and confirmed and row.audit_id not in reaudited:
+    for row in counted[counted["audit_id"].isin(effective)].itertuples():
+        judgement, confirmed = effective[row.audit_id]
+        if judgement == "inadequate" and row.audit_id not in reaudited:
             deadline = day(confirmed) + relativedelta(months=2)
             escalation = "head_of_service_review" if row.reaudit_of else "none"
             cycle.append((deadline, row.audit_id, escalation))
@@ -968,14 +844,7 @@ def test_every_list_recomputed_independently_on_a_generated_authority(tmp_path: 
 def test_the_generator_exercises_every_list(preset: str, seed: int) -> None:
     data = caseaudit.generate(preset, seed)
     result = caseaudit.report(data, "2026-02-28")
-    for name in (
-        "outstanding",
-        "non_completions",
-        "amendments_due",
-        "awaiting_actions",
-        "inadequate_cycle",
-        "domain_ratings",
-    ):
+    for name in (*LIST_NAMES, "domain_ratings"):
         assert len(result.tables[name]) >= 1, name
     # An honoured exemption keeps an outstanding audit off the non-completions.
     assert (~result.outstanding["non_completion"]).sum() >= 1
@@ -1191,6 +1060,21 @@ def chromium(*arguments: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def laid_out(frame: Path, text: str) -> dict[str, int]:
+    """The numbers a frame page (``text``, written to ``frame`` beside the report) notes
+    on its ``<body>`` as ``data-*`` attributes once Chromium has laid it out."""
+    frame.write_text(text, encoding="utf-8")
+    rendered = chromium(
+        "--allow-file-access-from-files",  # the frame reads the report's layout
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        frame.as_uri(),
+    )
+    body = re.search(r"<body[^>]*>", rendered.stdout)
+    assert body is not None
+    return {key: int(n) for key, n in re.findall(r'data-([a-z-]+)="(\d+)"', body.group(0))}
+
+
 @pytest.fixture(scope="module")
 def written_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The median authority's report as of the ledger's last day, written once."""
@@ -1233,11 +1117,11 @@ def test_the_page_renders_in_chromium_and_shows_the_csvs_numbers(written_report:
         seen = page.tables[table.name]
         assert len(seen[0]) == len(header), table.name  # the header row
         assert seen[1:] == (expected or [["None as of this date."]]), table.name
-    figures = [name for name in FIGURES if rows_in_csv[name]]
+    figures = [name for name in FIGURE_NAMES if rows_in_csv[name]]
     assert sorted(page.charts) == sorted(figures)
     assert len(page.charts) == 6
     assert {name: int(count) for name, count in page.counts.items()} == {
-        name: rows_in_csv[name] for name in LISTS
+        name: rows_in_csv[name] for name in LIST_NAMES
     }
 
 
@@ -1261,41 +1145,18 @@ def test_the_page_prints_on_a4_portrait_then_landscape_for_the_lists(
 
 @needs_chromium
 def test_printed_nothing_runs_off_the_right_of_the_paper(written_report: Path) -> None:
-    frame = written_report / "print.html"
-    frame.write_text(
-        PRINT_FRAME.format(portrait=A4_TEXT_WIDTHS[0], landscape=A4_TEXT_WIDTHS[1]),
-        encoding="utf-8",
-    )
-    rendered = chromium(
-        "--allow-file-access-from-files",  # the frames read the report's layout
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        frame.as_uri(),
-    )
-    body = re.search(r"<body[^>]*>", rendered.stdout)
-    assert body is not None
-    found = dict(re.findall(r'data-([a-z-]+)="(\d+)"', body.group(0)))
+    frame = PRINT_FRAME.format(portrait=A4_TEXT_WIDTHS[0], landscape=A4_TEXT_WIDTHS[1])
+    found = laid_out(written_report / "print.html", frame)
     # The frames were the width of the paper's text, and every element ends within it.
-    assert int(found["portrait-width"]) == A4_TEXT_WIDTHS[0]
-    assert int(found["landscape-width"]) == A4_TEXT_WIDTHS[1]
-    assert int(found["portrait"]) <= A4_TEXT_WIDTHS[0]
-    assert int(found["landscape"]) <= A4_TEXT_WIDTHS[1]
+    assert (found["portrait-width"], found["landscape-width"]) == A4_TEXT_WIDTHS
+    assert found["portrait"] <= A4_TEXT_WIDTHS[0]
+    assert found["landscape"] <= A4_TEXT_WIDTHS[1]
 
 
 @needs_chromium
 def test_the_page_fits_a_phone_without_sideways_scrolling(written_report: Path) -> None:
-    frame = written_report / "phone.html"
-    frame.write_text(PHONE_FRAME.format(width=PHONE_WIDTH), encoding="utf-8")
-    rendered = chromium(
-        "--allow-file-access-from-files",  # the frame reads the report's layout
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        frame.as_uri(),
-    )
-    body = re.search(r"<body[^>]*>", rendered.stdout)
-    assert body is not None
-    widths = dict(re.findall(r'data-(page|window)-width="(\d+)"', body.group(0)))
-    assert int(widths["window"]) == PHONE_WIDTH
+    found = laid_out(written_report / "phone.html", PHONE_FRAME.format(width=PHONE_WIDTH))
+    assert found["window-width"] == PHONE_WIDTH
     # The document is no wider than the phone: the lists fold into cards and a wide
     # figure table scrolls inside its own box, not the page.
-    assert int(widths["page"]) <= PHONE_WIDTH
+    assert found["page-width"] <= PHONE_WIDTH
