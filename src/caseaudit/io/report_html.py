@@ -28,6 +28,7 @@ import hashlib
 import html
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -476,50 +477,41 @@ def _judgements_by_month(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
 
 
 def _judgements_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
-    """Each service's grades as shares of its judgements, the target marked."""
-    figure = _new_figure(1.2 + 0.45 * len(frame))
-    axes = figure.subplots()
-    positions = list(range(len(frame)))[::-1]
-    left = [0.0] * len(frame)
-    totals = [max(1, int(v)) for v in frame["judged"]]
-    for grade, colour in zip(GRADE_LABELS, GRADE_COLOURS, strict=True):
-        values = [100 * int(v) / t for v, t in zip(frame[grade], totals, strict=True)]
-        axes.barh(positions, values, left=left, color=colour, label=GRADE_LABELS[grade])
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.set_yticks(positions, list(frame["service"]), fontsize=8)
-    axes.set_xlim(0, 100)
-    axes.set_xlabel("% of the service's judgements")
-    axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-    figure.subplots_adjust(left=0.22, right=0.97, bottom=0.3 / figure.get_figheight() + 0.1)
-    figure.subplots_adjust(top=1 - 0.75 / figure.get_figheight())
-    return figure
+    """Each service's grades as shares of its judgements. The target is a line where the
+    inadequate share would begin at the target: a red bar starting left of it is over."""
+    target = 100 * monitoring.inadequate_share_target
+    return _shares_by_row(
+        frame,
+        "service",
+        [
+            (grade, colour, GRADE_LABELS[grade])
+            for grade, colour in zip(GRADE_LABELS, GRADE_COLOURS, strict=True)
+        ],
+        [int(v) for v in frame["judged"]],
+        "% of the service's judgements",
+        _ShareLayout(),
+        marker=(100 - target, f"inadequate target ({target:g}%)"),
+    )
 
 
 def _domain_ratings(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
     """Each domain's ratings as shares of its applicable ratings, most often not met on top."""
-    figure = _new_figure(1.0 + 0.4 * len(frame))
-    axes = figure.subplots()
-    positions = list(range(len(frame)))[::-1]
     applicable = [
-        max(1, int(m) + int(p) + int(n))
+        int(m) + int(p) + int(n)
         for m, p, n in zip(frame["met"], frame["partially_met"], frame["not_met"], strict=True)
     ]
-    left = [0.0] * len(frame)
-    for rating, colour, label in (
-        ("not_met", "#d73027", "Not met"),
-        ("partially_met", "#fdae61", "Partially met"),
-        ("met", "#1a9850", "Met"),
-    ):
-        values = [100 * int(v) / a for v, a in zip(frame[rating], applicable, strict=True)]
-        axes.barh(positions, values, left=left, color=colour, label=label)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.set_yticks(positions, list(frame["domain"]), fontsize=8)
-    axes.set_xlim(0, 100)
-    axes.set_xlabel("% of the domain's ratings (not applicable left out)")
-    axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-    figure.subplots_adjust(left=0.36, right=0.97, bottom=0.5 / figure.get_figheight() + 0.05)
-    figure.subplots_adjust(top=1 - 0.4 / figure.get_figheight())
-    return figure
+    return _shares_by_row(
+        frame,
+        "domain",
+        [
+            ("not_met", "#d73027", "Not met"),
+            ("partially_met", "#fdae61", "Partially met"),
+            ("met", "#1a9850", "Met"),
+        ],
+        applicable,
+        "% of the domain's ratings (not applicable left out)",
+        _ShareLayout(base=1.0, per_row=0.4, left=0.36, bottom=(0.5, 0.05), top=0.4),
+    )
 
 
 def _audits_per_auditor(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
@@ -569,25 +561,64 @@ def _breaks_by_month(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
 
 def _completion_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
     """Each service's due audits: on time, late, not completed."""
-    figure = _new_figure(1.2 + 0.45 * len(frame))
+    return _shares_by_row(
+        frame,
+        "service",
+        [
+            ("on_time", "#1a9850", "on time"),
+            ("late", "#fdae61", "late"),
+            ("not_completed", "#d73027", "not completed"),
+        ],
+        [int(v) for v in frame["due"]],
+        "% of the service's audits whose month has ended",
+        _ShareLayout(top=0.5),
+    )
+
+
+@dataclass(frozen=True)
+class _ShareLayout:
+    """A share chart's height (inches: a base and each row's) and its margins: ``left``
+    as a fraction of the width (room for the row labels), ``bottom`` as inches over the
+    height plus a fraction, ``top`` as inches (room for the legend above)."""
+
+    base: float = 1.2
+    per_row: float = 0.45
+    left: float = 0.22
+    bottom: tuple[float, float] = (0.3, 0.1)
+    top: float = 0.75
+
+
+def _shares_by_row(
+    frame: pd.DataFrame,
+    labels: str,
+    parts: list[tuple[str, str, str]],
+    totals: list[int],
+    xlabel: str,
+    layout: _ShareLayout,
+    marker: tuple[float, str] | None = None,
+) -> Figure:
+    """One horizontal bar per row, first row on top: each part (column, colour, legend
+    label) as a percentage of the row's total (at least 1, so an empty row is empty);
+    ``marker``: a dashed vertical line at that percentage, with its legend label."""
+    figure = _new_figure(layout.base + layout.per_row * len(frame))
     axes = figure.subplots()
     positions = list(range(len(frame)))[::-1]
-    totals = [max(1, int(v)) for v in frame["due"]]
     left = [0.0] * len(frame)
-    for column, colour, label in (
-        ("on_time", "#1a9850", "on time"),
-        ("late", "#fdae61", "late"),
-        ("not_completed", "#d73027", "not completed"),
-    ):
-        values = [100 * int(v) / t for v, t in zip(frame[column], totals, strict=True)]
+    for column, colour, label in parts:
+        values = [100 * int(v) / max(1, t) for v, t in zip(frame[column], totals, strict=True)]
         axes.barh(positions, values, left=left, color=colour, label=label)
         left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.set_yticks(positions, list(frame["service"]), fontsize=8)
+    if marker is not None:
+        axes.axvline(marker[0], color="#7f0000", linestyle="--", linewidth=1, label=marker[1])
+    axes.set_yticks(positions, list(frame[labels]), fontsize=8)
     axes.set_xlim(0, 100)
-    axes.set_xlabel("% of the service's audits whose month has ended")
+    axes.set_xlabel(xlabel)
     axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-    figure.subplots_adjust(left=0.22, right=0.97, bottom=0.3 / figure.get_figheight() + 0.1)
-    figure.subplots_adjust(top=1 - 0.5 / figure.get_figheight())
+    height = figure.get_figheight()
+    figure.subplots_adjust(
+        left=layout.left, right=0.97, bottom=layout.bottom[0] / height + layout.bottom[1]
+    )
+    figure.subplots_adjust(top=1 - layout.top / height)
     return figure
 
 
