@@ -214,6 +214,37 @@ def test_relaxations_are_confirmed_by_re_solving(tmp_path: Path) -> None:
     assert result.unallocated.empty
 
 
+def test_a_relaxation_takes_only_the_steps_its_plan_needs(tmp_path: Path) -> None:
+    # No auditor has room: Y1, Y2 and Y3 are at ten audits this year. Y1 and Y2 are in
+    # Team 2, so they may only take C1 (Team 1); Y3 is in Team 1 and may only take C2
+    # (Team 2). Two cases short, two sets of one case each. Raising the maximum by
+    # staff_id, the shortest prefix that gains both is Y1, Y2, Y3; the plan it makes
+    # uses Y1 (Y2 audited C1's subject: fresh eyes) and Y3, and those two alone gain both.
+    authority = Authority()
+    for auditor_id, team in (("Y1", "Team 2"), ("Y2", "Team 2"), ("Y3", "Team 1")):
+        authority.staff(auditor_id, role="social_worker", team=team, manager="TM1")
+        for number, month in enumerate(YEAR_2025[:9]):
+            authority.history(month, f"H{auditor_id}{number}", auditor_id)
+    authority.history(YEAR_2025[9], "HY1", "Y1").history(YEAR_2025[9], "HY3", "Y3")
+    authority.history(YEAR_2025[9], "C0", "Y2", subject="S-C1")
+    authority.staff("SW2", role="social_worker", team="Team 2", manager="TM1", auditor=False)
+    authority.case("C1").case("C2", team="Team 2", worker="SW2", manager=None)
+    answer = explain(load(authority.write(tmp_path / "data"), MONTH), MONTH)
+    month = answer.as_json()["month"]
+    assert [(s["cases"], s["auditors"]) for s in month["deficient_sets"]] == [
+        (["C1"], []),
+        (["C2"], []),
+    ]
+    relaxations = {r["rule"]: r for r in month["relaxations"]}
+    yearly = relaxations["yearly_max"]
+    assert (yearly["steps"], yearly["cases_gained"], yearly["confirmed"]) == (
+        [["Y1"], ["Y3"]],
+        2,
+        True,
+    )
+    assert yearly["penalty"] == 2
+
+
 def test_a_revoked_break_prices_the_freed_auditors_fresh_eyes(tmp_path: Path) -> None:
     # Two cases, one free auditor A1, and B1 on a granted break who audited C1's subject
     # last month: one case short. Revoking B1's break covers both; B1 must then take C2,

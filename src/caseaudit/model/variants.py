@@ -99,3 +99,32 @@ def relaxed(
             seen_subject["auditor_id"].isin(with_room)
         ].reset_index(drop=True)
     return problem.replace(**changes)
+
+
+def units_used(
+    problem: MonthProblem, units: list[RelaxUnit], plan: pd.DataFrame
+) -> list[RelaxUnit]:
+    """The units, in order, that ``plan`` (a plan of the month relaxed by ``units``) relies
+    on: a freed auditor who audits a case, a team or declared conflict that one of the
+    plan's pairs is forbidden by in the month itself."""
+    cases = problem.cases
+    team_of = dict(
+        zip(cases["case_id"], zip(cases["service"], cases["team"], strict=True), strict=True)
+    )
+    subject_of = dict(zip(cases["case_id"], cases["subject_id"], strict=True))
+    pairs = set(zip(plan["case_id"], plan["auditor_id"], strict=True))
+    conflicts = problem.conflicts
+    used = {
+        RelaxUnit(rule, (auditor_id,))
+        for auditor_id in plan["auditor_id"]
+        for rule in ("on_break", "yearly_max")
+    }
+    for case_id, auditor_id, kind in zip(
+        conflicts["case_id"], conflicts["auditor_id"], conflicts["kind"], strict=True
+    ):
+        if (case_id, auditor_id) in pairs:
+            if kind == "same_team":
+                used.add(RelaxUnit(kind, team_of[case_id]))
+            elif kind == "declared":
+                used.add(RelaxUnit(kind, (auditor_id, subject_of[case_id])))
+    return [unit for unit in units if unit in used]

@@ -22,7 +22,7 @@ import pandas as pd
 from caseaudit.model.config import Config
 from caseaudit.model.errors import plural
 from caseaudit.model.problem import MonthProblem
-from caseaudit.model.variants import forced_remainder, relaxed
+from caseaudit.model.variants import forced_remainder, relaxed, units_used
 from caseaudit.model.why import (
     RELAX_WORDS,
     RELAXABLE_RULES,
@@ -317,18 +317,23 @@ def relaxations(
     ``case_ids`` (the deficient sets' cases), in the policy's order; ``covered`` is the
     most cases the month covers without them. All of them are solved first; then the
     shortest prefix that gains as many cases, found by bisection (coverage only grows
-    with more steps), each prefix solved once. ``seen_subject`` prices freed auditors'
+    with more steps), each set of steps solved once. Breaks go in their order (the
+    latest granted first, §3); any other rule's steps are then cut to those the prefix's
+    plan relies on, when that set gains as much. ``seen_subject`` prices freed auditors'
     fresh eyes (``relaxed``)."""
     steps = relax_units(problem, case_ids)
-    solved_prefixes: dict[tuple[RelaxUnit, ...], tuple[int, bool]] = {}
+    solved_steps: dict[tuple[RelaxUnit, ...], MonthSolution] = {}
+
+    def solved(units: list[RelaxUnit]) -> MonthSolution:
+        key = tuple(units)
+        if key not in solved_steps:
+            variant = relaxed(problem, units, seen_subject)
+            solved_steps[key] = solve_month(variant, config, seed, time_limit_s)
+        return solved_steps[key]
 
     def gain(units: list[RelaxUnit]) -> tuple[int, bool]:
-        key = tuple(units)
-        if key not in solved_prefixes:
-            variant = relaxed(problem, units, seen_subject)
-            solved = solve_month(variant, config, seed, time_limit_s)
-            solved_prefixes[key] = (len(solved.assignment) - covered, solved.status == "optimal")
-        return solved_prefixes[key]
+        solution = solved(units)
+        return len(solution.assignment) - covered, solution.status == "optimal"
 
     found = []
     for rule in RELAXABLE_RULES:
@@ -355,15 +360,20 @@ def relaxations(
                 high = middle
             else:
                 low = middle + 1
-        gained, proven = gain(units[:low])
+        taken = units[:low]
+        if rule != "on_break":
+            used = units_used(problem, taken, solved(taken).assignment)
+            if len(used) < len(taken) and gain(used)[0] == best:
+                taken = used
+        gained, proven = gain(taken)
         found.append(
             Relaxation(
                 rule,
-                describe_units(rule, units[:low]),
-                low,
+                describe_units(rule, taken),
+                len(taken),
                 gained,
                 proven and gained == best,
-                tuple(units[:low]),
+                tuple(taken),
             )
         )
     order = {rule: position for position, rule in enumerate(RELAXABLE_RULES)}
