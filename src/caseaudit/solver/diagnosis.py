@@ -79,6 +79,8 @@ class Costing:
         agent = self._auditor.get_indexer(assignment["auditor_id"])
         known = (task >= 0) & (agent >= 0)
         order = np.argsort(task[known], kind="stable")
+        # cost_parts reads the pairs only; the rest of a result says how a solve went,
+        # which a plan priced here never had.
         result = CoreResult(
             task=task[known][order].astype(np.int64),
             agent=agent[known][order].astype(np.int64),
