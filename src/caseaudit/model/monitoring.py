@@ -35,7 +35,7 @@ from caseaudit.model.calendar import (
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.exemptions import exemption_decisions
-from caseaudit.model.outputs import OUTPUT_TABLES, REPORT_TABLES
+from caseaudit.model.outputs import CHASE_COLUMNS, OUTPUT_TABLES, REPORT_TABLES
 from caseaudit.model.problem import yearly_counts
 from caseaudit.model.reaudits import (
     active_on,
@@ -47,15 +47,7 @@ from caseaudit.model.reaudits import (
 from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, RATINGS
 
 #: The people to chase, first in every list.
-CHASE = [
-    "audit_id",
-    "month",
-    "case_id",
-    "service",
-    "auditor_id",
-    "team_manager_id",
-    "group_manager_id",
-]
+CHASE = [spec.partition(":")[0] for spec in CHASE_COLUMNS]
 #: Ledger statuses of an audit that is still to be done (§6, §30).
 NOT_DONE_STATUSES = ("allocated", "non_completed")
 #: Shares are rounded so that a rerun writes the same text on any platform.
@@ -411,20 +403,8 @@ class _Ledger:
                     "decided_on": decided_on,
                 }
             )
-        listed = pd.DataFrame(
-            rows,
-            columns=[
-                "audit_id",
-                "raised_by",
-                "raised_on",
-                "days_open",
-                "moderation_status",
-                "moderator_id",
-                "assigned_on",
-                "final_judgement",
-                "decided_on",
-            ],
-        )
+        declared = OUTPUT_TABLES["challenges_open"].column_names
+        listed = pd.DataFrame(rows, columns=["audit_id", *(c for c in declared if c not in CHASE)])
         people = self.audits[CHASE]
         merged = listed.merge(people, on="audit_id", how="left")
         return _frame("challenges_open", merged)

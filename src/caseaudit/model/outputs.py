@@ -348,6 +348,8 @@ CHASE_COLUMNS = (
     "team_manager_id",
     "group_manager_id",
 )
+#: An audit past its month's last day (outstanding, non-completions).
+LATE_COLUMNS = (*CHASE_COLUMNS, "status", "due_on:date", "days_overdue:int")
 GRADE_COLUMNS = (
     "outstanding:int",
     "good:int",
@@ -358,42 +360,45 @@ GRADE_COLUMNS = (
     "inadequate_share:float",
     "inadequate_share_target:float",
 )
+
+
+def _report_table(
+    name: str, columns: tuple[OutputColumn, ...], summary: str, urgency: tuple[str, ...] = ()
+) -> OutputTable:
+    """A table only ``report`` writes."""
+    return OutputTable(name, columns, summary, commands=("report",), urgency=urgency)
+
+
 REPORT_TABLES: tuple[OutputTable, ...] = (
-    OutputTable(
+    _report_table(
         "outstanding",
-        _columns(
-            *CHASE_COLUMNS, "status", "due_on:date", "days_overdue:int", "+non_completion:bool"
-        ),
+        _columns(*LATE_COLUMNS, "+non_completion:bool"),
         "audits allocated or non-completed, not completed and past their month's last day "
         "(§6, §27), longest overdue first; `non_completion` when no honoured exemption covers it",
-        commands=("report",),
         urgency=("-days_overdue",),
     ),
-    OutputTable(
+    _report_table(
         "non_completions",
-        _columns(*CHASE_COLUMNS, "status", "due_on:date", "days_overdue:int", "+exemption"),
+        _columns(*LATE_COLUMNS, "+exemption"),
         "the outstanding audits without an honoured exemption (§28–31), kept until completed, "
         "longest overdue first; `exemption` says what was asked and why it does not count",
-        commands=("report",),
         urgency=("-days_overdue",),
     ),
-    OutputTable(
+    _report_table(
         "amendments_due",
         _columns(*CHASE_COLUMNS, "returned_on:date", "amendment_due_on:date", "overdue:bool"),
         "returned audits: amendments due `amendment_working_days` working days after return "
         "(§20), earliest due first",
-        commands=("report",),
         urgency=("amendment_due_on",),
     ),
-    OutputTable(
+    _report_table(
         "awaiting_actions",
         _columns(*CHASE_COLUMNS, "finalised_on:date", "age_days:int", "+judgement"),
         "finalised audits whose actions the team manager has not confirmed (§23, §27), "
         "oldest first",
-        commands=("report",),
         urgency=("-age_days",),
     ),
-    OutputTable(
+    _report_table(
         "inadequate_cycle",
         _columns(
             *CHASE_COLUMNS,
@@ -409,10 +414,9 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
         ),
         "inadequate audits awaiting their re-audit (§25–26): meetings, deadline, escalation "
         "after a repeat inadequate, the next step; earliest deadline first",
-        commands=("report",),
         urgency=("reaudit_deadline",),
     ),
-    OutputTable(
+    _report_table(
         "challenges_open",
         _columns(
             *CHASE_COLUMNS,
@@ -428,23 +432,20 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
         "challenged audits without consensus (§21–22), one row per audit: awaiting a "
         "moderator, moderator assigned, or decided (listed in the month of the decision "
         "only); longest waiting first",
-        commands=("report",),
         urgency=("moderation_status:awaiting_moderator,moderator_assigned,decided", "-days_open"),
     ),
-    OutputTable(
+    _report_table(
         "judgements_by_month",
         _columns("month:month", *GRADE_COLUMNS),
         "effective judgements of the twelve months to the as-of month by grade, the share "
         "inadequate beside `[report] inadequate_share_target`",
-        commands=("report",),
     ),
-    OutputTable(
+    _report_table(
         "judgements_by_service",
         _columns("service", *GRADE_COLUMNS),
         "the same judgements by the case's service",
-        commands=("report",),
     ),
-    OutputTable(
+    _report_table(
         "domain_ratings",
         _columns(
             "domain",
@@ -456,16 +457,14 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
         ),
         "the nine domains' ratings (§16) of the twelve months' audits, the domain most "
         "often not met first (of its ratings other than not_applicable)",
-        commands=("report",),
         urgency=("-not_met_share", "-not_met"),
     ),
-    OutputTable(
+    _report_table(
         "audits_per_auditor",
         _columns("auditor_id", "service", "audits:int", "completed:int", "max_audits_per_year:int"),
         "each auditor's audits this audit year against the yearly maximum (§2)",
-        commands=("report",),
     ),
-    OutputTable(
+    _report_table(
         "breaks_by_month",
         _columns(
             "month:month",
@@ -477,9 +476,8 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
             "cap:int",
         ),
         "break requests of each month decided as `allocate` decides them, against the cap (§3)",
-        commands=("report",),
     ),
-    OutputTable(
+    _report_table(
         "completion_by_service",
         _columns(
             "service",
@@ -491,7 +489,6 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
         ),
         "audits of the twelve months whose month has ended: completed by the month's last "
         "day (§6), late, or not completed, by service",
-        commands=("report",),
     ),
 )
 OUTPUT_TABLES.update({table.name: table for table in REPORT_TABLES})
