@@ -323,18 +323,32 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.date:
         raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
+def as_of_options(as_of_help: str) -> Callable[[F], F]:
+    """DATA_DIR, --as-of (a date, described by ``as_of_help``) and --out, shared by
+    moderate and report."""
+
+    def decorate(command: F) -> F:
+        for option in reversed(
+            [
+                click.argument("data_dir", type=click.Path(path_type=Path)),
+                click.option("--as-of", "as_of", required=True, callback=_date, help=as_of_help),
+                click.option(
+                    "--out",
+                    "out_dir",
+                    required=True,
+                    type=click.Path(path_type=Path),
+                    help="Output directory.",
+                ),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @cli.command()
-@click.argument("data_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--as-of",
-    "as_of",
-    required=True,
-    callback=_date,
-    help="The day P&Q arrange moderation, YYYY-MM-DD: challenges raised by then count.",
-)
-@click.option(
-    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
-)
+@as_of_options("The day P&Q arrange moderation, YYYY-MM-DD: challenges raised by then count.")
 @click.option("--seed", type=int, default=None, help="Tie-break seed (default: config, else 0).")
 @click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
 @handles_errors
@@ -359,17 +373,7 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
 
 
 @cli.command()
-@click.argument("data_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--as-of",
-    "as_of",
-    required=True,
-    callback=_date,
-    help="The day the report speaks for, YYYY-MM-DD: what is past its deadline by then.",
-)
-@click.option(
-    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
-)
+@as_of_options("The day the report speaks for, YYYY-MM-DD: what had happened and what was late.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
 @handles_errors
 def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
