@@ -438,17 +438,21 @@ class _Generator:
 
     def _moderator(self, case: int) -> int:
         """A senior manager in a service not connected with the case (§22)."""
+        options = self._moderator_options(case)
+        return options[self.u.integer(0, len(options) - 1)] if options else NONE
+
+    def _moderator_options(self, case: int) -> list[int]:
+        """The senior managers of the other services, outside the worker's line (§22)."""
         worker = self.case_worker[case]
         service = self.org.service[worker]
         line = set(self.org.chain[worker])
-        options = [
+        return [
             person
             for other, people in sorted(self.moderators.items())
             if other != service
             for person in people
             if person not in line
         ]
-        return options[self.u.integer(0, len(options) - 1)] if options else NONE
 
     def _ensure_due_reaudits(self, rows: list[dict[str, object]]) -> None:
         """Make sure a few re-audits fall due in the target month itself.
@@ -784,16 +788,7 @@ class _Generator:
 
     def _moderator_for(self, case: int, rng: np.random.Generator) -> int:
         """As ``_moderator``, drawn from ``rng``."""
-        worker = self.case_worker[case]
-        service = self.org.service[worker]
-        line = set(self.org.chain[worker])
-        options = [
-            person
-            for other, people in sorted(self.moderators.items())
-            if other != service
-            for person in people
-            if person not in line
-        ]
+        options = self._moderator_options(case)
         return options[int(rng.integers(0, len(options)))] if options else NONE
 
     def _decided_this_month(self, rng: np.random.Generator) -> None:
