@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import import_module, metadata
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,7 @@ from caseaudit.model.moderation import (
 from caseaudit.model.problem import MonthProblem, build_problem
 from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
 from caseaudit.model.validate import validate_dataset
+from caseaudit.provenance import input_hashes, package_version
 from caseaudit.solver.core import SolveOptions
 from caseaudit.solver.moderation import ModerationSolution, solve_moderation
 from caseaudit.solver.month import MonthSolution, solve_month
@@ -214,13 +215,6 @@ def dataset_candidate_limit(data: Dataset) -> int:
     return data.config.solver.max_candidates_per_case
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def build_manifest(
     data: Dataset,
     problem: MonthProblem,
@@ -231,20 +225,17 @@ def build_manifest(
     timings: dict[str, float],
 ) -> dict[str, object]:
     """What was run on what, and how sure the result is (contract §5)."""
-    inputs = {s.file_name: s.sha256 for s in data.sources.values()}
-    if data.config_source is not None:
-        inputs[data.config_source.file_name] = data.config_source.sha256
     # The month's sample as P&Q sent it; the other cases are due re-audits added (§25).
     sample_cases = int((data["cases"]["month"] == problem.month).sum())
     return {
         "tool": "caseaudit",
-        "tool_version": _version("caseaudit"),
-        "ortools_version": _version("ortools"),
+        "tool_version": package_version("caseaudit"),
+        "ortools_version": package_version("ortools"),
         "python_version": sys.version.split()[0],
         "command": command or "caseaudit.allocate()",
         "month": problem.month,
         "seed": seed,
-        "inputs_sha256": dict(sorted(inputs.items())),
+        "inputs_sha256": input_hashes(data),
         "config": data.config.as_dict(),
         "solver": {
             "status": solved.status,
@@ -409,19 +400,16 @@ def moderate(
         "notifications": moderation_notifications(problem, moderation, unmoderated),
     }
     timings.update(solved.timings, total_s=time.perf_counter() - started)
-    inputs = {s.file_name: s.sha256 for s in dataset.sources.values()}
-    if dataset.config_source is not None:
-        inputs[dataset.config_source.file_name] = dataset.config_source.sha256
     manifest: dict[str, object] = {
         "tool": "caseaudit",
-        "tool_version": _version("caseaudit"),
-        "ortools_version": _version("ortools"),
+        "tool_version": package_version("caseaudit"),
+        "ortools_version": package_version("ortools"),
         "python_version": sys.version.split()[0],
         "command": command or "caseaudit.moderate()",
         "as_of": day.isoformat(),
         "month": problem.month,
         "seed": run_seed,
-        "inputs_sha256": dict(sorted(inputs.items())),
+        "inputs_sha256": input_hashes(dataset),
         "config": dataset.config.as_dict(),
         "solver": {
             "status": solved.status,
@@ -581,23 +569,20 @@ def _break_plan_manifest(
     shortfall: str | None,
 ) -> dict[str, object]:
     """What was planned from what, and how sure the plan is."""
-    inputs = {s.file_name: s.sha256 for s in data.sources.values()}
-    if data.config_source is not None:
-        inputs[data.config_source.file_name] = data.config_source.sha256
     facts = problem.facts
     sources = tables["break_plan"]["source"].value_counts()
     decisions = tables["request_decisions"]["decision"].value_counts()
     return {
         "tool": "caseaudit",
-        "tool_version": _version("caseaudit"),
-        "ortools_version": _version("ortools"),
+        "tool_version": package_version("caseaudit"),
+        "ortools_version": package_version("ortools"),
         "python_version": sys.version.split()[0],
         "command": command or "caseaudit.plan_breaks()",
         "year": facts.year,
         "months": [facts.months[0], facts.months[-1]],
         "past_months": list(facts.past),
         "seed": seed,
-        "inputs_sha256": dict(sorted(inputs.items())),
+        "inputs_sha256": input_hashes(data),
         "config": data.config.as_dict(),
         "solver": {
             "status": solved.status,

@@ -15,7 +15,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +26,7 @@ from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import IssueCollector
 from caseaudit.model.monitoring import FIGURE_NAMES, Monitoring, build_monitoring
 from caseaudit.model.validate import validate_dataset
+from caseaudit.provenance import input_hashes, package_version
 
 
 @dataclass(frozen=True)
@@ -126,27 +126,17 @@ def report(
         "monitoring_s": time.perf_counter() - loaded,
     }
     timings["total_s"] = time.perf_counter() - started
-    inputs = {s.file_name: s.sha256 for s in dataset.sources.values()}
-    if dataset.config_source is not None:
-        inputs[dataset.config_source.file_name] = dataset.config_source.sha256
     manifest: dict[str, object] = {
         "tool": "caseaudit",
-        "tool_version": _version("caseaudit"),
+        "tool_version": package_version("caseaudit"),
         "python_version": sys.version.split()[0],
         "command": command or "caseaudit.report()",
         "as_of": day.isoformat(),
         "period": [monitoring.period[0], monitoring.period[-1]],
         "audit_year": list(monitoring.audit_year),
-        "inputs_sha256": dict(sorted(inputs.items())),
+        "inputs_sha256": input_hashes(dataset),
         "config": dataset.config.as_dict(),
         "counts": {name: len(frame) for name, frame in monitoring.tables.items()},
         "timings_s": {k: round(v, 4) for k, v in sorted(timings.items())},
     }
     return ReportResult(monitoring, dataset.config.output, manifest)
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"

@@ -29,13 +29,13 @@ import html
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from caseaudit.model.monitoring import FIGURE_NAMES, LIST_NAMES, Monitoring
 from caseaudit.model.outputs import OUTPUT_TABLES
+from caseaudit.provenance import package_version
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -248,6 +248,7 @@ def report_html(monitoring: Monitoring) -> bytes:
     """The whole page, as UTF-8 bytes."""
     tables = monitoring.tables
     as_of = monitoring.as_of
+    version = package_version("caseaudit")
     period = f"{monitoring.period[0]} to {monitoring.period[-1]}"
     year = f"{monitoring.audit_year[0]} to {monitoring.audit_year[1]}"
     script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
@@ -286,7 +287,7 @@ def report_html(monitoring: Monitoring) -> bytes:
         '<section id="lists">',
         *(_list(name, tables[name]) for name in LIST_NAMES),
         "</section>",
-        f"<footer>caseaudit {html.escape(_version())} · report as of {as_of.isoformat()} · "
+        f"<footer>caseaudit {html.escape(version)} · report as of {as_of.isoformat()} · "
         "every table is also written as CSV and Parquet beside this page, in the same "
         "order.</footer>",
         "</body>",
@@ -294,13 +295,6 @@ def report_html(monitoring: Monitoring) -> bytes:
         "",
     ]
     return "\n".join(parts).encode("utf-8")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("caseaudit")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _long_date(day: dt.date) -> str:
