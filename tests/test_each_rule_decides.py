@@ -22,11 +22,14 @@ from pathlib import Path
 
 import pytest
 
+import caseaudit
 from builders import MONTH, YEAR_2025, Authority, allocated, solve
 from caseaudit import AllocationResult, load
+from caseaudit.model.break_year import BREAK_RULES, build_break_year
 from caseaudit.model.problem import build_problem
 from caseaudit.model.rules import HARD_RULES, blocking_rules
 from caseaudit.solver.month import solve_month
+from caseaudit.solver.year import solve_year
 
 
 def tempting(**t_fields: object) -> Authority:
@@ -447,3 +450,29 @@ def test_the_original_auditor_has_the_reaudit(tmp_path: Path) -> None:
     authority = tempting().case("C9")
     authority.history("2026-02", "C9", "Q1", judgement="inadequate", confirmed="2026-02-10")
     assert allocated(solve(authority, tmp_path)) == {"C9": "Q1"}
+
+
+# ------------------------------------------------------------------ plan-breaks (issue 9)
+
+
+def test_a_planned_break_only_falls_in_a_month_the_auditor_is_eligible_in(
+    tmp_path: Path,
+) -> None:
+    # Ten full-year P&Q officers (two breaks each) and P11, who starts on 2 April: April
+    # is not a whole month for P11, so P11 is eligible May–March, 11 months, and needs
+    # one break (11 − 10). P11 wishes for April at rank 1, the one month no break can
+    # spare an audit in. The caps leave room in April (floor(0.2 × 10) = 2 places, and
+    # 21 breaks for 24 places in the year), so the most-wishes tier would meet the wish:
+    # only the eligible-months rule turns it down.
+    authority = Authority().auditors(*(f"P{i:02d}" for i in range(1, 11)))
+    authority.staff("P11", active_from="2026-04-02")
+    authority.add("break_preferences", auditor_id="P11", month="2026-04", rank=1)
+    data_dir = authority.write(tmp_path / "data")
+    result = caseaudit.plan_breaks(load(data_dir), 2026)
+    plan = result.break_plan
+    p11 = sorted(plan.loc[plan["auditor_id"] == "P11", "month"])
+    assert len(p11) == 1 and p11 != ["2026-04"]
+    assert list(result.unmet_preferences["auditor_id"]) == ["P11"]
+    without = tuple(rule for rule in BREAK_RULES if rule.id != "eligible_months")
+    loose = solve_year(build_break_year(load(data_dir), 2026, without), seed=0).plan
+    assert sorted(loose.loc[loose["auditor_id"] == "P11", "month"]) == ["2026-04"]
