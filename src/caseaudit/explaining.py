@@ -616,7 +616,9 @@ class Explainer:
             in_month = self.previous_plan["case_id"].isin(set(self.problem.cases["case_id"]))
             self.plan = self.previous_plan[in_month].reset_index(drop=True)
         else:
-            solved = solve_month(self.problem, data.config, self.seed, time_limit_s)
+            solved = solve_month(
+                self.problem, data.config, self.seed, time_limit_s, check_unique=False
+            )
             self.plan = solved.assignment
         self.costing = Costing(self.problem, data.config, self.seed, self.previous_plan)
         self.plan_cost = self.costing.plan(self.plan)

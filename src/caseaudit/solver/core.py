@@ -68,6 +68,9 @@ class SolveOptions:
     added_per_task: int = 1024
     #: > 0: keep only this many candidates per task and skip pricing (no proof).
     candidate_limit: int = 0
+    #: Say whether the optimum is unique (the manifest's ``optimum_unique``). Callers
+    #: that only need the plan (``explain``) skip it, and the scipy import it needs.
+    check_unique: bool = True
 
     @classmethod
     def from_config(
@@ -169,7 +172,7 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
         candidates, chosen, status, objective, bound, cp_notes = outcome
         notes.extend(cp_notes)
         proof = "CP-SAT, bounded below by the min-cost flow"
-    elif not options.candidate_limit:
+    elif options.check_unique and not options.candidate_limit:
         at = time.perf_counter()
         unique = _unique_optimum(problem, flow, priced_keys, tie_floor)
         if not unique:

@@ -127,7 +127,7 @@ def force_pair(
     previous = None
     if previous_plan is not None:
         previous = previous_plan[previous_plan["case_id"] != case_id]
-    solved = solve_month(remainder, config, seed, time_limit_s, previous)
+    solved = solve_month(remainder, config, seed, time_limit_s, previous, check_unique=False)
     forced = pd.DataFrame({"case_id": [case_id], "auditor_id": [auditor_id]})
     assignment = pd.concat([solved.assignment, forced], ignore_index=True)
     return assignment.sort_values("case_id").reset_index(drop=True), solved
@@ -330,7 +330,7 @@ def relaxations(
         key = tuple(units)
         if key not in solved_steps:
             variant = relaxed(problem, units, seen_subject)
-            solved_steps[key] = solve_month(variant, config, seed, time_limit_s)
+            solved_steps[key] = solve_month(variant, config, seed, time_limit_s, check_unique=False)
         return solved_steps[key]
 
     def gain(units: list[RelaxUnit]) -> tuple[int, bool]:

@@ -410,13 +410,18 @@ def solve_month(
     seed: int,
     time_limit_s: float | None = None,
     previous_plan: pd.DataFrame | None = None,
+    check_unique: bool = True,
 ) -> MonthSolution:
-    """Encode the month, build the core's problem from the soft rules, solve, decode."""
+    """Encode the month, build the core's problem from the soft rules, solve, decode.
+    ``check_unique=False`` skips the uniqueness verdict (the plan is the same)."""
     index = encode_month(problem, previous_plan)
     costs = fold_costs(index, config.weights, seed)
     settings = config.solver
-    options = SolveOptions.from_config(
-        settings, seed, time_limit_s, candidate_limit=settings.max_candidates_per_case
+    options = dataclasses.replace(
+        SolveOptions.from_config(
+            settings, seed, time_limit_s, candidate_limit=settings.max_candidates_per_case
+        ),
+        check_unique=check_unique,
     )
     result = solve(month_assignment(index, costs), options)
     return MonthSolution(
