@@ -476,3 +476,46 @@ def test_a_planned_break_only_falls_in_a_month_the_auditor_is_eligible_in(
     without = tuple(rule for rule in BREAK_RULES if rule.id != "eligible_months")
     loose = solve_year(build_break_year(load(data_dir), 2026, without), seed=0).plan
     assert sorted(loose.loc[loose["auditor_id"] == "P11", "month"]) == ["2026-04"]
+
+
+# ------------------------------------------------------------------ report (issue 10)
+
+
+def test_awaiting_actions_shows_the_moderators_judgement(tmp_path: Path) -> None:
+    # P1 graded C1 "requires improvement" in January; the worker challenged, no
+    # consensus, and the moderator AD1 decided "good" on 5 February (§22: the moderator's
+    # judgement is final). As of 10 February the audit is finalised and its actions are
+    # not confirmed yet, so it is on the awaiting-actions list (§23, §27) — with "good",
+    # the effective judgement, not the auditor's.
+    authority = Authority().auditors("P1").case("C1", month="2026-01")
+    authority.add(
+        "history",
+        audit_id="2026-01-C1",
+        month="2026-01",
+        case_id="C1",
+        subject_id="S-C1",
+        auditor_id="P1",
+        status="finalised",
+        overall_judgement="requires_improvement",
+        judgement_confirmed_on="2026-01-30",
+        completed_on="2026-01-28",
+        finalised_on="2026-01-30",
+    )
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C1",
+        raised_by="SW1",
+        raised_on="2026-01-29",
+        consensus_reached=False,
+    )
+    authority.add(
+        "moderations",
+        audit_id="2026-01-C1",
+        moderator_id="AD1",
+        assigned_on="2026-02-02",
+        final_judgement="good",
+        decided_on="2026-02-05",
+    )
+    result = caseaudit.report(load(authority.write(tmp_path / "data")), "2026-02-10")
+    waiting = result.awaiting_actions
+    assert waiting[["audit_id", "judgement"]].values.tolist() == [["2026-01-C1", "good"]]
