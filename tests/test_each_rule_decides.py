@@ -519,3 +519,29 @@ def test_awaiting_actions_shows_the_moderators_judgement(tmp_path: Path) -> None
     result = caseaudit.report(load(authority.write(tmp_path / "data")), "2026-02-10")
     waiting = result.awaiting_actions
     assert waiting[["audit_id", "judgement"]].values.tolist() == [["2026-01-C1", "good"]]
+
+
+def test_a_reaudit_is_overdue_only_after_its_deadline_day(tmp_path: Path) -> None:
+    # C1 was confirmed inadequate on 10 December, C2 on 9 December: deadlines 10 and 9
+    # February (two calendar months, §25). As of 10 February, C2's deadline has passed;
+    # C1's is today — a re-audit done today is still in time, so not overdue.
+    authority = Authority().auditors("P1", "P2")
+    for case_id, auditor, day in (("C1", "P1", "2025-12-10"), ("C2", "P2", "2025-12-09")):
+        authority.case(case_id, month="2025-12")
+        authority.add(
+            "history",
+            audit_id=f"2025-12-{case_id}",
+            month="2025-12",
+            case_id=case_id,
+            subject_id=f"S-{case_id}",
+            auditor_id=auditor,
+            status="finalised",
+            overall_judgement="inadequate",
+            judgement_confirmed_on=day,
+            completed_on=day,
+            finalised_on=day,
+        )
+    result = caseaudit.report(load(authority.write(tmp_path / "data")), "2026-02-10")
+    cycle = result.inadequate_cycle
+    overdue = dict(zip(cycle["case_id"], cycle["overdue"], strict=True))
+    assert overdue == {"C1": False, "C2": True}
