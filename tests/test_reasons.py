@@ -151,14 +151,16 @@ def test_a_refused_exemption_names_who_has_the_case_when_its_auditor_is_on_break
     tmp_path: Path,
 ) -> None:
     # The C0002741 fault: A1's exemption from C1 was refused, but A1 is on a granted
-    # break, so C1 goes to one of A2..A5 (none has an audit this year; the seeded
-    # tie-break picks). The reason must name that auditor and why A1 has none — not
-    # "stays with A1", and no non-completion warning to A1, who has nothing to complete.
+    # break, so C1 goes to A2 (A3..A5 have an audit this year each, A2 none). The reason
+    # must name that auditor and why A1 has none — not "stays with A1", and no
+    # non-completion warning to A1, who has nothing to complete.
     authority = five_auditors_one_on_break()
+    for auditor in ("A3", "A4", "A5"):
+        authority.history("2025-10", f"H{auditor}", auditor)
     exemption(authority, "A1", "refused")
     result = solve(authority, tmp_path)
     holder = allocated(result)["C1"]
-    assert holder in {"A2", "A3", "A4", "A5"}
+    assert holder == "A2"
     reason = reason_of(result, "exemption_decisions", "C1")
     assert reason.startswith(f"refused by SL1; C1 is allocated to {holder}; A1 is on a granted")
     assert "audit break" in reason
