@@ -177,12 +177,17 @@ def test_config_fraction_is_read_exactly(tmp_path):
 
 def test_direct_conflicts_worker_team_manager_and_iro(tmp_path):
     # C1's worker W1, team manager TM2 and IRO I1 are all auditors here; P1 is the only
-    # auditor with no conflict, so C1 goes to P1 whatever the preferences.
+    # auditor with no conflict, so C1 goes to P1. P1 has three audits this year and the
+    # others none, so the preferences point away from P1: were the IRO not a direct
+    # conflict, I1 (in no team, above no one) would have C1 (issue 13: with the IRO left
+    # out, a tie-break once sent C1 to P1 anyway and the bug passed).
     authority = Authority()
     authority.staff("TM2", role="team_manager", team="Team 2", manager="GM1")
     authority.staff("W1", role="social_worker", team="Team 2", manager="TM2")
     authority.staff("I1", role="iro", service="Safeguarding")
     authority.auditors("P1")
+    for number, month in enumerate(YEAR_2025[:3]):
+        authority.history(month, f"H{number}", "P1")
     authority.case("C1", team="Team 2", worker="W1", manager="TM2", iro="I1")
     assert allocated(solve(authority, tmp_path)) == {"C1": "P1"}
 
