@@ -381,23 +381,6 @@ def test_the_head_of_service_is_the_lowest_active_id_of_the_case_service(tmp_pat
 # ------------------------------------------------------------------ re-audits (§25–26, rule 5)
 
 
-def test_a_due_reaudit_is_covered_before_a_case_the_preferences_like_better(
-    tmp_path: Path,
-) -> None:
-    # One auditor, P1, for two cases: C1 and C9, a re-audit overdue since February (C9's
-    # January audit by X1, no auditor, confirmed 20 January → deadline 20 March → month
-    # February). P1 audited C9's subject in October, so fresh eyes make C9 the dearer
-    # case for P1 (10 more): every preference would cover C1. Due re-audits come first
-    # (contract §4 objective 1): C9.
-    authority = Authority().auditors("P1").case("C1").case("C9", month="2026-01")
-    authority.staff("X1", auditor=False)
-    authority.history("2025-10", "OLD", "P1", subject="S-C9")
-    authority.history("2026-01", "C9", "X1", judgement="inadequate", confirmed="2026-01-20")
-    result = solve(authority, tmp_path)
-    assert allocated(result) == {"C9": "P1"}
-    assert list(result.unallocated["case_id"]) == ["C1"]
-
-
 def test_reaudit_of_names_the_latest_inadequate_audit(tmp_path: Path) -> None:
     # C7 was graded inadequate twice, by Q1 in December and by Q2 in January, neither
     # audit a re-audit of the other: both await a re-audit (both on the schedule), and

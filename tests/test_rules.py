@@ -325,9 +325,12 @@ def test_overdue_reaudit_is_added_and_goes_to_the_original_auditor(tmp_path):
 
 def test_due_reaudit_comes_before_an_ordinary_case(tmp_path):
     # One auditor, two cases: C1 ordinary, C9 a due re-audit. Only one can be covered;
-    # due re-audits come first, so C9 is allocated and C1 is not.
+    # due re-audits come first, so C9 is allocated and C1 is not. P1 audited C9's
+    # subject in October, so fresh eyes make C9 the dearer case for P1: every preference
+    # would cover C1, only the re-audit priority covers C9.
     authority = Authority().auditors("P1").case("C1").case("C9")
     authority.case("C9", month="2026-01")
+    authority.history("2025-10", "OLD", "P1", subject="S-C9")
     authority.history("2026-01", "C9", "P2x", judgement="inadequate", confirmed="2026-01-20")
     authority.staff("P2x", auditor=False)
     result = solve(authority, tmp_path)
