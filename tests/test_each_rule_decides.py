@@ -10,9 +10,12 @@ model (``build_problem(hard_rules=…)``, the list the solver is built from) mus
 C1 → T. Five eligible auditors make the break cap floor(0.2 × 5) = 1.
 
 The rules that are not a (case, auditor) filter — break decisions, exemption approvers,
-the head of service, re-audit priority and details — get the same treatment: a month in
-which the preferences would choose the other answer, argued in each comment. Every
-``solve`` also re-checks its written outputs with the independent checker.
+the head of service, which inadequate audit a re-audit answers and with which details —
+get the same treatment: a month in which the preferences would choose the other answer,
+argued in each comment. So do a rule of ``plan-breaks`` and two of ``report`` that a
+planted bug once slipped past (``make mutants``). Every ``solve`` also re-checks its
+written outputs with the independent checker, every plan through the API too
+(``conftest.py``).
 """
 
 from __future__ import annotations
