@@ -9,9 +9,11 @@ The per-rule builders (``builders.solve`` / ``resolve``) run the same checker th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,9 @@ from hypothesis import settings
 
 import caseaudit
 import caseaudit.api
+from caseaudit.io.tables import write_input_tables
 from caseaudit.io.writer import write_outputs
+from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.outputs import OUTPUT_TABLES
 
 # Test helpers (builders, checker) are plain modules beside the tests.
@@ -27,6 +31,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import checker
 from builders import declared_columns
+
+#: The source path of a table built or changed in memory (``caseaudit.io.frames``).
+IN_MEMORY = "<memory>"
 
 # CI replays the same examples every run (a red CI must be reproducible); developers'
 # runs draw new ones each time, which is where new counterexamples come from.
@@ -68,21 +75,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=group)
 
 
-def _data_dir(data: object) -> Path | None:
-    """The directory a run read, when it was read from one directory."""
+@contextlib.contextmanager
+def input_folder(data: object) -> Iterator[Path | None]:
+    """The folder a run read; for a dataset built or changed in memory (``generate``,
+    ``replace``) its tables written to a scratch folder, so that what-if runs are
+    re-checked too. None for anything else."""
     if isinstance(data, str | Path):
-        return Path(data)
+        yield Path(data)
+        return
     sources = getattr(data, "sources", {})
-    folders = {Path(s.path).parent for s in sources.values()}
-    return folders.pop() if len(folders) == 1 else None
+    folders = {Path(s.path).parent for s in sources.values() if s.path != IN_MEMORY}
+    read_from_one_folder = len(folders) == 1 and all(s.path != IN_MEMORY for s in sources.values())
+    if read_from_one_folder:
+        yield folders.pop()
+        return
+    if not isinstance(data, Dataset):
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        tables = {name: frame.drop(columns=[LINE]) for name, frame in data.tables.items()}
+        write_input_tables(Path(scratch), tables, "parquet")
+        yield Path(scratch)
 
 
 def _verify(data: object, result: caseaudit.api.AllocationResult, previous: object) -> None:
-    data_dir = _data_dir(data)
-    if data_dir is None:
-        return
     overrides = result.problem.config.as_dict()
-    with tempfile.TemporaryDirectory() as scratch:
+    with input_folder(data) as data_dir, tempfile.TemporaryDirectory() as scratch:
+        if data_dir is None:
+            return
         out = Path(scratch) / "out"
         result.write(out)
         month = result.problem.month
@@ -98,11 +118,10 @@ def _verify(data: object, result: caseaudit.api.AllocationResult, previous: obje
 
 def _verify_moderation(data: object, result: caseaudit.api.ModerationResult) -> None:
     """Issue 8: every moderation plan re-checked by the checker's own reading."""
-    data_dir = _data_dir(data)
-    if data_dir is None:
-        return
     config = result.problem.config
-    with tempfile.TemporaryDirectory() as scratch:
+    with input_folder(data) as data_dir, tempfile.TemporaryDirectory() as scratch:
+        if data_dir is None:
+            return
         out = Path(scratch) / "out"
         result.write(out)
         violations = checker.check_moderation(data_dir, out, result.problem.as_of, config.as_dict())
@@ -143,14 +162,13 @@ def _verify_break_plan(data: object, result: caseaudit.api.BreakPlanResult) -> N
     """Issue 9: every break plan re-checked by the checker's own reading of the inputs,
     its emitted requests included, and its files walked against the declarations (the
     month table with this run's per-service columns)."""
-    data_dir = _data_dir(data)
-    if data_dir is None:
-        return
     config = result.problem.config
     declared = declared_columns()
     months = OUTPUT_TABLES["break_plan_months"].as_written(list(result.months.columns))
     declared["break_plan_months"] = [(c.name, c.kind) for c in months.columns]
-    with tempfile.TemporaryDirectory() as scratch:
+    with input_folder(data) as data_dir, tempfile.TemporaryDirectory() as scratch:
+        if data_dir is None:
+            return
         out = Path(scratch) / "out"
         # The tables and manifest as ``write`` puts them (the figure is left out: it is
         # not what the checker reads, and drawing it is the slow part).

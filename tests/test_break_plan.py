@@ -327,6 +327,18 @@ def test_an_auditor_with_too_few_months_left_is_named(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- allocate
 
 
+@pytest.mark.parametrize("preset", ["small", "median", "largest"])
+def test_every_preset_year_can_be_planned(preset: str) -> None:
+    # The generator's authorities must be plannable as they stand: every auditor's needed
+    # breaks (§2) fit under the monthly and service caps. A service with a lone auditor
+    # has a service cap of floor(0.40 × 1) = 0, so a generator that leaves one (as an
+    # auditing assistant director alone in the directorate once did) fails here.
+    result = caseaudit.plan_breaks(caseaudit.generate(preset, 0), YEAR)
+    assert result.shortfall is None
+    assert result.complete
+    assert int(result.solve.unplaced.sum()) == 0
+
+
 def test_emitted_requests_are_granted_by_allocate_in_every_month(tmp_path: Path) -> None:
     # Ten auditors with wishes and a kept request; the plan is written with
     # --emit-requests, its breaks.csv replaces the data's, and allocate runs for each

@@ -193,7 +193,12 @@ def build_organisation(spec: PresetSpec, rng: np.random.Generator, month: str) -
     officers = [people.add("pq_officer", "pq", PQ_SERVICE, QA_TEAM, lead) for _ in range(n_pq)]
     auditors += iro_managers + officers
     # One assistant director and the strategic lead audit too: the two roles that agree
-    # exemptions (§4) then ask for their own, which only someone else may agree.
+    # exemptions (§4) then ask for their own, which only someone else may agree. The
+    # auditing director sits with the largest service (no team): alone in the
+    # directorate, they would be a service of one auditor, whose break cap
+    # floor(max_service_break_fraction × 1) is 0, and plan-breaks could never give them
+    # the two breaks §2 promises.
+    people.service[directors[-1]] = spec.services[0]
     auditors += [directors[-1], lead]
     # Fill up to the preset's auditor count: IROs first (they audit in many councils),
     # then more P&Q officers. One set of the starters added below is eligible in the
