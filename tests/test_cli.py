@@ -10,6 +10,9 @@ import csv
 import io
 import json
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -453,3 +456,22 @@ def test_output_options_dmy_dates_and_bom_for_excel(tmp_path: Path) -> None:
     parquet = pq.read_table(out / "allocations.parquet")
     assert parquet.schema.field("distributed_on").type == pa.date32()
     assert str(parquet.column("distributed_on")[0]) == "2026-03-02"
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly() -> None:
+    # `caseaudit … | head -1`: the reader closes the pipe. The read end is closed here
+    # before the command has imported anything, so its first print meets a closed pipe
+    # every time. It must stop as Unix tools do (killed by SIGPIPE), not report an
+    # internal error (exit 1, "internal error (BrokenPipeError)").
+    command = (
+        "import sys; from caseaudit.cli.main import main; "
+        "sys.argv = ['caseaudit', '--help']; main()"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=60) == -signal.SIGPIPE
+    assert "internal error" not in errors

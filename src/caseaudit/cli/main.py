@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import signal
 import sys
 import traceback
 import warnings
@@ -480,4 +481,9 @@ def explain(
 
 
 def main() -> None:
+    # Piped into ``head`` and the like, stop quietly when the reader goes away, as Unix
+    # tools do, rather than report a BrokenPipeError as an internal error (exit 1).
+    # Outputs are written atomically, so nothing is left half-written.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cli()
