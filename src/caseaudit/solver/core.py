@@ -110,6 +110,27 @@ class CoreResult:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Priced:
+    """A priced solve's candidate keys, with the tie floor below which every allowed pair
+    is among them (see ``price``): what is needed to price the pairs never built."""
+
+    space: ImplicitPairs
+    keys: np.ndarray
+    tie_floor: int
+
+    def below(self, flow: FlowResult, threshold: int) -> np.ndarray:
+        """Keys of the unbuilt allowed pairs whose reduced cost is below ``threshold``."""
+        return price(
+            self.space,
+            flow.task_potential,
+            flow.agent_potential,
+            self.keys,
+            threshold,
+            tie_floor=self.tie_floor,
+        )
+
+
 @dataclass
 class _Candidates:
     task: np.ndarray
@@ -131,11 +152,9 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     stats: dict[str, int] = {"allowed_pairs": space.count}
     timings: dict[str, float] = {}
     notes: list[str] = []
-    #: The candidate keys of a priced solve; None when the flow holds every allowed pair
-    #: (or, under a candidate limit, every pair it may use), so none is left to price.
-    priced_keys: np.ndarray | None = None
-    #: Every allowed pair whose tie is below this is in ``priced_keys`` (see ``price``).
-    tie_floor = 0
+    #: A priced solve's candidates; None when the flow holds every allowed pair (or,
+    #: under a candidate limit, every pair it may use), so none is left to price.
+    priced: _Priced | None = None
     proof = "min-cost flow over every allowed pair"
     if isinstance(space, ExplicitPairs):
         candidates = _Candidates(space.task, space.agent, space.cost)
@@ -154,7 +173,7 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
         candidates = _Candidates(explicit.task, explicit.agent, explicit.cost)
         flow = solve_flow(capacities, explicit.task, explicit.agent, explicit.cost, True)
     else:
-        priced_keys, tie_floor, candidates, flow = _price_in(problem, options, stats, timings)
+        priced, candidates, flow = _price_in(problem, options, stats, timings)
         proof = f"min-cost flow priced over all {space.count} allowed pairs"
     stats["candidate_pairs"] = len(candidates.task)
     timings["flow_s"] = time.perf_counter() - started
@@ -167,14 +186,14 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     unique: bool | None = None
     if problem.side_constraints:
         outcome = _solve_side_constrained(
-            problem, options, candidates, priced_keys, tie_floor, flow, stats, timings
+            problem, options, candidates, priced, flow, stats, timings
         )
         candidates, chosen, status, objective, bound, cp_notes = outcome
         notes.extend(cp_notes)
         proof = "CP-SAT, bounded below by the min-cost flow"
     elif options.check_unique and not options.candidate_limit:
         at = time.perf_counter()
-        unique = _unique_optimum(problem, flow, priced_keys, tie_floor)
+        unique = _unique_optimum(flow, priced)
         if not unique:
             notes.append(NOT_UNIQUE_NOTE)
         timings["uniqueness_s"] = time.perf_counter() - at
@@ -207,10 +226,10 @@ def _price_in(
     options: SolveOptions,
     stats: dict[str, int],
     timings: dict[str, float],
-) -> tuple[np.ndarray, int, _Candidates, FlowResult]:
+) -> tuple[_Priced, _Candidates, FlowResult]:
     """Column generation: flow on the candidates, price the rest with its potentials, add
     the pairs of negative reduced cost, until none is left. Starts from every pair of
-    small tie-break (and the must-include ones), whose floor it returns with the keys."""
+    small tie-break (and the must-include ones); returns the final keys with that floor."""
     space = problem.pairs
     assert isinstance(space, ImplicitPairs)
     at = time.perf_counter()
@@ -254,7 +273,7 @@ def _price_in(
     timings["pricing_flows_s"] = flow_s
     timings["potentials_s"] = potentials_s
     timings["pricing_s"] = pricing_s
-    return keys, tie_floor, candidates, flow
+    return _Priced(space, keys, tie_floor), candidates, flow
 
 
 def _reduced_costs(candidates: _Candidates, flow: FlowResult) -> np.ndarray:
@@ -265,21 +284,16 @@ def _reduced_costs(candidates: _Candidates, flow: FlowResult) -> np.ndarray:
     )
 
 
-def _unique_optimum(
-    problem: AssignmentProblem, flow: FlowResult, keys: np.ndarray | None, tie_floor: int
-) -> bool:
+def _unique_optimum(flow: FlowResult, priced: _Priced | None) -> bool:
     """Whether the flow's plan is the only optimal one. Unbuilt pairs of zero reduced
     cost join the residual graph as the arcs they would be — looked for only when the
     built pairs alone do not already show another optimum."""
     if not unique_plan(flow, EMPTY, EMPTY):
         return False
-    space = problem.pairs
-    if not isinstance(space, ImplicitPairs) or keys is None:
+    if priced is None:
         return True
-    extra = price(
-        space, flow.task_potential, flow.agent_potential, keys, threshold=1, tie_floor=tie_floor
-    )
-    extra_task, extra_agent = np.divmod(extra, max(space.n_agents, 1))
+    extra = priced.below(flow, threshold=1)
+    extra_task, extra_agent = np.divmod(extra, max(priced.space.n_agents, 1))
     return unique_plan(flow, extra_task, extra_agent)
 
 
@@ -287,8 +301,7 @@ def _solve_side_constrained(
     problem: AssignmentProblem,
     options: SolveOptions,
     candidates: _Candidates,
-    keys: np.ndarray | None,
-    tie_floor: int,
+    priced: _Priced | None,
     flow: FlowResult,
     stats: dict[str, int],
     timings: dict[str, float],
@@ -331,13 +344,8 @@ def _solve_side_constrained(
     keep = np.ones(len(candidates.task), dtype=bool)
     if len(flow.task_potential):
         keep = _reduced_costs(candidates, flow) <= gap
-    space = problem.pairs
-    extra = EMPTY
-    if isinstance(space, ImplicitPairs) and keys is not None:
-        extra = price(
-            space, flow.task_potential, flow.agent_potential, keys, gap + 1, tie_floor=tie_floor
-        )
-    outside = _Candidates.from_keys(space, extra) if len(extra) else None  # type: ignore[arg-type]
+    extra = priced.below(flow, gap + 1) if priced is not None else EMPTY
+    outside = _Candidates.from_keys(priced.space, extra) if priced and len(extra) else None
     kept = _Candidates(
         np.concatenate([candidates.task[keep], outside.task if outside else EMPTY]),
         np.concatenate([candidates.agent[keep], outside.agent if outside else EMPTY]),
