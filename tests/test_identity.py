@@ -12,18 +12,23 @@ form) or refused, located, with the fix (anything else).
 from __future__ import annotations
 
 import csv
+import functools
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import caseaudit
 from builders import MONTH, Authority, allocated, solve
 from caseaudit import InputError, load
 from caseaudit.cli.main import cli
-from caseaudit.model.identity import identity_key
+from caseaudit.model.identity import identity_key, zeros_ignored
+from caseaudit.model.schema import TABLES
 
 # --- the normalisation ------------------------------------------------------------------
 
@@ -357,3 +362,147 @@ def test_explain_finds_a_case_and_auditor_in_any_spelling(tmp_path: Path) -> Non
     answer = caseaudit.explain(load(authority.write(tmp_path / "data"), MONTH), MONTH, "c1", "p1")
     assert answer.pair is not None
     assert answer.pair.allowed is True
+
+
+# --- properties -------------------------------------------------------------------------
+
+#: Every column of an input table that holds an id, a service or a team.
+IDENTITY_COLUMNS = {
+    name: [
+        c
+        for c in TABLES[name].column_names
+        if c.endswith("_id") or c in ("decided_by", "raised_by", "reaudit_of", "service", "team")
+    ]
+    for name in TABLES
+}
+
+
+def zero_padded() -> Authority:
+    """Ids with leading zeros, each named in at least two files: P01 (staff, conflicts),
+    P02 (staff, history, exemptions), P03 (staff, breaks, exemptions), C001 and C002
+    (cases, exemptions; C001 also history), subjects 007 (cases, history) and 008
+    (cases, conflicts), audit 2026-01-C001 (history, challenges), SW02 (staff, cases)."""
+    authority = Authority().auditors("P01", "P02", "P03")
+    # SW02 audits but is in the cases' team (and C001's IRO): never theirs.
+    authority.staff("SW02", role="social_worker", team="Team 1", manager="TM1")
+    authority.case("C001", subject="007", iro="SW02").case("C002", subject="008")
+    authority.history("2026-01", "C001", "P02", subject="007")
+    authority.add("conflicts", auditor_id="P01", subject_id="008", reason="neighbour")
+    authority.add("breaks", auditor_id="P03", month=MONTH, requested_on="2026-02-10")
+    for case_id, auditor_id in (("C001", "P02"), ("C002", "P03")):
+        authority.add(
+            "exemptions",
+            case_id=case_id,
+            month=MONTH,
+            auditor_id=auditor_id,
+            requested_on="2026-02-20",
+            decision="pending",
+        )
+    authority.add(
+        "challenges",
+        audit_id="2026-01-C001",
+        raised_by="SW1",
+        raised_on="2026-02-02",
+        consensus_reached=True,
+    )
+    return authority
+
+
+def _fullwidth(text: str) -> str:
+    """The fullwidth forms of ASCII (NFKC folds them back), the ideographic space too."""
+    return "".join(
+        "\u3000" if c == " " else chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text
+    )
+
+
+#: Spellings of one value that contract §1 reads as the value itself.
+RESPELLINGS = {
+    "upper": str.upper,
+    "lower": str.lower,
+    "swapcase": str.swapcase,
+    "fullwidth": _fullwidth,
+    "nbsp": lambda t: t.replace(" ", "\u00a0"),
+    "doubled spaces": lambda t: t.replace(" ", "  "),
+    "em spaces": lambda t: t.replace(" ", "\u2003 "),
+    "padded": lambda t: f" {t}\u00a0",
+}
+
+
+def _in_file(authority: Authority, table: str, change: dict[str, str]) -> Authority:
+    """``authority`` with each value of ``change`` replaced in ``table``'s identity
+    columns (and nowhere else)."""
+    for row in authority.rows[table]:
+        for column in IDENTITY_COLUMNS[table]:
+            value = row.get(column)
+            if isinstance(value, str) and value in change:
+                row[column] = change[value]
+    return authority
+
+
+def _values(authority: Authority, table: str) -> list[str]:
+    return sorted(
+        {
+            value
+            for row in authority.rows[table]
+            for column in IDENTITY_COLUMNS[table]
+            if isinstance(value := row.get(column), str)
+        }
+    )
+
+
+def _pairs(result: caseaudit.AllocationResult) -> set[tuple[str, str]]:
+    return set(zip(result.allocations["case_id"], result.allocations["auditor_id"], strict=True))
+
+
+def _allocate(authority: Authority) -> caseaudit.AllocationResult:
+    with tempfile.TemporaryDirectory() as scratch:
+        data = authority.write(Path(scratch) / "data")
+        # Through caseaudit.allocate, so that conftest's independent checker reads the
+        # respelled files too.
+        return caseaudit.allocate(load(data, MONTH), MONTH)
+
+
+FILES = [name for name in TABLES if zero_padded().rows[name]]
+
+
+@functools.cache
+def _baseline() -> frozenset[tuple[str, str]]:
+    return frozenset(_pairs(_allocate(zero_padded())))
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.data())
+def test_respelling_ids_services_and_teams_in_one_file_never_changes_the_pairs(
+    data: st.DataObject,
+) -> None:
+    # One file's ids, services and teams each respelled (case, inner spaces, Unicode
+    # form): the plan's pairs are the same, spelled as the defining tables spell them.
+    table = data.draw(st.sampled_from(FILES), label="file")
+    values = _values(zero_padded(), table)
+    ways = data.draw(
+        st.lists(st.sampled_from(sorted(RESPELLINGS)), min_size=len(values), max_size=len(values)),
+        label="respellings",
+    )
+    change = {v: RESPELLINGS[way](v) for v, way in zip(values, ways, strict=True)}
+    pairs = _pairs(_allocate(_in_file(zero_padded(), table, change)))
+    # Respelled in the table that defines it, a value is written in its new spelling.
+    case_ids = change if table == "cases" else {}
+    staff_ids = change if table == "staff" else {}
+    expected = {(case_ids.get(c, c).strip(), staff_ids.get(a, a).strip()) for c, a in _baseline()}
+    assert pairs == expected
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.data())
+def test_stripping_leading_zeros_of_ids_in_one_file_is_always_an_input_error(
+    data: st.DataObject,
+) -> None:
+    table = data.draw(st.sampled_from(FILES), label="file")
+    padded = [v for v in _values(zero_padded(), table) if zeros_ignored(v) != v]
+    assume(padded)
+    stripped = data.draw(
+        st.lists(st.sampled_from(padded), min_size=1, unique=True), label="stripped"
+    )
+    authority = _in_file(zero_padded(), table, {v: zeros_ignored(v) for v in stripped})
+    with tempfile.TemporaryDirectory() as scratch, pytest.raises(InputError):
+        load(authority.write(Path(scratch) / "data"), MONTH)

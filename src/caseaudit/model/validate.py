@@ -14,7 +14,7 @@ import pandas as pd
 
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import IssueCollector
-from caseaudit.model.identity import STAFF_ID_COLUMNS, Identities, Spellings
+from caseaudit.model.identity import STAFF_ID_COLUMNS, Identities, Spellings, identity_key
 from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.model.schema import TABLES
 
@@ -61,6 +61,8 @@ def validate_dataset(
     _check_audit_references(data, known, readable, issues)
     if readable("staff", "cases"):
         _check_case_teams(data, known, issues)
+    if readable("cases", "history"):
+        _check_ledger_subjects(data, issues)
     if readable("cases", "history", "conflicts"):
         _check_subjects(data, known.subjects, issues)
     if readable("staff", "cases"):
@@ -293,6 +295,36 @@ def _check_case_teams(data: Dataset, known: Identities, issues: IssueCollector) 
         issues.add(file, line, "team", message)
 
 
+def _check_ledger_subjects(data: Dataset, issues: IssueCollector) -> None:
+    """Contract §3: the ledger's subject of a case of ``cases`` is that case's subject
+    there; "597" for "00000597" would hide who saw the child (§11) and let a conflict
+    declared in one spelling miss the case in the other."""
+    cases = data["cases"]
+    subjects_of: dict[str, set[str]] = {}
+    for case_id, subject in zip(
+        cases["case_id"].tolist(), cases["subject_id"].tolist(), strict=True
+    ):
+        if case_id is not None and subject is not None:
+            subjects_of.setdefault(case_id, set()).add(subject)
+    history = data["history"]
+    flagged = (
+        case_id in subjects_of and subject is not None and subject not in subjects_of[case_id]
+        for case_id, subject in zip(
+            history["case_id"].tolist(), history["subject_id"].tolist(), strict=True
+        )
+    )
+    cases_file = data.file_name("cases")
+    for case_id, subject, line in _flagged_rows(history, ["case_id", "subject_id"], flagged):
+        spelled = sorted(subjects_of[case_id])
+        message = Spellings(spelled).unknown(
+            f"{subject!r}, but {cases_file} gives case {case_id} the subject "
+            f"{' or '.join(repr(s) for s in spelled)}",
+            subject,
+            cases_file,
+        )
+        issues.add(data.file_name("history"), line, "subject_id", message)
+
+
 def _check_subjects(data: Dataset, subjects: Spellings, issues: IssueCollector) -> None:
     """Contract §1: a declared conflict names the subject of some row of ``cases`` or
     ``history`` — a child that exists, or the conflict would silently bar no one."""
@@ -370,14 +402,16 @@ def _check_history(data: Dataset, audit_spellings: Spellings, issues: IssueColle
         flagged,
     ):
         if audit_id is not None and month is not None and case_id is not None:
-            match = AUDIT_ID.match(audit_id)
             expected = f"{month}-{case_id}"
-            # ``audit_id`` is ``expected``, or ``expected`` then ``-r<k>`` (k from 1).
+            # ``audit_id`` is ``expected``, or ``expected`` then ``-r<k>`` (k from 1), the
+            # case id in it compared by identity (contract §1: "2026-01-c1" is C1's).
+            given, wanted = identity_key(audit_id), identity_key(expected)
+            match = AUDIT_ID.match(given)
             if not match or not (
-                audit_id == expected
+                given == wanted
                 or (
-                    audit_id.startswith(f"{expected}-r")
-                    and REALLOCATION_NUMBER.fullmatch(audit_id, len(expected) + 2)
+                    given.startswith(f"{wanted}-r")
+                    and REALLOCATION_NUMBER.fullmatch(given, len(wanted) + 2)
                 )
             ):
                 issues.add(
