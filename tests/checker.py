@@ -26,6 +26,7 @@ import json
 import math
 import re
 import tomllib
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -520,7 +521,90 @@ def _column_name(header: str) -> str:
     return re.sub(r"[ -]", "_", header.strip().lower())
 
 
+def _identity(text: str) -> str:
+    """Contract §1 "Identity", written anew here: NFKC, whitespace runs as one space,
+    trimmed, case-folded (and NFKC again, so that a key's key is itself)."""
+    spaced = " ".join(unicodedata.normalize("NFKC", text).split())
+    return unicodedata.normalize("NFKC", spaced.casefold())
+
+
+def _first_spellings(values: Iterable[str | None]) -> dict[str, str]:
+    """Each identity's first spelling among ``values``."""
+    spellings: dict[str, str] = {}
+    for value in values:
+        if value is not None:
+            spellings.setdefault(_identity(value), value)
+    return spellings
+
+
+#: (table, column) → the identity it names, as the defining tables spell it (§1).
+_NAMED_BY: dict[tuple[str, str], str] = {
+    **{
+        (table, column): "staff_id"
+        for table, columns in {
+            "staff": ("manager_id",),
+            "cases": ("allocated_worker_id", "team_manager_id", "iro_id"),
+            "breaks": ("auditor_id",),
+            "conflicts": ("auditor_id",),
+            "exemptions": ("auditor_id", "decided_by"),
+            "history": ("auditor_id",),
+            "challenges": ("raised_by",),
+            "moderations": ("moderator_id",),
+            "break_preferences": ("auditor_id",),
+        }.items()
+        for column in columns
+    },
+    ("history", "reaudit_of"): "audit_id",
+    ("challenges", "audit_id"): "audit_id",
+    ("moderations", "audit_id"): "audit_id",
+    ("outcomes", "audit_id"): "audit_id",
+    ("cases", "case_id"): "case_id",
+    ("exemptions", "case_id"): "case_id",
+    ("history", "case_id"): "case_id",
+    ("cases", "subject_id"): "subject_id",
+    ("history", "subject_id"): "subject_id",
+    ("conflicts", "subject_id"): "subject_id",
+    ("staff", "service"): "service",
+    ("cases", "service"): "service",
+}
+
+
 def _read_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] | None:
+    """Rows of an input table as trimmed text (None = null), every id, service and team
+    respelled as its defining table spells it (contract §1: a case's "team 3" is staff's
+    "Team 3"); None if the table is absent."""
+    rows = _read_raw_input_table(data_dir, name)
+    if rows is None:
+        return None
+    staff = _read_raw_input_table(data_dir, "staff") or []
+    cases = _read_raw_input_table(data_dir, "cases") or []
+    history = _read_raw_input_table(data_dir, "history") or []
+    spellings = {
+        "staff_id": _first_spellings(r.get("staff_id") for r in staff),
+        "audit_id": _first_spellings(r.get("audit_id") for r in history),
+        "case_id": _first_spellings(r.get("case_id") for r in cases),
+        "subject_id": _first_spellings(
+            [*(r.get("subject_id") for r in cases), *(r.get("subject_id") for r in history)]
+        ),
+        "service": _first_spellings(r.get("service") for r in staff),
+    }
+    teams: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in staff:
+        service, team = row.get("service"), row.get("team")
+        if service is not None and team is not None:
+            teams[_identity(service)].setdefault(_identity(team), team)
+    for row in rows:
+        for column, value in row.items():
+            kind = _NAMED_BY.get((name, column))
+            if kind is not None and value is not None:
+                row[column] = spellings[kind].get(_identity(value), value)
+        if name in ("staff", "cases") and row.get("team") is not None:
+            of_service = teams.get(_identity(row.get("service") or ""), {})
+            row["team"] = of_service.get(_identity(row["team"] or ""), row["team"])
+    return rows
+
+
+def _read_raw_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] | None:
     """Rows of an input table as trimmed text (None = null); None if the table is absent."""
     csv_path, parquet_path = data_dir / f"{name}.csv", data_dir / f"{name}.parquet"
     if csv_path.exists():
@@ -2344,7 +2428,7 @@ class _ModerationChecker:
         moderation = config.get("moderation", {})
         self.cap = int(moderation.get("max_moderations_per_month", 2))
         self.groups = [
-            [str(name).strip() for name in group]
+            {_identity(str(name)) for name in group}
             for group in moderation.get("connected_services", [])
         ]
         self.same_team = bool(config["conflicts"]["same_team"])
@@ -2420,7 +2504,7 @@ class _ModerationChecker:
             service = case["service"]
             if row["service"] == service:
                 found.append("same service")
-            if any(service in g and row["service"] in g for g in self.groups):
+            if any(_identity(service) in g and _identity(row["service"]) in g for g in self.groups):
                 found.append("connected service")
             worker, manager = case["allocated_worker_id"], case.get("team_manager_id")
             if person in {worker, manager, case.get("iro_id")}:

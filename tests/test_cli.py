@@ -450,9 +450,14 @@ def test_booleans_dates_and_months_in_csv_and_parquet(tmp_path: Path) -> None:
 
 def test_formula_like_text_is_escaped_in_csv_but_raw_in_parquet(tmp_path: Path) -> None:
     teams = {"C1": "=SUM(A1)", "C2": "+44 team", "C3": "-team", "C4": "@team"}
+    # Each team is a team of Safeguarding in staff (contract §1: a case's team must be).
+    members = [
+        f"TK{number},Keeper {number},,social_worker,csc,Safeguarding,{team},GM1,false,,,"
+        for number, team in enumerate(teams.values(), start=1)
+    ]
     data_dir = write_data(
         tmp_path / "data",
-        extra_staff=more_auditors(3),
+        extra_staff=more_auditors(3) + members,
         cases=[case_row(case_id, f"P{case_id}", team) for case_id, team in teams.items()],
     )
     out = tmp_path / "out"

@@ -48,7 +48,7 @@ TM2,2026-03,2026-02-10
 """
 CONFLICTS = """\
 auditor_id,subject_id,reason
-PQ1,P9,neighbour
+PQ1,P2,neighbour
 """
 EXEMPTIONS = """\
 case_id,month,auditor_id,requested_on,decision,decided_by,decided_on

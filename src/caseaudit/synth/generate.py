@@ -686,11 +686,16 @@ class _Generator:
         self._target_month()
         self._open_challenges()
         self._monitoring_examples()
+        cases = self._cases()
+        # Contract §1: a declared conflict names a child of the sample or the ledger; a
+        # conflict drawn on another child of the caseload bars no one, and is left out.
+        subjects = {row["subject_id"] for row in [*cases, *self.history]}
+        conflicts = [row for row in self.conflict_rows if row["subject_id"] in subjects]
         return {
             "staff": _frame("staff", self.org.records()),
-            "cases": _frame("cases", self._cases()),
+            "cases": _frame("cases", cases),
             "breaks": _frame("breaks", self.break_rows),
-            "conflicts": _frame("conflicts", self.conflict_rows),
+            "conflicts": _frame("conflicts", conflicts),
             "exemptions": _frame("exemptions", self.exemption_rows),
             "history": _frame("history", self.history),
             "challenges": _frame("challenges", self.challenges),
