@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
@@ -26,7 +27,7 @@ from caseaudit.io.writer import write_outputs
 from caseaudit.model.break_plan import SOURCES, plan_tables, service_columns
 from caseaudit.model.break_year import BreakYear, build_break_year
 from caseaudit.model.dataset import Dataset
-from caseaudit.model.errors import IssueCollector, plural
+from caseaudit.model.errors import InputWarning, IssueCollector, plural
 from caseaudit.model.explain import (
     allocations_table,
     exemption_decisions_table,
@@ -75,7 +76,10 @@ def load(data_dir: Path | str, month: str | None = None) -> Dataset:
     cell errors and cross-table errors of every file together."""
     issues = IssueCollector()
     data = read_dataset(data_dir, issues)
+    read_warnings = len(issues.warnings)  # the reader has shown its own
     validate_dataset(data, month, issues).raise_if_any()
+    for warning in issues.warnings[read_warnings:]:  # a late challenge, say (issue 20)
+        warnings.warn(str(warning), InputWarning, stacklevel=2)
     return data
 
 
