@@ -588,7 +588,9 @@ def _completion_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figur
 
 def _amendments_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
     """Each service and month of return: amendments back on time, late, not back."""
-    labelled = frame.assign(row=[f"{s} {m}" for s, m in zip(frame["service"], frame["month"])])
+    labelled = frame.assign(
+        row=[f"{s} {m}" for s, m in zip(frame["service"], frame["month"], strict=True)]
+    )
     return _shares_by_row(
         labelled,
         "row",
