@@ -583,6 +583,7 @@ class _History:
     overall_judgement: str | None
     judgement_confirmed_on: date | None
     reaudit_of: str | None
+    finalised_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -768,6 +769,7 @@ class _Checker:
                 overall_judgement=_lower(row.get("overall_judgement")),
                 judgement_confirmed_on=_to_date(row.get("judgement_confirmed_on")),
                 reaudit_of=row.get("reaudit_of"),
+                finalised_on=_to_date(row.get("finalised_on")),
             )
             for row in _read_input_table(self.data_dir, "history") or []
             if row.get("audit_id") is not None
@@ -857,8 +859,16 @@ class _Checker:
                 key=lambda row: (_to_date(row.get("decided_on")), row.get("moderator_id") or ""),
             )
             return _lower(latest.get("final_judgement")), _to_date(latest.get("decided_on"))
+        # Issue 20: a challenge raised after finalisation (not on its day) is late and
+        # leaves the confirmed judgement standing.
+        finalised = audit.finalised_on
         if any(
             _to_bool(row.get("consensus_reached")) is not True
+            and not (
+                finalised is not None
+                and (raised := _to_date(row.get("raised_on"))) is not None
+                and raised > finalised
+            )
             for row in self.challenges.get(audit.audit_id, [])
         ):
             return None, None
@@ -2014,9 +2024,9 @@ class _ReallocationChecker(_Checker):
                 decisions.append(decided)
         for previous in self.previous_allocations.values():
             person = self.staff.get(previous.auditor_id or "")
-            if person is not None and person.active_to is not None:
-                if person.active_to < self.last_day:
-                    decisions.append(person.active_to + timedelta(days=1))
+            left = None if person is None else person.active_to
+            if left is not None and left < self.last_day:
+                decisions.append(left + timedelta(days=1))
         for auditor_id in self.granted_breaks:
             before = self.previous_breaks.get(auditor_id)
             if before is None or before.decision != "granted":

@@ -56,7 +56,7 @@ def recorded_history(
                 )
             )
             continue
-        entry = {column: None for column in TABLES["history"].column_names}
+        entry: dict[str, object] = dict.fromkeys(TABLES["history"].column_names)
         entry.update(
             audit_id=audit_id,
             month=row["month"],
