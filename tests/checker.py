@@ -667,6 +667,7 @@ class _History:
     overall_judgement: str | None
     judgement_confirmed_on: date | None
     reaudit_of: str | None
+    finalised_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -852,6 +853,7 @@ class _Checker:
                 overall_judgement=_lower(row.get("overall_judgement")),
                 judgement_confirmed_on=_to_date(row.get("judgement_confirmed_on")),
                 reaudit_of=row.get("reaudit_of"),
+                finalised_on=_to_date(row.get("finalised_on")),
             )
             for row in _read_input_table(self.data_dir, "history") or []
             if row.get("audit_id") is not None
@@ -941,8 +943,16 @@ class _Checker:
                 key=lambda row: (_to_date(row.get("decided_on")), row.get("moderator_id") or ""),
             )
             return _lower(latest.get("final_judgement")), _to_date(latest.get("decided_on"))
+        # Issue 20: a challenge raised after finalisation (not on its day) is late and
+        # leaves the confirmed judgement standing.
+        finalised = audit.finalised_on
         if any(
             _to_bool(row.get("consensus_reached")) is not True
+            and not (
+                finalised is not None
+                and (raised := _to_date(row.get("raised_on"))) is not None
+                and raised > finalised
+            )
             for row in self.challenges.get(audit.audit_id, [])
         ):
             return None, None
@@ -1140,6 +1150,10 @@ class _Checker:
             return True, self.history_subject[case_id]
         return False, None
 
+    def _expected_distributed(self, row: Row, first_working: date) -> tuple[date, str]:
+        """The hand-out day of an allocation and why: the month's first working day (§1)."""
+        return first_working, f"{first_working} (the first working day of {self.month_text}) [§1]"
+
     def _check_allocation_rows(self, table: _OutputTable) -> None:
         """Rule 1 eligibility, the case details and the dates of contract §5."""
         expected_distributed = self.calendar.on_or_after(self.first_day)
@@ -1173,11 +1187,9 @@ class _Checker:
                 _to_date(row.get("distributed_on")),
                 _to_date(row.get("due_on")),
             )
-            if distributed_on != expected_distributed:
-                self.fail(
-                    f"{label}: distributed_on is {_show(distributed_on)}, expected "
-                    f"{expected_distributed} (the first working day of {self.month_text}) [§1]"
-                )
+            expected_day, why = self._expected_distributed(row, expected_distributed)
+            if distributed_on != expected_day:
+                self.fail(f"{label}: distributed_on is {_show(distributed_on)}, expected {why}")
             if due_on != self.last_day:
                 self.fail(
                     f"{label}: due_on is {_show(due_on)}, expected {self.last_day} "
@@ -2079,6 +2091,34 @@ class _ReallocationChecker(_Checker):
         self.previous_dir = previous_dir
 
     # -- inputs: the data directory and the previous plan ------------------------
+
+    def _expected_distributed(self, row: Row, first_working: date) -> tuple[date, str]:
+        """Issue 20: an audit the re-plan moved or added is handed out on the first working
+        day on or after the latest decision the re-plan acts on (an honoured exemption's
+        decided_on, a leaver's active_to + 1, a newly granted break's requested_on), never
+        before the month's first working day; an unmoved audit keeps that first day."""
+        case_id = _out_text(row.get("case_id")) or ""
+        kept = self.previous_allocations.get(case_id)
+        if kept is not None and kept.auditor_id == _out_text(row.get("auditor_id")):
+            return super()._expected_distributed(row, first_working)
+        decisions: list[date] = []
+        for exemption in self.exempted_auditors.values():
+            decided = _to_date(exemption.get("decided_on"))
+            if decided is not None:
+                decisions.append(decided)
+        for previous in self.previous_allocations.values():
+            person = self.staff.get(previous.auditor_id or "")
+            left = None if person is None else person.active_to
+            if left is not None and left < self.last_day:
+                decisions.append(left + timedelta(days=1))
+        for auditor_id in self.granted_breaks:
+            before = self.previous_breaks.get(auditor_id)
+            if before is None or before.decision != "granted":
+                requested = self.expected_breaks[auditor_id].requested_on
+                if requested is not None:
+                    decisions.append(requested)
+        day = max([first_working, *(self.calendar.on_or_after(d) for d in decisions)])
+        return day, f"{day} (the first working day on or after the re-plan's latest decision)"
 
     def _load_inputs(self) -> bool:
         if not super()._load_inputs():

@@ -17,6 +17,7 @@ from caseaudit.api import (
     moderate,
     plan_breaks,
     reallocate,
+    record,
 )
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError, InputIssue
@@ -60,6 +61,7 @@ __all__ = [
     "moderate",
     "plan_breaks",
     "reallocate",
+    "record",
     "report",
     "simulate_year",
     "sweep",

@@ -6,6 +6,7 @@ between tables, the management chain and the month's own rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -67,6 +68,18 @@ def validate_dataset(
         _check_subjects(data, known.subjects, issues)
     if readable("staff", "cases"):
         _check_connected_services(data, issues)
+    if readable("outcomes"):
+        _check_outcome_domains(data, issues)
+    if readable("history", "challenges"):
+        for audit_id, line, raised_on, finalised_on in late_challenges(data):
+            issues.warn(
+                data.file_name("challenges"),
+                line,
+                "raised_on",
+                f"late: challenge of {audit_id} raised {raised_on.isoformat()}, after the audit "
+                f"was finalised on {finalised_on.isoformat()} (§21: challenges come before "
+                "finalisation); its confirmed judgement stands until a moderation decides",
+            )
     if month is not None and readable(*MONTH_INPUTS):
         _check_month(data, month, issues)
     return issues
@@ -340,6 +353,39 @@ def _check_subjects(data: Dataset, subjects: Spellings, issues: IssueCollector) 
             f"{data.file_name('cases')} or {data.file_name('history')}",
         )
         issues.add(data.file_name("conflicts"), line, "subject_id", message)
+
+
+def _check_outcome_domains(data: Dataset, issues: IssueCollector) -> None:
+    """Every rated domain is one of ``[outcomes] domains`` (§16, issue 20): a made-up or
+    misspelt domain would drop out of the audit tool's figures unseen."""
+    known = data.config.outcomes.domains
+    outcomes = data["outcomes"]
+    unknown = _unknown(outcomes, "domain", set(known))
+    for value, line in _rows_with(outcomes, "domain", unknown):
+        close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (the domains: {', '.join(known)})"
+        issues.add(data.file_name("outcomes"), line, "domain", f"unknown domain {value!r}{hint}")
+
+
+def late_challenges(data: Dataset) -> list[tuple[str, int, dt.date, dt.date]]:
+    """Challenges raised after their audit was finalised (§21: a challenge comes before
+    finalisation; one raised on the finalisation day is not late): (audit_id, line,
+    raised_on, finalised_on), in the order of the file."""
+    finalised = {
+        audit_id: day
+        for audit_id, day in zip(
+            data["history"]["audit_id"], data["history"]["finalised_on"], strict=True
+        )
+        if day is not None
+    }
+    challenges = data["challenges"]
+    return [
+        (audit_id, line, raised, finalised[audit_id])
+        for audit_id, raised, line in zip(
+            challenges["audit_id"], challenges["raised_on"], challenges[LINE], strict=True
+        )
+        if audit_id in finalised and raised is not None and raised > finalised[audit_id]
+    ]
 
 
 def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:

@@ -28,6 +28,7 @@ from caseaudit.model.calendar import (
     reaudit_deadline,
     reaudit_month,
 )
+from caseaudit.model.config import DEFAULT_DOMAINS
 from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, TABLES
 from caseaudit.synth.matching import UNMATCHED, match_cases
 from caseaudit.synth.organisation import NONE, Organisation, build_organisation
@@ -76,17 +77,8 @@ REAUDIT_MIX = (
 REALLOCATED_SHARE = 0.02
 CANCELLED_SHARE = 0.01
 CHALLENGED_SHARE = 0.04
-DOMAINS = (
-    "D1 Voice and lived experience of the child",
-    "D2 Assessment and analysis",
-    "D3 Planning",
-    "D4 Direct work and relationships",
-    "D5 Management oversight and supervision",
-    "D6 Multi-agency working",
-    "D7 Recording",
-    "D8 Timeliness and compliance",
-    "D9 Outcomes and impact",
-)
+#: The audit tool's nine domains, as ``[outcomes] domains`` defaults to (contract §3).
+DOMAINS = DEFAULT_DOMAINS
 RATINGS = ("met", "partially_met", "not_met", "not_applicable")
 RATING_MIX = {  # P(met, partially_met, not_met, not_applicable) by overall judgement
     "outstanding": (0.85, 0.10, 0.0, 0.05),
