@@ -122,6 +122,13 @@ def drop_column(text: str, column: str) -> str:
     return to_csv([row[:index] + row[index + 1 :] for row in rows])
 
 
+def set_column(text: str, column: str, value: str) -> str:
+    """``text`` with every cell of ``column`` (below the header) replaced by ``value``."""
+    rows = list(csv.reader(io.StringIO(text)))
+    index = rows[0].index(column)
+    return to_csv([rows[0], *[[*r[:index], value, *r[index + 1 :]] for r in rows[1:]]])
+
+
 def load_issues(data_dir: Path, month: str | None = None) -> list[InputIssue]:
     with pytest.raises(InputError) as caught:
         caseaudit.load(data_dir, month)
@@ -186,10 +193,21 @@ def test_missing_required_column_is_on_line_1(tmp_path: Path) -> None:
     assert_located(issue, "staff.csv", 1, "is_auditor", "required column missing")
 
 
-def test_missing_optional_column_is_fine(tmp_path: Path) -> None:
-    staff = drop_column(drop_column(STAFF, "can_moderate"), "email")
-    data = caseaudit.load(write_dir(tmp_path, {**MINIMAL, "staff": staff}), MONTH)
+def test_optional_cells_may_be_empty_but_the_column_must_be_there(tmp_path: Path) -> None:
+    # Contract §1 "Headers" (issue 18): "optional" is about cells. Every cell of email and
+    # can_moderate empty loads (can_moderate defaults to false); the columns left out of
+    # the header are each an error at line 1, as a renamed one would silently change the
+    # hand-off's e-mails or who may moderate.
+    emptied = set_column(set_column(STAFF, "can_moderate", ""), "email", "")
+    data = caseaudit.load(write_dir(tmp_path / "empty", {**MINIMAL, "staff": emptied}), MONTH)
     assert not data["staff"]["can_moderate"].any()
+    staff = drop_column(drop_column(STAFF, "can_moderate"), "email")
+    issues = load_issues(write_dir(tmp_path / "absent", {**MINIMAL, "staff": staff}))
+    assert [(i.file, i.line, i.column) for i in issues] == [
+        ("staff.csv", 1, "can_moderate"),
+        ("staff.csv", 1, "email"),
+    ]
+    assert all("required column missing from the header" in i.message for i in issues)
 
 
 # --- cells ------------------------------------------------------------------------------

@@ -325,12 +325,30 @@ def _check_header(
             continue  # the near miss above already names it
         message = "required column missing from the header"
         if not column.required:
-            message += (
-                " (its cells may be empty, but the column must be there: it decides who "
-                "may audit which case)"
-            )
+            decides = _DECIDES.get((schema.name, column.name), _DECIDES_OTHERWISE)
+            message += f" (its cells may be empty, but the column must be there: {decides})"
         issues.add(file, 1, column.name, message, Priority.HEADER)
     return known, not (missing or suggested)
+
+
+#: Why a column whose cells may all be empty must still be in the header (contract §1
+#: "Headers"): what a missing one, read as empty cells, would silently change.
+_PAIR_RULE = "it decides who may audit which case"
+_DECIDES = {
+    **{("staff", c): _PAIR_RULE for c in ("team", "manager_id", "active_from", "active_to")},
+    **{("cases", c): _PAIR_RULE for c in ("team", "team_manager_id", "iro_id")},
+    ("exemptions", "decided_by"): _PAIR_RULE,
+    ("exemptions", "decided_on"): "it decides when an exemption was honoured",
+    ("staff", "email"): "the hand-off e-mails the auditors",
+    ("staff", "can_moderate"): "it decides who may moderate",
+    ("challenges", "consensus_reached"): "it decides which audits need a moderator",
+    ("history", "overall_judgement"): "it decides which audits need a re-audit",
+    ("history", "judgement_confirmed_on"): "it decides when a re-audit is due",
+    ("history", "reaudit_of"): "it decides which re-audits are done",
+    ("moderations", "final_judgement"): "it decides which audits need a re-audit",
+    ("moderations", "decided_on"): "it decides when a re-audit is due",
+}
+_DECIDES_OTHERWISE = "read as empty cells, it would silently change the plan or the report"
 
 
 def _as_written(header_cell: object) -> str:

@@ -1,0 +1,152 @@
+"""Data that cannot silently switch off a safeguard (issue 18; contract §1 and §2).
+
+Each test breaks one input the way a council's spreadsheet or a tired officer does (a
+renamed column, an edited copy beside the original, a Macintosh CSV, a UK date, a month
+typed wrong, a month missing from the ledger) and checks that the run either reads it as
+the contract allows or refuses it, exit 2, with one located line that names the cause.
+The CLI runs in-process on the median preset (``generate --preset median``) unless a tiny
+hand-built directory says more.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from caseaudit.cli.main import cli
+from caseaudit.io.reader import read_frame
+from caseaudit.io.tables import write_input_tables
+from caseaudit.model.errors import IssueCollector
+from caseaudit.model.schema import Column, TableSchema
+from caseaudit.synth import DEFAULT_MONTH, generate_tables
+
+MONTH = DEFAULT_MONTH
+
+
+@pytest.fixture(scope="module")
+def median_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The median preset, written once; each test copies it before breaking a file."""
+    directory = tmp_path_factory.mktemp("median") / "data"
+    write_input_tables(directory, generate_tables("median", 0, MONTH), "csv")
+    return directory
+
+
+@pytest.fixture
+def data_dir(median_dir: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(median_dir, tmp_path / "data"))
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_rows(path: Path, rows: list[list[str]], line_end: str = "\n") -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=line_end).writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def edit_rows(path: Path, edit: Callable[[list[list[str]]], list[list[str]]]) -> None:
+    write_rows(path, edit(read_rows(path)))
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def allocate(data: Path, out: Path, month: str = MONTH) -> Result:
+    return run("allocate", str(data), "--month", month, "--out", str(out))
+
+
+def refused(result: Result, out: Path | None = None) -> list[str]:
+    """The stderr lines of a run refused as bad input: exit 2, no traceback, nothing
+    written to ``out``."""
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    if out is not None:
+        assert not out.exists(), "nothing may be written to --out on invalid input"
+    return result.stderr.strip().splitlines()
+
+
+def errors(lines: list[str]) -> list[str]:
+    """The refusals among stderr lines (an ignored column is said too, and is no error)."""
+    return [line for line in lines if not line.endswith(": ignored")]
+
+
+# --- 1. every contract column is in the header --------------------------------------------
+
+OTHERWISE = "read as empty cells, it would silently change the plan or the report"
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "decides"),
+    [
+        # Renamed, each of these ran with exit 0 on the landed main: 0 re-audits instead of
+        # 3; 23 re-audits added and 17 cases unallocated; a report or hand-off changed.
+        ("history", "overall_judgement", "it decides which audits need a re-audit"),
+        ("history", "reaudit_of", "it decides which re-audits are done"),
+        ("history", "returned_on", OTHERWISE),
+        ("history", "finalised_on", OTHERWISE),
+        ("history", "completed_on", OTHERWISE),
+        ("moderations", "final_judgement", "it decides which audits need a re-audit"),
+        ("moderations", "decided_on", "it decides when a re-audit is due"),
+        ("staff", "email", "the hand-off e-mails the auditors"),
+    ],
+)
+def test_a_renamed_optional_column_is_refused_naming_it(
+    data_dir: Path, tmp_path: Path, table: str, column: str, decides: str
+) -> None:
+    # "Column 7" is like no known name: it is ignored (said once), and the contract's
+    # column it replaced is missing from the header: exit 2, at line 1, naming it.
+    def rename(rows: list[list[str]]) -> list[list[str]]:
+        rows[0][rows[0].index(column)] = "Column 7"
+        return rows
+
+    edit_rows(data_dir / f"{table}.csv", rename)
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert errors(lines) == [
+        f"{table}.csv:1: {column}: required column missing from the header (its cells may "
+        f"be empty, but the column must be there: {decides})"
+    ]
+    ignored = f'{table}.csv:1: column_7: column "Column 7" is not part of {table}: ignored'
+    assert lines.count(ignored) == 1
+
+
+def test_a_near_miss_of_a_ledger_column_suggests_it(data_dir: Path, tmp_path: Path) -> None:
+    def rename(rows: list[list[str]]) -> list[list[str]]:
+        rows[0][rows[0].index("reaudit_of")] = "Re-audit of"
+        return rows
+
+    edit_rows(data_dir / "history.csv", rename)
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert lines == [
+        'history.csv:1: re_audit_of: unknown column "Re-audit of": did you mean reaudit_of?'
+    ]
+
+
+def test_a_column_that_may_be_absent_may_be_left_out() -> None:
+    # The flag that issues 20 and 21 use for their columns (contract: "may be absent"):
+    # left out, the column reads as its default; any other column left out is an error.
+    schema = TableSchema(
+        "things",
+        (Column("thing_id", required=True), Column("weight", may_be_absent=True), Column("note")),
+    )
+    issues = IssueCollector()
+    frame, sound = read_frame(pd.DataFrame({"thing_id": ["T1"], "note": [""]}), schema, "t", issues)
+    assert sound and not issues.issues
+    assert frame["weight"].tolist() == [None]
+    _, sound = read_frame(pd.DataFrame({"thing_id": ["T1"]}), schema, "t", issues)
+    assert not sound
+    assert [str(i) for i in issues.issues] == [
+        "t:1: note: required column missing from the header (its cells may be empty, but "
+        "the column must be there: read as empty cells, it would silently change the plan "
+        "or the report)"
+    ]
