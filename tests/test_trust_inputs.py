@@ -150,3 +150,130 @@ def test_a_column_that_may_be_absent_may_be_left_out() -> None:
         "the column must be there: read as empty cells, it would silently change the plan "
         "or the report)"
     ]
+
+
+# --- 2. look-alike files -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("copy", "original"),
+    [
+        ("exemptions (1).csv", "exemptions.csv"),  # a download saved twice
+        ("Cases.csv", "cases.csv"),
+        ("cases_final.csv", "cases.csv"),
+        ("Copy of staff.csv", "staff.csv"),
+        ("staff - Copy.csv", "staff.csv"),
+        ("break preferences (1).csv", "break_preferences.csv"),
+        ("exemption.csv", "exemptions.csv"),  # a near miss, beside the table
+        ("history_2025.parquet", "history.csv"),
+        ("cases.xlsx", "cases.csv"),  # the workbook the CSV was saved from, or edited since
+    ],
+)
+def test_a_look_alike_beside_a_table_is_refused_naming_both(
+    data_dir: Path, tmp_path: Path, copy: str, original: str
+) -> None:
+    # On the landed main, "exemptions (1).csv" was only "ignored" and "cases.xlsx" beside
+    # cases.csv said nothing: whichever of the two held the decision, one was read.
+    shutil.copyfile(data_dir / original, data_dir / copy)
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert lines == [
+        f"{copy}:1: -: {copy} looks like a copy of {original}: keep the one that holds the "
+        f"data, named {original}, and move the other out of the data folder"
+    ]
+
+
+def test_a_workbook_alone_is_still_asked_to_be_saved_as_csv(data_dir: Path, tmp_path: Path) -> None:
+    (data_dir / "conflicts.csv").rename(data_dir / "Conflicts.xlsx")
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert lines == [
+        "Conflicts.xlsx:1: -: not a table's file name: did you mean conflicts.csv? (save it "
+        'as CSV UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)"))'
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["notes.txt", "README.md", "break_decisions.csv", "breaks_by_month.csv", "allocations.csv"],
+)
+def test_files_that_look_like_no_table_are_not_look_alikes(
+    data_dir: Path, tmp_path: Path, name: str
+) -> None:
+    # Whole words: break_decisions (an output) is not breaks. Outputs never belong in the
+    # data folder, but one copied there is only said to be ignored; a text file is not
+    # looked at.
+    (data_dir / name).write_text("anything\n", encoding="utf-8")
+    result = allocate(data_dir, tmp_path / "out")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    if name.endswith(".csv"):
+        assert result.stderr.splitlines() == [f"{name}:1: -: " + _ignored(name)]
+    else:
+        assert result.stderr == ""
+
+
+def _ignored(name: str) -> str:
+    if name == "notes.csv":
+        return "not one of caseaudit's tables: ignored"
+    return "an output of caseaudit, not one of its input tables: ignored"
+
+
+@pytest.mark.parametrize("preset", ["small", "median"])
+def test_generated_presets_trip_no_look_alike_and_no_header_check(
+    tmp_path: Path, preset: str
+) -> None:
+    out = tmp_path / preset
+    assert run("generate", "--preset", preset, "--seed", "0", "--out", str(out)).exit_code == 0
+    result = run("validate", str(out), "--month", MONTH)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+
+
+# --- 3. files a spreadsheet or a slip makes, that crashed --------------------------------
+
+
+def test_a_csv_saved_as_csv_macintosh_reads_as_the_same_plan(
+    data_dir: Path, median_dir: Path, tmp_path: Path
+) -> None:
+    # CR-only line ends (Excel for Mac's "CSV (Macintosh)"): exit 1 on the landed main.
+    for name in ("staff.csv", "cases.csv"):
+        write_rows(data_dir / name, read_rows(median_dir / name), line_end="\r")
+    assert b"\n" not in (data_dir / "staff.csv").read_bytes()
+    mac = allocate(data_dir, tmp_path / "mac")
+    assert mac.exit_code == 0, mac.stdout + mac.stderr
+    assert allocate(median_dir, tmp_path / "unix").exit_code == 0
+    assert plan_tables(tmp_path / "mac") == plan_tables(tmp_path / "unix")
+
+
+def test_cr_line_ends_keep_the_line_numbers_of_messages(data_dir: Path) -> None:
+    rows = read_rows(data_dir / "cases.csv")
+    rows[4][rows[0].index("case_type")] = "adult"  # spreadsheet line 5
+    write_rows(data_dir / "cases.csv", rows, line_end="\r")
+    lines = refused(run("validate", str(data_dir)))
+    assert lines == [
+        "cases.csv:5: case_type: 'adult' is not one of: child, care_leaver, foster_carer"
+    ]
+
+
+def test_a_folder_named_like_a_table_is_a_located_error(data_dir: Path, tmp_path: Path) -> None:
+    (data_dir / "conflicts.csv").unlink()
+    (data_dir / "conflicts.csv").mkdir()  # exit 1 on the landed main
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert lines == [
+        "conflicts.csv:1: -: conflicts.csv is a folder, not a file: the table must be a file "
+        "named conflicts.csv (rename or move the folder)"
+    ]
+
+
+def plan_tables(out: Path) -> dict[str, bytes]:
+    """Every CSV the run wrote: the plan (the manifest holds input hashes and timings)."""
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+
+
+# --- 7. the data folder and the month as the API takes them ------------------------------
+
+
+def test_a_file_given_as_the_data_folder_says_it_is_a_file(data_dir: Path) -> None:
+    lines = refused(run("validate", str(data_dir / "staff.csv")))
+    assert lines == [
+        f"{data_dir / 'staff.csv'}:0: -: this is a file, not a folder: give the data "
+        "directory, the folder that holds staff.csv, cases.csv and the other tables"
+    ]

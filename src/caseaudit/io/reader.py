@@ -21,6 +21,7 @@ import hashlib
 import io
 import math
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from pandas.arrays import ArrowStringArray
 from caseaudit.io.config_reader import read_config
 from caseaudit.model.dataset import LINE, Dataset, SourceFile
 from caseaudit.model.errors import InputError, InputWarning, IssueCollector, Priority, plural
+from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import TABLES, Column, TableSchema
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -58,6 +60,8 @@ NEAR_MISS = 0.8
 #: Binary signatures of files that are not CSV text, whatever their name says.
 _ZIP, _OLE, _PARQUET = b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1"
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: A line end as a CSV may be written: CRLF (Windows), CR (old Macintosh) or LF.
+LINE_END = re.compile(rb"\r\n?")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -79,7 +83,13 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
     collect_only = issues is not None
     issues = issues if issues is not None else IssueCollector()
     if not directory.is_dir():
-        issues.add(str(directory), 0, "-", "data directory not found", Priority.FILE)
+        message = "data directory not found"
+        if directory.exists():
+            message = (
+                "this is a file, not a folder: give the data directory, the folder that "
+                "holds staff.csv, cases.csv and the other tables"
+            )
+        issues.add(str(directory), 0, "-", message, Priority.FILE)
         raise InputError(issues.issues)
     first_warning = len(issues.warnings)
     tables: dict[str, pd.DataFrame] = {}
@@ -113,39 +123,99 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
 
 
 def _misnamed_tables(directory: Path, issues: IssueCollector) -> set[str]:
-    """Tables whose file is there under a wrong name, reported with the right one.
+    """Tables whose file is there under a wrong name, or beside a look-alike (contract §1).
 
-    A ``.csv`` or ``.parquet`` file that is not a table is an error when its name is
-    close to a table that has no file (``exemption.csv``, ``Staff.CSV``): read as
-    absent, it would silently switch a rule off. Any other such file is ignored with
-    a warning.
+    A file whose name looks like a table's but is not exactly ``<name>.csv`` or
+    ``<name>.parquet`` (``exemptions (1).csv``, ``Cases.csv``, ``cases_final.csv``,
+    ``Copy of staff.csv``, ``exemption.csv``, ``cases.xlsx`` beside ``cases.csv``) is an
+    error: beside the table's file it names both (an edited copy must never be silently
+    passed over); alone, it names the file the table must be. A table whose only file is
+    misnamed is returned, so that it reads as unreadable rather than as absent (absent, a
+    rule would silently switch off). Any other ``.csv`` or ``.parquet`` file is ignored
+    with a warning; other files (``notes.txt``, ``README.md``) are not looked at.
     """
+    entries = sorted(directory.iterdir())
+    # Exact names as listed, not ``Path.exists``: on a case-insensitive disk "Cases.csv"
+    # would otherwise pass for cases.csv and be read without a word.
+    names = {path.name for path in entries}
     table_files = {f"{name}{suffix}" for name in TABLES for suffix in (".csv", ".parquet")}
-    without_file = [
-        name
-        for name in TABLES
-        if not any((directory / f"{name}{suffix}").exists() for suffix in TABLE_SUFFIXES)
-    ]
     misnamed: set[str] = set()
-    for path in sorted(directory.iterdir()):
+    for path in entries:
         suffix = path.suffix.lower()
-        if suffix not in (".csv", ".parquet") or path.name in table_files or not path.is_file():
+        if suffix not in TABLE_SUFFIXES or path.name in table_files or not path.is_file():
             continue
-        stem = normalise_header(path.stem)
-        close = [stem] if stem in without_file else []
-        close = close or difflib.get_close_matches(stem, without_file, n=1, cutoff=NEAR_MISS)
-        if close:
-            misnamed.add(close[0])
+        table = looks_like_table(path.name)
+        exact = path.stem == table  # cases.xlsx: _find_table_file's message when alone
+        own = [f"{table}{ending}" for ending in (".csv", ".parquet") if f"{table}{ending}" in names]
+        if table is None:
+            if suffix in (".csv", ".parquet"):
+                issues.warn(path.name, 1, "-", _ignored_file(path.stem))
+        elif own:
             issues.add(
                 path.name,
                 1,
                 "-",
-                f"not a table's file name: did you mean {close[0]}{suffix}?",
+                f"{path.name} looks like a copy of {own[0]}: keep the one that holds the "
+                f"data, named {own[0]}, and move the other out of the data folder",
                 Priority.FILE,
             )
-        else:
-            issues.warn(path.name, 1, "-", "not one of caseaudit's tables: ignored")
+        elif not exact:
+            misnamed.add(table)
+            wanted = f"{table}{suffix}" if suffix in (".csv", ".parquet") else f"{table}.csv"
+            how = "" if suffix in (".csv", ".parquet") else f" ({SAVE_AS_CSV})"
+            issues.add(
+                path.name,
+                1,
+                "-",
+                f"not a table's file name: did you mean {wanted}?{how}",
+                Priority.FILE,
+            )
     return misnamed
+
+
+#: Words and numbers that a copy's name adds to the table's ("Copy of", " (1)", "_final",
+#: "- Copy", "v2", "old", a date), left out before a name is compared with the tables'.
+_COPY_WORDS = frozenset(
+    {"copy", "of", "final", "old", "new", "backup", "bak", "edited", "latest", "draft", "tmp"}
+)
+_COPY_TOKEN = re.compile(r"(?:v?\d+)")
+
+
+def looks_like_table(file_name: str) -> str | None:
+    """The input table a file name looks like (contract §1 look-alike files), or None.
+
+    The name (without its last suffix) is read as words: Unicode NFKC, case-folded, split
+    at anything that is not a letter or digit. It looks like a table when the table's
+    words appear together in it, whole (``cases_final``, ``Copy of Staff``, ``break
+    preferences (1)``), or when, without the words a copy adds, it is a near miss of the
+    table's name (``exemption``, ``exemptons``). Whole words only, so ``break_decisions``
+    is not ``breaks``; a name caseaudit gives one of its outputs is never a look-alike
+    (``breaks_by_month``, ``moderation``, ``challenges_open``): it is said to be an output.
+    """
+    stem = unicodedata.normalize("NFKC", file_name).casefold().rsplit(".", 1)[0]
+    words = re.findall(r"[^\W_]+", stem)
+    if "_".join(words) in OUTPUT_TABLES.keys() - TABLES.keys():
+        return None
+    matches = [
+        name
+        for name in TABLES
+        if any(
+            words[i : i + len(name.split("_"))] == name.split("_")
+            for i in range(len(words) - len(name.split("_")) + 1)
+        )
+    ]
+    if matches:
+        return max(matches, key=lambda name: (len(name.split("_")), name))
+    kept = [w for w in words if w not in _COPY_WORDS and not _COPY_TOKEN.fullmatch(w)]
+    close = difflib.get_close_matches("_".join(kept), list(TABLES), n=1, cutoff=NEAR_MISS)
+    return close[0] if close else None
+
+
+def _ignored_file(stem: str) -> str:
+    words = "_".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", stem).casefold()))
+    if words in OUTPUT_TABLES.keys() - TABLES.keys():
+        return "an output of caseaudit, not one of its input tables: ignored"
+    return "not one of caseaudit's tables: ignored"
 
 
 def _find_table_file(
@@ -154,6 +224,18 @@ def _find_table_file(
     """The table's file, and whether something was found that cannot be read as it."""
     csv_path = directory / f"{schema.name}.csv"
     parquet_path = directory / f"{schema.name}.parquet"
+    folders = [path for path in (csv_path, parquet_path) if path.exists() and not path.is_file()]
+    for folder in folders:
+        issues.add(
+            folder.name,
+            1,
+            "-",
+            f"{folder.name} is a folder, not a file: the table must be a file named "
+            f"{folder.name} (rename or move the folder)",
+            Priority.FILE,
+        )
+    if folders:
+        return None, True
     if csv_path.exists() and parquet_path.exists():
         issues.add(
             csv_path.name,
@@ -412,6 +494,10 @@ def _read_csv(
         return None
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
+    # Contract §1: LF, CRLF or CR ("CSV (Macintosh)") line ends, all read as LF, so that
+    # the rows and the line numbers of messages are the same whichever was written.
+    if b"\r" in data:
+        data = LINE_END.sub(b"\n", data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
