@@ -277,3 +277,84 @@ def test_a_file_given_as_the_data_folder_says_it_is_a_file(data_dir: Path) -> No
         f"{data_dir / 'staff.csv'}:0: -: this is a file, not a folder: give the data "
         "directory, the folder that holds staff.csv, cases.csv and the other tables"
     ]
+
+
+# --- 4. dates as a UK spreadsheet writes them ----------------------------------------------
+
+#: The date columns of each table the median preset fills.
+DATE_COLUMNS = {
+    "breaks": ("requested_on",),
+    "exemptions": ("requested_on", "decided_on"),
+    "history": (
+        "judgement_confirmed_on",
+        "completed_on",
+        "returned_on",
+        "finalised_on",
+        "actions_completed_on",
+    ),
+    "challenges": ("raised_on",),
+    "moderations": ("assigned_on", "decided_on"),
+}
+
+
+def rewrite_dates(directory: Path, table: str, write: Callable[[str], str]) -> int:
+    """Every filled date of ``table`` rewritten by ``write``; how many were."""
+    rows = read_rows(directory / f"{table}.csv")
+    indexes = [rows[0].index(column) for column in DATE_COLUMNS[table]]
+    count = 0
+    for row in rows[1:]:
+        for index in indexes:
+            if row[index]:
+                row[index] = write(row[index])
+                count += 1
+    write_rows(directory / f"{table}.csv", rows)
+    return count
+
+
+def uk(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def test_uk_dates_give_the_same_plan_as_iso_dates(
+    data_dir: Path, median_dir: Path, tmp_path: Path
+) -> None:
+    # Break requests (on time or late, first come first served) and the ledger's
+    # judgement dates (which re-audits are due) decide the plan: read as the same days,
+    # the plan is byte for byte the same.
+    assert sum(rewrite_dates(data_dir, table, uk) for table in DATE_COLUMNS) > 100
+    result = allocate(data_dir, tmp_path / "uk")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert allocate(median_dir, tmp_path / "iso").exit_code == 0
+    assert plan_tables(tmp_path / "uk") == plan_tables(tmp_path / "iso")
+
+
+def test_a_column_of_dates_in_another_form_is_one_line(data_dir: Path) -> None:
+    # Every completed_on written year/month/day (issue 18's example): one cause, so one
+    # line at the column's first filled cell, not one line per cell.
+    rows = read_rows(data_dir / "history.csv")
+    index = rows[0].index("completed_on")
+    filled = [line for line, row in enumerate(rows[1:], start=2) if row[index]]
+    assert len(filled) > 100
+    for line in filled:
+        rows[line - 1][index] = rows[line - 1][index].replace("-", "/")
+    write_rows(data_dir / "history.csv", rows)
+    lines = refused(run("validate", str(data_dir)))
+    assert lines == [
+        f'history.csv:{filled[0]}: completed_on: no date in this column could be read; found "'
+        f'{rows[filled[0] - 1][index]}" (year/month/day); dates must be YYYY-MM-DD or DD/MM/YYYY'
+    ]
+
+
+def test_month_day_year_is_an_error_not_a_guess(data_dir: Path) -> None:
+    # 02/13/2026 can only be month/day/year; read as day/month it is no date. It is
+    # refused, never read as 2026-02-13: the column's 02/03/2026 would be misread too.
+    rows = read_rows(data_dir / "breaks.csv")
+    index = rows[0].index("requested_on")
+    rows[1][index], rows[2][index] = "02/13/2026", "02/03/2026"
+    write_rows(data_dir / "breaks.csv", rows)
+    lines = refused(run("validate", str(data_dir)))
+    assert lines == [
+        "breaks.csv:2: requested_on: not a real date: '02/13/2026' (month/day/year, so the "
+        "column's other dates may be misread too); dates must be YYYY-MM-DD or DD/MM/YYYY"
+    ]

@@ -226,9 +226,18 @@ def test_bad_boolean(tmp_path: Path) -> None:
 
 
 def test_date_not_in_iso_format_names_the_format(tmp_path: Path) -> None:
-    staff = set_cell(STAFF, 6, "active_from", "25/12/2026")
+    # 25/12/2026 is a UK date the contract allows (issue 18); 12/25/2026 is not a date.
+    staff = set_cell(STAFF, 6, "active_from", "12/25/2026")
     issue = the_issue(load_issues(write_dir(tmp_path, {**MINIMAL, "staff": staff})))
-    assert_located(issue, "staff.csv", 6, "active_from", "YYYY-MM-DD", "25/12/2026")
+    assert_located(
+        issue, "staff.csv", 6, "active_from", "YYYY-MM-DD", "12/25/2026", "month/day/year"
+    )
+
+
+def test_a_uk_date_is_read_as_day_month_year(tmp_path: Path) -> None:
+    staff = set_cell(STAFF, 6, "active_from", "25/12/2026")
+    data = caseaudit.load(write_dir(tmp_path, {**MINIMAL, "staff": staff}))
+    assert data["staff"].set_index("staff_id").loc["TM2", "active_from"] == dt.date(2026, 12, 25)
 
 
 def test_impossible_date(tmp_path: Path) -> None:
@@ -790,7 +799,7 @@ def test_parquet_text_dates_are_checked_too(tmp_path: Path) -> None:
     data_dir = write_parquet_dir(tmp_path, MINIMAL)
     table = pq.read_table(data_dir / "staff.parquet")
     index = table.schema.get_field_index("active_from")
-    dates = pa.array([None, None, "31/12/2026", *[None] * 5], type=pa.string())
+    dates = pa.array([None, None, "2026/12/31", *[None] * 5], type=pa.string())
     pq.write_table(table.set_column(index, "active_from", dates), data_dir / "staff.parquet")
     issue = the_issue(load_issues(data_dir))
     assert_located(issue, "staff.parquet", 4, "active_from", "YYYY-MM-DD")

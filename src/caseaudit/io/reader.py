@@ -697,11 +697,14 @@ def _parse_column(
         if parsed_once is not None:
             return parsed_once
     parsed: list[object] = []
+    failed: list[tuple[int, str, object]] = []  # (line, message, value)
+    filled = 0
     for value, line in zip(values, lines, strict=True):
+        filled += _clean_text(value) is not None
         try:
             result = _parse_value(value, column)
         except ValueError as exc:
-            issues.add(file, line, column.name, str(exc))
+            failed.append((line, str(exc), value))
             result = None
         if result is None:
             if column.required:
@@ -710,6 +713,20 @@ def _parse_column(
             else:
                 result = column.default
         parsed.append(result)
+    if column.kind == "date" and failed and len(failed) == filled:
+        # Not one date read: the column is in another format, one cause (issue 18).
+        line, _, value = failed[0]
+        text = _clean_text(value) or ""
+        issues.add(
+            file,
+            line,
+            column.name,
+            f'no date in this column could be read; found "{text}" ({date_form(text)}); '
+            f"{DATE_FORMATS}",
+        )
+    else:
+        for line, message, _ in failed:
+            issues.add(file, line, column.name, message)
     return parsed
 
 
@@ -806,7 +823,7 @@ def _parse_value(value: object, column: Column) -> object:
             return False
         raise ValueError(f"expected {BOOLEAN_WORDS}, got {text!r}")
     if kind == "date":
-        return parse_iso_date(text)
+        return parse_date(text)
     if kind == "month":
         if not MONTH.match(text):
             raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
@@ -819,11 +836,64 @@ def _parse_value(value: object, column: Column) -> object:
     raise AssertionError(f"unknown column kind {kind}")
 
 
-def parse_iso_date(text: str) -> dt.date:
-    """Parse ``YYYY-MM-DD``; anything else gets a message naming the expected format."""
-    if not ISO_DATE.match(text):
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a real date: {text!r} (expected YYYY-MM-DD)") from None
+def parse_date(text: str) -> dt.date:
+    """An input date (contract §1): ``YYYY-MM-DD``, or ``DD/MM/YYYY`` as a UK spreadsheet
+    shows it (two digits each for day and month); nothing else. A date that is not
+    real (31/02, or 03/25/2026: month/day/year) is an error naming the form it has."""
+    if ISO_DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"not a real date: {text!r} (year-month-day); {DATE_FORMATS}"
+            ) from None
+    if match := DAY_MONTH_YEAR.match(text):
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            form = date_form(text)
+            also = (
+                ", so the column's other dates may be misread too"
+                if form == "month/day/year"
+                else ""
+            )
+            raise ValueError(f"not a real date: {text!r} ({form}{also}); {DATE_FORMATS}") from None
+    raise ValueError(f"expected a date, got {text!r} ({date_form(text)}); {DATE_FORMATS}")
+
+
+DATE_FORMATS = "dates must be YYYY-MM-DD or DD/MM/YYYY"
+DAY_MONTH_YEAR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+#: Two numbers and a year with slashes: DD/MM/YYYY, or a form a message must name.
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+#: Forms a date is found in that the contract does not allow, and how a message names them.
+_DATE_FORMS = (
+    (re.compile(r"\d{4}/\d{1,2}/\d{1,2}"), "year/month/day"),
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "day/month with a two-digit year"),
+    (re.compile(r"\d{1,2}-\d{1,2}-\d{4}"), "day-month-year with hyphens"),
+    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}"), "day.month.year with dots"),
+    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}[T ].*"), "a date with a time of day"),
+    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "year-month-day"),
+    (re.compile(r"\d{8}"), "eight digits without separators"),
+    (
+        re.compile(r"\d{5}(\.\d+)?"),
+        "a spreadsheet's date serial number: format the column as a date",
+    ),
+)
+
+
+def date_form(text: str) -> str:
+    """The form a date is written in, for a message: "year/month/day", "month/day/year"…"""
+    if match := _SLASHED.fullmatch(text):
+        first, second = int(match.group(1)), int(match.group(2))
+        if second > 12 and first <= 12:
+            return "month/day/year"
+        return (
+            "day/month/year"
+            if DAY_MONTH_YEAR.match(text)
+            else "day/month/year without leading zeros"
+        )
+    for pattern, form in _DATE_FORMS:
+        if pattern.fullmatch(text):
+            return form
+    return "words" if any(c.isalpha() for c in text) else "not a date"
