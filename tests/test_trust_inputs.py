@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
+import caseaudit
+from caseaudit import InputError
 from caseaudit.cli.main import cli
 from caseaudit.io.reader import read_frame
 from caseaudit.io.tables import write_input_tables
@@ -358,3 +360,86 @@ def test_month_day_year_is_an_error_not_a_guess(data_dir: Path) -> None:
         "breaks.csv:2: requested_on: not a real date: '02/13/2026' (month/day/year, so the "
         "column's other dates may be misread too); dates must be YYYY-MM-DD or DD/MM/YYYY"
     ]
+
+
+# --- 6. time: the month run and the ledger's months ---------------------------------------
+
+
+def test_a_month_that_cases_does_not_hold_is_refused_naming_its_months(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # 2027-01 typed for 2026-01: the median preset's three re-audits are overdue by then,
+    # so the landed main ran the month on them alone, exit 0.
+    lines = refused(allocate(data_dir, tmp_path / "out", "2027-01"), tmp_path / "out")
+    held = sorted({row[1] for row in read_rows(data_dir / "cases.csv")[1:]})
+    assert lines == [
+        f"cases.csv:1: month: cases holds no case for month 2027-01; it holds {held[0]} to "
+        f"{held[-1]}"
+    ]
+
+
+def without_month(directory: Path, month: str) -> None:
+    """The ledger without ``month``'s audits, and every row that names one of them."""
+    rows = read_rows(directory / "history.csv")
+    gone = {row[0] for row in rows[1:] if row[1] == month}
+    assert gone
+    write_rows(directory / "history.csv", [rows[0], *[r for r in rows[1:] if r[0] not in gone]])
+    for table in ("challenges", "outcomes", "moderations"):
+        edit_rows(
+            directory / f"{table}.csv", lambda t: [t[0], *[r for r in t[1:] if r[0] not in gone]]
+        )
+
+
+def test_a_month_missing_from_the_ledger_is_refused_naming_it(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # February's audits left out of history: its inadequate audits, yearly counts and
+    # re-audits done are silently lost; the landed main planned March on it, exit 0.
+    without_month(data_dir, "2026-02")
+    first = min(row[1] for row in read_rows(data_dir / "history.csv")[1:])
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert lines == [
+        f"history.csv:1: month: the ledger has no row for 2026-02, between its first month "
+        f"{first} and 2026-02: add the audits of that month, or, if none were done, list "
+        "them in config.toml [ledger] missing_months"
+    ]
+    for command in (
+        ["validate", str(data_dir), "--month", MONTH],
+        ["explain", str(data_dir), "--month", MONTH],
+    ):
+        assert refused(run(*command)) == lines, command
+    report = run("report", str(data_dir), "--as-of", "2026-03-10", "--out", str(tmp_path / "r"))
+    assert refused(report, tmp_path / "r") == lines
+
+
+def test_a_month_with_no_audits_is_declared_in_the_config(data_dir: Path, tmp_path: Path) -> None:
+    without_month(data_dir, "2026-02")
+    (data_dir / "config.toml").write_text('[ledger]\nmissing_months = ["2026-02"]\n')
+    result = allocate(data_dir, tmp_path / "out")
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            '["2026-2"]',
+            "config.toml:2: ledger.missing_months: expected months as YYYY-MM, got '2026-2'",
+        ),
+        (
+            '["2026-01"]',
+            "config.toml:2: ledger.missing_months: lists 2026-01 as a month with no audits, "
+            "but history holds audits in it",
+        ),
+    ],
+)
+def test_missing_months_are_checked(data_dir: Path, value: str, message: str) -> None:
+    (data_dir / "config.toml").write_text(f"[ledger]\nmissing_months = {value}\n")
+    assert refused(run("validate", str(data_dir))) == [message]
+
+
+@pytest.mark.parametrize("month", ["2026-3", "2026-03 ", "March 2026", "2026-13"])
+def test_the_api_takes_months_as_yyyy_mm_exactly(median_dir: Path, month: str) -> None:
+    with pytest.raises(InputError) as caught:
+        caseaudit.load(median_dir, month)
+    assert caught.value.lines() == [f"-:0: month: expected a month as YYYY-MM, got {month!r}"]

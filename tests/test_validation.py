@@ -442,21 +442,32 @@ def test_history_holding_the_target_month_or_later(tmp_path: Path, held_month: s
 
 
 def test_month_with_no_cases_and_no_due_reaudit(tmp_path: Path) -> None:
-    data_dir = write_dir(tmp_path, FULL)
+    # cases holds no month at all (a header only) and no re-audit is due: nothing to do.
+    cases = CASES.splitlines()[0] + "\n"
+    data_dir = write_dir(tmp_path, {**MINIMAL, "cases": cases})
     caseaudit.load(data_dir)
     issue = the_issue(load_issues(data_dir, "2026-04"))
     assert_located(issue, "cases.csv", 1, "month", "2026-04", "nothing to allocate")
 
 
-def test_month_with_no_cases_but_a_due_reaudit_is_fine(tmp_path: Path) -> None:
+def test_a_month_cases_does_not_hold_is_refused_even_with_a_due_reaudit(
+    tmp_path: Path,
+) -> None:
     # Inadequate confirmed 2026-02-10: deadline 2026-04-10, re-audit month 2026-03
-    # (the latest month ending on or before the deadline), so overdue in 2026-04.
+    # (the latest month ending on or before the deadline), so overdue in 2026-04. cases
+    # holds 2026-03 only: 2026-04 (a typo, or a sample not yet added) is refused, naming
+    # the months it holds (contract §2, issue 18), instead of running on the re-audit.
     history = set_cell(HISTORY, 3, "overall_judgement", "inadequate")
     history = set_cell(history, 3, "judgement_confirmed_on", "2026-02-10")
     tables = {**FULL, "history": history, "challenges": CHALLENGES.replace("false", "true")}
     tables.pop("moderations")
     tables.pop("outcomes")
-    caseaudit.load(write_dir(tmp_path, tables), "2026-04")
+    data_dir = write_dir(tmp_path, tables)
+    assert caseaudit.load(data_dir, "2026-03")
+    issue = the_issue(load_issues(data_dir, "2026-04"))
+    assert (
+        str(issue) == "cases.csv:1: month: cases holds no case for month 2026-04; it holds 2026-03"
+    )
 
 
 # --- config.toml ------------------------------------------------------------------------
