@@ -443,3 +443,40 @@ def test_the_api_takes_months_as_yyyy_mm_exactly(median_dir: Path, month: str) -
     with pytest.raises(InputError) as caught:
         caseaudit.load(median_dir, month)
     assert caught.value.lines() == [f"-:0: month: expected a month as YYYY-MM, got {month!r}"]
+
+
+# --- 5. the root cause first ---------------------------------------------------------------
+
+TITLE = (
+    "staff.csv:1: -: line 1 looks like a title; the header must be the first line (line 2 "
+    "holds the column names: delete line 1)"
+)
+
+
+@pytest.mark.parametrize("padding", [True, False])
+def test_a_title_above_the_header_is_named_as_such(
+    data_dir: Path, tmp_path: Path, padding: bool
+) -> None:
+    # A report title on line 1, padded with empty cells by a spreadsheet (or not): the
+    # landed main said every column of staff was missing (or line 2 had too many cells).
+    rows = read_rows(data_dir / "staff.csv")
+    title = ["Staff list, March 2026", *([""] * (len(rows[0]) - 1) if padding else [])]
+    write_rows(data_dir / "staff.csv", [title, *rows])
+    assert refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out") == [TITLE]
+
+
+def test_a_bad_staff_cell_is_printed_before_what_follows_from_it(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # The first auditor asking for a break has is_auditor "maybe": breaks.csv's "not an
+    # auditor" follows from it, and breaks.csv sorts first by name; staff.csv comes first.
+    auditor = read_rows(data_dir / "breaks.csv")[1][0]
+    rows = read_rows(data_dir / "staff.csv")
+    line = next(n for n, row in enumerate(rows[1:], start=2) if row[0] == auditor)
+    rows[line - 1][rows[0].index("is_auditor")] = "maybe"
+    write_rows(data_dir / "staff.csv", rows)
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert lines == [
+        f"staff.csv:{line}: is_auditor: expected true/false, yes/no, y/n or 1/0, got 'maybe'",
+        f"breaks.csv:2: auditor_id: {auditor!r} is not an auditor",
+    ]

@@ -15,6 +15,7 @@ the name; any other unknown column is ignored with an ``InputWarning`` (kept on
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -327,6 +328,7 @@ def _typed_table(
     if checked is None:
         return Dataset.empty_table(schema.name), False
     positions, sound = checked
+    first_issue = len(issues.issues)
     texts = [_column_texts(cells.iloc[:, position]) for position in range(cells.shape[1])]
     lines = list(range(2, len(cells) + 2))
     if len(cells):
@@ -347,6 +349,11 @@ def _typed_table(
             typed[column.name] = [column.default] * len(cells)
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in typed.items()})
     frame[LINE] = lines
+    if schema.name == "staff":  # the other tables' references follow from its cells
+        issues.issues[first_issue:] = [
+            dataclasses.replace(issue, priority=Priority.STAFF_CELL)
+            for issue in issues.issues[first_issue:]
+        ]
     return frame, sound
 
 
@@ -381,6 +388,17 @@ def _check_header(
     if duplicated:
         return None
     known = {name: found[0] for name, found in positions.items() if name in schema.column_names}
+    if not known and _header_below(schema, cells):
+        # A report title above the header ("Staff list, March 2026"): one root cause,
+        # not every column missing (issue 18).
+        issues.add(
+            file,
+            1,
+            "-",
+            TITLE_ROW,
+            Priority.HEADER,
+        )
+        return None
     suggested = _near_misses(names, schema, known)
     for position, name in enumerate(names):
         if name in known:
@@ -431,6 +449,20 @@ _DECIDES = {
     ("moderations", "decided_on"): "it decides when a re-audit is due",
 }
 _DECIDES_OTHERWISE = "read as empty cells, it would silently change the plan or the report"
+
+
+TITLE_ROW = (
+    "line 1 looks like a title; the header must be the first line (line 2 holds the column "
+    "names: delete line 1)"
+)
+
+
+def _header_below(schema: TableSchema, cells: pd.DataFrame) -> bool:
+    """Whether the first row under line 1 names at least half of the table's columns."""
+    if cells.empty:
+        return False
+    names = {normalise_header(cell) for cell in cells.iloc[0].tolist() if not _is_null(cell)}
+    return 2 * len(names.intersection(schema.column_names)) >= len(schema.columns)
 
 
 def _as_written(header_cell: object) -> str:
@@ -525,7 +557,12 @@ def _read_csv(
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
-        root_cause(*_malformed(str(exc)))
+        lines = text.split("\n", 2)
+        below = pd.DataFrame([next(csv.reader([lines[1]]), [])]) if len(lines) > 1 else None
+        if below is not None and _header_below(schema, below):
+            root_cause(1, TITLE_ROW)  # a one-cell title, then the header's many cells
+        else:
+            root_cause(*_malformed(str(exc)))
         return None
     header = [str(name) for name in frame.iloc[0]]
     cells = frame.iloc[1:].reset_index(drop=True)
