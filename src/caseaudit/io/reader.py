@@ -351,7 +351,7 @@ def _typed_table(
     frame[LINE] = lines
     if schema.name == "staff":  # the other tables' references follow from its cells
         issues.issues[first_issue:] = [
-            dataclasses.replace(issue, priority=Priority.STAFF_CELL)
+            dataclasses.replace(issue, priority=Priority.DEFINING)
             for issue in issues.issues[first_issue:]
         ]
     return frame, sound
