@@ -358,6 +358,10 @@ def _to_date(value: Any) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
+        pass
+    try:  # contract §1: input dates may also be DD/MM/YYYY
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
         return None
 
 

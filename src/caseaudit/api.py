@@ -56,7 +56,9 @@ if TYPE_CHECKING:
         Explanation as Explanation,  # caseaudit explain, issue 11
     )
     from caseaudit.explaining.explainer import explain as explain
-    from caseaudit.reporting.command import ReportResult as ReportResult  # the report, issue 10
+    from caseaudit.reporting.command import (
+        ReportResult as ReportResult,  # the report, issue 10
+    )
     from caseaudit.reporting.command import report as report
 
 #: Re-exported on first use, so that a command imports only what it runs (allocate

@@ -81,7 +81,7 @@ def read_config(
         for error in exc.errors():
             location = ".".join(str(part) for part in error["loc"])
             line = lines.get(location, lines.get(location.split(".")[0], 1))
-            issues.add(path.name, line, location, config_message(error))
+            issues.add(path.name, line, location, config_message(error), Priority.DEFINING)
         return Config(), source, lines
 
 

@@ -15,12 +15,14 @@ the name; any other unknown column is ignored with an ``InputWarning`` (kept on
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
 import io
 import math
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,7 @@ from caseaudit.io.config_reader import read_config
 from caseaudit.model.dataset import LINE, Dataset, SourceFile
 from caseaudit.model.errors import InputError, InputWarning, IssueCollector, Priority, plural
 from caseaudit.model.identity import canonical_dataset
+from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import TABLES, Column, TableSchema
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -59,6 +62,8 @@ NEAR_MISS = 0.8
 #: Binary signatures of files that are not CSV text, whatever their name says.
 _ZIP, _OLE, _PARQUET = b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1"
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: A line end as a CSV may be written: CRLF (Windows), CR (old Macintosh) or LF.
+LINE_END = re.compile(rb"\r\n?")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -80,7 +85,13 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
     collect_only = issues is not None
     issues = issues if issues is not None else IssueCollector()
     if not directory.is_dir():
-        issues.add(str(directory), 0, "-", "data directory not found", Priority.FILE)
+        message = "data directory not found"
+        if directory.exists():
+            message = (
+                "this is a file, not a folder: give the data directory, the folder that "
+                "holds staff.csv, cases.csv and the other tables"
+            )
+        issues.add(str(directory), 0, "-", message, Priority.FILE)
         raise InputError(issues.issues)
     first_warning = len(issues.warnings)
     tables: dict[str, pd.DataFrame] = {}
@@ -117,39 +128,99 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
 
 
 def _misnamed_tables(directory: Path, issues: IssueCollector) -> set[str]:
-    """Tables whose file is there under a wrong name, reported with the right one.
+    """Tables whose file is there under a wrong name, or beside a look-alike (contract §1).
 
-    A ``.csv`` or ``.parquet`` file that is not a table is an error when its name is
-    close to a table that has no file (``exemption.csv``, ``Staff.CSV``): read as
-    absent, it would silently switch a rule off. Any other such file is ignored with
-    a warning.
+    A file whose name looks like a table's but is not exactly ``<name>.csv`` or
+    ``<name>.parquet`` (``exemptions (1).csv``, ``Cases.csv``, ``cases_final.csv``,
+    ``Copy of staff.csv``, ``exemption.csv``, ``cases.xlsx`` beside ``cases.csv``) is an
+    error: beside the table's file it names both (an edited copy must never be silently
+    passed over); alone, it names the file the table must be. A table whose only file is
+    misnamed is returned, so that it reads as unreadable rather than as absent (absent, a
+    rule would silently switch off). Any other ``.csv`` or ``.parquet`` file is ignored
+    with a warning; other files (``notes.txt``, ``README.md``) are not looked at.
     """
+    entries = sorted(directory.iterdir())
+    # Exact names as listed, not ``Path.exists``: on a case-insensitive disk "Cases.csv"
+    # would otherwise pass for cases.csv and be read without a word.
+    names = {path.name for path in entries}
     table_files = {f"{name}{suffix}" for name in TABLES for suffix in (".csv", ".parquet")}
-    without_file = [
-        name
-        for name in TABLES
-        if not any((directory / f"{name}{suffix}").exists() for suffix in TABLE_SUFFIXES)
-    ]
     misnamed: set[str] = set()
-    for path in sorted(directory.iterdir()):
+    for path in entries:
         suffix = path.suffix.lower()
-        if suffix not in (".csv", ".parquet") or path.name in table_files or not path.is_file():
+        if suffix not in TABLE_SUFFIXES or path.name in table_files or not path.is_file():
             continue
-        stem = normalise_header(path.stem)
-        close = [stem] if stem in without_file else []
-        close = close or difflib.get_close_matches(stem, without_file, n=1, cutoff=NEAR_MISS)
-        if close:
-            misnamed.add(close[0])
+        table = looks_like_table(path.name)
+        exact = path.stem == table  # cases.xlsx: _find_table_file's message when alone
+        own = [f"{table}{ending}" for ending in (".csv", ".parquet") if f"{table}{ending}" in names]
+        if table is None:
+            if suffix in (".csv", ".parquet"):
+                issues.warn(path.name, 1, "-", _ignored_file(path.stem))
+        elif own:
             issues.add(
                 path.name,
                 1,
                 "-",
-                f"not a table's file name: did you mean {close[0]}{suffix}?",
+                f"{path.name} looks like a copy of {own[0]}: keep the one that holds the "
+                f"data, named {own[0]}, and move the other out of the data folder",
                 Priority.FILE,
             )
-        else:
-            issues.warn(path.name, 1, "-", "not one of caseaudit's tables: ignored")
+        elif not exact:
+            misnamed.add(table)
+            wanted = f"{table}{suffix}" if suffix in (".csv", ".parquet") else f"{table}.csv"
+            how = "" if suffix in (".csv", ".parquet") else f" ({SAVE_AS_CSV})"
+            issues.add(
+                path.name,
+                1,
+                "-",
+                f"not a table's file name: did you mean {wanted}?{how}",
+                Priority.FILE,
+            )
     return misnamed
+
+
+#: Words and numbers that a copy's name adds to the table's ("Copy of", " (1)", "_final",
+#: "- Copy", "v2", "old", a date), left out before a name is compared with the tables'.
+_COPY_WORDS = frozenset(
+    {"copy", "of", "final", "old", "new", "backup", "bak", "edited", "latest", "draft", "tmp"}
+)
+_COPY_TOKEN = re.compile(r"(?:v?\d+)")
+
+
+def looks_like_table(file_name: str) -> str | None:
+    """The input table a file name looks like (contract §1 look-alike files), or None.
+
+    The name (without its last suffix) is read as words: Unicode NFKC, case-folded, split
+    at anything that is not a letter or digit. It looks like a table when the table's
+    words appear together in it, whole (``cases_final``, ``Copy of Staff``, ``break
+    preferences (1)``), or when, without the words a copy adds, it is a near miss of the
+    table's name (``exemption``, ``exemptons``). Whole words only, so ``break_decisions``
+    is not ``breaks``; a name caseaudit gives one of its outputs is never a look-alike
+    (``breaks_by_month``, ``moderation``, ``challenges_open``): it is said to be an output.
+    """
+    stem = unicodedata.normalize("NFKC", file_name).casefold().rsplit(".", 1)[0]
+    words = re.findall(r"[^\W_]+", stem)
+    if "_".join(words) in OUTPUT_TABLES.keys() - TABLES.keys():
+        return None
+    matches = [
+        name
+        for name in TABLES
+        if any(
+            words[i : i + len(name.split("_"))] == name.split("_")
+            for i in range(len(words) - len(name.split("_")) + 1)
+        )
+    ]
+    if matches:
+        return max(matches, key=lambda name: (len(name.split("_")), name))
+    kept = [w for w in words if w not in _COPY_WORDS and not _COPY_TOKEN.fullmatch(w)]
+    close = difflib.get_close_matches("_".join(kept), list(TABLES), n=1, cutoff=NEAR_MISS)
+    return close[0] if close else None
+
+
+def _ignored_file(stem: str) -> str:
+    words = "_".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", stem).casefold()))
+    if words in OUTPUT_TABLES.keys() - TABLES.keys():
+        return "an output of caseaudit, not one of its input tables: ignored"
+    return "not one of caseaudit's tables: ignored"
 
 
 def _find_table_file(
@@ -158,6 +229,18 @@ def _find_table_file(
     """The table's file, and whether something was found that cannot be read as it."""
     csv_path = directory / f"{schema.name}.csv"
     parquet_path = directory / f"{schema.name}.parquet"
+    folders = [path for path in (csv_path, parquet_path) if path.exists() and not path.is_file()]
+    for folder in folders:
+        issues.add(
+            folder.name,
+            1,
+            "-",
+            f"{folder.name} is a folder, not a file: the table must be a file named "
+            f"{folder.name} (rename or move the folder)",
+            Priority.FILE,
+        )
+    if folders:
+        return None, True
     if csv_path.exists() and parquet_path.exists():
         issues.add(
             csv_path.name,
@@ -249,6 +332,7 @@ def _typed_table(
     if checked is None:
         return Dataset.empty_table(schema.name), False
     positions, sound = checked
+    first_issue = len(issues.issues)
     texts = [_column_texts(cells.iloc[:, position]) for position in range(cells.shape[1])]
     lines = list(range(2, len(cells) + 2))
     if len(cells):
@@ -269,6 +353,11 @@ def _typed_table(
             typed[column.name] = [column.default] * len(cells)
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in typed.items()})
     frame[LINE] = lines
+    if schema.name == "staff":  # the other tables' references follow from its cells
+        issues.issues[first_issue:] = [
+            dataclasses.replace(issue, priority=Priority.DEFINING)
+            for issue in issues.issues[first_issue:]
+        ]
     return frame, sound
 
 
@@ -303,6 +392,17 @@ def _check_header(
     if duplicated:
         return None
     known = {name: found[0] for name, found in positions.items() if name in schema.column_names}
+    if not known and _header_below(schema, cells):
+        # A report title above the header ("Staff list, March 2026"): one root cause,
+        # not every column missing (issue 18).
+        issues.add(
+            file,
+            1,
+            "-",
+            TITLE_ROW,
+            Priority.HEADER,
+        )
+        return None
     suggested = _near_misses(names, schema, known)
     for position, name in enumerate(names):
         if name in known:
@@ -329,12 +429,44 @@ def _check_header(
             continue  # the near miss above already names it
         message = "required column missing from the header"
         if not column.required:
-            message += (
-                " (its cells may be empty, but the column must be there: it decides who "
-                "may audit which case)"
-            )
+            decides = _DECIDES.get((schema.name, column.name), _DECIDES_OTHERWISE)
+            message += f" (its cells may be empty, but the column must be there: {decides})"
         issues.add(file, 1, column.name, message, Priority.HEADER)
     return known, not (missing or suggested)
+
+
+#: Why a column whose cells may all be empty must still be in the header (contract §1
+#: "Headers"): what a missing one, read as empty cells, would silently change.
+_PAIR_RULE = "it decides who may audit which case"
+_DECIDES = {
+    **{("staff", c): _PAIR_RULE for c in ("team", "manager_id", "active_from", "active_to")},
+    **{("cases", c): _PAIR_RULE for c in ("team", "team_manager_id", "iro_id")},
+    ("exemptions", "decided_by"): _PAIR_RULE,
+    ("exemptions", "decided_on"): "it decides when an exemption was honoured",
+    ("staff", "email"): "the hand-off e-mails the auditors",
+    ("staff", "can_moderate"): "it decides who may moderate",
+    ("challenges", "consensus_reached"): "it decides which audits need a moderator",
+    ("history", "overall_judgement"): "it decides which audits need a re-audit",
+    ("history", "judgement_confirmed_on"): "it decides when a re-audit is due",
+    ("history", "reaudit_of"): "it decides which re-audits are done",
+    ("moderations", "final_judgement"): "it decides which audits need a re-audit",
+    ("moderations", "decided_on"): "it decides when a re-audit is due",
+}
+_DECIDES_OTHERWISE = "read as empty cells, it would silently change the plan or the report"
+
+
+TITLE_ROW = (
+    "line 1 looks like a title; the header must be the first line (line 2 holds the column "
+    "names: delete line 1)"
+)
+
+
+def _header_below(schema: TableSchema, cells: pd.DataFrame) -> bool:
+    """Whether the first row under line 1 names at least half of the table's columns."""
+    if cells.empty:
+        return False
+    names = {normalise_header(cell) for cell in cells.iloc[0].tolist() if not _is_null(cell)}
+    return 2 * len(names.intersection(schema.column_names)) >= len(schema.columns)
 
 
 def _as_written(header_cell: object) -> str:
@@ -398,6 +530,10 @@ def _read_csv(
         return None
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
+    # Contract §1: LF, CRLF or CR ("CSV (Macintosh)") line ends, all read as LF, so that
+    # the rows and the line numbers of messages are the same whichever was written.
+    if b"\r" in data:
+        data = LINE_END.sub(b"\n", data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -425,7 +561,12 @@ def _read_csv(
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
-        root_cause(*_malformed(str(exc)))
+        lines = text.split("\n", 2)
+        below = pd.DataFrame([next(csv.reader([lines[1]]), [])]) if len(lines) > 1 else None
+        if below is not None and _header_below(schema, below):
+            root_cause(1, TITLE_ROW)  # a one-cell title, then the header's many cells
+        else:
+            root_cause(*_malformed(str(exc)))
         return None
     header = [str(name) for name in frame.iloc[0]]
     cells = frame.iloc[1:].reset_index(drop=True)
@@ -597,11 +738,14 @@ def _parse_column(
         if parsed_once is not None:
             return parsed_once
     parsed: list[object] = []
+    failed: list[tuple[int, str, object]] = []  # (line, message, value)
+    filled = 0
     for value, line in zip(values, lines, strict=True):
+        filled += _clean_text(value) is not None
         try:
             result = _parse_value(value, column)
         except ValueError as exc:
-            issues.add(file, line, column.name, str(exc))
+            failed.append((line, str(exc), value))
             result = None
         if result is None:
             if column.required:
@@ -610,6 +754,20 @@ def _parse_column(
             else:
                 result = column.default
         parsed.append(result)
+    if column.kind == "date" and failed and len(failed) == filled:
+        # Not one date read: the column is in another format, one cause (issue 18).
+        line, _, value = failed[0]
+        text = _clean_text(value) or ""
+        issues.add(
+            file,
+            line,
+            column.name,
+            f'no date in this column could be read; found "{text}" ({date_form(text)}); '
+            f"{DATE_FORMATS}",
+        )
+    else:
+        for line, message, _ in failed:
+            issues.add(file, line, column.name, message)
     return parsed
 
 
@@ -706,7 +864,7 @@ def _parse_value(value: object, column: Column) -> object:
             return False
         raise ValueError(f"expected {BOOLEAN_WORDS}, got {text!r}")
     if kind == "date":
-        return parse_iso_date(text)
+        return parse_date(text)
     if kind == "month":
         if not MONTH.match(text):
             raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
@@ -719,11 +877,64 @@ def _parse_value(value: object, column: Column) -> object:
     raise AssertionError(f"unknown column kind {kind}")
 
 
-def parse_iso_date(text: str) -> dt.date:
-    """Parse ``YYYY-MM-DD``; anything else gets a message naming the expected format."""
-    if not ISO_DATE.match(text):
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a real date: {text!r} (expected YYYY-MM-DD)") from None
+def parse_date(text: str) -> dt.date:
+    """An input date (contract §1): ``YYYY-MM-DD``, or ``DD/MM/YYYY`` as a UK spreadsheet
+    shows it (two digits each for day and month); nothing else. A date that is not
+    real (31/02, or 03/25/2026: month/day/year) is an error naming the form it has."""
+    if ISO_DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"not a real date: {text!r} (year-month-day); {DATE_FORMATS}"
+            ) from None
+    if match := DAY_MONTH_YEAR.match(text):
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            form = date_form(text)
+            also = (
+                ", so the column's other dates may be misread too"
+                if form == "month/day/year"
+                else ""
+            )
+            raise ValueError(f"not a real date: {text!r} ({form}{also}); {DATE_FORMATS}") from None
+    raise ValueError(f"expected a date, got {text!r} ({date_form(text)}); {DATE_FORMATS}")
+
+
+DATE_FORMATS = "dates must be YYYY-MM-DD or DD/MM/YYYY"
+DAY_MONTH_YEAR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+#: Two numbers and a year with slashes: DD/MM/YYYY, or a form a message must name.
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+#: Forms a date is found in that the contract does not allow, and how a message names them.
+_DATE_FORMS = (
+    (re.compile(r"\d{4}/\d{1,2}/\d{1,2}"), "year/month/day"),
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "day/month with a two-digit year"),
+    (re.compile(r"\d{1,2}-\d{1,2}-\d{4}"), "day-month-year with hyphens"),
+    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}"), "day.month.year with dots"),
+    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}[T ].*"), "a date with a time of day"),
+    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "year-month-day"),
+    (re.compile(r"\d{8}"), "eight digits without separators"),
+    (
+        re.compile(r"\d{5}(\.\d+)?"),
+        "a spreadsheet's date serial number: format the column as a date",
+    ),
+)
+
+
+def date_form(text: str) -> str:
+    """The form a date is written in, for a message: "year/month/day", "month/day/year"…"""
+    if match := _SLASHED.fullmatch(text):
+        first, second = int(match.group(1)), int(match.group(2))
+        if second > 12 and first <= 12:
+            return "month/day/year"
+        return (
+            "day/month/year"
+            if DAY_MONTH_YEAR.match(text)
+            else "day/month/year without leading zeros"
+        )
+    for pattern, form in _DATE_FORMS:
+        if pattern.fullmatch(text):
+            return form
+    return "words" if any(c.isalpha() for c in text) else "not a date"

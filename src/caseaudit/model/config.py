@@ -7,6 +7,7 @@ pydantic's errors into located messages with the line of the key.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Literal
 
@@ -221,6 +222,32 @@ class OutcomesConfig(_Section):
         return names
 
 
+class LedgerConfig(_Section):
+    """The audit ledger (``history``; contract §2): ``missing_months`` are months in which
+    no audits were done at all, e.g. ``["2025-08"]``. Any other month between the
+    ledger's first month and the month run with no row is a gap, an input error: a
+    month's rows left out would silently change re-audits, yearly counts and the report."""
+
+    missing_months: list[str] = Field(default_factory=list)
+
+    @field_validator("missing_months", mode="before")
+    @classmethod
+    def _months(cls, months: object) -> object:
+        """A list of ``YYYY-MM`` texts, refused in words at the key otherwise."""
+        if not isinstance(months, list) or not all(isinstance(m, str) for m in months):
+            raise ValueError(
+                f'must be a list of months, e.g. ["2025-08"], got {json.dumps(months, default=str)}'
+            )
+        wrong = [m for m in months if not _MONTH.fullmatch(m)]
+        if wrong:
+            raise ValueError(f"expected months as YYYY-MM, got {wrong[0]!r}")
+        return sorted(set(months))
+
+
+#: ``YYYY-MM`` (contract §1), as ``caseaudit.model.calendar.MONTH_PATTERN``.
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
 class Config(_Section):
     policy: PolicyConfig = PolicyConfig()
     conflicts: ConflictsConfig = ConflictsConfig()
@@ -232,6 +259,7 @@ class Config(_Section):
     moderation: ModerationConfig = ModerationConfig()
     report: ReportConfig = ReportConfig()
     outcomes: OutcomesConfig = OutcomesConfig()
+    ledger: LedgerConfig = LedgerConfig()
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """The config in force, JSON-friendly, for the manifest."""

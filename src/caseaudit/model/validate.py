@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from caseaudit.model.calendar import MONTH_PATTERN as MONTH_TEXT
+from caseaudit.model.calendar import add_months
 from caseaudit.model.dataset import LINE, Dataset
-from caseaudit.model.errors import IssueCollector
+from caseaudit.model.errors import IssueCollector, Priority
 from caseaudit.model.identity import STAFF_ID_COLUMNS, Identities, Spellings, identity_key
 from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.model.schema import TABLES
@@ -80,7 +82,9 @@ def validate_dataset(
                 f"was finalised on {finalised_on.isoformat()} (§21: challenges come before "
                 "finalisation); its confirmed judgement stands until a moderation decides",
             )
-    if month is not None and readable(*MONTH_INPUTS):
+    if readable("history"):
+        _check_missing_months(data, issues)
+    if month is not None and check_month_text(month, issues) and readable(*MONTH_INPUTS):
         _check_month(data, month, issues)
     return issues
 
@@ -479,7 +483,8 @@ def _check_history(data: Dataset, audit_spellings: Spellings, issues: IssueColle
 
 
 def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
-    """The month's own rules: history must end before ``month``; the month needs work."""
+    """The month's own rules (contract §2): history must end before ``month`` and leave
+    no gap; ``cases`` must hold the month (when it holds any); the month needs work."""
     history = data["history"]
     later = {v for v in set(history["month"].tolist()) if v is not None and v >= month}
     for value, line in _rows_with(history, "month", later):
@@ -491,7 +496,21 @@ def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
                 f"history already holds month {value}; allocate {month} needs a ledger of "
                 "earlier months only",
             )
-    has_cases = bool((data["cases"]["month"] == month).any())
+    held = sorted({m for m in set(data["cases"]["month"].tolist()) if m is not None})
+    if held and month not in held:
+        # A typo (2027-01 for 2026-01) or a sample not yet added: with re-audits overdue
+        # the month would otherwise run, exit 0, with those alone. Its ledger "gaps"
+        # would only follow from the wrong month, so they are not reported.
+        issues.add(
+            data.file_name("cases"),
+            1,
+            "month",
+            f"cases holds no case for month {month}; it holds {month_spans(held)}",
+            Priority.HEADER,
+        )
+        return
+    check_ledger_gaps(data, month, issues)
+    has_cases = month in held
     if not has_cases:
         _, reaudits_due = month_workload(data, month)
         if not reaudits_due:
@@ -501,3 +520,66 @@ def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
                 "month",
                 f"no cases for month {month} and no re-audits due: nothing to allocate",
             )
+
+
+def check_month_text(month: str, issues: IssueCollector) -> bool:
+    """Whether ``month`` is ``YYYY-MM`` exactly (contract §1), as every command and the
+    API take it; reported when not ("2026-3" is no month: which month was meant?)."""
+    if isinstance(month, str) and MONTH_TEXT.fullmatch(month):
+        return True
+    issues.add("-", 0, "month", f"expected a month as YYYY-MM, got {month!r}")
+    return False
+
+
+def check_ledger_gaps(data: Dataset, month: str, issues: IssueCollector) -> None:
+    """Contract §2: when ``history`` holds months before ``month``, every month from its
+    earliest up to the one before ``month`` has at least one row, unless ``[ledger]
+    missing_months`` lists it. A month's rows left out would silently change re-audits
+    due, yearly counts and the report; one line names every missing month."""
+    months = {m for m in set(data["history"]["month"].tolist()) if m is not None and m < month}
+    if not months:
+        return
+    allowed = set(data.config.ledger.missing_months)
+    expected, current = [], min(months)
+    while current < month:
+        expected.append(current)
+        current = add_months(current, 1)
+    gaps = [m for m in expected if m not in months and m not in allowed]
+    if gaps:
+        issues.add(
+            data.file_name("history"),
+            1,
+            "month",
+            f"the ledger has no row for {month_spans(gaps)}, between its first month "
+            f"{min(months)} and {add_months(month, -1)}: add the audits of "
+            f"{'that month' if len(gaps) == 1 else 'those months'}, or, if none were done, "
+            "list them in config.toml [ledger] missing_months",
+            Priority.HEADER,  # the whole table is in doubt: before its rows' problems
+        )
+
+
+def _check_missing_months(data: Dataset, issues: IssueCollector) -> None:
+    """A month listed in ``[ledger] missing_months`` (no audits at all) that ``history``
+    has rows for is a contradiction: refused at the key's line."""
+    listed = set(data.config.ledger.missing_months)
+    held = listed.intersection(data["history"]["month"].tolist())
+    if held and data.config_source is not None:
+        issues.add(
+            data.config_source.file_name,
+            data.config_lines.get("ledger.missing_months", 1),
+            "ledger.missing_months",
+            f"lists {month_spans(sorted(held))} as a month with no audits, but history "
+            "holds audits in it",
+        )
+
+
+def month_spans(months: list[str]) -> str:
+    """Sorted months as a reader takes them in: runs of consecutive months as spans
+    ("2025-04 to 2025-12, 2026-02")."""
+    spans: list[list[str]] = []
+    for month in months:
+        if spans and add_months(spans[-1][-1], 1) == month:
+            spans[-1].append(month)
+        else:
+            spans.append([month])
+    return ", ".join(s[0] if len(s) == 1 else f"{s[0]} to {s[-1]}" for s in spans)

@@ -21,12 +21,17 @@ import pandas as pd
 
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
+from caseaudit.model.calendar import month_of
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import IssueCollector
-from caseaudit.model.validate import validate_dataset
+from caseaudit.model.validate import check_ledger_gaps, validate_dataset
 from caseaudit.provenance import input_hashes, package_version
-from caseaudit.reporting.monitoring import FIGURE_NAMES, Monitoring, build_monitoring
+from caseaudit.reporting.monitoring import (
+    FIGURE_NAMES,
+    Monitoring,
+    build_monitoring,
+)
 
 
 @dataclass(frozen=True)
@@ -112,13 +117,14 @@ def report(
     directory path; ``as_of`` a date or ISO text."""
     started = time.perf_counter()
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of).strip())
-    if isinstance(data, Dataset):
-        dataset = data
-        validate_dataset(dataset).raise_if_any()
-    else:  # read and check every table, as ``caseaudit.load`` does
-        issues = IssueCollector()
-        dataset = read_dataset(data, issues)
-        validate_dataset(dataset, None, issues).raise_if_any()
+    issues = IssueCollector()
+    dataset = data if isinstance(data, Dataset) else read_dataset(data, issues)
+    validate_dataset(dataset, None, issues)  # every table, as ``caseaudit.load`` does
+    if "history" not in dataset.unreadable:
+        # Contract §2: a month missing from the ledger before the as-of month would
+        # silently change every figure of the report.
+        check_ledger_gaps(dataset, month_of(day), issues)
+    issues.raise_if_any()
     loaded = time.perf_counter()
     monitoring = build_monitoring(dataset, day)
     timings = {
