@@ -12,7 +12,7 @@ import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -96,10 +96,15 @@ def cli(debug: bool) -> None:
     """
 
 
-def _write_and_exit(result: Any, out_dir: Path, force: bool, written: str) -> None:
-    """Write the run's files, say what happened, exit 3 if any case is unallocated."""
+def _write_and_exit(
+    result: Any, out_dir: Path, force: bool, written: str, details: Iterable[str] = ()
+) -> None:
+    """Write the run's files, say what happened (the summary, then ``details``), exit 3
+    if any case is unallocated."""
     result.write(out_dir, force=force)
     click.echo(result.summary())
+    for line in details:
+        click.echo(line)
     click.echo(written)
     if not result.fully_allocated:
         unallocated = plural(len(result.unallocated), "case")
@@ -197,7 +202,24 @@ def reallocate(
         force,
         f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in all; "
         f"files written to {out_dir}",
+        _exemption_lines(result.tables["exemption_decisions"]),
     )
+
+
+def _exemption_lines(decisions: Any) -> list[str]:
+    """One line per exemption of the month read: honoured or not, and why (§4: who must
+    agree; a pending or refused one is not honoured), as exemption_decisions.csv says."""
+    return [
+        f"exemption {case_id} for {auditor_id}: "
+        f"{'honoured' if honoured else 'not honoured'} ({reason})"
+        for case_id, auditor_id, honoured, reason in zip(
+            decisions["case_id"],
+            decisions["auditor_id"],
+            decisions["honoured"],
+            decisions["reason"],
+            strict=True,
+        )
+    ]
 
 
 @cli.command()
