@@ -12,14 +12,14 @@ import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from caseaudit.io.writer import OutputLocationError, check_output_dir
+from caseaudit.io.folders import OutputLocationError, check_output_dir, write_folder
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.errors import InputError, InputWarning, plural
 
@@ -96,10 +96,15 @@ def cli(debug: bool) -> None:
     """
 
 
-def _write_and_exit(result: Any, out_dir: Path, force: bool, written: str) -> None:
-    """Write the run's files, say what happened, exit 3 if any case is unallocated."""
+def _write_and_exit(
+    result: Any, out_dir: Path, force: bool, written: str, details: Iterable[str] = ()
+) -> None:
+    """Write the run's files, say what happened (the summary, then ``details``), exit 3
+    if any case is unallocated."""
     result.write(out_dir, force=force)
     click.echo(result.summary())
+    for line in details:
+        click.echo(line)
     click.echo(written)
     if not result.fully_allocated:
         unallocated = plural(len(result.unallocated), "case")
@@ -150,7 +155,7 @@ def allocate(
     """
     from caseaudit.api import allocate as run_allocate
 
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     result = run_allocate(data_dir, month, seed=seed, time_limit_s=time_limit, command=command)
     _write_and_exit(result, out_dir, force, f"files written to {out_dir}")
@@ -184,9 +189,7 @@ def reallocate(
     """
     from caseaudit.api import reallocate as run_reallocate
 
-    check_output_dir(out_dir, force)
-    if out_dir.resolve() == previous_dir.resolve():
-        raise click.UsageError("--out must differ from --previous (the previous plan is an input)")
+    check_output_dir(out_dir, force, [data_dir, previous_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     result = run_reallocate(
         data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
@@ -199,7 +202,24 @@ def reallocate(
         force,
         f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in all; "
         f"files written to {out_dir}",
+        _exemption_lines(result.tables["exemption_decisions"]),
     )
+
+
+def _exemption_lines(decisions: Any) -> list[str]:
+    """One line per exemption of the month read: honoured or not, and why (§4: who must
+    agree; a pending or refused one is not honoured), as exemption_decisions.csv says."""
+    return [
+        f"exemption {case_id} for {auditor_id}: "
+        f"{'honoured' if honoured else 'not honoured'} ({reason})"
+        for case_id, auditor_id, honoured, reason in zip(
+            decisions["case_id"],
+            decisions["auditor_id"],
+            decisions["honoured"],
+            decisions["reason"],
+            strict=True,
+        )
+    ]
 
 
 @cli.command()
@@ -244,9 +264,13 @@ def validate(data_dir: Path, month: str | None) -> None:
     default="csv",
     show_default=True,
 )
+@click.option("--force", is_flag=True, help="Replace a data folder generate wrote earlier.")
 @handles_errors
-def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_format: str) -> None:
-    """Write a synthetic, valid data directory (same arguments, same files).
+def generate(
+    preset: str, seed: int, out_dir: Path, month: str | None, file_format: str, force: bool
+) -> None:
+    """Write a synthetic, valid data directory (same arguments, same files), with a
+    manifest.json so that only generate's own earlier folder is ever replaced.
 
     Example: caseaudit generate --preset median --seed 1 --out data/
     """
@@ -255,8 +279,16 @@ def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_form
 
     if preset not in PRESETS:
         raise click.BadParameter(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    check_output_dir(out_dir, force, kind="data")
     tables = generate_tables(preset, seed, month)
-    write_input_tables(out_dir, tables, file_format)
+    made = {"preset": preset, "seed": seed, "month": month or DEFAULT_MONTH}
+    write_folder(
+        out_dir,
+        force,
+        "data",
+        lambda staging: write_input_tables(staging, tables, file_format),
+        {"command": "caseaudit generate", **made, "format": file_format},
+    )
     click.echo(f"wrote {preset} (seed {seed}, month {month or DEFAULT_MONTH}) to {out_dir}")
 
 
@@ -267,7 +299,7 @@ def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_form
     default=Path("caseaudit-demo"),
     type=click.Path(path_type=Path),
     show_default=True,
-    help="Where the demo's data and outputs go (replaced).",
+    help="Where the demo's data and outputs go (an earlier demo there is replaced).",
 )
 @handles_errors
 def demo(out_dir: Path) -> None:
@@ -276,21 +308,34 @@ def demo(out_dir: Path) -> None:
 
     Example: caseaudit demo --out /tmp/demo
     """
-    import shutil
-
+    from caseaudit.api import AllocationResult
     from caseaudit.api import allocate as run_allocate
     from caseaudit.api import report as run_report
     from caseaudit.io.tables import write_input_tables
     from caseaudit.model.calendar import add_months, last_day
+    from caseaudit.reporting import ReportResult
     from caseaudit.synth import DEFAULT_MONTH, generate_tables
 
-    check_output_dir(out_dir, force=True)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    data_dir, result_dir = out_dir / "data", out_dir / "out"
-    write_input_tables(data_dir, generate_tables("median", 0, DEFAULT_MONTH), "csv")
-    result = run_allocate(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
-    result.write(result_dir, force=True)
+    # An earlier demo is replaced without --force; any other non-empty folder is refused
+    # (contract §6).
+    check_output_dir(out_dir, force=True, kind="demo")
+    result: AllocationResult | None = None
+    monitoring: ReportResult | None = None
+
+    def fill(staging: Path) -> None:
+        """The data, the month's hand-off files and the report, staged as one folder."""
+        nonlocal result, monitoring
+        data_dir = staging / "data"
+        write_input_tables(data_dir, generate_tables("median", 0, DEFAULT_MONTH), "csv")
+        result = run_allocate(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
+        result.write(staging / "out")
+        # The report speaks for the ledger's last day: the day before the list goes out.
+        monitoring = run_report(data_dir, last_day(add_months(DEFAULT_MONTH, -1)), "caseaudit demo")
+        monitoring.write(staging / "report")
+
+    write_folder(out_dir, True, "demo", fill, {"command": "caseaudit demo"})
+    assert result is not None and monitoring is not None
+    data_dir, result_dir, report_dir = out_dir / "data", out_dir / "out", out_dir / "report"
     decisions = result.break_decisions["decision"].value_counts()
     reaudits = int(result.allocations["is_reaudit"].sum())
     click.echo(f"caseaudit demo: median sample authority, month {DEFAULT_MONTH}")
@@ -309,10 +354,6 @@ def demo(out_dir: Path) -> None:
     )
     click.echo(f"  input data:        {data_dir}")
     click.echo(f"  hand-off files:    {result_dir}")
-    # The report speaks for the ledger's last day: the day before the month's list goes out.
-    report_dir = out_dir / "report"
-    monitoring = run_report(data_dir, last_day(add_months(DEFAULT_MONTH, -1)), "caseaudit demo")
-    monitoring.write(report_dir, force=True)
     click.echo(f"  report:            {report_dir / 'report.html'}")
     click.echo(f"                     {monitoring.summary()}")
 
@@ -361,7 +402,7 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
     """
     from caseaudit.api import moderate as run_moderate
 
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     result = run_moderate(data_dir, as_of, seed=seed, command=command)
     result.write(out_dir, force=force)
@@ -386,7 +427,7 @@ def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
     """
     from caseaudit.api import report as run_report
 
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     result = run_report(data_dir, as_of, command=command)
     result.write(out_dir, force=force)
@@ -443,7 +484,7 @@ def plan_breaks(
     """
     from caseaudit.api import plan_breaks as run_plan_breaks
 
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     result = run_plan_breaks(data_dir, year, seed=seed, time_limit_s=time_limit, command=command)
     result.write(out_dir, force=force, emit_requests=emit_requests)
