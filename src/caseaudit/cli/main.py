@@ -313,7 +313,7 @@ def demo(out_dir: Path) -> None:
     from caseaudit.api import report as run_report
     from caseaudit.io.tables import write_input_tables
     from caseaudit.model.calendar import add_months, last_day
-    from caseaudit.reporting import ReportResult
+    from caseaudit.reporting.command import ReportResult
     from caseaudit.synth import DEFAULT_MONTH, generate_tables
 
     # An earlier demo is replaced without --force; any other non-empty folder is refused
