@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench mutants clean
+.PHONY: demo test test-long lint bench mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest --nbmake tests notebooks
+	$(BIN)/pytest -m "not long" --nbmake tests notebooks
+
+# The slow tests left out of `make test`: `reallocate` on the national preset (issue 23).
+test-long: $(DEV_STAMP)
+	$(BIN)/pytest -m long tests
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py --presets median largest region national
