@@ -10,6 +10,16 @@ The objective is lexicographic (contract §4): coverage (due re-audits first), t
 fewest changes to a previous plan, then the weighted preferences, then a seeded
 tie-break. Each tier's weight exceeds the most the tiers below can add up to, so one
 integer cost orders plans exactly as the tiers do; each rule's part stays readable.
+
+Those weights multiply: a national re-plan's would pass 2^62 (the change tier alone
+multiplies the others by the case count). Tiers therefore share a *stage* only while its
+folded cost fits (:func:`plan_stages`); ``allocate``'s month is always one stage, as
+before. Stages are solved one after the other: the flow of a stage gives node potentials
+(an optimal dual), and the plans optimal for it are exactly those that leave every arc
+of positive reduced cost empty and every arc of negative reduced cost full
+(complementary slackness). The next stage keeps those arcs so — pairs gated out or
+fixed, cases that must or must not be allocated, auditors' loads bounded — and so
+optimises its tiers over exactly the plans optimal for the stages before it.
 """
 
 from __future__ import annotations
@@ -292,6 +302,8 @@ class FoldedCosts:
 
     @property
     def pair(self) -> PairCost:
+        """The first stage's pair cost: the whole objective's when there is one stage
+        (``explain`` weighs pairs by it; with stages, the tiers that decide most)."""
         return self.stages[0].pair
 
     @property
@@ -617,7 +629,9 @@ def _solve_staged(
         statuses.append(result.status)
         names.append("+".join(stage.tier_weights))
         for key, value in result.stats.items():
-            stats[key] = value if key == "allowed_pairs" else stats.get(key, 0) + value
+            # The first stage's pair space is the month's; the later ones are within it.
+            first = key == "allowed_pairs" and key in stats
+            stats[key] = stats[key] if first else stats.get(key, 0) + value
         for key, seconds in result.timings.items():
             timings[key] = timings.get(key, 0.0) + seconds
         notes.extend(n for n in result.notes if n not in notes)
