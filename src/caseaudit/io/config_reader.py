@@ -76,13 +76,18 @@ def read_config(
         return Config(), source, {}
     lines = key_lines(text)
     try:
-        return Config.model_validate(data), source, lines
+        config = Config.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             location = ".".join(str(part) for part in error["loc"])
             line = lines.get(location, lines.get(location.split(".")[0], 1))
             issues.add(path.name, line, location, config_message(error), Priority.DEFINING)
         return Config(), source, lines
+    too_large = config.objective_issues()
+    for location, message in too_large:
+        line = lines.get(location, lines.get(location.split(".")[0], 1))
+        issues.add(path.name, line, location, message)
+    return (Config() if too_large else config), source, lines
 
 
 def config_message(error: ErrorDetails) -> str:

@@ -98,10 +98,21 @@ class SolverConfig(_Section):
     price_above_pairs: int = Field(1_000_000, ge=0)
 
 
+#: The documented maximum of each weight (README, config.toml).
+WEIGHT_MAX = 10_000
+#: The most one unit of the preference tier may cost (a pair's weighted preferences, or
+#: an extra audit's fair-spread cost). The month's objective is solved in stages of tiers
+#: that fit one 64-bit cost together; a tier always fits alone when its unit cost times
+#: the flow's node count stays below 2^62, so up to 2^31 cases and auditors with this.
+PREFERENCE_UNIT_MAX = (1 << 31) - 1
+
+
 class WeightsConfig(_Section):
     """Weights of the soft preferences (contract §4, objective tier 2).
 
-    All are small non-negative integers: CP-SAT slows down with large coefficients.
+    All are small non-negative integers, at most ``WEIGHT_MAX`` (10,000): CP-SAT slows
+    down with large coefficients, and the objective must fit 64-bit integers (contract
+    §4; see ``Config.objective_issues`` for the one product of a weight and the policy).
 
     - ``original_auditor``: cost of giving a re-audit to anyone but the auditor of the
       inadequate audit (continuity, §25).
@@ -111,9 +122,9 @@ class WeightsConfig(_Section):
       12 months (except the original auditor of a re-audit).
     """
 
-    original_auditor: int = Field(30, ge=0, le=10_000)
-    fair_spread: int = Field(2, ge=0, le=10_000)
-    fresh_eyes: int = Field(10, ge=0, le=10_000)
+    original_auditor: int = Field(30, ge=0, le=WEIGHT_MAX)
+    fair_spread: int = Field(2, ge=0, le=WEIGHT_MAX)
+    fresh_eyes: int = Field(10, ge=0, le=WEIGHT_MAX)
 
 
 class OutputConfig(_Section):
@@ -260,6 +271,28 @@ class Config(_Section):
     report: ReportConfig = ReportConfig()
     outcomes: OutcomesConfig = OutcomesConfig()
     ledger: LedgerConfig = LedgerConfig()
+
+    def objective_issues(self) -> list[tuple[str, str]]:
+        """Contract §4: the weights whose objective cannot fit 64-bit integers, found
+        from the config alone, as (key, message). One audit's preference cost is at most
+        ``original_auditor + fresh_eyes + fair_spread × (max_audits_per_year +
+        max_audits_per_month)`` (fair spread prices every audit of the year so far and
+        every extra one this month); it must stay within ``PREFERENCE_UNIT_MAX``."""
+        weights, policy = self.weights, self.policy
+        audits = policy.max_audits_per_year + policy.max_audits_per_month
+        unit = weights.original_auditor + weights.fresh_eyes + weights.fair_spread * audits
+        if unit <= PREFERENCE_UNIT_MAX:
+            return []
+        return [
+            (
+                "weights.fair_spread",
+                f"{weights.fair_spread} per audit × (policy.max_audits_per_year "
+                f"{policy.max_audits_per_year} + policy.max_audits_per_month "
+                f"{policy.max_audits_per_month}) makes one audit's preference cost {unit:,},"
+                f" above {PREFERENCE_UNIT_MAX:,}: the objective would not fit 64-bit "
+                "integers; lower fair_spread or the policy maxima",
+            )
+        ]
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """The config in force, JSON-friendly, for the manifest."""
