@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnKind = Literal["text", "enum", "bool", "date", "month", "int"]
+ColumnKind = Literal["text", "enum", "bool", "date", "month", "int", "float"]
 
 ROLES = (
     "social_worker",
@@ -62,6 +62,9 @@ class Column:
     default: object = None
     #: Must be in the header even when every cell is empty (see the module docstring).
     in_header: bool = False
+    #: Added by a later command (the sample's ``stratum``, issue 21): files written
+    #: before it leave it out, and ``generate`` writes it only when some row has a value.
+    written_when_used: bool = False
 
     @property
     def header_required(self) -> bool:
@@ -121,6 +124,9 @@ CASES = TableSchema(
         _c("allocated_worker_id", required=True),
         _c("team_manager_id", in_header=True),
         _c("iro_id", in_header=True),
+        # Issue 21: carried from ``draw-sample``'s sample, passed on to ``allocations``.
+        _c("stratum", written_when_used=True),
+        _c("inclusion_probability", "float", written_when_used=True),
     ),
     key=("case_id", "month"),
     required_table=True,
@@ -167,6 +173,9 @@ HISTORY = TableSchema(
         _c("returned_on", "date"),
         _c("finalised_on", "date"),
         _c("actions_completed_on", "date"),
+        # Issue 21: the design probability of the draw, written by ``record``; the report's
+        # caseload estimates weigh each audit by its inverse.
+        _c("inclusion_probability", "float", written_when_used=True),
     ),
     key=("audit_id",),
     description="the audit ledger of earlier months",
@@ -210,6 +219,24 @@ MODERATIONS = TableSchema(
     description="moderators assigned to challenged audits (§22)",
 )
 
+CASELOAD = TableSchema(
+    "caseload",
+    (
+        _c("case_id", required=True),
+        _c("subject_id", required=True),
+        _c("case_type", "enum", True, choices=CASE_TYPES),
+        _c("service", required=True),
+        _c("team", in_header=True),
+        _c("allocated_worker_id", required=True),
+        _c("team_manager_id", in_header=True),
+        _c("iro_id", in_header=True),
+        _c("opened_on", "date", True),
+        _c("closed_on", "date"),
+    ),
+    key=("case_id",),
+    description="the open cases as the case-management extract lists them (issue 21)",
+)
+
 TABLES: dict[str, TableSchema] = {
     t.name: t
     for t in (
@@ -223,5 +250,6 @@ TABLES: dict[str, TableSchema] = {
         BREAK_PREFERENCES,
         OUTCOMES,
         MODERATIONS,
+        CASELOAD,
     )
 }

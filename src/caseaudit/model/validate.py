@@ -76,6 +76,7 @@ STAFF_REFERENCES = {
     "challenges": ("raised_by",),
     "moderations": ("moderator_id",),
     "break_preferences": ("auditor_id",),
+    "caseload": ("allocated_worker_id", "team_manager_id", "iro_id"),
 }
 
 
