@@ -317,6 +317,39 @@ def demo(out_dir: Path) -> None:
     click.echo(f"                     {monitoring.summary()}")
 
 
+@cli.command("draw-sample")
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--month", required=True, callback=_month, help="The month to draw, YYYY-MM.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed (default: config, else 0).")
+@click.option(
+    "--size",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Cases to draw (default: one per auditor who can take one, less the re-audits due).",
+)
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def draw_sample(
+    data_dir: Path, month: str, out_dir: Path, seed: int | None, size: int | None, force: bool
+) -> None:
+    """Draw the month's stratified sample from the caseload (sample.csv, ready to append
+    to cases.csv), fair over the audit year and always allocatable.
+
+    Example: caseaudit draw-sample data/ --month 2026-03 --out sample/2026-03
+    """
+    from caseaudit.api import draw_sample as run_draw_sample
+
+    check_output_dir(out_dir, force)
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_draw_sample(data_dir, month, seed=seed, size=size, command=command)
+    result.write(out_dir, force=force)
+    click.echo(result.summary())
+    click.echo(f"files written to {out_dir}; append sample.csv to cases.csv, then allocate")
+
+
 def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
