@@ -49,9 +49,9 @@ from caseaudit.solver.month import MonthSolution, solve_month
 from caseaudit.solver.year import YearSolution, solve_year
 
 if TYPE_CHECKING:
-    from caseaudit.plans.sample import SampleResult  # draw-sample, issue 21
     from caseaudit.explaining import Explanation as Explanation  # caseaudit explain, issue 11
     from caseaudit.explaining import explain as explain
+    from caseaudit.plans.sample import SampleResult  # draw-sample, issue 21
     from caseaudit.reporting import ReportResult as ReportResult  # the report, issue 10
     from caseaudit.reporting import report as report
 

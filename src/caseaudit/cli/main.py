@@ -278,22 +278,33 @@ def demo(out_dir: Path) -> None:
     """
     import shutil
 
+    import pandas as pd
+
     from caseaudit.api import allocate as run_allocate
+    from caseaudit.api import draw_sample as run_draw_sample
     from caseaudit.api import report as run_report
     from caseaudit.io.tables import write_input_tables
     from caseaudit.model.calendar import add_months, last_day
     from caseaudit.synth import DEFAULT_MONTH, generate_tables
+    from caseaudit.synth.undrawn import without_month
 
     check_output_dir(out_dir, force=True)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     data_dir, result_dir = out_dir / "data", out_dir / "out"
-    write_input_tables(data_dir, generate_tables("median", 0, DEFAULT_MONTH), "csv")
+    # The month is drawn from the caseload first (issue 21), then allocated.
+    tables = without_month(generate_tables("median", 0, DEFAULT_MONTH), DEFAULT_MONTH)
+    write_input_tables(data_dir, tables, "csv")
+    drawn = run_draw_sample(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
+    drawn.write(out_dir / "sample", force=True)
+    cases = pd.concat([tables["cases"], drawn.sample.drop(columns=["drawn_rank"])])
+    write_input_tables(data_dir, {"cases": cases}, "csv")
     result = run_allocate(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
     result.write(result_dir, force=True)
     decisions = result.break_decisions["decision"].value_counts()
     reaudits = int(result.allocations["is_reaudit"].sum())
     click.echo(f"caseaudit demo: median sample authority, month {DEFAULT_MONTH}")
+    click.echo(f"  sample drawn:      {len(drawn.sample)} cases ({out_dir / 'sample'})")
     click.echo(f"  cases allocated:   {len(result.allocations)}")
     click.echo(f"  unallocated:       {len(result.unallocated)}")
     click.echo(

@@ -685,8 +685,10 @@ def _parse_value(value: object, column: Column) -> object:
         return value
     if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
         return value
-    if kind == "float" and isinstance(value, int | float | np.floating) and not isinstance(
-        value, bool
+    if (
+        kind == "float"
+        and isinstance(value, int | float | np.floating)
+        and not isinstance(value, bool)
     ):
         return _parse_float(str(float(value))) if not pd.isna(value) else None
     text = _clean_text(value)

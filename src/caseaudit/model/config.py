@@ -219,8 +219,10 @@ class SampleConfig(_Section):
         usable = [c.name for c in CASELOAD.columns if c.kind in ("text", "enum")]
         usable = [c for c in usable if c not in ("case_id", "subject_id")]
         if not isinstance(strata, list) or not all(isinstance(s, str) for s in strata):
-            raise ValueError(f'must be a list of caseload columns, e.g. ["service", "case_type"], '
-                             f"got {json.dumps(strata, default=str)}")
+            raise ValueError(
+                f'must be a list of caseload columns, e.g. ["service", "case_type"], '
+                f"got {json.dumps(strata, default=str)}"
+            )
         names = [s.strip() for s in strata]
         if not 1 <= len(names) <= 2:
             raise ValueError(

@@ -107,7 +107,9 @@ class OutputTable:
         the contract's columns. A table without a family is its own declaration."""
         present = tuple(c for c in self.optional if c.name in columns)
         if present:
-            with_optional = dataclasses.replace(self, columns=(*self.columns, *present), optional=())
+            with_optional = dataclasses.replace(
+                self, columns=(*self.columns, *present), optional=()
+            )
             return with_optional.as_written(columns)
         if self.family is None:
             return self

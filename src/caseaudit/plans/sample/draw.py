@@ -389,7 +389,7 @@ def _draw_with_hall(
     shortfall: list[str] = []
 
     def take(stratum: str, count: int) -> list[int]:
-        picked = []
+        picked: list[int] = []
         positions = position_of.get(stratum, np.zeros(0, dtype=np.int64))
         while len(picked) < count and cursor[stratum] < len(positions):
             position = int(positions[cursor[stratum]])
@@ -418,6 +418,7 @@ def _draw_with_hall(
     proof: dict[str, object] = {**hall.proof, "rounds": 1}
     if hall.uncovered:
         uncovered = sorted(hall.uncovered)
+        why_not = {case_id: _why_uncovered(hall.problem, case_id) for case_id in uncovered}
         position_by_case = {c: p for p, c in enumerate(rows["case_id"])}
         for case_id in uncovered:
             chosen.remove(position_by_case[case_id])
@@ -463,7 +464,7 @@ def _draw_with_hall(
                     taken_subjects.add(subjects[position])
         for stratum, lost in wanted.items():
             for k, case_id in enumerate(lost):
-                reason = _why_uncovered(hall.problem, case_id)
+                reason = why_not[case_id]
                 by = accepted[stratum][k] if k < len(accepted[stratum]) else None
                 replaced.append(
                     {
