@@ -9,10 +9,10 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from builders import MONTH, Authority
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import MONTH, Authority
 from caseaudit import draw_sample, load
 from caseaudit.io.frames import dataset_from_tables
 from caseaudit.model.errors import InputError
