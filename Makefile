@@ -42,6 +42,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/explain.py
 	$(BIN)/python benchmarks/whatif.py
+	$(BIN)/python benchmarks/sample.py
 
 # Plants each named single-rule bug of benchmarks/mutants.py in a copy of the committed
 # tree and runs the deterministic tests against it: every bug must be caught (issue 13).

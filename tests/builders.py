@@ -242,5 +242,7 @@ def declared_columns() -> dict[str, list[tuple[str, str]]]:
     ``checker.check_output_files`` takes them (the checker imports nothing of caseaudit)."""
     return {
         name: [(column.name, column.kind) for column in table.columns]
+        # A column written only when the run has it (issue 21) is marked with "?".
+        + [(column.name, f"?{column.kind}") for column in table.optional]
         for name, table in OUTPUT_TABLES.items()
     }

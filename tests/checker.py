@@ -260,6 +260,7 @@ _PARQUET_KIND = {
     "date": pa.date32(),
     "bool": pa.bool_(),
     "int": pa.int64(),
+    "float": pa.float64(),
 }
 _CSV_CELL = {
     "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
@@ -274,8 +275,12 @@ def _walk_table(
     out_dir: Path, name: str, declared: list[tuple[str, str]], date_format: str
 ) -> list[str]:
     found: list[str] = []
-    names = [column for column, _ in declared]
     table = pq.read_table(out_dir / f"{name}.parquet")
+    # Columns marked "?" are written only when the run has them, all of them or none.
+    always = [(column, kind) for column, kind in declared if not kind.startswith("?")]
+    every = [(column, kind.lstrip("?")) for column, kind in declared]
+    declared = every if table.column_names == [c for c, _ in every] else always
+    names = [column for column, _ in declared]
     if table.column_names != names:
         return [f"{name}.parquet: columns {table.column_names}, declared {names} [declaration]"]
     for column, kind in declared:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         Explanation as Explanation,  # caseaudit explain, issue 11
     )
     from caseaudit.explaining.explainer import explain as explain
+    from caseaudit.plans.sample import SampleResult  # draw-sample, issue 21
     from caseaudit.reporting.command import (
         ReportResult as ReportResult,  # the report, issue 10
     )
@@ -181,9 +182,53 @@ def allocate(
     timings = {"problem_s": time.perf_counter() - started}
     solved, assignment, run_seed = _solve_month(dataset, problem, None, seed, time_limit_s)
     tables = _month_tables(problem, assignment)
+    tables["allocations"] = with_sample_columns(dataset, month, tables["allocations"])
     timings.update(solved.timings, total_s=time.perf_counter() - started)
     manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
     return AllocationResult(problem, solved, tables, manifest)
+
+
+#: The sample's columns that ``cases`` may carry and ``allocations`` passes on (issue 21).
+SAMPLE_COLUMNS = ("stratum", "inclusion_probability")
+
+
+def with_sample_columns(data: Dataset, month: str, allocations: pd.DataFrame) -> pd.DataFrame:
+    """Contract §6: when the month's ``cases`` carry the drawn sample's ``stratum`` and
+    ``inclusion_probability``, ``allocations`` gets them as extra columns (empty for a
+    due re-audit added by ``allocate``); without them, ``allocations`` is unchanged."""
+    cases = data["cases"]
+    this_month = cases[cases["month"] == month]
+    present = [c for c in SAMPLE_COLUMNS if c in this_month and this_month[c].notna().any()]
+    if not present:
+        return allocations
+    by_case = this_month.drop_duplicates("case_id").set_index("case_id")
+    extra = allocations.copy()
+    for column in SAMPLE_COLUMNS:
+        values = extra["case_id"].map(by_case[column]) if column in present else None
+        extra[column] = (
+            pd.Series([None] * len(extra), dtype=object)
+            if values is None
+            else values.astype(object).where(values.notna(), None)
+        )
+    extra["inclusion_probability"] = [
+        None if v is None else float(v) for v in extra["inclusion_probability"]
+    ]
+    return extra
+
+
+def draw_sample(
+    data: Dataset | Path | str,
+    month: str,
+    seed: int | None = None,
+    size: int | None = None,
+    command: str | None = None,
+) -> SampleResult:
+    """Draw the month's stratified sample from ``caseload`` (issue 21, contract §6):
+    ``result.sample`` is ready to append to cases.csv. ``data`` may be a directory."""
+    from caseaudit.plans.sample import draw_sample as draw
+
+    dataset = data if isinstance(data, Dataset) else load(data)
+    return draw(dataset, month, seed, size, command, validate=isinstance(data, Dataset))
 
 
 def _solve_month(

@@ -308,25 +308,37 @@ def demo(out_dir: Path) -> None:
 
     Example: caseaudit demo --out /tmp/demo
     """
+    import pandas as pd
+
     from caseaudit.api import AllocationResult
     from caseaudit.api import allocate as run_allocate
+    from caseaudit.api import draw_sample as run_draw_sample
     from caseaudit.api import report as run_report
     from caseaudit.io.tables import write_input_tables
     from caseaudit.model.calendar import add_months, last_day
+    from caseaudit.plans.sample import SampleResult
     from caseaudit.reporting.command import ReportResult
     from caseaudit.synth import DEFAULT_MONTH, generate_tables
+    from caseaudit.synth.undrawn import without_month
 
     # An earlier demo is replaced without --force; any other non-empty folder is refused
     # (contract §6).
     check_output_dir(out_dir, force=True, kind="demo")
     result: AllocationResult | None = None
     monitoring: ReportResult | None = None
+    drawn: SampleResult | None = None
 
     def fill(staging: Path) -> None:
         """The data, the month's hand-off files and the report, staged as one folder."""
-        nonlocal result, monitoring
+        nonlocal result, monitoring, drawn
         data_dir = staging / "data"
-        write_input_tables(data_dir, generate_tables("median", 0, DEFAULT_MONTH), "csv")
+        # The month is drawn from the caseload first (issue 21), then allocated.
+        tables = without_month(generate_tables("median", 0, DEFAULT_MONTH), DEFAULT_MONTH)
+        write_input_tables(data_dir, tables, "csv")
+        drawn = run_draw_sample(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
+        drawn.write(staging / "sample")
+        cases = pd.concat([tables["cases"], drawn.sample.drop(columns=["drawn_rank"])])
+        write_input_tables(data_dir, {"cases": cases}, "csv")
         result = run_allocate(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
         result.write(staging / "out")
         # The report speaks for the ledger's last day: the day before the list goes out.
@@ -334,11 +346,12 @@ def demo(out_dir: Path) -> None:
         monitoring.write(staging / "report")
 
     write_folder(out_dir, True, "demo", fill, {"command": "caseaudit demo"})
-    assert result is not None and monitoring is not None
+    assert result is not None and monitoring is not None and drawn is not None
     data_dir, result_dir, report_dir = out_dir / "data", out_dir / "out", out_dir / "report"
     decisions = result.break_decisions["decision"].value_counts()
     reaudits = int(result.allocations["is_reaudit"].sum())
     click.echo(f"caseaudit demo: median sample authority, month {DEFAULT_MONTH}")
+    click.echo(f"  sample drawn:      {len(drawn.sample)} cases ({out_dir / 'sample'})")
     click.echo(f"  cases allocated:   {len(result.allocations)}")
     click.echo(f"  unallocated:       {len(result.unallocated)}")
     click.echo(
@@ -356,6 +369,39 @@ def demo(out_dir: Path) -> None:
     click.echo(f"  hand-off files:    {result_dir}")
     click.echo(f"  report:            {report_dir / 'report.html'}")
     click.echo(f"                     {monitoring.summary()}")
+
+
+@cli.command("draw-sample")
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--month", required=True, callback=_month, help="The month to draw, YYYY-MM.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed (default: config, else 0).")
+@click.option(
+    "--size",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Cases to draw (default: one per auditor who can take one, less the re-audits due).",
+)
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def draw_sample(
+    data_dir: Path, month: str, out_dir: Path, seed: int | None, size: int | None, force: bool
+) -> None:
+    """Draw the month's stratified sample from the caseload (sample.csv, ready to append
+    to cases.csv), fair over the audit year and always allocatable.
+
+    Example: caseaudit draw-sample data/ --month 2026-03 --out sample/2026-03
+    """
+    from caseaudit.api import draw_sample as run_draw_sample
+
+    check_output_dir(out_dir, force)
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_draw_sample(data_dir, month, seed=seed, size=size, command=command)
+    result.write(out_dir, force=force)
+    click.echo(result.summary())
+    click.echo(f"files written to {out_dir}; append sample.csv to cases.csv, then allocate")
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.date:

@@ -259,6 +259,59 @@ class LedgerConfig(_Section):
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
+class SampleConfig(_Section):
+    """``caseaudit draw-sample`` (issue 21, contract §6).
+
+    - ``size``: the month's sample size; by default one case per auditor who can take
+      one in the month, less the re-audits due (an upper bound: fewer when the month's
+      rules cover fewer).
+    - ``min_days_open``: a case must have been opened at least this many days before
+      the month's first day.
+    - ``exclude_audited_within_months``: a case audited (any status but cancelled) in
+      any of this many months before the month is not drawn.
+    - ``strata``: the caseload columns whose values make the strata, one or two (with
+      two, controlled rounding keeps both one-way margins, a flow problem).
+    - ``spare_auditors``: available auditors kept free for reallocations.
+    """
+
+    size: int | None = Field(None, ge=0)
+    min_days_open: int = Field(28, ge=0)
+    exclude_audited_within_months: int = Field(12, ge=0)
+    strata: list[str] = Field(default_factory=lambda: ["service", "case_type"])
+    spare_auditors: int = Field(0, ge=0)
+
+    @field_validator("strata", mode="before")
+    @classmethod
+    def _stratum_columns(cls, strata: object) -> object:
+        """One or two caseload columns, each once: with three or more the one-way
+        margins cannot all be kept by a flow (controlled rounding of a 3-way table may
+        have no solution)."""
+        from caseaudit.model.schema import CASELOAD
+
+        usable = [c.name for c in CASELOAD.columns if c.kind in ("text", "enum")]
+        usable = [c for c in usable if c not in ("case_id", "subject_id")]
+        if not isinstance(strata, list) or not all(isinstance(s, str) for s in strata):
+            raise ValueError(
+                f'must be a list of caseload columns, e.g. ["service", "case_type"], '
+                f"got {json.dumps(strata, default=str)}"
+            )
+        names = [s.strip() for s in strata]
+        if not 1 <= len(names) <= 2:
+            raise ValueError(
+                "must name one or two caseload columns: controlled rounding keeps every "
+                f"one-way margin only for one or two, got {len(names)}"
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"names a column twice: {json.dumps(names)}")
+        unknown = [n for n in names if n not in usable]
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]!r} is not a caseload column to stratify by; choose from "
+                + ", ".join(usable)
+            )
+        return names
+
+
 class Config(_Section):
     policy: PolicyConfig = PolicyConfig()
     conflicts: ConflictsConfig = ConflictsConfig()
@@ -271,6 +324,7 @@ class Config(_Section):
     report: ReportConfig = ReportConfig()
     outcomes: OutcomesConfig = OutcomesConfig()
     ledger: LedgerConfig = LedgerConfig()
+    sample: SampleConfig = SampleConfig()
 
     def objective_issues(self) -> list[tuple[str, str]]:
         """Contract §4: the weights whose objective cannot fit 64-bit integers, found

@@ -45,6 +45,7 @@ STAFF_ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "challenges": ("raised_by",),
     "moderations": ("moderator_id",),
     "break_preferences": ("auditor_id",),
+    "caseload": ("allocated_worker_id", "team_manager_id", "iro_id"),
 }
 #: The audit ids each table names (defined by ``history.audit_id``).
 AUDIT_ID_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -143,7 +144,11 @@ class Identities:
             staff_ids=Spellings(staff["staff_id"].tolist()),
             case_ids=Spellings(data["cases"]["case_id"].tolist()),
             subjects=Spellings(
-                [*data["cases"]["subject_id"].tolist(), *data["history"]["subject_id"].tolist()]
+                [
+                    *data["cases"]["subject_id"].tolist(),
+                    *data["history"]["subject_id"].tolist(),
+                    *data["caseload"]["subject_id"].tolist(),
+                ]
             ),
             audit_ids=Spellings(data["history"]["audit_id"].tolist()),
             services=services,
@@ -195,6 +200,11 @@ def canonical_dataset(data: Dataset, issues: IssueCollector) -> Dataset:
     tables["cases"] = _respelled_case_ids(tables["cases"], known.case_ids)
     tables["cases"] = _respelled(tables["cases"], "service", known.services.spell)
     tables["cases"] = _respelled_teams(tables["cases"], known)
+    # The open cases the sample is drawn from (issue 21) name staff, services and teams
+    # as the sample does.
+    respell("caseload", "subject_id", known.subjects)
+    tables["caseload"] = _respelled(tables["caseload"], "service", known.services.spell)
+    tables["caseload"] = _respelled_teams(tables["caseload"], known)
     config = _respelled_config(data, known)
     if all(tables[name] is data.tables[name] for name in tables) and config is data.config:
         return data

@@ -55,6 +55,9 @@ class OutputTable:
     #: its values; nulls always last; then every column as text breaks ties. Empty: the
     #: contract's order (:attr:`sort_key`).
     urgency: tuple[str, ...] = ()
+    #: Extra columns written only when the run has them (issue 21: ``allocations``
+    #: carries the sample's ``stratum`` and ``inclusion_probability`` when ``cases`` does).
+    optional: tuple[OutputColumn, ...] = ()
 
     def __post_init__(self) -> None:
         names = self.column_names
@@ -102,6 +105,12 @@ class OutputTable:
         """The declaration a frame with ``columns`` is written and checked by: the
         family's columns are the ones not declared, in the frame's order, placed after
         the contract's columns. A table without a family is its own declaration."""
+        present = tuple(c for c in self.optional if c.name in columns)
+        if present:
+            with_optional = dataclasses.replace(
+                self, columns=(*self.columns, *present), optional=()
+            )
+            return with_optional.as_written(columns)
         if self.family is None:
             return self
         declared = set(self.column_names)
@@ -194,6 +203,7 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
                 "reason",
             ),
             "one row per allocated case: auditor, people to contact, dates, re-audit, **reason**",
+            optional=_columns("+stratum", "+inclusion_probability:float"),
         ),
         OutputTable(
             "unallocated",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnKind = Literal["text", "enum", "bool", "date", "month", "int"]
+ColumnKind = Literal["text", "enum", "bool", "date", "month", "int", "float"]
 
 ROLES = (
     "social_worker",
@@ -64,6 +64,9 @@ class Column:
     #: The contract marks the column "may be absent": the file may leave it out (read as
     #: empty cells). Every other column must be in the header (see the module docstring).
     may_be_absent: bool = False
+    #: Added by a later command (the sample's ``stratum``, issue 21): files written
+    #: before it leave it out, and ``generate`` writes it only when some row has a value.
+    written_when_used: bool = False
 
     @property
     def header_required(self) -> bool:
@@ -123,6 +126,9 @@ CASES = TableSchema(
         _c("allocated_worker_id", required=True),
         _c("team_manager_id"),
         _c("iro_id"),
+        # Issue 21: carried from ``draw-sample``'s sample, passed on to ``allocations``.
+        _c("stratum", may_be_absent=True, written_when_used=True),
+        _c("inclusion_probability", "float", may_be_absent=True, written_when_used=True),
     ),
     key=("case_id", "month"),
     required_table=True,
@@ -175,6 +181,9 @@ HISTORY = TableSchema(
         _c("cancelled_on", "date", may_be_absent=True),
         _c("cancelled_by", may_be_absent=True),
         _c("cancel_reason", may_be_absent=True),
+        # Issue 21: the design probability of the draw, written by ``record``; the report's
+        # caseload estimates weigh each audit by its inverse.
+        _c("inclusion_probability", "float", may_be_absent=True, written_when_used=True),
     ),
     key=("audit_id",),
     description="the audit ledger of earlier months",
@@ -218,6 +227,24 @@ MODERATIONS = TableSchema(
     description="moderators assigned to challenged audits (§22)",
 )
 
+CASELOAD = TableSchema(
+    "caseload",
+    (
+        _c("case_id", required=True),
+        _c("subject_id", required=True),
+        _c("case_type", "enum", True, choices=CASE_TYPES),
+        _c("service", required=True),
+        _c("team"),
+        _c("allocated_worker_id", required=True),
+        _c("team_manager_id"),
+        _c("iro_id"),
+        _c("opened_on", "date", True),
+        _c("closed_on", "date"),
+    ),
+    key=("case_id",),
+    description="the open cases as the case-management extract lists them (issue 21)",
+)
+
 TABLES: dict[str, TableSchema] = {
     t.name: t
     for t in (
@@ -231,5 +258,6 @@ TABLES: dict[str, TableSchema] = {
         BREAK_PREFERENCES,
         OUTCOMES,
         MODERATIONS,
+        CASELOAD,
     )
 }

@@ -62,11 +62,12 @@ def validate_dataset(
     if readable("history"):
         _check_history(data, known.audit_ids, issues)
     _check_audit_references(data, known, readable, issues)
-    if readable("staff", "cases"):
-        _check_case_teams(data, known, issues)
+    for table in ("cases", "caseload"):  # the sample and the open cases it is drawn from
+        if readable("staff", table):
+            _check_case_teams(data, table, known, issues)
     if readable("cases", "history"):
         _check_ledger_subjects(data, issues)
-    if readable("cases", "history", "conflicts"):
+    if readable("cases", "history", "caseload", "conflicts"):
         _check_subjects(data, known.subjects, issues)
     if readable("staff", "cases"):
         _check_connected_services(data, issues)
@@ -287,11 +288,12 @@ def _check_audit_references(
                 issues.add(data.file_name("exemptions"), line, "case_id", message)
 
 
-def _check_case_teams(data: Dataset, known: Identities, issues: IssueCollector) -> None:
-    """Contract §1, §3: every case's service is a service of ``staff``, and its team (when
-    it has one) a team of that service there; the message lists the services or the
-    service's teams. Values are compared as ``canonical_dataset`` spelled them."""
-    cases = data["cases"]
+def _check_case_teams(data: Dataset, table: str, known: Identities, issues: IssueCollector) -> None:
+    """Contract §1, §3: every case's service (in ``cases`` or ``caseload``) is a service of
+    ``staff``, and its team (when it has one) a team of that service there; the message
+    lists the services or the service's teams. Values are compared as
+    ``canonical_dataset`` spelled them."""
+    cases = data[table]
     services = set(known.services.by_key.values())
     pairs = set(zip(data["staff"]["service"].tolist(), data["staff"]["team"].tolist(), strict=True))
     flagged = (
@@ -299,7 +301,7 @@ def _check_case_teams(data: Dataset, known: Identities, issues: IssueCollector) 
         and (service not in services or (team is not None and (service, team) not in pairs))
         for service, team in zip(cases["service"].tolist(), cases["team"].tolist(), strict=True)
     )
-    file, staff_file = data.file_name("cases"), data.file_name("staff")
+    file, staff_file = data.file_name(table), data.file_name("staff")
     for service, team, line in _flagged_rows(cases, ["service", "team"], flagged):
         if service not in services:
             listed = ", ".join(known.services.spelt())
@@ -343,18 +345,20 @@ def _check_ledger_subjects(data: Dataset, issues: IssueCollector) -> None:
 
 
 def _check_subjects(data: Dataset, subjects: Spellings, issues: IssueCollector) -> None:
-    """Contract §1: a declared conflict names the subject of some row of ``cases`` or
-    ``history`` — a child that exists, or the conflict would silently bar no one."""
+    """Contract §1: a declared conflict names the subject of some row of ``cases``,
+    ``history`` or ``caseload`` — a child that exists, or the conflict would silently bar
+    no one."""
     conflicts = data["conflicts"]
     known = set(subjects.by_key.values())
     for value, line in _rows_with(
         conflicts, "subject_id", _unknown(conflicts, "subject_id", known)
     ):
         message = subjects.unknown(
-            f"{value!r} is the subject of no case in {data.file_name('cases')} or "
-            f"{data.file_name('history')}",
+            f"{value!r} is the subject of no case in {data.file_name('cases')}, "
+            f"{data.file_name('history')} or {data.file_name('caseload')}",
             value,
-            f"{data.file_name('cases')} or {data.file_name('history')}",
+            f"{data.file_name('cases')}, {data.file_name('history')} or "
+            f"{data.file_name('caseload')}",
         )
         issues.add(data.file_name("conflicts"), line, "subject_id", message)
 
