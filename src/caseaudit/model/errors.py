@@ -93,6 +93,11 @@ class InputError(Exception):
         self.issues = sorted(set(issues), key=InputIssue.sort_key)
         super().__init__("\n".join(self.lines()))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[InputIssue]]]:
+        """Pickled with its issues, not its message: a sweep's worker process raises it
+        and the parent re-raises it (``Exception`` pickles ``args``, the joined text)."""
+        return (type(self), (self.issues,))
+
     def lines(self) -> list[str]:
         """The messages to print: root causes first, identical messages folded, at most
         the contract's 200 lines and then how many problems were not shown."""

@@ -82,7 +82,8 @@ class LoseStaff:
 @dataclass(frozen=True)
 class MergeTeams:
     """Two or more teams of one service become one, named ``into`` (default the first):
-    staff and cases alike, so the same-team conflict (§4) covers the merged team."""
+    staff, cases and the caseload alike, so the same-team conflict (§4) covers the merged
+    team and every case still names a team of its service (contract §1)."""
 
     service: str
     teams: tuple[str, ...]
@@ -91,7 +92,7 @@ class MergeTeams:
     def __call__(self, data: Dataset) -> Dataset:
         name = self.into or self.teams[0]
         changed = {}
-        for table in ("staff", "cases"):
+        for table in ("staff", "cases", "caseload"):
             frame = data[table].drop(columns=[LINE])
             merged = (frame["service"] == self.service) & frame["team"].isin(self.teams)
             frame.loc[merged, "team"] = name
