@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -23,8 +22,8 @@ import pandas as pd
 
 from caseaudit.io.previous import PreviousPlan, read_previous_plan
 from caseaudit.io.reader import read_dataset
-from caseaudit.io.writer import write_outputs
 from caseaudit.model.calendar import WorkingCalendar, last_day
+from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import InputError, InputIssue, InputWarning, IssueCollector, plural
 from caseaudit.model.record import recorded_history
@@ -48,7 +47,8 @@ from caseaudit.plans.month.tables import (
     exemption_decisions_table,
     unallocated_table,
 )
-from caseaudit.provenance import input_hashes, package_version
+from caseaudit.provenance import input_hashes
+from caseaudit.results import Result, manifest_header
 from caseaudit.solver.core import SolveOptions
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def generate(preset: str = "median", seed: int = 0, month: str | None = None) ->
 
 
 @dataclass(frozen=True)
-class AllocationResult:
+class AllocationResult(Result):
     """A solved month: the problem, the solve and the output tables."""
 
     problem: MonthProblem
@@ -140,8 +140,22 @@ class AllocationResult:
         return self.tables["exemption_decisions"]
 
     @property
-    def fully_allocated(self) -> bool:
+    def complete(self) -> bool:
+        """Every case has an auditor."""
         return self.unallocated.empty
+
+    @property
+    def fully_allocated(self) -> bool:
+        """``complete``, by its older name."""
+        return self.complete
+
+    @property
+    def incomplete_notice(self) -> str:
+        return f"{plural(len(self.unallocated), 'case')} unallocated: see unallocated.csv"
+
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.problem.config.output
 
     def summary(self) -> str:
         decisions = self.break_decisions["decision"].value_counts()
@@ -158,11 +172,6 @@ class AllocationResult:
             f"granted, {int(decisions.get('refused_cap', 0))} refused (cap "
             f"{self.problem.break_cap}), {int(decisions.get('not_required', 0))} not required; "
             f"{plural(reaudits, 're-audit')} allocated; solve {self.solve.status}"
-        )
-
-    def write(self, out_dir: Path | str, force: bool = False) -> None:
-        write_outputs(
-            Path(out_dir), self.tables, self.manifest, self.problem.config.output, force=force
         )
 
 
@@ -283,11 +292,7 @@ def build_manifest(
     # The month's sample as P&Q sent it; the other cases are due re-audits added (§25).
     sample_cases = int((data["cases"]["month"] == problem.month).sum())
     return {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "ortools_version": package_version("ortools"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.allocate()",
+        **manifest_header(command, "allocate"),
         "month": problem.month,
         "seed": seed,
         "inputs_sha256": input_hashes(data),
@@ -474,7 +479,7 @@ def record(plan_dir: Path | str, data_dir: Path | str) -> Dataset:
 
 
 @dataclass(frozen=True)
-class ModerationResult:
+class ModerationResult(Result):
     """A solved moderation plan (§22, issue 8): the problem, the solve and the tables."""
 
     problem: ModerationProblem
@@ -495,8 +500,23 @@ class ModerationResult:
         return self.tables["notifications"]
 
     @property
-    def fully_moderated(self) -> bool:
+    def complete(self) -> bool:
+        """Every challenged audit has a moderator."""
         return self.unmoderated.empty
+
+    @property
+    def fully_moderated(self) -> bool:
+        """``complete``, by its older name."""
+        return self.complete
+
+    @property
+    def incomplete_notice(self) -> str:
+        left = plural(len(self.unmoderated), "challenged audit")
+        return f"{left} without a moderator: see unmoderated.csv"
+
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.problem.config.output
 
     def summary(self) -> str:
         needing = len(self.problem.audits)
@@ -508,11 +528,6 @@ class ModerationResult:
             f"moderator, {len(self.moderation)} moderated, {len(self.unmoderated)} left "
             f"without one; largest load in {self.problem.month} {tiers['largest_load']} of "
             f"{self.problem.cap}; solve {self.solve.status}"
-        )
-
-    def write(self, out_dir: Path | str, force: bool = False) -> None:
-        write_outputs(
-            Path(out_dir), self.tables, self.manifest, self.problem.config.output, force=force
         )
 
 
@@ -542,11 +557,7 @@ def moderate(
     }
     timings.update(solved.timings, total_s=time.perf_counter() - started)
     manifest: dict[str, object] = {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "ortools_version": package_version("ortools"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.moderate()",
+        **manifest_header(command, "moderate"),
         "as_of": day.isoformat(),
         "month": problem.month,
         "seed": run_seed,
@@ -576,7 +587,7 @@ def moderate(
 
 
 @dataclass(frozen=True)
-class BreakPlanResult:
+class BreakPlanResult(Result):
     """A planned audit year of breaks (§2–3, issue 9): the problem, the solve, the tables.
 
     >>> plan = plan_breaks(load("data/"), 2026)       # the year 2026-04 .. 2027-03
@@ -615,6 +626,14 @@ class BreakPlanResult:
         """Every auditor has the breaks they need."""
         return self.shortfall is None
 
+    @property
+    def incomplete_notice(self) -> str:
+        return self.shortfall or ""
+
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.problem.config.output
+
     def summary(self) -> str:
         months = self.problem.facts.months
         sources = self.break_plan["source"].value_counts()
@@ -647,20 +666,15 @@ class BreakPlanResult:
 
         return break_plan_png(self.months, list(service_columns(self.problem).values()))
 
-    def write(self, out_dir: Path | str, force: bool = False, emit_requests: bool = False) -> None:
-        """The tables, ``break_plan.png`` and ``manifest.json``; with ``emit_requests``
-        also ``breaks`` for ``allocate``."""
+    def files(self) -> dict[str, bytes]:
+        return {"break_plan.png": self.figure}
+
+    def written_tables(self, **options: bool) -> dict[str, pd.DataFrame]:
+        """The tables; with ``emit_requests`` also ``breaks`` for ``allocate``."""
         tables = dict(self.tables)
-        if emit_requests:
+        if options.get("emit_requests"):
             tables["breaks"] = self.requests_for_allocate
-        write_outputs(
-            Path(out_dir),
-            tables,
-            self.manifest,
-            self.problem.config.output,
-            force=force,
-            files={"break_plan.png": self.figure},
-        )
+        return tables
 
 
 def plan_breaks(
@@ -714,11 +728,7 @@ def _break_plan_manifest(
     sources = tables["break_plan"]["source"].value_counts()
     decisions = tables["request_decisions"]["decision"].value_counts()
     return {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "ortools_version": package_version("ortools"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.plan_breaks()",
+        **manifest_header(command, "plan_breaks"),
         "year": facts.year,
         "months": [facts.months[0], facts.months[-1]],
         "past_months": list(facts.past),

@@ -22,6 +22,7 @@ import click
 from caseaudit.io.folders import OutputLocationError, check_output_dir, write_folder
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.errors import InputError, InputWarning, plural
+from caseaudit.results import Result
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_UNALLOCATED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,19 +97,28 @@ def cli(debug: bool) -> None:
     """
 
 
-def _write_and_exit(
-    result: Any, out_dir: Path, force: bool, written: str, details: Iterable[str] = ()
+def _run(
+    out_dir: Path,
+    force: bool,
+    inputs: list[Path],
+    call: Callable[[str], Result],
+    written: Callable[[Any], str] | None = None,
+    details: Callable[[Any], Iterable[str]] = lambda result: (),
+    **write_options: bool,
 ) -> None:
-    """Write the run's files, say what happened (the summary, then ``details``), exit 3
-    if any case is unallocated."""
-    result.write(out_dir, force=force)
+    """The tail every command shares (contract §2): check the output folder before any
+    work, call the API with the command line for the manifest, write, say what happened
+    (the summary, ``details``, where the files are) and exit 3 when the result is not
+    complete, saying why on stderr."""
+    check_output_dir(out_dir, force, inputs)
+    result = call(shlex.join(["caseaudit", *sys.argv[1:]]))
+    result.write(out_dir, force=force, **write_options)
     click.echo(result.summary())
-    for line in details:
+    for line in details(result):
         click.echo(line)
-    click.echo(written)
-    if not result.fully_allocated:
-        unallocated = plural(len(result.unallocated), "case")
-        click.echo(f"{unallocated} unallocated: see unallocated.csv", err=True)
+    click.echo(written(result) if written else f"files written to {out_dir}")
+    if not result.complete:
+        click.echo(result.incomplete_notice, err=True)
         sys.exit(EXIT_UNALLOCATED)
 
 
@@ -155,10 +165,14 @@ def allocate(
     """
     from caseaudit.api import allocate as run_allocate
 
-    check_output_dir(out_dir, force, [data_dir])
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_allocate(data_dir, month, seed=seed, time_limit_s=time_limit, command=command)
-    _write_and_exit(result, out_dir, force, f"files written to {out_dir}")
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_allocate(
+            data_dir, month, seed=seed, time_limit_s=time_limit, command=command
+        ),
+    )
 
 
 @cli.command()
@@ -189,20 +203,22 @@ def reallocate(
     """
     from caseaudit.api import reallocate as run_reallocate
 
-    check_output_dir(out_dir, force, [data_dir, previous_dir])
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_reallocate(
-        data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
-    )
-    counts = result.manifest["counts"]
-    assert isinstance(counts, dict)
-    _write_and_exit(
-        result,
+    def moved(result: Any) -> str:
+        counts = result.manifest["counts"]
+        return (
+            f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in "
+            f"all; files written to {out_dir}"
+        )
+
+    _run(
         out_dir,
         force,
-        f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in all; "
-        f"files written to {out_dir}",
-        _exemption_lines(result.tables["exemption_decisions"]),
+        [data_dir, previous_dir],
+        lambda command: run_reallocate(
+            data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
+        ),
+        written=moved,
+        details=lambda result: _exemption_lines(result.tables["exemption_decisions"]),
     )
 
 
@@ -396,12 +412,15 @@ def draw_sample(
     """
     from caseaudit.api import draw_sample as run_draw_sample
 
-    check_output_dir(out_dir, force)
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_draw_sample(data_dir, month, seed=seed, size=size, command=command)
-    result.write(out_dir, force=force)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir}; append sample.csv to cases.csv, then allocate")
+    _run(
+        out_dir,
+        force,
+        [],
+        lambda command: run_draw_sample(data_dir, month, seed=seed, size=size, command=command),
+        written=lambda _: (
+            f"files written to {out_dir}; append sample.csv to cases.csv, then allocate"
+        ),
+    )
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.date:
@@ -448,16 +467,12 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
     """
     from caseaudit.api import moderate as run_moderate
 
-    check_output_dir(out_dir, force, [data_dir])
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_moderate(data_dir, as_of, seed=seed, command=command)
-    result.write(out_dir, force=force)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir}")
-    if not result.fully_moderated:
-        left = plural(len(result.unmoderated), "challenged audit")
-        click.echo(f"{left} without a moderator: see unmoderated.csv", err=True)
-        sys.exit(EXIT_UNALLOCATED)
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_moderate(data_dir, as_of, seed=seed, command=command),
+    )
 
 
 @cli.command()
@@ -467,18 +482,19 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
 def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
     """Write the monitoring lists (outstanding, non-completions, amendments due, awaiting
     actions, inadequate cycle, open challenges), the figures and report.html for the
-    Senior Leadership Team (§14, §16-31).
+    Senior Leadership Team (§27–28).
 
     Example: caseaudit report data/ --as-of 2026-02-28 --out out/report
     """
     from caseaudit.api import report as run_report
 
-    check_output_dir(out_dir, force, [data_dir])
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_report(data_dir, as_of, command=command)
-    result.write(out_dir, force=force)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir} (open {out_dir / 'report.html'})")
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_report(data_dir, as_of, command=command),
+        written=lambda _: f"files written to {out_dir} (open {out_dir / 'report.html'})",
+    )
 
 
 @cli.command()
@@ -530,15 +546,15 @@ def plan_breaks(
     """
     from caseaudit.api import plan_breaks as run_plan_breaks
 
-    check_output_dir(out_dir, force, [data_dir])
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_plan_breaks(data_dir, year, seed=seed, time_limit_s=time_limit, command=command)
-    result.write(out_dir, force=force, emit_requests=emit_requests)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir}")
-    if result.shortfall is not None:
-        click.echo(result.shortfall, err=True)
-        sys.exit(EXIT_UNALLOCATED)
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_plan_breaks(
+            data_dir, year, seed=seed, time_limit_s=time_limit, command=command
+        ),
+        emit_requests=emit_requests,
+    )
 
 
 @cli.command()

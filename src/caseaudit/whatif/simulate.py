@@ -45,14 +45,13 @@ from caseaudit.model.errors import plural
 from caseaudit.model.reaudits import effective_judgements
 from caseaudit.model.schema import NOT_COUNTED_STATUSES, TABLES
 from caseaudit.model.validate import validate_dataset
+from caseaudit.plans.month.rules import CONFLICT_RULES
 from caseaudit.synth.generate import JUDGEMENT_MIX
 
 #: The grade mix of the synthetic authorities: the default ``judgements``.
 DEFAULT_JUDGEMENTS: Mapping[str, float] = dict(JUDGEMENT_MIX)
 #: Days from a moderator's assignment to their decision (the simulation's assumption).
 MODERATION_DAYS = 14
-#: The pair rules that are conflicts of interest (§4): what "conflicts" counts.
-CONFLICT_RULES = ("direct", "management_chain", "same_team", "declared", "exempted")
 #: Seeds of the separate random streams of one month.
 _SAMPLE, _JUDGEMENT, _DATES, _CHALLENGE = range(4)
 

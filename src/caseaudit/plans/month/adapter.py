@@ -155,7 +155,7 @@ def _zeros(index: MonthIndex) -> tuple[np.ndarray, np.ndarray]:
 
 
 def coverage_priority(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
-    """Contract §4 objective (1), §1, §25: leaving a case without an auditor costs its
+    """Contract §4 objective (1): leaving a case without an auditor costs its
     priority — 2 for a due or overdue re-audit, 1 otherwise."""
     return CostTerm(uncovered=index.priority)
 
@@ -177,7 +177,8 @@ def minimal_change(index: MonthIndex, weights: WeightsConfig, seed: int) -> Cost
 
 
 def original_auditor(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
-    """§25: a re-audit goes preferably to the auditor of the inadequate audit."""
+    """Contract §4 objective (2): a re-audit goes preferably to the auditor of the
+    inadequate audit (the re-audit itself is §25)."""
     per_case, per_auditor = _zeros(index)
     per_case[index.is_reaudit] = weights.original_auditor
     bonus = np.full(len(index.original), -weights.original_auditor, dtype=np.int64)
@@ -198,7 +199,7 @@ def fair_spread(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTer
 
 
 def fresh_eyes(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
-    """Contract §4 objective (2), §7: avoid an auditor who audited the same subject in
+    """Contract §4 objective (2): avoid an auditor who audited the same subject in
     the last 12 months (except the original auditor of a re-audit)."""
     per_case, per_auditor = _zeros(index)
     surcharge = np.full(len(index.seen), weights.fresh_eyes, dtype=np.int64)
@@ -245,7 +246,13 @@ SOFT_RULES: tuple[SoftRule, ...] = (
         "original_auditor", "original auditor for a re-audit", "§25", "preference", original_auditor
     ),
     SoftRule("fair_spread", "fair spread of the audit year", "§2", "preference", fair_spread),
-    SoftRule("fresh_eyes", "fresh eyes on the subject", "§7", "preference", fresh_eyes),
+    SoftRule(
+        "fresh_eyes",
+        "fresh eyes on the subject",
+        "contract §4 objective (2)",
+        "preference",
+        fresh_eyes,
+    ),
     SoftRule("tie_break", "deterministic tie-break", "contract §4", "tie_break", tie_break),
 )
 

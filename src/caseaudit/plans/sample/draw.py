@@ -10,16 +10,13 @@ fewer and says why.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from caseaudit.io.writer import write_outputs
 from caseaudit.model.calendar import audit_year_start, first_day
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import LINE, Dataset
@@ -33,7 +30,8 @@ from caseaudit.plans.sample.rounding import Cell, controlled_rounding
 from caseaudit.plans.sample.rules import SampleFacts, first_exclusion, open_on_first_day
 from caseaudit.plans.sample.size import SampleSize, month_without_sample, sample_size
 from caseaudit.plans.sample.tables import SAMPLE_TABLES
-from caseaudit.provenance import input_hashes, package_version
+from caseaudit.provenance import input_hashes
+from caseaudit.results import Result, manifest_header
 
 #: A stratum variable's empty value, in the stratum's label.
 NONE_LABEL = "(none)"
@@ -42,7 +40,7 @@ ALL = "all"
 
 
 @dataclass(frozen=True)
-class SampleResult:
+class SampleResult(Result):
     """A drawn month: the output tables, the manifest and what stdout says."""
 
     month: str
@@ -84,8 +82,9 @@ class SampleResult:
             lines.append(f"  replaced (no auditor could take them): {counts_['replaced']}")
         return "\n".join(lines)
 
-    def write(self, out_dir: Path | str, force: bool = False) -> None:
-        write_outputs(Path(out_dir), self.tables, self.manifest, self.output, force=force)
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.output
 
 
 def draw_sample(
@@ -202,11 +201,7 @@ def draw_sample(
     tables = {"sample": sample, "strata": strata_table, "excluded": excluded}
     timings["total_s"] = time.perf_counter() - started
     manifest = {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "ortools_version": package_version("ortools"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.draw_sample()",
+        **manifest_header(command, "draw_sample"),
         "month": month,
         "seed": run_seed,
         "inputs_sha256": input_hashes(data),
