@@ -49,7 +49,7 @@ from caseaudit.plans.month.tables import (
     unallocated_table,
 )
 from caseaudit.provenance import input_hashes, package_version
-from caseaudit.solver.core import SolveOptions
+from caseaudit.solver import SolveOptions
 
 if TYPE_CHECKING:
     from caseaudit.explaining.explainer import (

@@ -40,7 +40,7 @@ from caseaudit.plans.month.adapter import (
     solve_month,
 )
 from caseaudit.plans.month.problem import MonthProblem
-from caseaudit.solver.core import CoreResult
+from caseaudit.solver import CoreResult
 
 TIER_OF = {rule.id: rule.tier for rule in SOFT_RULES}
 #: The soft rules priced per pair (coverage is priced per case left without an auditor).

@@ -34,9 +34,20 @@ import pandas as pd
 from caseaudit.model.config import Config, WeightsConfig
 from caseaudit.model.ids import fingerprint
 from caseaudit.plans.month.problem import MonthProblem
-from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
-from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, PairCost, pair_keys
+from caseaudit.solver import (
+    EMPTY,
+    INT64_SAFE,
+    AssignmentProblem,
+    Capacities,
+    CoreResult,
+    ExplicitPairs,
+    ImplicitPairs,
+    PairCost,
+    SolveOptions,
+    pair_keys,
+    solve,
+    tier_weights,
+)
 
 TIE_BREAK_RANGE = 1 << 10
 TIERS = ("coverage", "change", "preference", "tie_break")
@@ -253,7 +264,6 @@ SOFT_RULES: tuple[SoftRule, ...] = (
 # ---------------------------------------------------------------- folding and solving
 
 #: The flow scales unit costs by its node count internally: stay well inside int64.
-INT64_SAFE = 1 << 62
 
 
 def _sum_costs(parts: list[tuple[int, PairCost]], index: MonthIndex) -> PairCost:
@@ -330,12 +340,7 @@ class _TierReach:
 
 def _stage_weights(tiers: list[str], reach: dict[str, _TierReach]) -> dict[str, int]:
     """Each tier's weight exceeds the most the tiers below it in the stage add up to."""
-    weights: dict[str, int] = {}
-    below = 0
-    for tier in reversed(tiers):
-        weights[tier] = below + 1
-        below += weights[tier] * reach[tier].total
-    return {tier: weights[tier] for tier in tiers}
+    return tier_weights((tier, reach[tier].total) for tier in tiers)[0]
 
 
 def _fits(tiers: list[str], reach: dict[str, _TierReach], nodes: int) -> bool:
