@@ -25,7 +25,7 @@ optimises its tiers over exactly the plans optimal for the stages before it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,10 +85,24 @@ class MonthIndex:
     def n_auditors(self) -> int:
         return len(self.auditor_ids)
 
+    def case_index(self, case_ids: Iterable[str]) -> np.ndarray:
+        """Each case id's index, -1 for a case not in the month: the one way from ids to
+        indices (``explain`` and the diagnosis ask here, never re-derive it)."""
+        return np.asarray(pd.Index(self.case_ids).get_indexer(list(case_ids)), dtype=np.int64)
+
+    def auditor_index(self, auditor_ids: Iterable[str]) -> np.ndarray:
+        """Each auditor id's index, -1 for someone who is not an available auditor."""
+        return np.asarray(pd.Index(self.auditor_ids).get_indexer(list(auditor_ids)), dtype=np.int64)
+
+    def forbidden_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The forbidden pairs as (case index, auditor index), case-major."""
+        case, auditor = np.divmod(self.forbidden, max(self.n_auditors, 1))
+        return case, auditor
+
     def keys(self, case_ids: pd.Series, auditor_ids: pd.Series) -> np.ndarray:
         """Sorted keys of the given (case_id, auditor_id) pairs that are in the index."""
-        c = pd.Index(self.case_ids).get_indexer(case_ids)
-        a = pd.Index(self.auditor_ids).get_indexer(auditor_ids)
+        c = self.case_index(case_ids)
+        a = self.auditor_index(auditor_ids)
         ok = (c >= 0) & (a >= 0)
         return np.unique(pair_keys(c[ok], a[ok], self.n_auditors))
 
