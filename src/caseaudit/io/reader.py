@@ -109,13 +109,14 @@ def load_dataset(data_dir: Path | str, month: str | None = None, stacklevel: int
     """Read every table and check every rule (contract §2: every problem reported
     together); raises ``InputError`` with the cell errors and cross-table errors of every
     file. A warning the checks add (a late challenge, say: issue 20) is shown with
-    ``warnings.warn`` at ``stacklevel`` (the reader shows its own)."""
+    ``warnings.warn(..., stacklevel=stacklevel)``, counted from here: 2 names the caller
+    (the reader shows its own)."""
     issues = IssueCollector()
     data = read_dataset(data_dir, issues)
     read_warnings = len(issues.warnings)
     validate_dataset(data, month, issues).raise_if_any()
     for warning in issues.warnings[read_warnings:]:
-        warnings.warn(str(warning), InputWarning, stacklevel=stacklevel + 1)
+        warnings.warn(str(warning), InputWarning, stacklevel=stacklevel)
     return data
 
 
