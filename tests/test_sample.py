@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from builders import MONTH, Authority
 from caseaudit import draw_sample, load
-from caseaudit.io.frames import dataset_from_tables
+from caseaudit.model.dataset import dataset_from_tables
 from caseaudit.model.errors import InputError
 from caseaudit.plans.sample.rounding import Cell, controlled_rounding, verify
 from caseaudit.synth import generate_tables

@@ -23,8 +23,8 @@ from click.testing import CliRunner, Result
 import caseaudit
 from caseaudit import InputError
 from caseaudit.cli.main import cli
-from caseaudit.io.reader import read_frame
 from caseaudit.io.tables import write_input_tables
+from caseaudit.model.cells import read_frame
 from caseaudit.model.errors import IssueCollector
 from caseaudit.model.schema import Column, TableSchema
 from caseaudit.synth import DEFAULT_MONTH, generate_tables

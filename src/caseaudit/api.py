@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
@@ -21,11 +20,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from caseaudit.io.previous import PreviousPlan, read_previous_plan
-from caseaudit.io.reader import read_dataset
+from caseaudit.io.reader import load_dataset
 from caseaudit.model.calendar import WorkingCalendar, last_day
 from caseaudit.model.config import OutputConfig
-from caseaudit.model.dataset import LINE, Dataset
-from caseaudit.model.errors import InputError, InputIssue, InputWarning, IssueCollector, plural
+from caseaudit.model.dataset import LINE, Dataset, dataset_from_tables
+from caseaudit.model.errors import InputError, InputIssue, plural
 from caseaudit.model.record import recorded_history
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.break_year.adapter import YearSolution, solve_year
@@ -49,7 +48,7 @@ from caseaudit.plans.month.tables import (
 )
 from caseaudit.provenance import input_hashes
 from caseaudit.results import Result, manifest_header
-from caseaudit.solver.core import SolveOptions
+from caseaudit.solver import SolveOptions
 
 if TYPE_CHECKING:
     from caseaudit.explaining.explainer import (
@@ -81,20 +80,13 @@ def __getattr__(name: str) -> object:
 def load(data_dir: Path | str, month: str | None = None) -> Dataset:
     """Read every table and check every rule; raises ``InputError`` with all problems,
     cell errors and cross-table errors of every file together."""
-    issues = IssueCollector()
-    data = read_dataset(data_dir, issues)
-    read_warnings = len(issues.warnings)  # the reader has shown its own
-    validate_dataset(data, month, issues).raise_if_any()
-    for warning in issues.warnings[read_warnings:]:  # a late challenge, say (issue 20)
-        warnings.warn(str(warning), InputWarning, stacklevel=2)
-    return data
+    return load_dataset(data_dir, month, stacklevel=3)
 
 
 def generate(preset: str = "median", seed: int = 0, month: str | None = None) -> Dataset:
     """A synthetic authority built in memory, validated like a data directory: the same
     tables ``caseaudit generate --preset PRESET --seed SEED --month MONTH`` writes
     (presets small, median, largest, region, national; month default 2026-03)."""
-    from caseaudit.io.frames import dataset_from_tables
     from caseaudit.synth import generate_tables
 
     return dataset_from_tables(generate_tables(preset, seed, month), label=f"{{name}} ({preset})")

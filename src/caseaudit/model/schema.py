@@ -50,6 +50,15 @@ JUDGEMENTS = (
     "requires_improvement",
     "inadequate",
 )
+#: The share of each judgement among a typical authority's first audits: what the
+#: synthetic authorities draw, and the what-if simulation's default grade mix.
+JUDGEMENT_MIX = (
+    ("outstanding", 0.04),
+    ("good", 0.38),
+    ("requires_improvement_good_elements", 0.26),
+    ("requires_improvement", 0.26),
+    ("inadequate", 0.06),
+)
 EXEMPTION_DECISIONS = ("approved", "refused", "pending")
 RATINGS = ("met", "partially_met", "not_met", "not_applicable")
 

@@ -15,11 +15,11 @@ import pandas as pd
 
 from caseaudit.model.calendar import MONTH_PATTERN as MONTH_TEXT
 from caseaudit.model.calendar import add_months
-from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import IssueCollector, Priority
 from caseaudit.model.identity import STAFF_ID_COLUMNS, Identities, Spellings, identity_key
 from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.model.schema import TABLES
+from caseaudit.model.tables import LINE, Tables
 
 AUDIT_ID = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<case>.+?)(?:-r(?P<k>[1-9]\d*))?$")
 #: The ``<month>`` of ``AUDIT_ID``.
@@ -38,7 +38,7 @@ _HISTORY_CHECKED = (
 
 
 def validate_dataset(
-    data: Dataset, month: str | None = None, issues: IssueCollector | None = None
+    data: Tables, month: str | None = None, issues: IssueCollector | None = None
 ) -> IssueCollector:
     """Every cross-row rule of the data directory; with ``month``, the month's rules too.
 
@@ -98,7 +98,7 @@ STAFF_REFERENCES = {
 }
 
 
-def month_workload(data: Dataset, month: str) -> tuple[int, int]:
+def month_workload(data: Tables, month: str) -> tuple[int, int]:
     """The month's sample size and how many re-audits are due in it (or overdue)."""
     cases = int((data["cases"]["month"] == month).sum())
     awaiting = awaiting_reaudits(data, month)
@@ -132,7 +132,7 @@ def _unknown(frame: pd.DataFrame, column: str, known: set) -> set:
     return {v for v in set(frame[column].tolist()) if v is not None and v not in known}
 
 
-def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: IssueCollector) -> None:
+def _check_unique(data: Tables, table: str, key: tuple[str, ...], issues: IssueCollector) -> None:
     frame = data[table]
     if frame.empty:
         return
@@ -157,12 +157,12 @@ def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: Issue
             first_line[values] = line
 
 
-def _unknown_id(data: Dataset, kind: str, value: str, spellings: Spellings, defined_in: str) -> str:
+def _unknown_id(data: Tables, kind: str, value: str, spellings: Spellings, defined_in: str) -> str:
     """ "unknown staff_id 'X'", with the leading-zero hint when it applies (contract §1)."""
     return spellings.unknown(f"unknown {kind} {value!r}", value, data.file_name(defined_in))
 
 
-def _check_staff(data: Dataset, staff_spellings: Spellings, issues: IssueCollector) -> None:
+def _check_staff(data: Tables, staff_spellings: Spellings, issues: IssueCollector) -> None:
     staff = data["staff"]
     staff_ids = set(staff["staff_id"].dropna())
     file = data.file_name("staff")
@@ -229,7 +229,7 @@ def _rotate(loop: list[str], first: str) -> list[str]:
 
 
 def _check_staff_references(
-    data: Dataset, staff_spellings: Spellings, issues: IssueCollector
+    data: Tables, staff_spellings: Spellings, issues: IssueCollector
 ) -> None:
     """Staff ids named in other tables must exist in staff (the value is named)."""
     staff = data["staff"]
@@ -254,7 +254,7 @@ def _check_staff_references(
 
 
 def _check_audit_references(
-    data: Dataset, known: Identities, readable: Callable[..., bool], issues: IssueCollector
+    data: Tables, known: Identities, readable: Callable[..., bool], issues: IssueCollector
 ) -> None:
     """Audit and case ids named in other tables must exist where they are defined."""
     if readable("history"):
@@ -288,7 +288,7 @@ def _check_audit_references(
                 issues.add(data.file_name("exemptions"), line, "case_id", message)
 
 
-def _check_case_teams(data: Dataset, table: str, known: Identities, issues: IssueCollector) -> None:
+def _check_case_teams(data: Tables, table: str, known: Identities, issues: IssueCollector) -> None:
     """Contract §1, §3: every case's service (in ``cases`` or ``caseload``) is a service of
     ``staff``, and its team (when it has one) a team of that service there; the message
     lists the services or the service's teams. Values are compared as
@@ -314,7 +314,7 @@ def _check_case_teams(data: Dataset, table: str, known: Identities, issues: Issu
         issues.add(file, line, "team", message)
 
 
-def _check_ledger_subjects(data: Dataset, issues: IssueCollector) -> None:
+def _check_ledger_subjects(data: Tables, issues: IssueCollector) -> None:
     """Contract §3: the ledger's subject of a case of ``cases`` is that case's subject
     there; "597" for "00000597" would hide who saw the child (§11) and let a conflict
     declared in one spelling miss the case in the other."""
@@ -344,7 +344,7 @@ def _check_ledger_subjects(data: Dataset, issues: IssueCollector) -> None:
         issues.add(data.file_name("history"), line, "subject_id", message)
 
 
-def _check_subjects(data: Dataset, subjects: Spellings, issues: IssueCollector) -> None:
+def _check_subjects(data: Tables, subjects: Spellings, issues: IssueCollector) -> None:
     """Contract §1: a declared conflict names the subject of some row of ``cases``,
     ``history`` or ``caseload`` — a child that exists, or the conflict would silently bar
     no one."""
@@ -363,7 +363,7 @@ def _check_subjects(data: Dataset, subjects: Spellings, issues: IssueCollector) 
         issues.add(data.file_name("conflicts"), line, "subject_id", message)
 
 
-def _check_outcome_domains(data: Dataset, issues: IssueCollector) -> None:
+def _check_outcome_domains(data: Tables, issues: IssueCollector) -> None:
     """Every rated domain is one of ``[outcomes] domains`` (§16, issue 20): a made-up or
     misspelt domain would drop out of the audit tool's figures unseen."""
     known = data.config.outcomes.domains
@@ -375,7 +375,7 @@ def _check_outcome_domains(data: Dataset, issues: IssueCollector) -> None:
         issues.add(data.file_name("outcomes"), line, "domain", f"unknown domain {value!r}{hint}")
 
 
-def late_challenges(data: Dataset) -> list[tuple[str, int, dt.date, dt.date]]:
+def late_challenges(data: Tables) -> list[tuple[str, int, dt.date, dt.date]]:
     """Challenges raised after their audit was finalised (§21: a challenge comes before
     finalisation; one raised on the finalisation day is not late): (audit_id, line,
     raised_on, finalised_on), in the order of the file."""
@@ -396,7 +396,7 @@ def late_challenges(data: Dataset) -> list[tuple[str, int, dt.date, dt.date]]:
     ]
 
 
-def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:
+def _check_connected_services(data: Tables, issues: IssueCollector) -> None:
     """Contract §3: every service named in ``[moderation] connected_services`` is the
     service of some staff member or case; a typo there would silently let a moderator
     from a connected service through (§22). Located at the key's line in config.toml."""
@@ -416,7 +416,7 @@ def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:
         )
 
 
-def _check_history(data: Dataset, audit_spellings: Spellings, issues: IssueCollector) -> None:
+def _check_history(data: Tables, audit_spellings: Spellings, issues: IssueCollector) -> None:
     history = data["history"]
     file = data.file_name("history")
     audit_ids = set(history["audit_id"].dropna())
@@ -486,7 +486,7 @@ def _check_history(data: Dataset, audit_spellings: Spellings, issues: IssueColle
             issues.add(file, line, "reaudit_of", message)
 
 
-def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
+def _check_month(data: Tables, month: str, issues: IssueCollector) -> None:
     """The month's own rules (contract §2): history must end before ``month`` and leave
     no gap; ``cases`` must hold the month (when it holds any); the month needs work."""
     history = data["history"]
@@ -535,7 +535,7 @@ def check_month_text(month: str, issues: IssueCollector) -> bool:
     return False
 
 
-def check_ledger_gaps(data: Dataset, month: str, issues: IssueCollector) -> None:
+def check_ledger_gaps(data: Tables, month: str, issues: IssueCollector) -> None:
     """Contract §2: when ``history`` holds months before ``month``, every month from its
     earliest up to the one before ``month`` has at least one row, unless ``[ledger]
     missing_months`` lists it. A month's rows left out would silently change re-audits
@@ -562,7 +562,7 @@ def check_ledger_gaps(data: Dataset, month: str, issues: IssueCollector) -> None
         )
 
 
-def _check_missing_months(data: Dataset, issues: IssueCollector) -> None:
+def _check_missing_months(data: Tables, issues: IssueCollector) -> None:
     """A month listed in ``[ledger] missing_months`` (no audits at all) that ``history``
     has rows for is a contradiction: refused at the key's line."""
     listed = set(data.config.ledger.missing_months)

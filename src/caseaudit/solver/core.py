@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from caseaudit.model.config import SolverConfig
 from caseaudit.solver.network import Capacities, FlowResult, solve_flow, unique_plan
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, pair_keys, price
 
@@ -47,6 +46,20 @@ NOT_UNIQUE_NOTE = (
     "several plans reach the optimum; the one given is chosen by the fixed "
     "algorithm and input order, so reruns give the same plan"
 )
+
+
+class SolverSettings(Protocol):
+    """What a run's settings give the core (``[solver]`` of config.toml, contract §3):
+    read-only attributes, so the core needs no import of the config that holds them."""
+
+    @property
+    def time_limit_s(self) -> float: ...
+
+    @property
+    def workers(self) -> int: ...
+
+    @property
+    def price_above_pairs(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class SolveOptions:
     @classmethod
     def from_config(
         cls,
-        settings: SolverConfig,
+        settings: SolverSettings,
         seed: int,
         time_limit_s: float | None = None,
         candidate_limit: int = 0,

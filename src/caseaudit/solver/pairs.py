@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from caseaudit.model.ids import mix, mix_finalise, mix_left, mix_right
+from caseaudit.solver.ties import mix, mix_finalise, mix_left, mix_right
 
 EMPTY = np.zeros(0, dtype=np.int64)
 #: Candidate cells evaluated at once while pricing or materialising: bounds memory.

@@ -29,7 +29,7 @@ from caseaudit.model.calendar import (
     reaudit_month,
 )
 from caseaudit.model.config import DEFAULT_DOMAINS
-from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, TABLES
+from caseaudit.model.schema import JUDGEMENT_MIX, JUDGEMENTS, NOT_COUNTED_STATUSES, TABLES
 from caseaudit.synth.matching import UNMATCHED, match_cases
 from caseaudit.synth.organisation import NONE, Organisation, build_organisation
 from caseaudit.synth.presets import DEFAULT_MONTH, PRESETS, PresetSpec
@@ -69,13 +69,6 @@ STATUS_MIX = {  # by how many months before the target month the audit was
     ),
     3: (("actions_complete", 0.78), ("finalised", 0.17), ("non_completed", 0.05)),
 }
-JUDGEMENT_MIX = (
-    ("outstanding", 0.04),
-    ("good", 0.38),
-    ("requires_improvement_good_elements", 0.26),
-    ("requires_improvement", 0.26),
-    ("inadequate", 0.06),
-)
 REAUDIT_MIX = (
     ("good", 0.2),
     ("requires_improvement_good_elements", 0.25),

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from caseaudit.api import AllocationResult, allocate, moderate, plan_breaks
-from caseaudit.io.frames import replace_tables
 from caseaudit.model.calendar import (
     add_months,
     audit_year_start,
@@ -42,11 +41,11 @@ from caseaudit.model.calendar import (
 )
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import plural
+from caseaudit.model.frames import replace_tables
 from caseaudit.model.reaudits import effective_judgements
-from caseaudit.model.schema import NOT_COUNTED_STATUSES, TABLES
+from caseaudit.model.schema import JUDGEMENT_MIX, NOT_COUNTED_STATUSES, TABLES
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.month.rules import CONFLICT_RULES
-from caseaudit.synth.generate import JUDGEMENT_MIX
 
 #: The grade mix of the synthetic authorities: the default ``judgements``.
 DEFAULT_JUDGEMENTS: Mapping[str, float] = dict(JUDGEMENT_MIX)

@@ -25,7 +25,7 @@ optimises its tiers over exactly the plans optimal for the stages before it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,9 +34,20 @@ import pandas as pd
 from caseaudit.model.config import Config, WeightsConfig
 from caseaudit.model.ids import fingerprint
 from caseaudit.plans.month.problem import MonthProblem
-from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
-from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, PairCost, pair_keys
+from caseaudit.solver import (
+    EMPTY,
+    INT64_SAFE,
+    AssignmentProblem,
+    Capacities,
+    CoreResult,
+    ExplicitPairs,
+    ImplicitPairs,
+    PairCost,
+    SolveOptions,
+    pair_keys,
+    solve,
+    tier_weights,
+)
 
 TIE_BREAK_RANGE = 1 << 10
 TIERS = ("coverage", "change", "preference", "tie_break")
@@ -74,10 +85,24 @@ class MonthIndex:
     def n_auditors(self) -> int:
         return len(self.auditor_ids)
 
+    def case_index(self, case_ids: Iterable[str]) -> np.ndarray:
+        """Each case id's index, -1 for a case not in the month: the one way from ids to
+        indices (``explain`` and the diagnosis ask here, never re-derive it)."""
+        return np.asarray(pd.Index(self.case_ids).get_indexer(list(case_ids)), dtype=np.int64)
+
+    def auditor_index(self, auditor_ids: Iterable[str]) -> np.ndarray:
+        """Each auditor id's index, -1 for someone who is not an available auditor."""
+        return np.asarray(pd.Index(self.auditor_ids).get_indexer(list(auditor_ids)), dtype=np.int64)
+
+    def forbidden_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The forbidden pairs as (case index, auditor index), case-major."""
+        case, auditor = np.divmod(self.forbidden, max(self.n_auditors, 1))
+        return case, auditor
+
     def keys(self, case_ids: pd.Series, auditor_ids: pd.Series) -> np.ndarray:
         """Sorted keys of the given (case_id, auditor_id) pairs that are in the index."""
-        c = pd.Index(self.case_ids).get_indexer(case_ids)
-        a = pd.Index(self.auditor_ids).get_indexer(auditor_ids)
+        c = self.case_index(case_ids)
+        a = self.auditor_index(auditor_ids)
         ok = (c >= 0) & (a >= 0)
         return np.unique(pair_keys(c[ok], a[ok], self.n_auditors))
 
@@ -260,7 +285,6 @@ SOFT_RULES: tuple[SoftRule, ...] = (
 # ---------------------------------------------------------------- folding and solving
 
 #: The flow scales unit costs by its node count internally: stay well inside int64.
-INT64_SAFE = 1 << 62
 
 
 def _sum_costs(parts: list[tuple[int, PairCost]], index: MonthIndex) -> PairCost:
@@ -337,12 +361,7 @@ class _TierReach:
 
 def _stage_weights(tiers: list[str], reach: dict[str, _TierReach]) -> dict[str, int]:
     """Each tier's weight exceeds the most the tiers below it in the stage add up to."""
-    weights: dict[str, int] = {}
-    below = 0
-    for tier in reversed(tiers):
-        weights[tier] = below + 1
-        below += weights[tier] * reach[tier].total
-    return {tier: weights[tier] for tier in tiers}
+    return tier_weights((tier, reach[tier].total) for tier in tiers)[0]
 
 
 def _fits(tiers: list[str], reach: dict[str, _TierReach], nodes: int) -> bool:

@@ -14,17 +14,14 @@ restrictions, for every reason, ``unallocated`` and ``changes``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 
 from caseaudit.model.config import Config
 from caseaudit.model.rule_record import Relaxation, RuleKind, RuleRecord, conflict_ids, rules_by_id
-
-if TYPE_CHECKING:
-    from caseaudit.plans.month.problem import MonthProblem
 
 #: Columns of a restriction's forbidden pairs.
 PAIR_COLUMNS = ["case_id", "auditor_id", "detail"]
@@ -367,7 +364,21 @@ def apply_rules(
     return restrictions, capacity, forbidden[["case_id", "auditor_id", "rule", "detail"]]
 
 
-def blocking_rules(problem: MonthProblem, case_id: str, auditor_id: str) -> list[Blocker]:
+class RuleVerdicts(Protocol):
+    """What :func:`blocking_rules` reads of a month: a ``MonthProblem`` (named by what it
+    gives, so that the rules need not import the problem that is built from them)."""
+
+    @property
+    def restrictions(self) -> Mapping[str, Restriction]: ...
+
+    @property
+    def auditor_blocks(self) -> Mapping[str, list[tuple[str, str]]]: ...
+
+    @property
+    def pair_details(self) -> Mapping[tuple[str, str, str], str]: ...
+
+
+def blocking_rules(problem: RuleVerdicts, case_id: str, auditor_id: str) -> list[Blocker]:
     """The hard rules that forbid ``auditor_id`` for ``case_id`` this month, in the order
     of ``HARD_RULES``, each with its paragraph and facts. Empty when the pair is allowed.
 

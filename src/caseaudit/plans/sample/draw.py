@@ -2,10 +2,10 @@
 
 In order: who may be drawn (``rules``), how many (``size``), how many per stratum
 (``rounding``, controlled rounding carried over the audit year), which ones (seeded
-random order within a stratum, from ``model.ids``' stable hashing, a team not yet
-sampled this audit year first), then Hall's check with the month's own rules
-(``hall``): a case no plan can cover is replaced within its stratum, or the draw takes
-fewer and says why.
+random order within a stratum, from ``model.ids``' fingerprints mixed by
+``solver.ties``, a team not yet sampled this audit year first), then Hall's check
+with the month's own rules (``hall``): a case no plan can cover is replaced within its
+stratum, or the draw takes fewer and says why.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from caseaudit.model.calendar import audit_year_start, first_day
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import IssueCollector, plural
-from caseaudit.model.ids import fingerprint, mix
+from caseaudit.model.ids import fingerprint
 from caseaudit.model.reaudits import active_on
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.month.problem import CASE_COLUMNS
@@ -32,6 +32,7 @@ from caseaudit.plans.sample.size import SampleSize, month_without_sample, sample
 from caseaudit.plans.sample.tables import SAMPLE_TABLES
 from caseaudit.provenance import input_hashes
 from caseaudit.results import Result, manifest_header
+from caseaudit.solver import mix
 
 #: A stratum variable's empty value, in the stratum's label.
 NONE_LABEL = "(none)"
@@ -332,8 +333,9 @@ def _year_to_date(data: Dataset, month: str, variables: list[str]) -> dict[str, 
 
 def _random_order(eligible: pd.DataFrame, data: Dataset, month: str, seed: int) -> pd.DataFrame:
     """The eligible cases in their stratum's drawing order: a team not yet sampled this
-    audit year first, then by a seeded hash of the case id and month (``model.ids``:
-    stable on every machine, whatever the row order of the files), then by case id."""
+    audit year first, then by a seeded hash of the case id and month (``model.ids``
+    and ``solver.ties``: stable on every machine, whatever the row order of the files),
+    then by case id."""
     if eligible.empty:
         return eligible.assign(drawn_rank=pd.Series([], dtype=int))
     start = audit_year_start(month, data.config.policy.audit_year_start_month)

@@ -23,9 +23,15 @@ import pandas as pd
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.plans.month.adapter import encode_month
 from caseaudit.plans.month.problem import MonthProblem, build_problem
-from caseaudit.solver.core import AssignmentProblem, SolveOptions, solve
-from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import EMPTY, ImplicitPairs, PairCost
+from caseaudit.solver import (
+    EMPTY,
+    AssignmentProblem,
+    Capacities,
+    ImplicitPairs,
+    PairCost,
+    SolveOptions,
+    solve,
+)
 
 TIE_RANGE = 1 << 10
 #: Candidates per case of the first, cheap check.

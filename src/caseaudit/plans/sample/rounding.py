@@ -33,9 +33,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from caseaudit.solver.core import AssignmentProblem, SolveOptions, solve
-from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import ExplicitPairs
+from caseaudit.solver import AssignmentProblem, Capacities, ExplicitPairs, SolveOptions, solve
 
 #: Distances are priced in millionths of a case.
 SCALE = 1_000_000
