@@ -356,25 +356,33 @@ def seen_subject_by_any_auditor(data: Dataset, problem: MonthProblem) -> pd.Data
 
 
 def _eligible_pairs(problem: MonthProblem) -> pd.DataFrame:
-    """Every allowed (case, auditor) pair, case-major, as categoricals over sorted ids."""
+    """Every allowed (case, auditor) pair, case-major, as categoricals over sorted ids.
+
+    Pairs are numbered ``case × auditors + auditor`` and the forbidden ones (the
+    conflicts table, the one list of blocked pairs) removed by number: no cases ×
+    auditors matrix is built, only the list of allowed pairs itself.
+    """
     case_ids = problem.allocatable_cases["case_id"].to_numpy(dtype=object)
     available = problem.available_auditors
     auditor_ids = available["staff_id"].to_numpy(dtype=object)
     case_index, auditor_index = pd.Index(case_ids), pd.Index(auditor_ids)
-    allowed = np.ones((len(case_ids), len(auditor_ids)), dtype=bool)
-    c = case_index.get_indexer(problem.conflicts["case_id"])
-    a = auditor_index.get_indexer(problem.conflicts["auditor_id"])
-    known = (c >= 0) & (a >= 0)
-    allowed[c[known], a[known]] = False
-    case_code, auditor_code = np.nonzero(allowed)
+    width = len(auditor_ids)
+
+    def numbered(cases: pd.Series, auditors: pd.Series) -> np.ndarray:
+        c, a = case_index.get_indexer(cases), auditor_index.get_indexer(auditors)
+        known = (c >= 0) & (a >= 0)
+        return np.unique(c[known].astype(np.int64) * width + a[known])
+
+    forbidden = numbered(problem.conflicts["case_id"], problem.conflicts["auditor_id"])
+    allowed = np.setdiff1d(
+        np.arange(len(case_ids) * width, dtype=np.int64), forbidden, assume_unique=True
+    )
+    case_code, auditor_code = np.divmod(allowed, max(width, 1))
     original = problem.cases.set_index("case_id")["original_auditor_id"].reindex(case_ids)
     original_code = auditor_index.get_indexer(original.fillna("\x00").to_numpy())
     is_original = original_code[case_code] == auditor_code if len(case_ids) else np.zeros(0, bool)
     seen = problem.seen_subject
-    seen_allowed = np.zeros_like(allowed)
-    sc = case_index.get_indexer(seen["case_id"])
-    sa = auditor_index.get_indexer(seen["auditor_id"])
-    seen_allowed[sc[(sc >= 0) & (sa >= 0)], sa[(sc >= 0) & (sa >= 0)]] = True
+    seen_subject = np.isin(allowed, numbered(seen["case_id"], seen["auditor_id"]))
     year_count = available["year_count"].to_numpy(dtype=np.int64)
     return pd.DataFrame(
         {
@@ -382,6 +390,6 @@ def _eligible_pairs(problem: MonthProblem) -> pd.DataFrame:
             "auditor_id": pd.Categorical.from_codes(auditor_code, categories=auditor_index),
             "year_count": year_count[auditor_code],
             "is_original": is_original,
-            "seen_subject": seen_allowed[case_code, auditor_code],
+            "seen_subject": seen_subject,
         }
     )
