@@ -15,6 +15,7 @@ from caseaudit.api import (
     generate,
     load,
     moderate,
+    notify,
     plan_breaks,
     reallocate,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "generate",
     "load",
     "moderate",
+    "notify",
     "plan_breaks",
     "reallocate",
     "report",

@@ -322,6 +322,7 @@ def write_outputs(
             )
             (staging / f"{table.name}.parquet").write_bytes(parquet_bytes(ordered, table))
         for file_name, content in (files or {}).items():
+            (staging / file_name).parent.mkdir(parents=True, exist_ok=True)  # notices/
             (staging / file_name).write_bytes(content)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"

@@ -209,6 +209,12 @@ MODERATIONS = TableSchema(
     ),
     description="moderators assigned to challenged audits (§22)",
 )
+NOTICES_SENT = TableSchema(
+    "notices_sent",
+    (_c("notice_id", required=True), _c("sent_on", "date", True)),
+    key=("notice_id",),
+    description="notices already sent: `notify` leaves them out (`notify --send` appends)",
+)
 
 TABLES: dict[str, TableSchema] = {
     t.name: t
@@ -223,5 +229,6 @@ TABLES: dict[str, TableSchema] = {
         BREAK_PREFERENCES,
         OUTCOMES,
         MODERATIONS,
+        NOTICES_SENT,
     )
 }
