@@ -16,6 +16,9 @@ SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
 #: The hour written in every message's Date (the notices go out in the morning).
 SEND_HOUR = dt.time(8, 0, tzinfo=dt.UTC)
 NO_SENDER = "caseaudit@localhost"
+#: CRLF line ends; headers are not folded below RFC 5322's 998 characters, as a folded
+#: subject reads back with a leading space in some clients.
+POLICY = SMTP.clone(max_line_length=998)
 
 
 def safe_name(notice_id: str) -> str:
@@ -44,7 +47,7 @@ def message_bytes(
     day: dt.date,
 ) -> bytes:
     """The message: ``to`` and each ``cc`` as (name, e-mail); dated ``day`` at 08:00 UTC."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender or NO_SENDER
     message["To"] = formataddr(to)
     if cc:

@@ -615,7 +615,8 @@ def build_audits(
     if plan is not None and len(plan):
         planned = plan.copy()
         recorded = history.set_index("audit_id")
-        planned["status"] = planned["audit_id"].map(recorded["status"]).fillna("allocated")
+        status = planned["audit_id"].map(recorded["status"]).astype(object)
+        planned["status"] = status.where(status.notna(), "allocated")
         planned["completed_on"] = planned["audit_id"].map(recorded["completed_on"])
         frames.append(planned)
     audits = pd.concat([f[AUDIT_COLUMNS] for f in frames], ignore_index=True)
