@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench mutants clean
+.PHONY: demo test lint bench mutants golden golden-record clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ bench: $(DEV_STAMP)
 # tree and runs the deterministic tests against it: every bug must be caught (issue 13).
 mutants: $(DEV_STAMP)
 	$(BIN)/python benchmarks/mutants.py
+
+# Every command's outputs on small, median, largest and region against the SHA-256 manifest
+# benchmarks/golden.json (issue 19; a few minutes): golden compares and lists every file
+# that differs, golden-record runs and writes the manifest (outputs kept in .golden/).
+golden: $(STAMP)
+	$(BIN)/python benchmarks/golden.py
+
+golden-record: $(STAMP)
+	$(BIN)/python benchmarks/golden.py --record
 
 clean:
 	rm -rf $(VENV) caseaudit-demo .pytest_cache .mypy_cache .ruff_cache

@@ -96,6 +96,10 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("open_challenge_confirms", "allocate", M + "reaudits.py", 'audits = counted[moderated | ~counted["audit_id"].isin(open_challenges)]', "audits = counted"),
     Mutant("no_escalation", "allocate", M + "reaudits.py", '"head_of_service_review" if item.was_reaudit else "none"', '"none"'),
     Mutant("no_original_auditor_preference", "allocate", S + "month.py", "bonus = np.full(len(index.original), -weights.original_auditor, dtype=np.int64)", "bonus = np.zeros(len(index.original), dtype=np.int64)"),
+    Mutant("fresh_eyes_window_eleven_months", "allocate", M + "problem.py", '(history["month"] >= add_months(month, -12))', '(history["month"] >= add_months(month, -11))'),
+    Mutant("fresh_eyes_window_thirteen_months", "allocate", M + "problem.py", '(history["month"] >= add_months(month, -12))', '(history["month"] >= add_months(month, -13))'),
+    Mutant("active_ignores_start_date", "allocate", M + "reaudits.py", 'starts = staff["active_from"].map(lambda d: d is None or d <= day)', 'starts = staff["active_from"].map(lambda d: True)'),
+    Mutant("tie_break_salted_hash", "allocate", M + "ids.py", 'int.from_bytes(hashlib.blake2b(i.encode(), digest_size=8).digest(), "little") >> 1', "(hash(i) & 0xFFFFFFFFFFFFFFFF) >> 1"),
     Mutant("head_of_service_highest_id", "allocate", M + "reaudits.py", 'for service, staff_id in sorted(zip(heads["service"], heads["staff_id"], strict=True)):', 'for service, staff_id in sorted(zip(heads["service"], heads["staff_id"], strict=True), key=lambda p: (p[0], [-ord(c) for c in p[1]])):'),
     Mutant("head_of_service_inactive_too", "allocate", M + "reaudits.py", 'heads = staff[(staff["role"] == "head_of_service") & active_on(staff, day)]', 'heads = staff[staff["role"] == "head_of_service"]'),
     # ---- reallocate (issue 3)
@@ -116,6 +120,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("moderator_inactive_allowed", "moderate", M + "moderation.py", 'staff, ~staff["active"], f"is not active', 'staff, staff["active"] & False, f"is not active'),
     Mutant("moderation_cap_ignores_earlier", "moderate", M + "moderation.py", 'room = (cap - moderators["month_load"]).clip(lower=0)', "room = pd.Series(cap, index=moderators.index)"),
     Mutant("moderation_cap_off_by_one", "moderate", M + "moderation.py", 'room = (cap - moderators["month_load"]).clip(lower=0)', 'room = (cap + 1 - moderators["month_load"]).clip(lower=0)'),
+    Mutant("challenge_unmoderated_to_inactive_leads", "moderate", M + "moderation.py", 'leads = people[(people["role"] == "strategic_lead_ipq") & people["active"]]', 'leads = people[people["role"] == "strategic_lead_ipq"]'),
     # ---- plan-breaks (issue 9)
     Mutant("plan_breaks_no_service_cap", "plan-breaks", M + "break_year.py", "fraction = facts.config.breaks.max_service_break_fraction", "fraction = 1"),
     Mutant("plan_breaks_no_monthly_cap", "plan-breaks", M + "break_year.py", "fraction = facts.config.policy.max_break_fraction", "fraction = 1"),
@@ -125,14 +130,19 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("plan_breaks_outside_eligible_months", "plan-breaks", M + "break_year.py", "outside = everything.difference(eligible).to_frame(index=False)", "outside = everything[:0].to_frame(index=False)"),
     Mutant("plan_breaks_requests_late_first", "plan-breaks", M + "break_year.py", "ascending=[False, True, True, True],", "ascending=[True, True, True, True],"),
     Mutant("plan_breaks_requests_not_kept", "plan-breaks", S + "year.py", "return YearTerm(pair=-(index.pair_request >= 0).astype(np.int64))", "return YearTerm(pair=np.zeros(len(index.pair_request), dtype=np.int64))"),
+    Mutant("plan_breaks_emits_late_request_date", "plan-breaks", M + "break_plan.py", '"requested_on": day if on_time else plan_date,', '"requested_on": day if day is not None else plan_date,'),
+    Mutant("plan_breaks_emits_plan_date_for_kept", "plan-breaks", M + "break_plan.py", '"requested_on": day if on_time else plan_date,', '"requested_on": plan_date,'),
     # ---- explain (issue 11)
     Mutant("explain_forced_pair_keeps_full_room", "explain", M + "variants.py", 'auditors.loc[chosen, "capacity"] = auditors.loc[chosen, "capacity"] - 1', 'auditors.loc[chosen, "capacity"] = auditors.loc[chosen, "capacity"]'),
     Mutant("explain_relaxes_earliest_break_first", "explain", M + "why.py", 'granted = granted.sort_values(["late", "requested_on", "auditor_id"], ascending=False)', 'granted = granted.sort_values(["late", "requested_on", "auditor_id"], ascending=True)'),
+    Mutant("explain_runner_up_lowest_id", "explain", "src/caseaudit/explaining.py", 'others = frame[frame["allowed"] & ~frame["chosen"]].sort_values(["cost", "auditor_id"])', 'others = frame[frame["allowed"] & ~frame["chosen"]].sort_values(["auditor_id"])'),
+    Mutant("explain_cheapest_listed_by_id", "explain", "src/caseaudit/explaining.py", 'cheapest = allowed.sort_values(["cost", "auditor_id"]).head(5)', 'cheapest = allowed.sort_values(["auditor_id"]).head(5)'),
     # ---- report (issue 10)
     Mutant("report_due_day_is_overdue", "report", M + "monitoring.py", '& (audits["due_on"] < self.as_of)\n        ].copy()\n        late["days_overdue"]', '& (audits["due_on"] <= self.as_of)\n        ].copy()\n        late["days_overdue"]'),
     Mutant("report_honoured_exemption_is_non_completion", "report", M + "monitoring.py", "[item is None or not item[0] for item in found]", "[True for item in found]"),
     Mutant("report_amendments_in_calendar_days", "report", M + "monitoring.py", "None if d is None else self.calendar.add_working_days(d, days)", "None if d is None else d + dt.timedelta(days=days)"),
     Mutant("report_moderated_judgement_ignored", "report", M + "monitoring.py", "effective.get(audit_id, judgement)", "judgement"),
+    Mutant("report_audits_per_auditor_inactive_too", "report", M + "monitoring.py", 'auditors = staff[(staff["is_auditor"] == True) & active_on(staff, self.as_of)]', 'auditors = staff[staff["is_auditor"] == True]'),
     Mutant("report_reaudit_overdue_on_deadline_day", "report", M + "monitoring.py", 'cycle["overdue"] = [self.as_of > d for d in cycle["reaudit_deadline"]]', 'cycle["overdue"] = [self.as_of >= d for d in cycle["reaudit_deadline"]]'),
 )
 # fmt: on

@@ -26,6 +26,7 @@ import json
 import math
 import re
 import tomllib
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -520,7 +521,90 @@ def _column_name(header: str) -> str:
     return re.sub(r"[ -]", "_", header.strip().lower())
 
 
+def _identity(text: str) -> str:
+    """Contract §1 "Identity", written anew here: NFKC, whitespace runs as one space,
+    trimmed, case-folded (and NFKC again, so that a key's key is itself)."""
+    spaced = " ".join(unicodedata.normalize("NFKC", text).split())
+    return unicodedata.normalize("NFKC", spaced.casefold())
+
+
+def _first_spellings(values: Iterable[str | None]) -> dict[str, str]:
+    """Each identity's first spelling among ``values``."""
+    spellings: dict[str, str] = {}
+    for value in values:
+        if value is not None:
+            spellings.setdefault(_identity(value), value)
+    return spellings
+
+
+#: (table, column) → the identity it names, as the defining tables spell it (§1).
+_NAMED_BY: dict[tuple[str, str], str] = {
+    **{
+        (table, column): "staff_id"
+        for table, columns in {
+            "staff": ("manager_id",),
+            "cases": ("allocated_worker_id", "team_manager_id", "iro_id"),
+            "breaks": ("auditor_id",),
+            "conflicts": ("auditor_id",),
+            "exemptions": ("auditor_id", "decided_by"),
+            "history": ("auditor_id",),
+            "challenges": ("raised_by",),
+            "moderations": ("moderator_id",),
+            "break_preferences": ("auditor_id",),
+        }.items()
+        for column in columns
+    },
+    ("history", "reaudit_of"): "audit_id",
+    ("challenges", "audit_id"): "audit_id",
+    ("moderations", "audit_id"): "audit_id",
+    ("outcomes", "audit_id"): "audit_id",
+    ("cases", "case_id"): "case_id",
+    ("exemptions", "case_id"): "case_id",
+    ("history", "case_id"): "case_id",
+    ("cases", "subject_id"): "subject_id",
+    ("history", "subject_id"): "subject_id",
+    ("conflicts", "subject_id"): "subject_id",
+    ("staff", "service"): "service",
+    ("cases", "service"): "service",
+}
+
+
 def _read_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] | None:
+    """Rows of an input table as trimmed text (None = null), every id, service and team
+    respelled as its defining table spells it (contract §1: a case's "team 3" is staff's
+    "Team 3"); None if the table is absent."""
+    rows = _read_raw_input_table(data_dir, name)
+    if rows is None:
+        return None
+    staff = _read_raw_input_table(data_dir, "staff") or []
+    cases = _read_raw_input_table(data_dir, "cases") or []
+    history = _read_raw_input_table(data_dir, "history") or []
+    spellings = {
+        "staff_id": _first_spellings(r.get("staff_id") for r in staff),
+        "audit_id": _first_spellings(r.get("audit_id") for r in history),
+        "case_id": _first_spellings(r.get("case_id") for r in cases),
+        "subject_id": _first_spellings(
+            [*(r.get("subject_id") for r in cases), *(r.get("subject_id") for r in history)]
+        ),
+        "service": _first_spellings(r.get("service") for r in staff),
+    }
+    teams: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in staff:
+        service, team = row.get("service"), row.get("team")
+        if service is not None and team is not None:
+            teams[_identity(service)].setdefault(_identity(team), team)
+    for row in rows:
+        for column, value in row.items():
+            kind = _NAMED_BY.get((name, column))
+            if kind is not None and value is not None:
+                row[column] = spellings[kind].get(_identity(value), value)
+        if name in ("staff", "cases") and row.get("team") is not None:
+            of_service = teams.get(_identity(row.get("service") or ""), {})
+            row["team"] = of_service.get(_identity(row["team"] or ""), row["team"])
+    return rows
+
+
+def _read_raw_input_table(data_dir: Path, name: str) -> list[dict[str, str | None]] | None:
     """Rows of an input table as trimmed text (None = null); None if the table is absent."""
     csv_path, parquet_path = data_dir / f"{name}.csv", data_dir / f"{name}.parquet"
     if csv_path.exists():
@@ -583,6 +667,7 @@ class _History:
     overall_judgement: str | None
     judgement_confirmed_on: date | None
     reaudit_of: str | None
+    finalised_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -768,6 +853,7 @@ class _Checker:
                 overall_judgement=_lower(row.get("overall_judgement")),
                 judgement_confirmed_on=_to_date(row.get("judgement_confirmed_on")),
                 reaudit_of=row.get("reaudit_of"),
+                finalised_on=_to_date(row.get("finalised_on")),
             )
             for row in _read_input_table(self.data_dir, "history") or []
             if row.get("audit_id") is not None
@@ -857,8 +943,16 @@ class _Checker:
                 key=lambda row: (_to_date(row.get("decided_on")), row.get("moderator_id") or ""),
             )
             return _lower(latest.get("final_judgement")), _to_date(latest.get("decided_on"))
+        # Issue 20: a challenge raised after finalisation (not on its day) is late and
+        # leaves the confirmed judgement standing.
+        finalised = audit.finalised_on
         if any(
             _to_bool(row.get("consensus_reached")) is not True
+            and not (
+                finalised is not None
+                and (raised := _to_date(row.get("raised_on"))) is not None
+                and raised > finalised
+            )
             for row in self.challenges.get(audit.audit_id, [])
         ):
             return None, None
@@ -1056,6 +1150,10 @@ class _Checker:
             return True, self.history_subject[case_id]
         return False, None
 
+    def _expected_distributed(self, row: Row, first_working: date) -> tuple[date, str]:
+        """The hand-out day of an allocation and why: the month's first working day (§1)."""
+        return first_working, f"{first_working} (the first working day of {self.month_text}) [§1]"
+
     def _check_allocation_rows(self, table: _OutputTable) -> None:
         """Rule 1 eligibility, the case details and the dates of contract §5."""
         expected_distributed = self.calendar.on_or_after(self.first_day)
@@ -1089,11 +1187,9 @@ class _Checker:
                 _to_date(row.get("distributed_on")),
                 _to_date(row.get("due_on")),
             )
-            if distributed_on != expected_distributed:
-                self.fail(
-                    f"{label}: distributed_on is {_show(distributed_on)}, expected "
-                    f"{expected_distributed} (the first working day of {self.month_text}) [§1]"
-                )
+            expected_day, why = self._expected_distributed(row, expected_distributed)
+            if distributed_on != expected_day:
+                self.fail(f"{label}: distributed_on is {_show(distributed_on)}, expected {why}")
             if due_on != self.last_day:
                 self.fail(
                     f"{label}: due_on is {_show(due_on)}, expected {self.last_day} "
@@ -1996,6 +2092,34 @@ class _ReallocationChecker(_Checker):
 
     # -- inputs: the data directory and the previous plan ------------------------
 
+    def _expected_distributed(self, row: Row, first_working: date) -> tuple[date, str]:
+        """Issue 20: an audit the re-plan moved or added is handed out on the first working
+        day on or after the latest decision the re-plan acts on (an honoured exemption's
+        decided_on, a leaver's active_to + 1, a newly granted break's requested_on), never
+        before the month's first working day; an unmoved audit keeps that first day."""
+        case_id = _out_text(row.get("case_id")) or ""
+        kept = self.previous_allocations.get(case_id)
+        if kept is not None and kept.auditor_id == _out_text(row.get("auditor_id")):
+            return super()._expected_distributed(row, first_working)
+        decisions: list[date] = []
+        for exemption in self.exempted_auditors.values():
+            decided = _to_date(exemption.get("decided_on"))
+            if decided is not None:
+                decisions.append(decided)
+        for previous in self.previous_allocations.values():
+            person = self.staff.get(previous.auditor_id or "")
+            left = None if person is None else person.active_to
+            if left is not None and left < self.last_day:
+                decisions.append(left + timedelta(days=1))
+        for auditor_id in self.granted_breaks:
+            before = self.previous_breaks.get(auditor_id)
+            if before is None or before.decision != "granted":
+                requested = self.expected_breaks[auditor_id].requested_on
+                if requested is not None:
+                    decisions.append(requested)
+        day = max([first_working, *(self.calendar.on_or_after(d) for d in decisions)])
+        return day, f"{day} (the first working day on or after the re-plan's latest decision)"
+
     def _load_inputs(self) -> bool:
         if not super()._load_inputs():
             return False
@@ -2344,7 +2468,7 @@ class _ModerationChecker:
         moderation = config.get("moderation", {})
         self.cap = int(moderation.get("max_moderations_per_month", 2))
         self.groups = [
-            [str(name).strip() for name in group]
+            {_identity(str(name)) for name in group}
             for group in moderation.get("connected_services", [])
         ]
         self.same_team = bool(config["conflicts"]["same_team"])
@@ -2420,7 +2544,7 @@ class _ModerationChecker:
             service = case["service"]
             if row["service"] == service:
                 found.append("same service")
-            if any(service in g and row["service"] in g for g in self.groups):
+            if any(_identity(service) in g and _identity(row["service"]) in g for g in self.groups):
                 found.append("connected service")
             worker, manager = case["allocated_worker_id"], case.get("team_manager_id")
             if person in {worker, manager, case.get("iro_id")}:

@@ -366,6 +366,36 @@ def test_emitted_requests_are_granted_by_allocate_in_every_month(tmp_path: Path)
         assert set(decisions["auditor_id"]) == expected, month
 
 
+def test_a_kept_late_request_is_emitted_on_time(tmp_path: Path) -> None:
+    # Ten auditors (June's cap 2). P03 asked for June on time (10 May); P01 asked on
+    # 3 June, late, and June still has room, so both are kept. The emitted breaks.csv is
+    # for allocate, which grants an on-time request first: P03's keeps its own day, and
+    # P01's must not carry its late 3 June (allocate would see a late request) but the
+    # plan's day, 31 March, the day before the year's first planned month. Allocate of
+    # June then grants both as on time.
+    authority = pq_officers(Authority(), 10)
+    authority.add("breaks", auditor_id="P03", month="2026-06", requested_on="2026-05-10")
+    authority.add("breaks", auditor_id="P01", month="2026-06", requested_on="2026-06-03")
+    authority.case("C1", month="2026-06")
+    data_dir = authority.write(tmp_path / "data")
+    out = tmp_path / "plan"
+    result = run(
+        "plan-breaks", str(data_dir), "--year", str(YEAR), "--out", str(out), "--emit-requests"
+    )
+    assert result.exit_code == 0, result.output
+    decisions = pd.read_csv(out / "request_decisions.csv", dtype=str).set_index("auditor_id")
+    assert decisions["decision"].to_dict() == {"P01": "kept", "P03": "kept"}
+    emitted = pd.read_csv(out / "breaks.csv", dtype=str)
+    june = emitted[emitted["month"] == "2026-06"].set_index("auditor_id")["requested_on"]
+    assert june.to_dict() == {"P01": "2026-03-31", "P03": "2026-05-10"}
+    shutil.copy(out / "breaks.csv", data_dir / "breaks.csv")
+    granted = caseaudit.allocate(load(data_dir), "2026-06").break_decisions
+    assert granted[["auditor_id", "decision", "on_time"]].values.tolist() == [
+        ["P01", "granted", True],
+        ["P03", "granted", True],
+    ]
+
+
 # --------------------------------------------------------------------------- the checker
 
 

@@ -901,14 +901,21 @@ def _exemption(case_id, auditor_id, requested_on, decision, decided_by, honoured
     }
 
 
+HANDED = D("2027-01-21")
+
+
 def correct_reallocation() -> dict[str, list[Any]]:
     outputs = correct_outputs()
     outputs.update(
         allocations=[
             _reallocated("C2", "GM1", f"{MONTH}-C2"),
-            _reallocated("C3", "A8", f"{MONTH}-C3-r1", reaudit_of="2026-12-C3"),
-            _reallocated("C4", "A10", f"{MONTH}-C4"),
-            _reallocated("C8", "A9", f"{MONTH}-C8-r2", reaudit_of="2026-10-C8"),
+            # Issue 20: the moved and added audits are handed out on one day, the first
+            # working day after the latest decision the re-plan acts on: A3 leaves on
+            # Wednesday 20 January, so Thursday 21 January (A2's break was asked on the
+            # 5th, A1's exemption decided earlier).
+            {**_reallocated("C3", "A8", f"{MONTH}-C3-r1", "2026-12-C3"), "distributed_on": HANDED},
+            {**_reallocated("C4", "A10", f"{MONTH}-C4"), "distributed_on": HANDED},
+            {**_reallocated("C8", "A9", f"{MONTH}-C8-r2", "2026-10-C8"), "distributed_on": HANDED},
             _reallocated("C9", "A6", f"{MONTH}-C9", reaudit_of="2026-11-C9"),
         ],
         unallocated=[],

@@ -140,6 +140,27 @@ def test_a_forced_pair_that_costs_only_preference_points(tmp_path: Path) -> None
     assert "6 more preference points (fair spread of the audit year +6)" in forced.explanation
 
 
+def test_the_runner_up_is_the_next_cheapest_not_the_lowest_id(tmp_path: Path) -> None:
+    # One case, three free auditors: A1 has no audit this year, A2 three, A3 one. Fair
+    # spread costs 2 a year's audit: A1 0, A3 2, A2 6. The plan gives C1 to A1; the
+    # runner-up is the next cheapest allowed auditor, A3, not A2 (the lowest id after
+    # A1), and the cheapest allowed are listed cheapest first: A1, A3, A2.
+    authority = Authority().auditors("A1", "A2", "A3").case("C1")
+    for number, month in enumerate(YEAR_2025[:3]):
+        authority.history(month, f"H{number}", "A2")
+    authority.history(YEAR_2025[0], "H9", "A3")
+    answer = explain(load(authority.write(tmp_path / "data"), MONTH), MONTH, "C1")
+    case = answer.case
+    assert case is not None
+    assert (case.chosen, case.runner_up) == ("A1", "A3")
+    assert case.why_not_runner_up is not None
+    assert case.why_not_runner_up.decided_by == "preference"
+    costs = case.auditors.set_index("auditor_id")["fair_spread"].to_dict()
+    assert costs == {"A1": 0, "A2": 6, "A3": 2}
+    assert "Runner-up A3 (the next cheapest allowed auditor)" in answer.summary()
+    assert "Cheapest allowed: A1 (no preference cost), A3 (fair spread 2), A2" in answer.summary()
+
+
 # ---------------------------------------------------------------- the month diagnosis
 
 

@@ -248,6 +248,7 @@ def test_header_only_cases_with_reaudits_due_validates_and_says_so(
     cases = data_dir / "cases.csv"
     cases.write_text(cases.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     (data_dir / "exemptions.csv").unlink()  # its rows name the cases just removed
+    (data_dir / "conflicts.csv").unlink()  # and its subjects (contract §1: they must exist)
     result = run("validate", str(data_dir), "--month", MONTH)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stderr == ""

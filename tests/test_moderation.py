@@ -201,6 +201,22 @@ def test_a_rule_alone_bars_the_tempting_moderator(
     ]
 
 
+def test_only_an_active_strategic_lead_hears_of_an_unmoderated_audit(tmp_path: Path) -> None:
+    # M1 is in the case's service, so nobody may moderate 2026-01-C1 (as of 20 February).
+    # Besides SL1 (active), P&Q have had SL0, who left on 31 January, and will have SL2,
+    # who starts on 1 March: neither is active on the as-of day, so the notice that the
+    # audit has no moderator goes to SL1 alone (§22: P&Q's strategic lead is told).
+    authority = _same_service(challenged())
+    lead = {"role": "strategic_lead_ipq", "group": "pq", "service": "Performance and Quality"}
+    authority.staff("SL0", auditor=False, active_to="2026-01-31", **lead)  # type: ignore[arg-type]
+    authority.staff("SL2", auditor=False, active_from="2026-03-01", **lead)  # type: ignore[arg-type]
+    result = moderate(authority, tmp_path)
+    assert plan(result) == {}
+    assert result.notifications[["recipient_id", "kind"]].values.tolist() == [
+        ["SL1", "challenge_unmoderated"]
+    ]
+
+
 def test_not_flagged_can_moderate_is_not_a_candidate(tmp_path: Path) -> None:
     result = moderate(_not_can_moderate(challenged()), tmp_path)
     assert plan(result) == {}

@@ -14,7 +14,7 @@ import networkx as nx
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from builders import MONTH, YEAR_2025, Authority, solve
+from builders import MONTH, YEAR_2025, Authority, examples, solve
 from checker import _Checker
 
 SERVICES = ("Safeguarding", "Fostering")
@@ -173,7 +173,7 @@ def independent_maximum(data_dir: Path) -> int:
     return sum(1 for node in matching if node[0] == "case")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(authority=authorities())
 def test_random_month_is_valid_and_maximal(authority: Authority) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -19,7 +19,7 @@ import pandas as pd
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from builders import MONTH, Authority, day, resolve, solve
+from builders import MONTH, Authority, day, examples, resolve, solve
 from checker import _ReallocationChecker
 from test_properties import authorities
 
@@ -116,7 +116,7 @@ def lexicographic_optimum(data_dir: Path, out_dir: Path, previous_dir: Path) -> 
     return divmod(cost, penalty)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     authority=authorities(),
     kinds=st.lists(st.sampled_from(EVENTS), min_size=1, max_size=2),

@@ -370,6 +370,7 @@ def test_header_only_cases_with_reaudits_due_says_the_sample_is_empty(tmp_path: 
     cases = data / "cases.csv"
     cases.write_text(cases.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     (data / "exemptions.csv").unlink()  # its rows name the cases just removed
+    (data / "conflicts.csv").unlink()  # and its subjects (contract §1: they must exist)
     out = tmp_path / "out"
     result = run("allocate", str(data), "--month", MONTH, "--out", str(out))
     assert result.exit_code == 3, result.stdout + result.stderr

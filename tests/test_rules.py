@@ -440,6 +440,28 @@ def test_fresh_eyes_avoid_an_auditor_who_saw_the_subject(tmp_path):
     assert allocated(solve(authority, tmp_path)) == {"C1": "P2"}
 
 
+def test_fresh_eyes_look_back_exactly_twelve_months(tmp_path):
+    # The 12 months before March 2026 are March 2025 to February 2026 (§7). P1 audited
+    # C1's subject in March 2025, the window's first month; that audit is in the 2024
+    # audit year, so P1 has none this year, while P2 has one (of another subject). Fair
+    # spread alone favours P1 by 2 points; fresh eyes charge P1 10: C1 goes to P2.
+    # A window of 11 months would miss March 2025 and give C1 to P1.
+    authority = Authority().auditors("P1", "P2").case("C1")
+    authority.history("2025-03", "OLD", "P1", subject="S-C1")
+    authority.history("2025-09", "OTHER", "P2")
+    assert allocated(solve(authority, tmp_path)) == {"C1": "P2"}
+
+
+def test_fresh_eyes_forget_an_audit_thirteen_months_back(tmp_path):
+    # The same, with P1's audit of the subject in February 2025: 13 months back, outside
+    # the window, so only fair spread counts and C1 goes to P1 (no audit this year). A
+    # window of 13 months would charge P1 10 and give C1 to P2.
+    authority = Authority().auditors("P1", "P2").case("C1")
+    authority.history("2025-02", "OLD", "P1", subject="S-C1")
+    authority.history("2025-09", "OTHER", "P2")
+    assert allocated(solve(authority, tmp_path)) == {"C1": "P1"}
+
+
 def test_candidate_limit_keeps_the_original_and_reports_feasible(tmp_path):
     # Six auditors, a re-audit whose original auditor P6 has the most audits this year.
     # With two candidates per case, C9 keeps the two cheapest pairs of its scan: P6 (the

@@ -48,7 +48,7 @@ TM2,2026-03,2026-02-10
 """
 CONFLICTS = """\
 auditor_id,subject_id,reason
-PQ1,P9,neighbour
+PQ1,P2,neighbour
 """
 EXEMPTIONS = """\
 case_id,month,auditor_id,requested_on,decision,decided_by,decided_on
@@ -69,7 +69,7 @@ audit_id,moderator_id,assigned_on,final_judgement,decided_on
 """
 OUTCOMES = """\
 audit_id,domain,rating
-2026-02-C2,Voice of the child,met
+2026-02-C2,D1 Voice and lived experience of the child,met
 """
 BREAK_PREFERENCES = """\
 auditor_id,month,rank

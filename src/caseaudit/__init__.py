@@ -18,6 +18,7 @@ from caseaudit.api import (
     notify,
     plan_breaks,
     reallocate,
+    record,
 )
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError, InputIssue
@@ -62,6 +63,7 @@ __all__ = [
     "notify",
     "plan_breaks",
     "reallocate",
+    "record",
     "report",
     "simulate_year",
     "sweep",

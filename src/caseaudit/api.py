@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
@@ -20,13 +21,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from caseaudit.io.previous import read_previous_plan
+from caseaudit.io.previous import PreviousPlan, read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
 from caseaudit.model.break_plan import SOURCES, plan_tables, service_columns
 from caseaudit.model.break_year import BreakYear, build_break_year
-from caseaudit.model.dataset import Dataset
-from caseaudit.model.errors import IssueCollector, plural
+from caseaudit.model.calendar import WorkingCalendar, last_day
+from caseaudit.model.dataset import LINE, Dataset
+from caseaudit.model.errors import InputError, InputIssue, InputWarning, IssueCollector, plural
 from caseaudit.model.explain import (
     allocations_table,
     exemption_decisions_table,
@@ -41,6 +43,7 @@ from caseaudit.model.moderation import (
 )
 from caseaudit.model.problem import MonthProblem, build_problem
 from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
+from caseaudit.model.record import recorded_history
 from caseaudit.model.validate import validate_dataset
 from caseaudit.provenance import input_hashes, package_version
 from caseaudit.solver.core import SolveOptions
@@ -77,7 +80,10 @@ def load(data_dir: Path | str, month: str | None = None) -> Dataset:
     cell errors and cross-table errors of every file together."""
     issues = IssueCollector()
     data = read_dataset(data_dir, issues)
+    read_warnings = len(issues.warnings)  # the reader has shown its own
     validate_dataset(data, month, issues).raise_if_any()
+    for warning in issues.warnings[read_warnings:]:  # a late challenge, say (issue 20)
+        warnings.warn(str(warning), InputWarning, stacklevel=2)
     return data
 
 
@@ -266,6 +272,62 @@ def build_manifest(
     }
 
 
+def without_recorded_plan(data: Dataset, previous: PreviousPlan) -> Dataset:
+    """The ledger without the month's rows that ``record`` wrote from the previous plan
+    (issue 20, contract §6): a re-plan of m reads a history that holds the earlier plan's
+    own rows of m (its allocations, and rows an earlier re-plan marked reallocated).
+    Any other row of m or later is left for the month's rules to refuse."""
+    history = data["history"]
+    plan = previous.allocations
+    month = str(plan["month"].iloc[0]) if len(plan) else None
+    if month is None or history.empty:
+        return data
+    own_ids = set(plan["audit_id"])
+    cases = set(plan["case_id"])
+    own = history["audit_id"].isin(own_ids) | (
+        (history["month"] == month)
+        & (history["status"] == "reallocated")
+        & history["case_id"].isin(cases)
+    )
+    if not own.any():
+        return data
+    return data.replace(history=history[~own].drop(columns=LINE))
+
+
+def _handed_out_when_decided(
+    data: Dataset,
+    problem: MonthProblem,
+    allocations: pd.DataFrame,
+    changes: pd.DataFrame,
+    newly_granted: set[str],
+) -> pd.DataFrame:
+    """Every audit the re-plan moves or adds is handed out on one day: the first working
+    day on or after the latest decision it acts on (an honoured exemption's
+    ``decided_on``, a leaver's ``active_to`` + 1, a late break's ``requested_on``), never
+    before the month's first working day (§1, issue 20, contract §6)."""
+    month = problem.month
+    decisions: list[dt.date] = []
+    exemptions = data["exemptions"]
+    exempted = set(problem.auditors.loc[problem.auditors["exempted"], "staff_id"])
+    of_month = exemptions[(exemptions["month"] == month) & exemptions["auditor_id"].isin(exempted)]
+    decisions += [d for d in of_month["decided_on"] if d is not None]
+    staff = data["staff"].set_index("staff_id")
+    for auditor in set(changes["previous_auditor_id"].dropna()):
+        left = staff.at[auditor, "active_to"] if auditor in staff.index else None
+        if left is not None and left < last_day(month):
+            decisions.append(left + dt.timedelta(days=1))
+    breaks = data["breaks"]
+    late = breaks[(breaks["month"] == month) & breaks["auditor_id"].isin(newly_granted)]
+    decisions += [d for d in late["requested_on"] if d is not None]
+    calendar = WorkingCalendar(data.config.calendar.country, data.config.calendar.subdivision)
+    first = calendar.first_working_day(month)
+    day = max([first, *(calendar.on_or_next_working_day(d) for d in decisions)])
+    new_ids = set(changes["audit_id"].dropna())
+    handed = allocations.copy()
+    handed.loc[handed["audit_id"].isin(new_ids), "distributed_on"] = day
+    return handed
+
+
 def reallocate(
     data: Dataset | Path | str,
     month: str,
@@ -280,12 +342,12 @@ def reallocate(
     covered; the order is most cases, most due re-audits, fewest changes, preferences.
     """
     started = time.perf_counter()
-    dataset = data if isinstance(data, Dataset) else load(data, month)
     previous = read_previous_plan(previous_dir, month)
+    dataset = without_recorded_plan(data if isinstance(data, Dataset) else load(data), previous)
     problem = build_problem(
         dataset,
         month,
-        validate=isinstance(data, Dataset),
+        validate=True,
         previous_breaks=previous.break_decisions,
     )
     exempted = set(problem.auditors.loc[problem.auditors["exempted"], "staff_id"])
@@ -319,6 +381,9 @@ def reallocate(
         dict(zip(unallocated["case_id"], unallocated["reason"], strict=True)),
     )
     tables = {**_month_tables(problem, assignment, unallocated, audit_ids), "changes": changes}
+    tables["allocations"] = _handed_out_when_decided(
+        dataset, problem, tables["allocations"], changes, granted_now - granted_before
+    )
     timings.update(solved.timings, total_s=time.perf_counter() - started)
     manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
     manifest["previous_plan"] = {
@@ -332,6 +397,33 @@ def reallocate(
     )
     counts["must_move"] = len(must_move)
     return AllocationResult(problem, solved, tables, manifest)
+
+
+def record(plan_dir: Path | str, data_dir: Path | str) -> Dataset:
+    """Append a written plan's allocations to the data directory's ``history`` (issue 20,
+    contract §6), atomically; a re-plan (a folder with ``changes``) marks the moved rows
+    ``reallocated``. Raises ``InputError`` (nothing written) for a row already there."""
+    import json
+
+    from caseaudit.io.tables import write_history
+
+    root, data_root = Path(plan_dir), Path(data_dir)
+    manifest = root / "manifest.json"
+    if not manifest.is_file():
+        raise InputError([InputIssue(str(manifest), 1, "-", "not a plan folder: no manifest")])
+    month = json.loads(manifest.read_text(encoding="utf-8")).get("month")
+    plan = read_previous_plan(root, str(month))
+    changes_file = root / "changes.parquet"
+    changes = None
+    if changes_file.exists():
+        raw = pd.read_parquet(changes_file).astype(object)
+        changes = raw.where(raw.notna(), None)
+    dataset = load(data_root)
+    history = recorded_history(
+        dataset["history"], plan.allocations, changes, f"{root.name}/allocations"
+    )
+    write_history(data_root, history)
+    return load(data_root)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from caseaudit.io.previous import read_previous_plan
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import InputError, InputIssue, plural
 from caseaudit.model.explain import allocations_table, unallocated_reason
+from caseaudit.model.identity import Identities
 from caseaudit.model.problem import MonthProblem, build_problem, seen_subject_by_any_auditor
 from caseaudit.model.rules import blocking_rules
 from caseaudit.model.why import (
@@ -979,6 +980,10 @@ def explain(
     explainer = Explainer(
         dataset, month, previous, seed, time_limit_s, validate=isinstance(data, Dataset)
     )
+    # Contract §1: "--case c1" names the case C1 of cases, spelled as cases spells it.
+    known = Identities.of(dataset)
+    case = None if case is None else known.case_ids.spell(case) or case
+    auditor = None if auditor is None else known.staff_ids.spell(auditor) or auditor
     explainer.check_ids(case, auditor)
     common = {
         "month": month,

@@ -435,6 +435,23 @@ def notify(
         sys.exit(EXIT_UNALLOCATED)
 
 
+@cli.command()
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@handles_errors
+def record(plan_dir: Path, data_dir: Path) -> None:
+    """Append a plan's allocations to DATA_DIR's history as allocated (a re-plan's moved
+    audits as reallocated, with their -r<k> rows), all or nothing; refuses rows already
+    there (issue 20).
+
+    Example: caseaudit record out/2026-03 data/
+    """
+    from caseaudit.api import record as run_record
+
+    data = run_record(plan_dir, data_dir)
+    click.echo(f"history now holds {plural(len(data['history']), 'row')}")
+
+
 @cli.command("plan-breaks")
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.option(

@@ -21,6 +21,7 @@ from caseaudit.io.reader import read_frame
 from caseaudit.model.config import Config
 from caseaudit.model.dataset import Dataset, SourceFile
 from caseaudit.model.errors import IssueCollector
+from caseaudit.model.identity import canonical_dataset
 from caseaudit.model.schema import TABLES
 from caseaudit.model.validate import validate_dataset
 
@@ -70,6 +71,8 @@ def replace_tables(
     )
     if config is not None:
         changed = _with_config(changed, config, label.format(name="config"), issues)
+    # Contract §1: a table given anew may spell a value another table defines.
+    changed = canonical_dataset(changed, issues)
     if validate:
         validate_dataset(changed, None, issues)
     issues.raise_if_any()

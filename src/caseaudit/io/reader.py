@@ -36,6 +36,7 @@ from pandas.arrays import ArrowStringArray
 from caseaudit.io.config_reader import read_config
 from caseaudit.model.dataset import LINE, Dataset, SourceFile
 from caseaudit.model.errors import InputError, InputWarning, IssueCollector, Priority, plural
+from caseaudit.model.identity import canonical_dataset
 from caseaudit.model.schema import TABLES, Column, TableSchema
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -105,11 +106,14 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
     ignored = tuple(issues.warnings[first_warning:])
     for warning in ignored:
         warnings.warn(str(warning), InputWarning, stacklevel=2)
-    if not collect_only:
-        issues.raise_if_any()
-    return Dataset(
+    data = Dataset(
         tables, sources, config, config_source, config_lines, frozenset(unreadable), ignored
     )
+    # Contract §1: every id, service and team in its defining table's spelling.
+    data = canonical_dataset(data, issues)
+    if not collect_only:
+        issues.raise_if_any()
+    return data
 
 
 def _misnamed_tables(directory: Path, issues: IssueCollector) -> set[str]:

@@ -137,7 +137,23 @@ LIST_TITLES = {
         "Open challenges",
         "§21–22",
         "Challenges without consensus and their moderation; a decided one is shown in the "
-        "month of its decision only.",
+        "month of its decision only; a late one was raised after finalisation.",
+    ),
+    "retrospective_exemptions": (
+        "Retrospective exemptions",
+        "§5, §30",
+        "Exemptions agreed after the audit's due date: a non-completion until then.",
+    ),
+    "cancellations": (
+        "Cancellations",
+        "§30",
+        "Audits cancelled, with who authorised it; only the Assistant Director (CSC) or the "
+        "Strategic Lead (P&Q) may.",
+    ),
+    "incomplete_audit_tools": (
+        "Incomplete audit tools",
+        "§16",
+        "Audits with a judgement but not every domain rated.",
     ),
 }
 FIGURE_TITLES = {
@@ -147,6 +163,7 @@ FIGURE_TITLES = {
     "audits_per_auditor": ("Audits per auditor this audit year", "§2"),
     "breaks_by_month": ("Audit breaks against the cap", "§3"),
     "completion_by_service": ("Completion on time by service", "§6"),
+    "amendments_by_service": ("Amendments back on time by service and month", "§20"),
 }
 #: Column kinds kept on one line (a date split as "2025-" / "03" reads badly).
 DAYS = ("date", "month")
@@ -569,6 +586,25 @@ def _completion_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figur
     )
 
 
+def _amendments_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """Each service and month of return: amendments back on time, late, not back."""
+    labelled = frame.assign(
+        row=[f"{s} {m}" for s, m in zip(frame["service"], frame["month"], strict=True)]
+    )
+    return _shares_by_row(
+        labelled,
+        "row",
+        [
+            ("back_on_time", "#1a9850", "back on time"),
+            ("back_late", "#fdae61", "back late"),
+            ("not_back", "#d73027", "not back yet"),
+        ],
+        [int(v) for v in frame["returned"]],
+        "% of the amendments returned that month",
+        _ShareLayout(top=0.5, left=0.3),
+    )
+
+
 @dataclass(frozen=True)
 class _ShareLayout:
     """A share chart's height (inches: a base and each row's) and its margins: ``left``
@@ -623,4 +659,5 @@ CHARTS: dict[str, Callable[[pd.DataFrame, Monitoring], Any]] = {
     "audits_per_auditor": _audits_per_auditor,
     "breaks_by_month": _breaks_by_month,
     "completion_by_service": _completion_by_service,
+    "amendments_by_service": _amendments_by_service,
 }

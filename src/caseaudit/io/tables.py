@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -44,3 +46,20 @@ def write_input_tables(
             pq.write_table(pa.Table.from_arrays(arrays, names=columns), path)
         written.append(path)
     return written
+
+
+def write_history(data_dir: Path, history: pd.DataFrame) -> Path:
+    """Replace the data directory's ``history`` (CSV or Parquet, as it is; CSV when there
+    is none) atomically: written beside it, then moved over it (contract §2)."""
+    existing = [p for p in (data_dir / "history.parquet", data_dir / "history.csv") if p.exists()]
+    file_format = existing[0].suffix.lstrip(".") if existing else "csv"
+    staging = data_dir / f".history.{file_format}.caseaudit-tmp"
+    try:
+        (written,) = write_input_tables(
+            staging.parent / staging.name, {"history": history}, file_format
+        )
+        target = data_dir / f"history.{file_format}"
+        os.replace(written, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

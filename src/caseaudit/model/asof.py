@@ -1,22 +1,27 @@
-"""The ledger as known on a day: a fact dated after the day is not yet there (issue 20,
+"""What was known on a day: the one place that decides it for every table (issue 20,
 issue 22).
 
-Every command that speaks for a day (``notify``, and the report and moderation after
-issue 20) reads the data through :func:`known_on`, the one place that decides what had
-happened by then. Per table, each dated column is a fact:
+The ledger and its side tables keep dates (requested, decided, raised, assigned,
+completed, returned, resubmitted, finalised, confirmed, cancelled). A report, a
+moderation or a notice dated D must see only what had happened by D: a break asked on
+17 January is not in the report of 15 January, an exemption approved on 11 March does
+not remove February's non-completion, a challenge raised after D does not suspend a
+judgement on D. :func:`known_on` returns the dataset as it stood at the end of D, and
+every command that takes ``--as-of`` (``report``, ``moderate``, ``notify``) reads the
+data through it. Per table (:data:`DATED_FACTS`), each dated column is a fact:
 
 - a row whose *defining* date is after the day did not exist yet (a break request, an
-  exemption request, a challenge, a moderator's assignment, an audit of a month that has
-  not begun);
-- a *later* date on a row that did exist is a step not yet taken: the date is cleared,
+  exemption request, a challenge, a moderator's assignment; an audit of a month that
+  has not begun);
+- a *later* date on a row that did exist is a step not yet taken: the date is cleared
   with what it carries (a moderator's final judgement, an exemption's decision, a
-  judgement's confirmation), and an audit's status goes back to the last stage whose
-  date is on or before the day (a finalised audit finalised tomorrow is completed today).
+  cancellation's author and reason), and an audit's status goes back to the furthest
+  step dated by then (a finalised audit finalised tomorrow is completed today).
 
-A date left empty in the ledger cannot be placed in time and is kept as the ledger says
-(the ledger did not say when). Tables without dates (staff, cases, conflicts, outcomes,
-break preferences) are kept whole: staff's active dates say when a person works, not
-when a fact became known. Pure: no file is read.
+A fact without a date (a decision with no ``decided_on``, a consensus flag) is taken as
+known: the ledger does not say when it happened, and dropping it would hide what P&Q
+recorded. Staff's active dates say when a person works, not when a fact became known,
+so ``staff`` is kept whole. Pure: no file is read.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ class DatedFacts:
 
 
 #: Each table's dated facts. A column named here that a table does not have is skipped,
-#: so that a column added to a table later (``cancelled_on``, say) only needs a line here.
+#: so that a column added to a table later only needs a line here.
 DATED_FACTS: dict[str, DatedFacts] = {
     "breaks": DatedFacts(defining=("requested_on",)),
     "exemptions": DatedFacts(
@@ -56,49 +61,67 @@ DATED_FACTS: dict[str, DatedFacts] = {
     ),
     "history": DatedFacts(
         steps=(
-            ("completed_on", ("completed_on",)),
+            # Not completed by the day: no judgement given yet (§16).
+            ("completed_on", ("completed_on", "overall_judgement")),
             ("returned_on", ("returned_on",)),
+            ("resubmitted_on", ("resubmitted_on",)),
             ("finalised_on", ("finalised_on",)),
             ("actions_completed_on", ("actions_completed_on",)),
             ("judgement_confirmed_on", ("judgement_confirmed_on",)),
             ("cancelled_on", ("cancelled_on", "cancelled_by", "cancel_reason")),
-            ("resubmitted_on", ("resubmitted_on",)),
         ),
     ),
 }
-#: An audit's stages in the order they happen, each with the date that records it: as of
-#: a day, a status whose date is later falls back to the latest earlier stage dated by
-#: then (or ``allocated``). ``cancelled`` falls back the same way once the ledger dates it.
-STAGES: tuple[tuple[str, str], ...] = (
-    ("completed", "completed_on"),
-    ("returned", "returned_on"),
-    ("finalised", "finalised_on"),
+#: A ledger status and the date that says when the audit reached it (contract §3
+#: history); ``completed`` after a return is dated by ``resubmitted_on`` (§20).
+STATUS_DATES = {
+    "completed": "completed_on",
+    "returned": "returned_on",
+    "finalised": "finalised_on",
+    "actions_complete": "actions_completed_on",
+    "cancelled": "cancelled_on",
+}
+#: The steps of an audit, furthest first, each with the date that says it was reached:
+#: a status reached after the day falls back to the first of these dated by then, else
+#: ``allocated`` (the ledger does not date a non-completion).
+STEPS_FURTHEST_FIRST = (
     ("actions_complete", "actions_completed_on"),
+    ("finalised", "finalised_on"),
+    ("completed", "resubmitted_on"),
+    ("returned", "returned_on"),
+    ("completed", "completed_on"),
 )
-DATED_STATUSES = {status: column for status, column in STAGES} | {"cancelled": "cancelled_on"}
 
 
 def after(values: pd.Series, day: dt.date) -> pd.Series:
-    """Whether each date is after ``day`` (null: no, the ledger did not say when)."""
-    return pd.Series(
-        [v is not None and v == v and v > day for v in values.tolist()],
-        index=values.index,
-        dtype=bool,
-    )
+    """Whether each date is after ``day`` (null: no, the ledger did not say when), as a
+    boolean mask."""
+    present = values.notna()
+    mask = pd.Series(False, index=values.index, dtype=bool)
+    if present.any():
+        mask[present] = (values[present] > day).to_numpy(dtype=bool)
+    return mask
 
 
 def known_on(data: Dataset, day: dt.date) -> Dataset:
-    """``data`` as it was known at the end of ``day``: see the module docstring.
+    """``data`` as it stood at the end of ``day``: see the module docstring.
 
     ``history`` also loses the rows of months after ``day``'s month (an audit of a month
-    that has not begun is not distributed yet, §1).
+    that has not begun is not distributed yet, §1), and ``outcomes`` the ratings of an
+    audit not completed by the day (§16).
     """
     tables = dict(data.tables)
     for name, facts in DATED_FACTS.items():
         if name in tables:
             tables[name] = _table_known_on(tables[name], facts, day)
     if "history" in tables:
-        tables["history"] = _statuses_known_on(data["history"], tables["history"], day)
+        history = data["history"]
+        tables["history"] = _statuses_known_on(history, tables["history"], day)
+        if "outcomes" in tables:
+            outcomes = tables["outcomes"]
+            not_done = history.loc[after(history["completed_on"], day), "audit_id"]
+            tables["outcomes"] = outcomes[~outcomes["audit_id"].isin(not_done)]
+    tables = {name: frame.reset_index(drop=True) for name, frame in tables.items()}
     return dataclasses.replace(data, tables=tables)
 
 
@@ -112,7 +135,7 @@ def _table_known_on(frame: pd.DataFrame, facts: DatedFacts, day: dt.date) -> pd.
     for column, cleared in facts.steps:
         if column not in known.columns:
             continue
-        later = after(known[column], day)
+        later = after(frame.loc[known.index, column], day)
         if not later.any():
             continue
         if not changed:
@@ -128,27 +151,31 @@ def _table_known_on(frame: pd.DataFrame, facts: DatedFacts, day: dt.date) -> pd.
 
 def _statuses_known_on(original: pd.DataFrame, known: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     """Each audit's status as of ``day``; rows of later months dropped."""
-    known = known[known["month"] <= month_of(day)]
+    known = known[known["month"].notna() & (known["month"] <= month_of(day))]
+    rows = original.loc[known.index]
+    # The date that says when each row reached its status; a completed audit that was
+    # returned and came back reached "completed" again on its resubmission (§20).
+    status_date = rows["status"].map(STATUS_DATES)
+    if "resubmitted_on" in rows.columns:
+        again = (rows["status"] == "completed") & rows["resubmitted_on"].notna()
+        status_date = status_date.where(~again, "resubmitted_on")
     step_later = pd.Series(False, index=known.index, dtype=bool)
-    for status, column in DATED_STATUSES.items():
-        if column in original.columns:
-            dated = original.loc[known.index, column]
-            step_later |= (known["status"] == status) & after(dated, day)
+    for column in set(status_date.dropna()):
+        if column in rows.columns:
+            step_later |= (status_date == column) & after(rows[column], day)
     if not step_later.any():
         return known
     known = known.copy()
-    for position in known.index[step_later]:
-        known.at[position, "status"] = _stage_by(known.loc[position], day)
-        if known.at[position, "completed_on"] is None:  # not completed: no judgement yet
-            known.at[position, "overall_judgement"] = None
+    known.loc[step_later, "status"] = [
+        _furthest_step(row) for row in known.loc[step_later].to_dict("records")
+    ]
     return known
 
 
-def _stage_by(row: pd.Series, day: dt.date) -> str:
-    """The latest stage whose date (already cleared when after ``day``) is set."""
-    stage = "allocated"
-    for status, column in STAGES:
+def _furthest_step(row: dict[str, object]) -> str:
+    """The furthest step an audit had reached by its remaining (known) dates."""
+    for status, column in STEPS_FURTHEST_FIRST:
         value = row.get(column)
-        if value is not None and value == value and value <= day:
-            stage = status
-    return stage
+        if value is not None and value == value:
+            return status
+    return "allocated"

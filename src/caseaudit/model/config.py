@@ -224,6 +224,40 @@ class SmtpConfig(_Section):
     sender: str | None = Field(None, alias="from")
 
 
+#: The nine domains of the audit tool (§16; contract §3 outcomes).
+DEFAULT_DOMAINS = (
+    "D1 Voice and lived experience of the child",
+    "D2 Assessment and analysis",
+    "D3 Planning",
+    "D4 Direct work and relationships",
+    "D5 Management oversight and supervision",
+    "D6 Multi-agency working",
+    "D7 Recording",
+    "D8 Timeliness and compliance",
+    "D9 Outcomes and impact",
+)
+
+
+class OutcomesConfig(_Section):
+    """``[outcomes] domains``: the audit tool's domains (§16, issue 20). A rating of any
+    other domain is an input error; an audit judged with fewer of them rated is listed in
+    the report as an incomplete audit tool."""
+
+    domains: tuple[str, ...] = DEFAULT_DOMAINS
+
+    @field_validator("domains", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of domain names")
+        names = tuple(v.strip() for v in value)
+        if not names or any(not name for name in names):
+            raise ValueError("must name at least one domain, none empty")
+        if len(set(names)) != len(names):
+            raise ValueError("a domain is named twice")
+        return names
+
+
 class Config(_Section):
     policy: PolicyConfig = PolicyConfig()
     conflicts: ConflictsConfig = ConflictsConfig()
@@ -236,6 +270,7 @@ class Config(_Section):
     report: ReportConfig = ReportConfig()
     notices: NoticesConfig = NoticesConfig()
     smtp: SmtpConfig = SmtpConfig()
+    outcomes: OutcomesConfig = OutcomesConfig()
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """The config in force, JSON-friendly, for the manifest."""

@@ -70,6 +70,17 @@ class Dataset:
 
         return replace_tables(self, tables, config)
 
+    def record(self, plan: object) -> Dataset:
+        """The dataset with a plan's allocations in ``history`` (issue 20, contract §6):
+        ``allocated`` rows, and for a re-plan (its ``changes``) the moved rows marked
+        ``reallocated`` with the new ``-r<k>`` rows. ``plan`` is an ``AllocationResult``
+        (anything with ``tables``); a row already in the ledger raises ``InputError``."""
+        from caseaudit.model.record import recorded_history
+
+        tables = getattr(plan, "tables")  # noqa: B009 (any plan-like object)
+        history = recorded_history(self["history"], tables["allocations"], tables.get("changes"))
+        return self.replace(history=history)
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 

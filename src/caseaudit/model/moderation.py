@@ -24,6 +24,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from caseaudit.model.asof import known_on
 from caseaudit.model.calendar import add_months, audit_year_start, month_of
 from caseaudit.model.config import Config
 from caseaudit.model.conflicts import ancestors_of
@@ -456,6 +457,7 @@ def build_moderation_problem(
     out of the list is left out of the problem, and so out of the solver's model."""
     if validate:
         validate_dataset(data).raise_if_any()
+    data = known_on(data, as_of)  # only what had happened by the day (issue 20)
     staff = data["staff"]
     manager_of = {s: m for s, m in zip(staff["staff_id"], staff["manager_id"], strict=True) if m}
     people = _staff_with_loads(data, as_of)

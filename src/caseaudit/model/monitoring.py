@@ -22,6 +22,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from caseaudit.model.asof import known_on
 from caseaudit.model.breaks import break_cap, decide_breaks
 from caseaudit.model.calendar import (
     WorkingCalendar,
@@ -31,7 +32,10 @@ from caseaudit.model.calendar import (
     last_day,
     month_of,
     months_between,
+    reaudit_deadline,
+    reaudit_month,
 )
+from caseaudit.model.conflicts import EXEMPTION_APPROVER_ROLE
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.exemptions import exemption_decisions
@@ -39,8 +43,8 @@ from caseaudit.model.outputs import CHASE_COLUMNS, OUTPUT_TABLES, REPORT_TABLES
 from caseaudit.model.problem import yearly_counts
 from caseaudit.model.reaudits import (
     active_on,
-    awaiting_reaudits,
     effective_judgements,
+    is_late,
     on_or_before,
     reaudit_schedule,
 )
@@ -62,6 +66,9 @@ LIST_NAMES = (
     "awaiting_actions",
     "inadequate_cycle",
     "challenges_open",
+    "retrospective_exemptions",
+    "cancellations",
+    "incomplete_audit_tools",
 )
 FIGURE_NAMES = (
     "judgements_by_month",
@@ -70,6 +77,16 @@ FIGURE_NAMES = (
     "audits_per_auditor",
     "breaks_by_month",
     "completion_by_service",
+    "amendments_by_service",
+)
+#: The stages of the inadequate cycle, furthest along first (§25–26, contract §6).
+CYCLE_STAGES = (
+    "escalated",
+    "re-audit overdue",
+    "re-audit allocated",
+    "re-audit due",
+    "review due",
+    "reflection due",
 )
 
 
@@ -96,6 +113,7 @@ class Monitoring:
         overdue_amendments = sum(v is True for v in t["amendments_due"]["overdue"])
         escalated = int((t["inadequate_cycle"]["escalation"] != "none").sum())
         awaiting = int((t["challenges_open"]["moderation_status"] == "awaiting_moderator").sum())
+        unauthorised = sum(v is False for v in t["cancellations"]["authorised"])
         months = t["judgements_by_month"]
         judged, inadequate = int(months["judged"].sum()), int(months["inadequate"].sum())
         period = f"{self.period[0]}..{self.period[-1]}"
@@ -111,13 +129,16 @@ class Monitoring:
             f"overdue), {len(t['awaiting_actions'])} awaiting actions, "
             f"{len(t['inadequate_cycle'])} in the inadequate cycle ({escalated} escalated), "
             f"{plural(len(t['challenges_open']), 'open challenge')} ({awaiting} awaiting a "
-            f"moderator); {judgements} (target {100 * self.inadequate_share_target:g}%)"
+            f"moderator), {plural(len(t['retrospective_exemptions']), 'retrospective exemption')}, "
+            f"{plural(len(t['cancellations']), 'cancellation')} ({unauthorised} not "
+            f"authorised); {judgements} (target {100 * self.inadequate_share_target:g}%)"
         )
 
 
 def build_monitoring(data: Dataset, as_of: dt.date) -> Monitoring:
-    """Every list and figure of the report as of ``as_of`` (issue 10)."""
-    ledger = _Ledger(data, as_of)
+    """Every list and figure of the report as of ``as_of`` (issue 10), from the data as
+    they stood at the end of that day (:func:`caseaudit.model.asof.known_on`, issue 20)."""
+    ledger = _Ledger(known_on(data, as_of), as_of)
     tables = {
         "outstanding": ledger.outstanding(),
         "non_completions": ledger.non_completions(),
@@ -125,12 +146,16 @@ def build_monitoring(data: Dataset, as_of: dt.date) -> Monitoring:
         "awaiting_actions": ledger.awaiting_actions(),
         "inadequate_cycle": ledger.inadequate_cycle(),
         "challenges_open": ledger.challenges_open(),
+        "retrospective_exemptions": ledger.retrospective_exemptions(),
+        "cancellations": ledger.cancellations(),
+        "incomplete_audit_tools": ledger.incomplete_audit_tools(),
         "judgements_by_month": ledger.judgements_by("month"),
         "judgements_by_service": ledger.judgements_by("service"),
         "domain_ratings": ledger.domain_ratings(),
         "audits_per_auditor": ledger.audits_per_auditor(),
         "breaks_by_month": ledger.breaks_by_month(),
         "completion_by_service": ledger.completion_by_service(),
+        "amendments_by_service": ledger.amendments_by_service(),
     }
     assert list(tables) == [table.name for table in REPORT_TABLES]
     ordered = {
@@ -308,17 +333,40 @@ class _Ledger:
         return _frame("awaiting_actions", waiting)
 
     def inadequate_cycle(self) -> pd.DataFrame:
-        """§25–26 (contract §4 rule 5): every inadequate audit still awaiting its
-        re-audit, with the meetings, the deadline, the escalation after a repeat
-        inadequate and the head of service of the case's service in the as-of month."""
-        awaiting = awaiting_reaudits(self.data, self.month, self.as_of)
+        """§25–26: one row per case in the cycle, its latest inadequate audit (contract §6).
+
+        A case stays in the cycle until a re-audit of its latest inadequate audit has a
+        confirmed judgement other than inadequate (§26); a re-audit merely allocated, or
+        done and not yet confirmed, does not end it (issue 20). Each row has the meetings,
+        the deadline and the head of service of contract §5's schedule, the ``stage``
+        (:data:`CYCLE_STAGES`, the furthest along that applies) and the person to chase.
+        """
+        judged = self.judgements
+        inadequate = judged[judged["judgement"] == "inadequate"].sort_values(
+            ["case_id", "confirmed_on", "audit_id"]
+        )
+        latest = inadequate.groupby("case_id", sort=True).tail(1)
+        counted = self.audits[~self.audits["status"].isin(NOT_COUNTED_STATUSES)]
+        reaudits = counted[counted["reaudit_of"].notna()].sort_values("audit_id")
+        confirmed_as = dict(zip(judged["audit_id"], judged["judgement"], strict=True))
+        ended = {
+            of
+            for audit_id, of in zip(reaudits["audit_id"], reaudits["reaudit_of"], strict=True)
+            if confirmed_as.get(audit_id) not in (None, "inadequate")
+        }
+        open_cycle = latest[~latest["audit_id"].isin(ended)].copy()
+        within = self.policy.reaudit_within_months
+        open_cycle["reaudit_deadline"] = [
+            reaudit_deadline(d, within) for d in open_cycle["confirmed_on"]
+        ]
+        open_cycle["reaudit_month"] = [reaudit_month(d) for d in open_cycle["reaudit_deadline"]]
         chase = self.audits.set_index("audit_id")
         services = {
             case: chase.at[audit_id, "service"]
-            for audit_id, case in zip(awaiting["audit_id"], awaiting["case_id"], strict=True)
+            for audit_id, case in zip(open_cycle["audit_id"], open_cycle["case_id"], strict=True)
             if chase.at[audit_id, "service"] is not None
         }
-        schedule = reaudit_schedule(self.data, self.month, awaiting, services)
+        schedule = reaudit_schedule(self.data, self.month, open_cycle, services)
         people = chase.loc[schedule["audit_id"], [c for c in CHASE if c not in ("audit_id",)]]
         cycle = pd.concat(
             [
@@ -338,7 +386,55 @@ class _Ledger:
                 strict=True,
             )
         ]
+        # The latest counted re-audit of each audit (a re-plan's -r<k> row included).
+        reaudit_of = dict(zip(reaudits["reaudit_of"], reaudits["audit_id"], strict=True))
+        auditor_of = dict(zip(reaudits["audit_id"], reaudits["auditor_id"], strict=True))
+        cycle["reaudit_audit_id"] = [reaudit_of.get(a) for a in cycle["audit_id"]]
+        staged = [self._stage(row) for row in cycle.to_dict("records")]
+        cycle["stage"] = [stage for stage, _, _ in staged]
+        cycle["chase_id"] = [
+            auditor_of.get(row["reaudit_audit_id"])
+            if who == "reaudit_auditor"
+            else self.strategic_lead
+            if who == "strategic_lead"
+            else row.get(who)
+            for row, (_, who, _) in zip(cycle.to_dict("records"), staged, strict=True)
+        ]
+        cycle["chase_role"] = [role for _, _, role in staged]
         return _frame("inadequate_cycle", cycle)
+
+    @cached_property
+    def strategic_lead(self) -> str | None:
+        """The Strategic Lead active on the as-of day (the lowest staff_id): P&Q allocate
+        re-audits (§1), so an unallocated due re-audit is theirs to chase."""
+        staff = self.data["staff"]
+        leads = staff[(staff["role"] == "strategic_lead_ipq") & active_on(staff, self.as_of)]
+        return min(leads["staff_id"], default=None)
+
+    def _stage(self, row: dict[str, object]) -> tuple[str, str, str]:
+        """The furthest stage that applies on the as-of day, the column naming whom to
+        chase, and their role in words (§25–26, contract §6)."""
+        as_of = self.as_of
+        if row["escalation"] != "none":
+            return "escalated", "head_of_service_id", "head of service"
+        deadline = row["reaudit_deadline"]
+        assert isinstance(deadline, dt.date)
+        allocated = row["reaudit_audit_id"] is not None
+        if as_of > deadline:
+            if allocated:
+                return "re-audit overdue", "reaudit_auditor", "re-audit auditor"
+            return "re-audit overdue", "strategic_lead", "Strategic Lead"
+        if allocated:
+            return "re-audit allocated", "reaudit_auditor", "re-audit auditor"
+        review = row["review_meeting_on"]
+        assert isinstance(review, dt.date)
+        if as_of > review:
+            return "re-audit due", "strategic_lead", "Strategic Lead"
+        reflection = row["reflection_meeting_by"]
+        assert isinstance(reflection, dt.date)
+        if as_of > reflection:
+            return "review due", "team_manager_id", "team manager"
+        return "reflection due", "group_manager_id", "group manager"
 
     def _next_step(
         self, reflection: dt.date, review: dt.date, deadline: dt.date, escalation: str
@@ -385,6 +481,7 @@ class _Ledger:
             .tail(1)
             .set_index("audit_id")
         )
+        finalised = dict(zip(self.audits["audit_id"], self.audits["finalised_on"], strict=True))
         rows = []
         for item in first.itertuples(index=False):
             moderator = assigned_on = final = decided_on = None
@@ -411,6 +508,7 @@ class _Ledger:
                     "assigned_on": assigned_on,
                     "final_judgement": final,
                     "decided_on": decided_on,
+                    "late": is_late(item.raised_on, finalised.get(item.audit_id)),
                 }
             )
         declared = OUTPUT_TABLES["challenges_open"].column_names
@@ -418,6 +516,105 @@ class _Ledger:
         people = self.audits[CHASE]
         merged = listed.merge(people, on="audit_id", how="left")
         return _frame("challenges_open", merged)
+
+    def retrospective_exemptions(self) -> pd.DataFrame:
+        """§5, §30 (issue 20): honoured exemptions decided after the audit's due date, by
+        the as-of day and within the twelve months to it. Until its ``decided_on`` the
+        audit was a non-completion, and reports dated before then still say so."""
+        exemptions = self.data["exemptions"]
+        honoured = {key for key, (is_honoured, _) in self._exemption_words().items() if is_honoured}
+        start = first_day(self.period[0])
+        audits = self.audits.drop_duplicates(["case_id", "month", "auditor_id"], keep="last")
+        by_key = audits.set_index(["case_id", "month", "auditor_id"])
+        rows = []
+        for item in exemptions.itertuples(index=False):
+            key = (item.case_id, item.month, item.auditor_id)
+            due = last_day(item.month)
+            decided = item.decided_on
+            if key not in honoured or decided is None or decided <= due or decided < start:
+                continue
+            audit = by_key.loc[key] if key in by_key.index else None
+            rows.append(
+                {
+                    "audit_id": None if audit is None else audit["audit_id"],
+                    "month": item.month,
+                    "case_id": item.case_id,
+                    "service": None if audit is None else audit["service"],
+                    "auditor_id": item.auditor_id,
+                    "team_manager_id": None if audit is None else audit["team_manager_id"],
+                    "group_manager_id": None if audit is None else audit["group_manager_id"],
+                    "due_on": due,
+                    "requested_on": item.requested_on,
+                    "decided_by": item.decided_by,
+                    "decided_on": decided,
+                    "days_after_due": (decided - due).days,
+                }
+            )
+        return _frame("retrospective_exemptions", rows)
+
+    def cancellations(self) -> pd.DataFrame:
+        """§30 (issue 20): audits cancelled by the as-of day, in the twelve months to it
+        (by ``cancelled_on``, else the audit's month), with who cancelled them. A
+        cancellation is authorised like an exemption (§4, contract §6): by an Assistant
+        Director for a csc auditor, the Strategic Lead for a pq auditor, never the auditor."""
+        audits = self.audits
+        cancelled = audits[audits["status"] == "cancelled"].copy()
+        when = [
+            month_of(day) if day is not None else month
+            for day, month in zip(cancelled["cancelled_on"], cancelled["month"], strict=True)
+        ]
+        cancelled = cancelled[
+            pd.Series([m in self.period for m in when], index=cancelled.index, dtype=bool)
+        ]
+        staff = self.data["staff"].set_index("staff_id")
+        verdicts = [
+            self._authorisation(auditor, by, staff)
+            for auditor, by in zip(cancelled["auditor_id"], cancelled["cancelled_by"], strict=True)
+        ]
+        cancelled["authorised"] = [ok for ok, _ in verdicts]
+        cancelled["authorisation"] = [words for _, words in verdicts]
+        return _frame("cancellations", cancelled)
+
+    @staticmethod
+    def _authorisation(auditor: str, by: str | None, staff: pd.DataFrame) -> tuple[bool, str]:
+        group = staff.at[auditor, "staff_group"] if auditor in staff.index else None
+        needed = EXEMPTION_APPROVER_ROLE.get(str(group))
+        needs = "the Assistant Director" if group == "csc" else "the Strategic Lead"
+        if by is None:
+            return False, f"no authoriser recorded; a cancellation needs {needs} (§30)"
+        if by == auditor:
+            return False, f"cancelled by the auditor themself; it needs {needs} (§30)"
+        role = staff.at[by, "role"] if by in staff.index else None
+        if role != needed:
+            return False, f"cancelled by {by} ({role or 'unknown role'}); it needs {needs} (§30)"
+        return True, f"authorised by {by} ({needs})"
+
+    def incomplete_audit_tools(self) -> pd.DataFrame:
+        """§16 (issue 20): audits of the period with a judgement but not every domain of
+        ``[outcomes] domains`` rated. Read only when ``outcomes`` is kept at all: without
+        the table nothing says which domains were rated."""
+        outcomes = self.data["outcomes"]
+        if "outcomes" not in self.data.sources and outcomes.empty:
+            return _frame("incomplete_audit_tools", [])
+        domains = self.data.config.outcomes.domains
+        rated: dict[str, set[str]] = {}
+        for audit_id, domain in zip(outcomes["audit_id"], outcomes["domain"], strict=True):
+            rated.setdefault(audit_id, set()).add(domain)
+        audits = self.audits
+        judged = audits[
+            audits["month"].isin(self.period)
+            & audits["overall_judgement"].notna()
+            & ~audits["status"].isin(NOT_COUNTED_STATUSES)
+        ].copy()
+        done = [len(rated.get(a, set()) & set(domains)) for a in judged["audit_id"]]
+        judged["judgement"] = judged["overall_judgement"]
+        judged["domains_rated"] = done
+        judged["domains_expected"] = len(domains)
+        judged["missing_domains"] = [
+            "; ".join(d for d in domains if d not in rated.get(a, set()))
+            for a in judged["audit_id"]
+        ]
+        return _frame("incomplete_audit_tools", judged[judged["domains_rated"] < len(domains)])
 
     # ---------------------------------------------------------------- the figures
 
@@ -576,3 +773,40 @@ class _Ledger:
                 }
             )
         return _frame("completion_by_service", rows)
+
+    def amendments_by_service(self) -> pd.DataFrame:
+        """§20 (issue 20): amendments by service and month of return (contract §6) over
+        the period: returned, back within ``amendment_working_days`` working days of the
+        return (``resubmitted_on``), back later, not back yet; the share on time is of
+        those back or past their due day."""
+        audits = self.audits
+        returned = audits[
+            audits["returned_on"].notna()
+            & audits["returned_on"].map(lambda d: d is not None and month_of(d) in self.period)
+        ].copy()
+        days = self.policy.amendment_working_days
+        due = [self.calendar.add_working_days(d, days) for d in returned["returned_on"]]
+        back = returned["resubmitted_on"].tolist()
+        returned["on_time"] = [b is not None and b <= d for b, d in zip(back, due, strict=True)]
+        returned["late"] = [b is not None and b > d for b, d in zip(back, due, strict=True)]
+        returned["not_back"] = [b is None for b in back]
+        returned["decided"] = [
+            b is not None or self.as_of > d for b, d in zip(back, due, strict=True)
+        ]
+        returned["service"] = returned["service"].fillna("(no case details)")
+        returned["return_month"] = returned["returned_on"].map(month_of)
+        rows = []
+        for (service, month), group in returned.groupby(["service", "return_month"], sort=True):
+            on_time = int(group["on_time"].sum())
+            rows.append(
+                {
+                    "service": service,
+                    "month": month,
+                    "returned": len(group),
+                    "back_on_time": on_time,
+                    "back_late": int(group["late"].sum()),
+                    "not_back": int(group["not_back"].sum()),
+                    "on_time_share": _share(on_time, int(group["decided"].sum())),
+                }
+            )
+        return _frame("amendments_by_service", rows)

@@ -411,9 +411,17 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
             "head_of_service_id",
             "+overdue:bool",
             "+next_step",
+            "+stage",
+            "+chase_id",
         ),
-        "inadequate audits awaiting their re-audit (§25–26): meetings, deadline, escalation "
-        "after a repeat inadequate, the next step; earliest deadline first",
+        "one row per case in the inadequate cycle (§25–26), its latest inadequate audit, "
+        "until a re-audit of it has a confirmed judgement other than inadequate: meetings, "
+        "deadline, escalation after a repeat inadequate, the next step, the `stage` (the "
+        "furthest along of escalated, re-audit overdue, re-audit allocated, re-audit due, "
+        "review due, reflection due) and the person to chase (`chase_id`: the head of "
+        "service, the re-audit's auditor, the Strategic Lead, the team manager or the group "
+        "manager, by stage); "
+        "earliest deadline first",
         urgency=("reaudit_deadline",),
     ),
     _report_table(
@@ -428,11 +436,57 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
             "assigned_on:date",
             "final_judgement",
             "decided_on:date",
+            "+late:bool",
         ),
         "challenged audits without consensus (§21–22), one row per audit: awaiting a "
         "moderator, moderator assigned, or decided (listed in the month of the decision "
-        "only); longest waiting first",
+        "only); `late` when raised after the audit was finalised (its confirmed judgement "
+        "stands); longest waiting first",
         urgency=("moderation_status:awaiting_moderator,moderator_assigned,decided", "-days_open"),
+    ),
+    _report_table(
+        "retrospective_exemptions",
+        _columns(
+            *CHASE_COLUMNS,
+            "due_on:date",
+            "requested_on:date",
+            "decided_by",
+            "decided_on:date",
+            "days_after_due:int",
+        ),
+        "honoured exemptions decided after the audit's due date (§5, §30), decided in the "
+        "twelve months to the as-of day: the audit was a non-completion until `decided_on`; "
+        "latest decided after the due date first",
+        urgency=("-days_after_due",),
+    ),
+    _report_table(
+        "cancellations",
+        _columns(
+            *CHASE_COLUMNS,
+            "cancelled_on:date",
+            "cancelled_by",
+            "cancel_reason",
+            "authorised:bool",
+            "+authorisation",
+        ),
+        "audits cancelled in the twelve months to the as-of day (§30: only in exceptional "
+        "circumstances), with who cancelled them; `authorised` false when neither the "
+        "Assistant Director (a csc auditor) nor the Strategic Lead (a pq auditor) did; "
+        "unauthorised first, then latest",
+        urgency=("authorised:False,True", "-cancelled_on"),
+    ),
+    _report_table(
+        "incomplete_audit_tools",
+        _columns(
+            *CHASE_COLUMNS,
+            "judgement",
+            "domains_rated:int",
+            "domains_expected:int",
+            "missing_domains",
+        ),
+        "audits of the twelve months with a judgement but not every domain of `[outcomes] "
+        "domains` rated (§16); fewest rated first",
+        urgency=("domains_rated",),
     ),
     _report_table(
         "judgements_by_month",
@@ -489,6 +543,21 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
         ),
         "audits of the twelve months whose month has ended: completed by the month's last "
         "day (§6), late, or not completed, by service",
+    ),
+    _report_table(
+        "amendments_by_service",
+        _columns(
+            "service",
+            "month:month",
+            "returned:int",
+            "back_on_time:int",
+            "back_late:int",
+            "not_back:int",
+            "on_time_share:float",
+        ),
+        "amendments (§20) by service and month of return over the twelve months: returned, "
+        "back within `amendment_working_days` working days, back later, not back yet, and "
+        "the share back on time of those whose time is up",
     ),
 )
 OUTPUT_TABLES.update({table.name: table for table in REPORT_TABLES})

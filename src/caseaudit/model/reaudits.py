@@ -38,12 +38,19 @@ def on_or_before(days: pd.Series, day: dt.date) -> pd.Series:
     )
 
 
+def is_late(raised_on: dt.date | None, finalised_on: dt.date | None) -> bool:
+    """A challenge raised after its audit's finalisation (§21: challenges come before
+    it); one raised on the finalisation day is not late (contract §6)."""
+    return raised_on is not None and finalised_on is not None and raised_on > finalised_on
+
+
 def effective_judgements(data: Dataset, as_of: dt.date | None = None) -> pd.DataFrame:
     """Each counted audit's effective judgement and the date it was confirmed.
 
     A moderator's decided ``final_judgement`` replaces the auditor's (§22). An audit under
     a challenge without consensus and without a decided moderation is not yet confirmed,
-    so it is left out.
+    so it is left out, unless the challenge is late (raised after finalisation, §21):
+    then the confirmed judgement stands (issue 20).
 
     ``allocate`` reads the ledger as it stands (``as_of`` None). The report reads it as of
     a day (issue 10): a challenge raised, or a moderation decided, after that day has not
@@ -60,7 +67,21 @@ def effective_judgements(data: Dataset, as_of: dt.date | None = None) -> pd.Data
         moderations["final_judgement"].notna() & moderations["decided_on"].notna()
     ].sort_values(["audit_id", "decided_on", "moderator_id"])
     latest_decision = decided.groupby("audit_id").tail(1).set_index("audit_id")
-    open_challenges = set(challenges.loc[challenges["consensus_reached"] != True, "audit_id"])  # noqa: E712
+    # A challenge raised after the audit was finalised is late (§21, issue 20): the
+    # confirmed judgement stands until a moderation decides otherwise.
+    finalised = dict(zip(history["audit_id"], history["finalised_on"], strict=True))
+    suspending = [
+        consensus is not True and not is_late(raised, finalised.get(audit_id))
+        for audit_id, raised, consensus in zip(
+            challenges["audit_id"],
+            challenges["raised_on"],
+            challenges["consensus_reached"],
+            strict=True,
+        )
+    ]
+    open_challenges = set(
+        challenges.loc[pd.Series(suspending, index=challenges.index, dtype=bool), "audit_id"]
+    )
     columns = [
         "audit_id",
         "case_id",

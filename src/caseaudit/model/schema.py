@@ -167,6 +167,12 @@ HISTORY = TableSchema(
         _c("returned_on", "date"),
         _c("finalised_on", "date"),
         _c("actions_completed_on", "date"),
+        # Issue 20, each may be absent: when a returned audit came back (§20), and who
+        # cancelled an audit, when and why (§30).
+        _c("resubmitted_on", "date"),
+        _c("cancelled_on", "date"),
+        _c("cancelled_by"),
+        _c("cancel_reason"),
     ),
     key=("audit_id",),
     description="the audit ledger of earlier months",

@@ -6,6 +6,7 @@ between tables, the management chain and the month's own rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ import pandas as pd
 
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import IssueCollector
+from caseaudit.model.identity import STAFF_ID_COLUMNS, Identities, Spellings, identity_key
 from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.model.schema import TABLES
 
@@ -51,14 +53,33 @@ def validate_dataset(
     for name, schema in TABLES.items():
         if schema.key:  # a missing key column reads as empty cells, which are skipped
             _check_unique(data, name, schema.key, issues)
+    known = Identities.of(data)
     if readable("staff"):
-        _check_staff(data, issues)
-        _check_staff_references(data, issues)
+        _check_staff(data, known.staff_ids, issues)
+        _check_staff_references(data, known.staff_ids, issues)
     if readable("history"):
-        _check_history(data, issues)
-    _check_audit_references(data, readable, issues)
+        _check_history(data, known.audit_ids, issues)
+    _check_audit_references(data, known, readable, issues)
+    if readable("staff", "cases"):
+        _check_case_teams(data, known, issues)
+    if readable("cases", "history"):
+        _check_ledger_subjects(data, issues)
+    if readable("cases", "history", "conflicts"):
+        _check_subjects(data, known.subjects, issues)
     if readable("staff", "cases"):
         _check_connected_services(data, issues)
+    if readable("outcomes"):
+        _check_outcome_domains(data, issues)
+    if readable("history", "challenges"):
+        for audit_id, line, raised_on, finalised_on in late_challenges(data):
+            issues.warn(
+                data.file_name("challenges"),
+                line,
+                "raised_on",
+                f"late: challenge of {audit_id} raised {raised_on.isoformat()}, after the audit "
+                f"was finalised on {finalised_on.isoformat()} (§21: challenges come before "
+                "finalisation); its confirmed judgement stands until a moderation decides",
+            )
     if month is not None and readable(*MONTH_INPUTS):
         _check_month(data, month, issues)
     return issues
@@ -68,14 +89,7 @@ def validate_dataset(
 MONTH_INPUTS = ("staff", "cases", "history", "challenges", "moderations")
 #: The staff ids that other tables name (contract §3).
 STAFF_REFERENCES = {
-    "cases": ("allocated_worker_id", "team_manager_id", "iro_id"),
-    "breaks": ("auditor_id",),
-    "conflicts": ("auditor_id",),
-    "exemptions": ("auditor_id", "decided_by"),
-    "history": ("auditor_id",),
-    "challenges": ("raised_by",),
-    "moderations": ("moderator_id",),
-    "break_preferences": ("auditor_id",),
+    table: columns for table, columns in STAFF_ID_COLUMNS.items() if table != "staff"
 }
 
 
@@ -138,7 +152,12 @@ def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: Issue
             first_line[values] = line
 
 
-def _check_staff(data: Dataset, issues: IssueCollector) -> None:
+def _unknown_id(data: Dataset, kind: str, value: str, spellings: Spellings, defined_in: str) -> str:
+    """ "unknown staff_id 'X'", with the leading-zero hint when it applies (contract §1)."""
+    return spellings.unknown(f"unknown {kind} {value!r}", value, data.file_name(defined_in))
+
+
+def _check_staff(data: Dataset, staff_spellings: Spellings, issues: IssueCollector) -> None:
     staff = data["staff"]
     staff_ids = set(staff["staff_id"].dropna())
     file = data.file_name("staff")
@@ -162,7 +181,8 @@ def _check_staff(data: Dataset, issues: IssueCollector) -> None:
     ):
         if manager_id is not None:
             if manager_id not in staff_ids:
-                issues.add(file, line, "manager_id", f"unknown staff_id {manager_id!r}")
+                message = _unknown_id(data, "staff_id", manager_id, staff_spellings, "staff")
+                issues.add(file, line, "manager_id", message)
             elif manager_id == staff_id:
                 issues.add(file, line, "manager_id", f"{staff_id!r} is their own manager")
         if active_from is not None and active_to is not None and active_from > active_to:
@@ -203,7 +223,9 @@ def _rotate(loop: list[str], first: str) -> list[str]:
     return loop[index:] + loop[:index]
 
 
-def _check_staff_references(data: Dataset, issues: IssueCollector) -> None:
+def _check_staff_references(
+    data: Dataset, staff_spellings: Spellings, issues: IssueCollector
+) -> None:
     """Staff ids named in other tables must exist in staff (the value is named)."""
     staff = data["staff"]
     staff_ids = set(staff["staff_id"].dropna())
@@ -212,7 +234,8 @@ def _check_staff_references(data: Dataset, issues: IssueCollector) -> None:
         for column in columns:
             for value, line in _rows_with(frame, column, _unknown(frame, column, staff_ids)):
                 if value is not None and value not in staff_ids:
-                    issues.add(data.file_name(table), line, column, f"unknown staff_id {value!r}")
+                    message = _unknown_id(data, "staff_id", value, staff_spellings, "staff")
+                    issues.add(data.file_name(table), line, column, message)
     auditors = set(staff.loc[staff["is_auditor"] == True, "staff_id"])  # noqa: E712
     for table in ("breaks", "exemptions"):
         frame = data[table]
@@ -226,7 +249,7 @@ def _check_staff_references(data: Dataset, issues: IssueCollector) -> None:
 
 
 def _check_audit_references(
-    data: Dataset, readable: Callable[..., bool], issues: IssueCollector
+    data: Dataset, known: Identities, readable: Callable[..., bool], issues: IssueCollector
 ) -> None:
     """Audit and case ids named in other tables must exist where they are defined."""
     if readable("history"):
@@ -236,9 +259,8 @@ def _check_audit_references(
             unknown = _unknown(frame, "audit_id", history_ids)
             for value, line in _rows_with(frame, "audit_id", unknown):
                 if value is not None and value not in history_ids:
-                    issues.add(
-                        data.file_name(table), line, "audit_id", f"unknown audit_id {value!r}"
-                    )
+                    message = _unknown_id(data, "audit_id", value, known.audit_ids, "history")
+                    issues.add(data.file_name(table), line, "audit_id", message)
     if readable("challenges"):
         challenged = set(data["challenges"]["audit_id"].dropna())
         moderations = data["moderations"]
@@ -257,9 +279,113 @@ def _check_audit_references(
         unknown = _unknown(exemptions, "case_id", case_ids)
         for value, line in _rows_with(exemptions, "case_id", unknown):
             if value is not None and value not in case_ids:
-                issues.add(
-                    data.file_name("exemptions"), line, "case_id", f"unknown case_id {value!r}"
-                )
+                message = _unknown_id(data, "case_id", value, known.case_ids, "cases")
+                issues.add(data.file_name("exemptions"), line, "case_id", message)
+
+
+def _check_case_teams(data: Dataset, known: Identities, issues: IssueCollector) -> None:
+    """Contract §1, §3: every case's service is a service of ``staff``, and its team (when
+    it has one) a team of that service there; the message lists the services or the
+    service's teams. Values are compared as ``canonical_dataset`` spelled them."""
+    cases = data["cases"]
+    services = set(known.services.by_key.values())
+    pairs = set(zip(data["staff"]["service"].tolist(), data["staff"]["team"].tolist(), strict=True))
+    flagged = (
+        service is not None
+        and (service not in services or (team is not None and (service, team) not in pairs))
+        for service, team in zip(cases["service"].tolist(), cases["team"].tolist(), strict=True)
+    )
+    file, staff_file = data.file_name("cases"), data.file_name("staff")
+    for service, team, line in _flagged_rows(cases, ["service", "team"], flagged):
+        if service not in services:
+            listed = ", ".join(known.services.spelt())
+            message = f"no staff member in {staff_file} is in the service {service!r}"
+            issues.add(file, line, "service", f"{message}; its services are: {listed}")
+            continue
+        teams = known.teams_of(service).spelt()
+        listed = f"its teams are: {', '.join(teams)}" if teams else "it has no teams there"
+        message = f"{team!r} is not a team of {service} in {staff_file}; {listed}"
+        issues.add(file, line, "team", message)
+
+
+def _check_ledger_subjects(data: Dataset, issues: IssueCollector) -> None:
+    """Contract §3: the ledger's subject of a case of ``cases`` is that case's subject
+    there; "597" for "00000597" would hide who saw the child (§11) and let a conflict
+    declared in one spelling miss the case in the other."""
+    cases = data["cases"]
+    subjects_of: dict[str, set[str]] = {}
+    for case_id, subject in zip(
+        cases["case_id"].tolist(), cases["subject_id"].tolist(), strict=True
+    ):
+        if case_id is not None and subject is not None:
+            subjects_of.setdefault(case_id, set()).add(subject)
+    history = data["history"]
+    flagged = (
+        case_id in subjects_of and subject is not None and subject not in subjects_of[case_id]
+        for case_id, subject in zip(
+            history["case_id"].tolist(), history["subject_id"].tolist(), strict=True
+        )
+    )
+    cases_file = data.file_name("cases")
+    for case_id, subject, line in _flagged_rows(history, ["case_id", "subject_id"], flagged):
+        spelled = sorted(subjects_of[case_id])
+        message = Spellings(spelled).unknown(
+            f"{subject!r}, but {cases_file} gives case {case_id} the subject "
+            f"{' or '.join(repr(s) for s in spelled)}",
+            subject,
+            cases_file,
+        )
+        issues.add(data.file_name("history"), line, "subject_id", message)
+
+
+def _check_subjects(data: Dataset, subjects: Spellings, issues: IssueCollector) -> None:
+    """Contract §1: a declared conflict names the subject of some row of ``cases`` or
+    ``history`` — a child that exists, or the conflict would silently bar no one."""
+    conflicts = data["conflicts"]
+    known = set(subjects.by_key.values())
+    for value, line in _rows_with(
+        conflicts, "subject_id", _unknown(conflicts, "subject_id", known)
+    ):
+        message = subjects.unknown(
+            f"{value!r} is the subject of no case in {data.file_name('cases')} or "
+            f"{data.file_name('history')}",
+            value,
+            f"{data.file_name('cases')} or {data.file_name('history')}",
+        )
+        issues.add(data.file_name("conflicts"), line, "subject_id", message)
+
+
+def _check_outcome_domains(data: Dataset, issues: IssueCollector) -> None:
+    """Every rated domain is one of ``[outcomes] domains`` (§16, issue 20): a made-up or
+    misspelt domain would drop out of the audit tool's figures unseen."""
+    known = data.config.outcomes.domains
+    outcomes = data["outcomes"]
+    unknown = _unknown(outcomes, "domain", set(known))
+    for value, line in _rows_with(outcomes, "domain", unknown):
+        close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (the domains: {', '.join(known)})"
+        issues.add(data.file_name("outcomes"), line, "domain", f"unknown domain {value!r}{hint}")
+
+
+def late_challenges(data: Dataset) -> list[tuple[str, int, dt.date, dt.date]]:
+    """Challenges raised after their audit was finalised (§21: a challenge comes before
+    finalisation; one raised on the finalisation day is not late): (audit_id, line,
+    raised_on, finalised_on), in the order of the file."""
+    finalised = {
+        audit_id: day
+        for audit_id, day in zip(
+            data["history"]["audit_id"], data["history"]["finalised_on"], strict=True
+        )
+        if day is not None
+    }
+    challenges = data["challenges"]
+    return [
+        (audit_id, line, raised, finalised[audit_id])
+        for audit_id, raised, line in zip(
+            challenges["audit_id"], challenges["raised_on"], challenges[LINE], strict=True
+        )
+        if audit_id in finalised and raised is not None and raised > finalised[audit_id]
+    ]
 
 
 def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:
@@ -282,7 +408,7 @@ def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:
         )
 
 
-def _check_history(data: Dataset, issues: IssueCollector) -> None:
+def _check_history(data: Dataset, audit_spellings: Spellings, issues: IssueCollector) -> None:
     history = data["history"]
     file = data.file_name("history")
     audit_ids = set(history["audit_id"].dropna())
@@ -322,14 +448,16 @@ def _check_history(data: Dataset, issues: IssueCollector) -> None:
         flagged,
     ):
         if audit_id is not None and month is not None and case_id is not None:
-            match = AUDIT_ID.match(audit_id)
             expected = f"{month}-{case_id}"
-            # ``audit_id`` is ``expected``, or ``expected`` then ``-r<k>`` (k from 1).
+            # ``audit_id`` is ``expected``, or ``expected`` then ``-r<k>`` (k from 1), the
+            # case id in it compared by identity (contract §1: "2026-01-c1" is C1's).
+            given, wanted = identity_key(audit_id), identity_key(expected)
+            match = AUDIT_ID.match(given)
             if not match or not (
-                audit_id == expected
+                given == wanted
                 or (
-                    audit_id.startswith(f"{expected}-r")
-                    and REALLOCATION_NUMBER.fullmatch(audit_id, len(expected) + 2)
+                    given.startswith(f"{wanted}-r")
+                    and REALLOCATION_NUMBER.fullmatch(given, len(wanted) + 2)
                 )
             ):
                 issues.add(
@@ -346,7 +474,8 @@ def _check_history(data: Dataset, issues: IssueCollector) -> None:
                 "required when overall_judgement is inadequate (§25)",
             )
         if reaudit_of is not None and reaudit_of not in audit_ids:
-            issues.add(file, line, "reaudit_of", f"unknown audit_id {reaudit_of!r}")
+            message = _unknown_id(data, "audit_id", reaudit_of, audit_spellings, "history")
+            issues.add(file, line, "reaudit_of", message)
 
 
 def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:

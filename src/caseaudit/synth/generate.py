@@ -28,6 +28,7 @@ from caseaudit.model.calendar import (
     reaudit_deadline,
     reaudit_month,
 )
+from caseaudit.model.config import DEFAULT_DOMAINS
 from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, TABLES
 from caseaudit.synth.matching import UNMATCHED, match_cases
 from caseaudit.synth.organisation import NONE, Organisation, build_organisation
@@ -76,17 +77,8 @@ REAUDIT_MIX = (
 REALLOCATED_SHARE = 0.02
 CANCELLED_SHARE = 0.01
 CHALLENGED_SHARE = 0.04
-DOMAINS = (
-    "D1 Voice and lived experience of the child",
-    "D2 Assessment and analysis",
-    "D3 Planning",
-    "D4 Direct work and relationships",
-    "D5 Management oversight and supervision",
-    "D6 Multi-agency working",
-    "D7 Recording",
-    "D8 Timeliness and compliance",
-    "D9 Outcomes and impact",
-)
+#: The audit tool's nine domains, as ``[outcomes] domains`` defaults to (contract §3).
+DOMAINS = DEFAULT_DOMAINS
 RATINGS = ("met", "partially_met", "not_met", "not_applicable")
 RATING_MIX = {  # P(met, partially_met, not_met, not_applicable) by overall judgement
     "outstanding": (0.85, 0.10, 0.0, 0.05),
@@ -686,11 +678,16 @@ class _Generator:
         self._target_month()
         self._open_challenges()
         self._monitoring_examples()
+        cases = self._cases()
+        # Contract §1: a declared conflict names a child of the sample or the ledger; a
+        # conflict drawn on another child of the caseload bars no one, and is left out.
+        subjects = {row["subject_id"] for row in [*cases, *self.history]}
+        conflicts = [row for row in self.conflict_rows if row["subject_id"] in subjects]
         return {
             "staff": _frame("staff", self.org.records()),
-            "cases": _frame("cases", self._cases()),
+            "cases": _frame("cases", cases),
             "breaks": _frame("breaks", self.break_rows),
-            "conflicts": _frame("conflicts", self.conflict_rows),
+            "conflicts": _frame("conflicts", conflicts),
             "exemptions": _frame("exemptions", self.exemption_rows),
             "history": _frame("history", self.history),
             "challenges": _frame("challenges", self.challenges),

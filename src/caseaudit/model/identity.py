@@ -1,0 +1,310 @@
+"""Identity of ids, services and teams (contract §1 "Identity", "References must resolve").
+
+Every id, service and team is compared by :func:`identity_key` (Unicode NFKC, every run
+of whitespace one space, trimmed, case-folded), and only here. :func:`canonical_dataset`
+runs once, where the tables are read (``read_dataset``, ``Dataset.replace``): it rewrites
+every reference in the spelling of the table that defines the value — a staff id, a
+service and a team as in ``staff``, a case id as in ``cases``, a subject as in ``cases``
+then ``history``, an audit id as in ``history`` — so that the rules, the moderation
+rules, the report and ``explain`` downstream see one spelling of each value, and the
+outputs spell a value as its defining table does. A reference that matches no defining
+value is left as written: ``caseaudit.model.validate`` reports it, with
+:meth:`Spellings.unknown` adding the leading-zero hint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+
+from caseaudit.model.config import Config
+from caseaudit.model.dataset import LINE, Dataset
+from caseaudit.model.errors import IssueCollector
+
+#: A run of zeros that leads a run of digits (after NFKC every digit is ASCII).
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+#: How a message tells a user to keep leading zeros (contract §1).
+KEEP_ZEROS = (
+    "a spreadsheet drops leading zeros from a column it reads as numbers: format the "
+    "column as Text before typing or pasting the ids, and save as CSV again"
+)
+
+#: The staff ids each table names (contract §3), ``staff.manager_id`` included.
+STAFF_ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "staff": ("manager_id",),
+    "cases": ("allocated_worker_id", "team_manager_id", "iro_id"),
+    "breaks": ("auditor_id",),
+    "conflicts": ("auditor_id",),
+    "exemptions": ("auditor_id", "decided_by"),
+    "history": ("auditor_id",),
+    "challenges": ("raised_by",),
+    "moderations": ("moderator_id",),
+    "break_preferences": ("auditor_id",),
+}
+#: The audit ids each table names (defined by ``history.audit_id``).
+AUDIT_ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "history": ("reaudit_of",),
+    "challenges": ("audit_id",),
+    "moderations": ("audit_id",),
+    "outcomes": ("audit_id",),
+}
+#: The case ids each table names (defined by ``cases.case_id``). ``history.case_id``
+#: takes the spelling of ``cases`` when the case is there; a ledger may reach back
+#: before the sample file, so it is not required to.
+CASE_ID_COLUMNS: dict[str, tuple[str, ...]] = {"exemptions": ("case_id",), "history": ("case_id",)}
+
+
+def identity_key(value: str) -> str:
+    """The value as it is compared: Unicode NFKC, every run of whitespace (the
+    non-breaking space and every other Unicode space included) one space, trimmed,
+    case-folded (contract §1). ``"team 3"``, ``"Team\\u00a03"`` and ``"TEAM 3 "`` are
+    one key; ``"Team 03"`` is another."""
+    text = " ".join(unicodedata.normalize("NFKC", value).split())
+    # Case folding can leave text that NFKC changes again (a ligature, a titlecase
+    # digraph): normalised once more, the key of a key is the key.
+    return unicodedata.normalize("NFKC", text.casefold())
+
+
+def zeros_ignored(key: str) -> str:
+    """``key`` without the leading zeros of its numbers ("00000597" → "597")."""
+    return _LEADING_ZEROS.sub("", key)
+
+
+class Spellings:
+    """The values of one identity as their defining table spells them: the first
+    spelling of each key (in the order given) is the value's spelling."""
+
+    def __init__(self, values: Iterable[object]) -> None:
+        self.by_key: dict[str, str] = {}
+        for value in _distinct(values):
+            self.by_key.setdefault(identity_key(value), value)
+        self._by_zeros: dict[str, list[str]] | None = None
+
+    def spell(self, value: str) -> str | None:
+        """The defining spelling of ``value``, None when it names nothing."""
+        return self.by_key.get(identity_key(value))
+
+    def spelt(self) -> list[str]:
+        """Every value, as spelled, sorted as text by code point (contract §1)."""
+        return sorted(self.by_key.values())
+
+    def without_zeros(self, value: str) -> str | None:
+        """The one known value that ``value`` matches once leading zeros are ignored and
+        that has zeros ``value`` lacks ("597" for "00000597", as a spreadsheet leaves
+        it); None when none or several do."""
+        if self._by_zeros is None:
+            self._by_zeros = {}
+            for key, spelling in self.by_key.items():
+                self._by_zeros.setdefault(zeros_ignored(key), []).append(spelling)
+        key = identity_key(value)
+        found = self._by_zeros.get(zeros_ignored(key), [])
+        if len(found) != 1 or len(identity_key(found[0])) <= len(key):
+            return None
+        return found[0]
+
+    def unknown(self, message: str, value: str, where: str) -> str:
+        """``message`` about a ``value`` that names nothing, with the leading-zero hint
+        when it matches one known value (in ``where``, a file) once zeros are ignored."""
+        match = self.without_zeros(value)
+        if match is None:
+            return message
+        return (
+            f"{message}; it matches {match!r} in {where} once leading zeros are ignored: "
+            f"{KEEP_ZEROS}"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Identities:
+    """The defining spellings of every identity of one dataset."""
+
+    staff_ids: Spellings
+    case_ids: Spellings
+    subjects: Spellings
+    audit_ids: Spellings
+    services: Spellings
+    #: Each service's teams, by the service's key.
+    teams: dict[str, Spellings]
+
+    @staticmethod
+    def of(data: Dataset) -> Identities:
+        staff = data["staff"]
+        services = Spellings(staff["service"].tolist())
+        team_values: dict[str, list[object]] = {}
+        for service, team in zip(staff["service"].tolist(), staff["team"].tolist(), strict=True):
+            if isinstance(service, str):
+                team_values.setdefault(identity_key(service), []).append(team)
+        return Identities(
+            staff_ids=Spellings(staff["staff_id"].tolist()),
+            case_ids=Spellings(data["cases"]["case_id"].tolist()),
+            subjects=Spellings(
+                [*data["cases"]["subject_id"].tolist(), *data["history"]["subject_id"].tolist()]
+            ),
+            audit_ids=Spellings(data["history"]["audit_id"].tolist()),
+            services=services,
+            teams={service: Spellings(values) for service, values in team_values.items()},
+        )
+
+    def teams_of(self, service: str) -> Spellings:
+        return self.teams.get(identity_key(service), Spellings(()))
+
+
+def _distinct(values: Iterable[object]) -> list[str]:
+    """The distinct texts of ``values``, in the order of their first appearance."""
+    return [v for v in pd.unique(pd.Series(list(values), dtype=object)) if isinstance(v, str)]
+
+
+def _keys(values: pd.Series) -> list[str | None]:
+    """``identity_key`` of each value (None for a null), computed once per distinct one."""
+    keys = {value: identity_key(value) for value in _distinct(values)}
+    return [keys.get(v) if isinstance(v, str) else None for v in values.tolist()]
+
+
+def canonical_dataset(data: Dataset, issues: IssueCollector) -> Dataset:
+    """``data`` with every id, service and team spelled as its defining table spells it
+    (contract §1); two values of one table's key that only differ in spelling are
+    reported in ``issues``. A value that names nothing is left as written, for
+    ``validate_dataset`` to report."""
+    _check_key_spellings(data, issues)
+    known = Identities.of(data)
+    tables = dict(data.tables)
+
+    def respell(table: str, column: str, spellings: Spellings) -> None:
+        tables[table] = _respelled(tables[table], column, spellings.spell)
+
+    staff = tables["staff"]
+    tables["staff"] = _respelled(staff, "service", known.services.spell)
+    tables["staff"] = _respelled_teams(tables["staff"], known)
+    for table, columns in STAFF_ID_COLUMNS.items():
+        for column in columns:
+            respell(table, column, known.staff_ids)
+    for table, columns in AUDIT_ID_COLUMNS.items():
+        for column in columns:
+            respell(table, column, known.audit_ids)
+    for table, columns in CASE_ID_COLUMNS.items():
+        for column in columns:
+            respell(table, column, known.case_ids)
+    respell("cases", "subject_id", known.subjects)
+    respell("history", "subject_id", known.subjects)
+    respell("conflicts", "subject_id", known.subjects)
+    tables["cases"] = _respelled_case_ids(tables["cases"], known.case_ids)
+    tables["cases"] = _respelled(tables["cases"], "service", known.services.spell)
+    tables["cases"] = _respelled_teams(tables["cases"], known)
+    config = _respelled_config(data, known)
+    if all(tables[name] is data.tables[name] for name in tables) and config is data.config:
+        return data
+    return dataclasses.replace(data, tables=tables, config=config)
+
+
+def _respelled(
+    frame: pd.DataFrame, column: str, spell: Callable[[str], str | None]
+) -> pd.DataFrame:
+    """``frame`` with ``column`` respelled (a value ``spell`` does not know is kept);
+    the same frame when nothing changes, the usual case."""
+    values = frame[column].tolist()
+    changes: dict[str, str] = {}
+    for value in set(values):
+        if isinstance(value, str):
+            spelling = spell(value)
+            if spelling is not None and spelling != value:
+                changes[value] = spelling
+    if not changes:
+        return frame
+    changed = frame.copy()
+    changed[column] = pd.Series(
+        [changes.get(v, v) if isinstance(v, str) else v for v in values],
+        index=frame.index,
+        dtype=object,
+    )
+    return changed
+
+
+def _respelled_teams(frame: pd.DataFrame, known: Identities) -> pd.DataFrame:
+    """``frame``'s team (a pair with its service, contract §3) as ``staff`` spells it
+    for that service; ``frame``'s service is already respelled."""
+    pairs = set(zip(frame["service"].tolist(), frame["team"].tolist(), strict=True))
+    changes: dict[tuple[str, str], str] = {}
+    for service, team in pairs:
+        if isinstance(service, str) and isinstance(team, str):
+            spelling = known.teams_of(service).spell(team)
+            if spelling is not None and spelling != team:
+                changes[(service, team)] = spelling
+    if not changes:
+        return frame
+    changed = frame.copy()
+    changed["team"] = pd.Series(
+        [
+            changes.get((service, team), team)
+            for service, team in zip(frame["service"], frame["team"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+    return changed
+
+
+def _respelled_case_ids(cases: pd.DataFrame, case_ids: Spellings) -> pd.DataFrame:
+    """One case's rows of several months in one spelling, its first; rows of one month
+    whose ids only differ in spelling are an error (reported) and keep theirs."""
+    respelled = _respelled(cases, "case_id", case_ids.spell)
+    if respelled is cases:
+        return cases
+    keys = pd.DataFrame({"key": _keys(cases["case_id"]), "month": cases["month"].tolist()})
+    clashing = keys.duplicated(keep=False).to_numpy() & keys["key"].notna().to_numpy()
+    kept = cases[clashing & (respelled["case_id"] != cases["case_id"]).to_numpy()]
+    respelled.loc[kept.index, "case_id"] = kept["case_id"]
+    return respelled
+
+
+def _respelled_config(data: Dataset, known: Identities) -> Config:
+    """``[moderation] connected_services`` spelled as ``staff`` spells each service."""
+    config = data.config
+    groups = config.moderation.connected_services
+    spelled = [[known.services.spell(name) or name for name in group] for group in groups]
+    if spelled == groups:
+        return config
+    moderation = config.moderation.model_copy(update={"connected_services": spelled})
+    return config.model_copy(update={"moderation": moderation})
+
+
+#: The columns whose values define an identity, one row each, with the key they are in.
+_DEFINING_KEYS = {
+    "staff": ("staff_id", ()),
+    "cases": ("case_id", ("month",)),
+    "history": ("audit_id", ()),
+}
+
+
+def _check_key_spellings(data: Dataset, issues: IssueCollector) -> None:
+    """Contract §1: two different values of one table's key that normalise alike are an
+    input error (``S1`` and ``s1`` in staff), located at the later row."""
+    for table, (column, rest) in _DEFINING_KEYS.items():
+        frame = data[table]
+        distinct = _distinct(frame[column])
+        if len({identity_key(value) for value in distinct}) == len(distinct):
+            continue  # the usual case: every key has one spelling, without a row walk
+        first: dict[tuple, tuple[str, int]] = {}
+        columns = [column, *rest, LINE]
+        for row in frame[columns].itertuples(index=False, name=None):
+            value, others, line = row[0], tuple(row[1:-1]), row[-1]
+            if not isinstance(value, str):
+                continue
+            key = (identity_key(value), *others)
+            if key not in first:
+                first[key] = (value, line)
+                continue
+            spelled, first_line = first[key]
+            if spelled != value:
+                issues.add(
+                    data.file_name(table),
+                    line,
+                    column,
+                    f"{value!r} and {spelled!r} (line {first_line}) are one {column} once "
+                    "case, spaces and Unicode forms are ignored: spell them alike, or give "
+                    "them ids that differ by more",
+                )

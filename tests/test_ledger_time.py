@@ -1,0 +1,369 @@
+"""Issue 20: the ledger keeps time. Each numbered item of the issue on a hand-built
+ledger whose expected rows are argued in comments, with dates on both sides of each
+boundary (the as-of day itself, the finalisation day, the due day, a bank holiday)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import caseaudit
+from builders import Authority
+from caseaudit.cli.main import cli
+from caseaudit.model.asof import known_on
+from caseaudit.model.errors import InputError
+from caseaudit.model.reaudits import awaiting_reaudits
+from test_report import challenge, judged, ledger, report_of
+
+D = dt.date.fromisoformat
+
+
+def cycle_ledger() -> Authority:
+    """C1's February audit by P1 is inadequate, confirmed Friday 6 February 2026: the
+    reflection meeting is due by 13 February (5 working days), the review on 6 March
+    (28 days), the re-audit by 6 April (2 months). Its March re-audit by P2 is allocated,
+    not done."""
+    authority = Authority().auditors("P1", "P2")
+    judged(authority, "2026-02", "C1", "P1", "inadequate", "2026-02-03", "2026-02-06")
+    ledger(authority, "2026-03", "C1", "P2", "allocated", reaudit_of="2026-02-C1")
+    return authority
+
+
+@pytest.mark.parametrize(
+    ("as_of", "stage", "chase"),
+    [
+        ("2026-02-13", "reflection due", "GM1"),  # the reflection's last day itself
+        ("2026-02-16", "review due", "TM1"),  # the next working day
+        ("2026-02-28", "review due", "TM1"),
+        # From 1 March the re-audit row exists: allocated, its auditor is chased; on the
+        # deadline itself still allocated, the day after overdue (item 1: 10 April).
+        ("2026-03-02", "re-audit allocated", "P2"),
+        ("2026-04-06", "re-audit allocated", "P2"),
+        ("2026-04-07", "re-audit overdue", "P2"),
+        ("2026-04-10", "re-audit overdue", "P2"),
+    ],
+)
+def test_a_case_stays_in_the_cycle_while_its_reaudit_is_only_allocated(
+    tmp_path: Path, as_of: str, stage: str, chase: str
+) -> None:
+    result = report_of(cycle_ledger(), tmp_path, as_of)
+    cycle = result.inadequate_cycle
+    assert list(cycle["audit_id"]) == ["2026-02-C1"]
+    assert (cycle.at[0, "stage"], cycle.at[0, "chase_id"]) == (stage, chase)
+
+
+def test_the_cycle_ends_only_when_the_reaudit_is_confirmed_other_than_inadequate(
+    tmp_path: Path,
+) -> None:
+    authority = Authority().auditors("P1", "P2")
+    judged(authority, "2026-02", "C1", "P1", "inadequate", "2026-02-03", "2026-02-06")
+    # The re-audit was done on 20 March and confirmed good on 25 March: in the cycle on
+    # the 24th (done, not confirmed), out of it on the 25th.
+    judged(
+        authority,
+        "2026-03",
+        "C1",
+        "P2",
+        "good",
+        "2026-03-20",
+        "2026-03-25",
+        reaudit_of="2026-02-C1",
+    )
+    assert list(report_of(authority, tmp_path / "a", "2026-03-24").inadequate_cycle["stage"]) == [
+        "re-audit allocated"
+    ]
+    assert report_of(authority, tmp_path / "b", "2026-03-25").inadequate_cycle.empty
+
+
+def test_a_repeat_inadequate_is_escalated_to_the_head_of_service(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1", "P2")
+    judged(authority, "2026-01", "C1", "P1", "inadequate", "2026-01-05", "2026-01-09")
+    # The re-audit is inadequate again: the case's row is now the re-audit, escalated.
+    judged(
+        authority,
+        "2026-02",
+        "C1",
+        "P2",
+        "inadequate",
+        "2026-02-10",
+        "2026-02-12",
+        reaudit_of="2026-01-C1",
+    )
+    cycle = report_of(authority, tmp_path, "2026-02-20").inadequate_cycle
+    assert list(cycle["audit_id"]) == ["2026-02-C1"]  # one row per case
+    assert (cycle.at[0, "stage"], cycle.at[0, "chase_id"]) == ("escalated", "HS1")
+
+
+def retrospective_ledger() -> Authority:
+    """P1's January 2025 audit of C1 was never done; SL1 (the right approver for a pq
+    auditor) approved an exemption on 11 March 2026, long after the due day."""
+    authority = Authority().staff("P1", group="pq", service="Performance and Quality")
+    ledger(authority, "2025-04", "C1", "P1", "non_completed")
+    authority.add(
+        "exemptions",
+        case_id="C1",
+        month="2025-04",
+        auditor_id="P1",
+        requested_on="2026-03-02",
+        decision="approved",
+        decided_by="SL1",
+        decided_on="2026-03-11",
+    )
+    return authority
+
+
+def test_a_retrospective_exemption_does_not_rewrite_the_past(tmp_path: Path) -> None:
+    # 28 February and 10 March: the approval has not happened: a non-completion.
+    for as_of in ("2026-02-28", "2026-03-10"):
+        result = report_of(retrospective_ledger(), tmp_path / as_of, as_of)
+        assert list(result.non_completions["audit_id"]) == ["2025-04-C1"], as_of
+        assert result.tables["retrospective_exemptions"].empty
+    # 11 March, the decision day itself: honoured, no longer a non-completion, and listed
+    # as retrospective: decided 344 days after the due day (30 April 2025).
+    result = report_of(retrospective_ledger(), tmp_path / "after", "2026-03-11")
+    assert result.non_completions.empty
+    retro = result.tables["retrospective_exemptions"]
+    assert list(retro["audit_id"]) == ["2025-04-C1"]
+    assert list(retro["days_after_due"]) == [(D("2026-03-11") - D("2025-04-30")).days]
+    assert "1 retrospective exemption" in result.summary()
+
+
+def late_challenge_ledger(raised_on: str) -> Authority:
+    """C1's January audit is inadequate, finalised and confirmed on 20 January 2026."""
+    authority = Authority().auditors("P1", "P2")
+    judged(authority, "2026-01", "C1", "P1", "inadequate", "2026-01-15", "2026-01-20")
+    authority.case("C1", month="2026-03")
+    authority.case("C2", month="2026-03")
+    return challenge(authority, "2026-01-C1", raised_on)
+
+
+def test_a_late_challenge_is_flagged_and_keeps_the_confirmed_grade(tmp_path: Path) -> None:
+    # Raised the day after finalisation: late. The judgement stands, so the re-audit is
+    # still awaited (allocate's schedule) and the case stays in the cycle.
+    data = caseaudit.load(late_challenge_ledger("2026-01-21").write(tmp_path / "late"))
+    assert list(awaiting_reaudits(data, "2026-03")["audit_id"]) == ["2026-01-C1"]
+    result = caseaudit.report(data, "2026-02-10")
+    assert list(result.challenges_open["late"]) == [True]
+    assert list(result.inadequate_cycle["audit_id"]) == ["2026-01-C1"]
+    plan = caseaudit.allocate(data, "2026-03")
+    assert plan.reaudit_schedule["audit_id"].tolist() == ["2026-01-C1"]
+    assert plan.allocations.set_index("case_id").at["C1", "is_reaudit"]
+
+
+def test_a_challenge_on_the_finalisation_day_is_not_late(tmp_path: Path) -> None:
+    # Raised on 20 January, the finalisation day: in time, so it suspends the judgement.
+    data = caseaudit.load(late_challenge_ledger("2026-01-20").write(tmp_path / "d"))
+    result = caseaudit.report(data, "2026-02-10")
+    assert list(result.challenges_open["late"]) == [False]
+    assert result.inadequate_cycle.empty
+    assert awaiting_reaudits(data, "2026-03").empty
+
+
+def test_validation_warns_of_a_late_challenge_at_its_line(tmp_path: Path) -> None:
+    data_dir = late_challenge_ledger("2026-01-21").write(tmp_path / "d")
+    run = CliRunner().invoke(cli, ["validate", str(data_dir)])
+    assert run.exit_code == 0
+    assert "challenges.csv:2: raised_on: late: challenge of 2026-01-C1 raised 2026-01-21" in (
+        run.stderr
+    )
+
+
+def test_the_report_does_not_show_break_requests_made_after_the_day(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1", "P2", "P3", "P4", "P5")
+    authority.case("C1", month="2026-03")
+    # March requests: one made on 15 January (the as-of day itself), one on the 17th.
+    authority.add("breaks", auditor_id="P1", month="2026-03", requested_on="2026-01-15")
+    authority.add("breaks", auditor_id="P2", month="2026-03", requested_on="2026-01-17")
+    march = report_of(authority, tmp_path, "2026-01-15").tables["breaks_by_month"]
+    assert march.set_index("month").at["2026-03", "requested"] == 1
+
+
+def test_cancellations_are_listed_with_their_authoriser(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1", "P2")
+    # P1 and P2 are P&Q officers: only the Strategic Lead (SL1) may cancel their audits.
+    ledger(
+        authority,
+        "2026-01",
+        "C1",
+        "P1",
+        "cancelled",
+        cancelled_on="2026-01-12",
+        cancelled_by="AD1",
+        cancel_reason="child moved out of area",
+    )
+    ledger(
+        authority,
+        "2026-01",
+        "C2",
+        "P2",
+        "cancelled",
+        cancelled_on="2026-01-14",
+        cancelled_by="SL1",
+        cancel_reason="duplicate",
+    )
+    # Cancelled on 20 February: on 10 February still allocated and outstanding.
+    ledger(
+        authority,
+        "2026-01",
+        "C3",
+        "P1",
+        "cancelled",
+        cancelled_on="2026-02-20",
+        cancelled_by="AD1",
+        cancel_reason="case closed",
+    )
+    result = report_of(authority, tmp_path, "2026-02-10")
+    cancelled = result.tables["cancellations"]
+    # Unauthorised first: C1 by AD1, the wrong approver for a pq auditor; C2 by SL1.
+    assert list(cancelled["audit_id"]) == ["2026-01-C1", "2026-01-C2"]
+    assert list(cancelled["authorised"]) == [False, True]
+    assert list(result.outstanding["audit_id"]) == ["2026-01-C3"]
+
+
+def test_amendments_back_within_three_working_days_across_a_bank_holiday(
+    tmp_path: Path,
+) -> None:
+    authority = Authority().auditors("P1", "P2", "P3")
+    # Returned Thursday 2 April 2026: Good Friday (3rd) and Easter Monday (6th) are bank
+    # holidays, so due back Thursday 9 April. C1 back on the 9th (on time), C2 on the
+    # 10th (late), C3 not back.
+    for case, auditor, back in (
+        ("C1", "P1", "2026-04-09"),
+        ("C2", "P2", "2026-04-10"),
+        ("C3", "P3", None),
+    ):
+        extra = {"resubmitted_on": back} if back else {}
+        ledger(
+            authority,
+            "2026-03",
+            case,
+            auditor,
+            "completed" if back else "returned",
+            completed_on="2026-03-20",
+            returned_on="2026-04-02",
+            **extra,
+        )
+    result = report_of(authority, tmp_path, "2026-04-15")
+    rows = result.tables["amendments_by_service"]
+    assert rows[["month", "returned", "back_on_time", "back_late", "not_back"]].values.tolist() == [
+        ["2026-04", 3, 1, 1, 1]
+    ]
+    assert rows.at[0, "on_time_share"] == round(1 / 3, 4)
+    # As of 9 April, the due day: C2 and C3 not back yet nor late: 1 of 1 decided on time.
+    early = report_of(authority, tmp_path / "early", "2026-04-09").tables["amendments_by_service"]
+    assert early[["back_on_time", "back_late", "not_back"]].values.tolist() == [[1, 0, 2]]
+    assert early.at[0, "on_time_share"] == 1.0
+
+
+def test_an_unknown_domain_is_an_input_error_and_a_partial_tool_is_listed(
+    tmp_path: Path,
+) -> None:
+    authority = Authority().auditors("P1")
+    judged(authority, "2026-01", "C1", "P1", "good", "2026-01-10", "2026-01-12")
+    authority.add("outcomes", audit_id="2026-01-C1", domain="D3 Planning", rating="met")
+    authority.add("outcomes", audit_id="2026-01-C1", domain="D7 Recording", rating="met")
+    result = report_of(authority, tmp_path / "ok")
+    tools = result.tables["incomplete_audit_tools"]
+    assert list(tools["domains_rated"]) == [2]
+    assert list(tools["domains_expected"]) == [9]
+    authority.add("outcomes", audit_id="2026-01-C1", domain="D3 Planing", rating="met")
+    with pytest.raises(InputError, match="unknown domain 'D3 Planing'; did you mean 'D3 Planning'"):
+        caseaudit.load(authority.write(tmp_path / "bad"))
+
+
+def test_known_on_rolls_back_statuses_and_decisions(tmp_path: Path) -> None:
+    authority = retrospective_ledger()
+    judged(
+        authority,
+        "2026-01",
+        "C2",
+        "P1",
+        "good",
+        "2026-01-10",
+        "2026-01-20",
+        status="actions_complete",
+        actions_completed_on="2026-02-02",
+    )
+    data = caseaudit.load(authority.write(tmp_path / "d"))
+    before = known_on(data, D("2026-01-15"))
+    row = before["history"].set_index("audit_id").loc["2026-01-C2"]
+    # Completed on the 10th, finalised on the 20th: on the 15th only completed.
+    assert (row["status"], row["finalised_on"], row["judgement_confirmed_on"]) == (
+        "completed",
+        None,
+        None,
+    )
+    assert before["exemptions"].empty  # requested on 2 March
+    pending = known_on(data, D("2026-03-10"))["exemptions"]
+    assert list(pending["decision"]) == ["pending"]
+
+
+def test_record_appends_a_plan_and_refuses_it_twice(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    gen = CliRunner().invoke(
+        cli,
+        [
+            "generate",
+            "--preset",
+            "small",
+            "--seed",
+            "1",
+            "--out",
+            str(data_dir),
+            "--month",
+            "2026-03",
+        ],
+    )
+    assert gen.exit_code == 0
+    plan = caseaudit.allocate(caseaudit.load(data_dir, "2026-03"), "2026-03")
+    plan.write(tmp_path / "plan")
+    before = caseaudit.load(data_dir)["history"]
+    recorded = caseaudit.record(tmp_path / "plan", data_dir)["history"]
+    added = recorded[~recorded["audit_id"].isin(before["audit_id"])]
+    assert sorted(added["audit_id"]) == sorted(plan.allocations["audit_id"])
+    assert set(added["status"]) == {"allocated"}
+    history_bytes = next(data_dir.glob("history.*")).read_bytes()
+    run = CliRunner().invoke(cli, ["record", str(tmp_path / "plan"), str(data_dir)])
+    assert run.exit_code == 2
+    assert "is already in history" in run.stderr
+    assert next(data_dir.glob("history.*")).read_bytes() == history_bytes  # nothing written
+    # The API gives the same ledger as the command.
+    same = caseaudit.load(data_dir)
+    assert len(same["history"]) == len(recorded)
+    # Dataset.record (notebooks) refuses the same rows as the command.
+    with pytest.raises(InputError, match="already in history"):
+        caseaudit.load(data_dir).record(plan)
+
+
+def test_record_then_allocate_equals_a_hand_written_ledger(tmp_path: Path) -> None:
+    """March is allocated and recorded; April's plan from that ledger is the plan from a
+    ledger with March's rows written by hand (status allocated, nothing else known)."""
+    authority = Authority().auditors("P1", "P2", "P3")
+    for case in ("C1", "C2"):
+        authority.case(case, month="2026-03")
+    for case in ("C3", "C4", "C1"):
+        authority.case(case, month="2026-04")
+    data = caseaudit.load(authority.write(tmp_path / "data"))
+    march = caseaudit.allocate(data, "2026-03")
+    recorded = data.record(march)
+    for row in march.allocations.itertuples():
+        authority.add(
+            "history",
+            audit_id=row.audit_id,
+            month=row.month,
+            case_id=row.case_id,
+            subject_id=row.subject_id,
+            auditor_id=row.auditor_id,
+            status="allocated",
+        )
+    by_hand = caseaudit.load(authority.write(tmp_path / "by_hand"))
+    assert len(recorded["history"]) == 2
+    first = caseaudit.allocate(recorded, "2026-04")
+    second = caseaudit.allocate(by_hand, "2026-04")
+    pd.testing.assert_frame_equal(first.allocations, second.allocations)
+    # Three April cases, three auditors with room: all allocated.
+    assert len(first.allocations) == 3
