@@ -417,6 +417,97 @@ def test_same_inputs_write_the_same_files(median_run, tmp_path):
             assert (again / path.relative_to(out)).read_bytes() == path.read_bytes(), path
 
 
+def reference_message(notice_id, sender, to, cc, subject, body, day):
+    """The message as the standard library's EmailMessage writes it (the writer's
+    first form, before it wrote the bytes itself)."""
+    import datetime as dt
+    from email.message import EmailMessage
+    from email.utils import format_datetime, formataddr
+
+    message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
+    message["From"] = sender or "caseaudit@localhost"
+    message["To"] = formataddr(to)
+    if cc:
+        message["Cc"] = ", ".join(formataddr(person) for person in cc)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(dt.datetime.combine(day, dt.time(8, 0, tzinfo=dt.UTC)))
+    domain = (sender or "caseaudit@localhost").rpartition("@")[2].strip(" >")
+    message["Message-ID"] = f"<{notice_id}@{domain}>"
+    message["X-Caseaudit-Notice"] = notice_id
+    message.set_content(body, charset="utf-8", cte="7bit")
+    return message.as_bytes()
+
+
+@pytest.mark.parametrize(
+    ("sender", "to", "cc", "body"),
+    [
+        # Plain values, one or two copies, blank lines, a body without a last newline, an
+        # empty body, a council sender with a display name: the bytes EmailMessage wrote.
+        (None, ("Staff 1", "s1@council.example"), [], "Dear Staff 1,\n\nLine two.\n"),
+        (
+            "pq@council.example",
+            ("A1", "a1@x.example"),
+            [("GM One", "gm1@x.example"), ("TM-2", "tm.2@x.example")],
+            "no last newline",
+        ),
+        ("P and Q <pq@council.example>", ("A1", "a1@x.example"), [], ""),
+        (None, ("Jo O'Neil", "jo@x.example"), [], "  indented\n\n\n"),
+    ],
+)
+def test_plain_messages_are_the_bytes_the_standard_library_writes(sender, to, cc, body):
+    import datetime as dt
+
+    from caseaudit.plans.notices.eml import message_bytes
+
+    day = dt.date(2026, 3, 2)
+    subject = "Case file audit 2026-03-C1 allocated to you: due 2026-03-31"
+    ours = message_bytes(
+        notice_id="allocation-2026-03-C1-A1-2026-03-02",
+        sender=sender,
+        to=to,
+        cc=cc,
+        subject=subject,
+        body=body,
+        day=day,
+    )
+    assert ours == reference_message(
+        "allocation-2026-03-C1-A1-2026-03-02", sender, to, cc, subject, body, day
+    )
+
+
+def test_non_ascii_and_special_names_are_encoded_and_read_back():
+    # A name with a comma must be quoted (else it reads as two addresses), a name with
+    # accents an RFC 2047 encoded word; a non-ASCII subject is encoded words and the body
+    # quoted-printable with lines of at most 76 characters (RFC 2045).
+    import datetime as dt
+
+    from caseaudit.plans.notices.eml import message_bytes
+
+    body = "Dear Zoë Ó Súilleabháin,\n\n" + "é" * 120 + "\nThe end.\n"
+    raw = message_bytes(
+        notice_id="reminder-2026-03-C1-A1-2026-03-24",
+        sender="Performance & Quality <pq@council.example>",
+        to=("Zoë Ó Súilleabháin", "zoe@x.example"),
+        cc=[("Smith, Jo", "jo@x.example"), ("Ana", "ana@x.example")],
+        subject="Rappel : l’audit 2026-03-C1 est dû le 2026-03-31",
+        body=body,
+        day=dt.date(2026, 3, 24),
+    )
+    assert raw.isascii() and b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["To"].addresses[0].display_name == "Zoë Ó Súilleabháin"
+    assert [a.display_name for a in message["Cc"].addresses] == ["Smith, Jo", "Ana"]
+    assert [a.addr_spec for a in message["Cc"].addresses] == ["jo@x.example", "ana@x.example"]
+    assert message["From"].addresses[0].display_name == "Performance & Quality"
+    assert message["Subject"] == "Rappel : l’audit 2026-03-C1 est dû le 2026-03-31"
+    assert message["Content-Transfer-Encoding"] == "quoted-printable"
+    # The content reads back with the wire's CRLF line ends, as the stdlib's own do.
+    assert message.get_content().splitlines() == body.splitlines()
+    payload = raw.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in payload.split(b"\r\n")) <= 76
+
+
 # ------------------------------------------------------------------ sending
 
 
@@ -536,6 +627,56 @@ def test_a_council_template_replaces_the_built_in_one(tmp_path):
     ]
     assert len(bodies) == 2
     assert all(body.startswith("Audit 2026-03-C") for body in bodies)
+
+
+def test_the_chase_days_at_once_are_the_days_one_at_a_time():
+    # The chases' recurring days are computed for every audit at once with numpy's
+    # business days; they must be the days the calendar gives one step at a time: the
+    # first working day after the due day then every 5 working days (§28, §30), and the
+    # same day of each month moved to the next working day (§23, §27). The due days and
+    # starts cover Christmas, New Year, Easter 2026 (3 and 6 April), month ends of 28 to
+    # 31 days and weekends, against runs on several days.
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+
+    from caseaudit.model.calendar import WorkingCalendar
+    from caseaudit.plans.notices.rules import WorkingDays, catch_up_start
+
+    calendar = WorkingCalendar()
+
+    def one_at_a_time(days, day, start_of_window):
+        chosen = None
+        for candidate in days:
+            if candidate > day:
+                break
+            if candidate >= start_of_window:
+                chosen = candidate
+        return chosen
+
+    def chases(due, step):
+        current = calendar.add_working_days(due, 1)
+        while True:
+            yield current
+            current = calendar.add_working_days(current, step)
+
+    def monthly(start):
+        months = 0
+        while True:
+            yield calendar.on_or_next_working_day(start + relativedelta(months=months))
+            months += 1
+
+    starts = [dt.date(2025, 10, 1) + dt.timedelta(days=i) for i in range(0, 220, 3)]
+    for run in ("2026-01-02", "2026-03-02", "2026-04-07", "2026-05-29"):
+        day = dt.date.fromisoformat(run)
+        window = catch_up_start(calendar, day, 5)
+        audits = pd.DataFrame({"due_on": starts})
+        days = WorkingDays(calendar, audits, day)
+        expected = [one_at_a_time(chases(d, 5), day, window) for d in starts]
+        assert days.latest_chase(pd.Series(starts), 5, window) == expected, run
+        expected = [one_at_a_time(monthly(d), day, window) for d in starts]
+        assert days.latest_monthly([*starts], window) == expected, run
+        assert days.latest_monthly([None], window) == [None]
 
 
 # ------------------------------------------------------------------ known on a day

@@ -12,13 +12,13 @@ decided later, from ``notices_sent`` (``tables.py``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from dateutil.relativedelta import relativedelta
 
 from caseaudit.model.breaks import break_cap, decide_breaks
 from caseaudit.model.calendar import (
@@ -46,6 +46,8 @@ CONTACT_ROLES = {
     "iro_id": "IRO",
     "group_manager_id": "group manager",
 }
+#: The report's lists that notices chase (§20, §23, §27, §28, §30).
+CHASED = ("non_completions", "amendments_due", "awaiting_actions")
 #: Audits still to be done (§6, §30).
 NOT_DONE = ("allocated", "non_completed")
 
@@ -88,6 +90,16 @@ class NoticeFacts:
         return _cycle(self)
 
     @cached_property
+    def chases(self) -> dict[str, pd.DataFrame]:
+        """The report's lists the chases read (``chase_lists``), made once for the three
+        kinds that read them."""
+        return chase_lists(self.data, self.day, *CHASED)
+
+    @cached_property
+    def working_days(self) -> WorkingDays:
+        return WorkingDays(self.calendar, self.audits, self.day)
+
+    @cached_property
     def contacts_of(self) -> dict[str, dict[str, str]]:
         """audit_id → the audit's contacts (role column → staff id)."""
         return {row.audit_id: _contacts(row) for row in self.audits.itertuples(index=False)}
@@ -105,20 +117,90 @@ class NoticeFacts:
                 chosen = day
         return chosen
 
-    def every_working_days(self, start: dt.date, step: int) -> Iterator[dt.date]:
-        """``start``, then every ``step`` working days after it."""
-        current = start
-        while True:
-            yield current
-            current = self.calendar.add_working_days(current, step)
 
-    def monthly(self, start: dt.date) -> Iterator[dt.date]:
-        """``start``, then the same day of each later month, each moved to the next
-        working day."""
-        months = 0
-        while True:
-            yield self.calendar.on_or_next_working_day(start + relativedelta(months=months))
-            months += 1
+class WorkingDays:
+    """The calendar's working days as a numpy business-day calendar, for the chases'
+    recurring days of tens of thousands of audits at once (the same days as
+    :class:`WorkingCalendar`: weekdays that are not its bank holidays)."""
+
+    def __init__(self, calendar: WorkingCalendar, audits: pd.DataFrame, day: dt.date) -> None:
+        known = [d for d in audits["due_on"] if d is not None]
+        first = min([day, *known]).year - 2
+        holidays = sorted(
+            d
+            for year in range(first, day.year + 2)
+            for d in _holidays(calendar, year)
+            if d.weekday() < 5
+        )
+        self.first_year, self.last_year = first, day.year + 1
+        self.busdays = np.busdaycalendar(holidays=np.array(holidays, dtype="datetime64[D]"))
+        self.day = np.datetime64(day, "D")
+
+    def _covers(self, days: np.ndarray) -> bool:
+        return bool(
+            (days >= np.datetime64(f"{self.first_year}-01-01")).all()
+            and (days <= np.datetime64(f"{self.last_year}-12-31")).all()
+        )
+
+    def latest_chase(
+        self, due: pd.Series, step: int, window_start: dt.date
+    ) -> list[dt.date | None]:
+        """For each due day: its chases are the first working day after it, then every
+        ``step`` working days (§28, §30); the latest of them on or before the run's day,
+        when it is in the window (else None)."""
+        dates = np.array(list(due), dtype="datetime64[D]")
+        if not len(dates):
+            return []
+        assert self._covers(dates)
+        first = np.busday_offset(dates, 1, roll="backward", busdaycal=self.busdays)
+        # Working days from the first chase to the run's day, both counted.
+        count = np.busday_count(first, self.day + 1, busdaycal=self.busdays)
+        chases = np.maximum(count - 1, 0) // step
+        latest = np.busday_offset(first, chases * step, roll="forward", busdaycal=self.busdays)
+        return self._in_window(latest, (count >= 1), window_start)
+
+    def latest_monthly(
+        self, starts: list[dt.date | None], window_start: dt.date
+    ) -> list[dt.date | None]:
+        """For each start: the start, then the same day of each later month (the month's
+        last day when it is shorter), each moved to the next working day; the latest of
+        them on or before the run's day, when it is in the window (else None)."""
+        present = np.array([s is not None for s in starts], dtype=bool)
+        dates = np.array([s if s is not None else dt.date(2000, 1, 1) for s in starts])
+        dates = dates.astype("datetime64[D]")
+        if not len(dates):
+            return []
+        months = dates.astype("datetime64[M]")
+        day_of_month = (dates - months.astype("datetime64[D]")).astype(int)
+        # The candidates: the last month whose same day is on or before the run's day,
+        # and the one before it (rolling forward may carry the first past the day).
+        passed = (self.day.astype("datetime64[M]") - months).astype(int)
+        chosen = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[D]")
+        for back in (1, 0):  # the later candidate wins when it is on or before the day
+            offset = passed - back
+            month = months + offset
+            length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(
+                int
+            )
+            candidate = month.astype("datetime64[D]") + np.minimum(day_of_month, length - 1)
+            rolled = np.busday_offset(candidate, 0, roll="forward", busdaycal=self.busdays)
+            ok = present & (offset >= 0) & (rolled <= self.day)
+            chosen = np.where(ok, rolled, chosen)
+        return self._in_window(chosen, ~np.isnat(chosen), window_start)
+
+    def _in_window(
+        self, days: np.ndarray, valid: np.ndarray, window_start: dt.date
+    ) -> list[dt.date | None]:
+        keep = valid & (days >= np.datetime64(window_start, "D")) & (days <= self.day)
+        return [d.astype(object) if k else None for d, k in zip(days, keep, strict=True)]
+
+
+def _holidays(calendar: WorkingCalendar, year: int) -> list[dt.date]:
+    return [
+        d
+        for d in (dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range(366))
+        if d.year == year and d.weekday() < 5 and not calendar.is_working_day(d)
+    ]
 
 
 def working_days_before(calendar: WorkingCalendar, day: dt.date, count: int) -> dt.date:
@@ -232,13 +314,13 @@ def overdue(facts: NoticeFacts) -> list[Due]:
     honoured exemption (the report's non-completions) is chased on the first working day
     after the due day, then every ``chase_every_working_days``; the auditor's line
     manager is copied in. It still has to be completed (§30)."""
-    late = chase_lists(facts.data, facts.day, "non_completions")["non_completions"]
+    late = facts.chases["non_completions"]
     managers = _manager_of(facts.data)
-    step = facts.settings.chase_every_working_days
+    days = facts.working_days.latest_chase(
+        late["due_on"], facts.settings.chase_every_working_days, facts.window_start
+    )
     notices = []
-    for row in late.itertuples(index=False):
-        first = facts.calendar.add_working_days(row.due_on, 1)
-        day = facts.latest_in_window(facts.every_working_days(first, step))
+    for row, day in zip(late.itertuples(index=False), days, strict=True):
         if day is None:
             continue
         manager = managers.get(row.auditor_id)
@@ -266,7 +348,7 @@ def amendment_due(facts: NoticeFacts) -> list[Due]:
     """§20: a returned audit comes back within ``amendment_working_days`` working days:
     the auditor is told on the day of its return, and reminded on the due day if it is
     still returned then."""
-    returned = chase_lists(facts.data, facts.day, "amendments_due")["amendments_due"]
+    returned = facts.chases["amendments_due"]
     notices = []
     for row in returned.itertuples(index=False):
         if row.returned_on is None:
@@ -488,14 +570,13 @@ def actions_awaited(facts: NoticeFacts) -> list[Due]:
     """§23, §27: the team manager is asked to confirm the audit's actions
     ``actions_chase_after_days`` days after finalisation, then monthly, while they are
     not confirmed; the group manager is copied in."""
-    waiting = chase_lists(facts.data, facts.day, "awaiting_actions")["awaiting_actions"]
+    waiting = facts.chases["awaiting_actions"]
     after = dt.timedelta(days=facts.settings.actions_chase_after_days)
+    starts = [None if d is None else d + after for d in waiting["finalised_on"]]
+    days = facts.working_days.latest_monthly(starts, facts.window_start)
     notices = []
-    for row in waiting.itertuples(index=False):
-        if row.finalised_on is None or row.team_manager_id is None:
-            continue
-        day = facts.latest_in_window(facts.monthly(row.finalised_on + after))
-        if day is None:
+    for row, day in zip(waiting.itertuples(index=False), days, strict=True):
+        if row.finalised_on is None or row.team_manager_id is None or day is None:
             continue
         manager = row.group_manager_id
         notices.append(
