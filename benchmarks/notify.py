@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,9 +28,15 @@ from caseaudit.synth import DEFAULT_MONTH, generate_tables
 MEASURE = Path(__file__).with_name("measure.py")
 
 
-def timed(command: list[str], measured: Path, runs: int) -> tuple[float, float]:
+def timed(
+    command: list[str], measured: Path, runs: int, fresh: Path | None = None
+) -> tuple[float, float]:
+    """Median wall time and peak memory of ``runs`` runs; ``fresh`` is removed before each
+    (untimed), so that every run writes a new folder as a day's first run does."""
     times, peaks = [], []
     for _ in range(runs):
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True)
         times.append(time.perf_counter() - started)
@@ -45,6 +52,7 @@ def main() -> None:
     parser.add_argument("--preset", default="national")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=None, help="A generated data directory.")
+    parser.add_argument("--plan", type=Path, default=None, help="Its plan folder (allocate's).")
     parser.add_argument("--as-of", default=None, help="Default: the month's first working day.")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -54,14 +62,17 @@ def main() -> None:
             write_input_tables(data_dir, generate_tables(args.preset, args.seed), "parquet")
         plan, out, measured = Path(tmp) / "plan", Path(tmp) / "out", Path(tmp) / "m.json"
         run = [sys.executable, str(MEASURE), str(measured)]
-        allocate = [*run, "allocate", str(data_dir), "--month", DEFAULT_MONTH, "--out", str(plan)]
-        subprocess.run(allocate, check=False, capture_output=True)
+        if args.plan is None:
+            allocate = [*run, "allocate", str(data_dir), "--month", DEFAULT_MONTH]
+            subprocess.run([*allocate, "--out", str(plan)], check=False, capture_output=True)
+        else:
+            plan = args.plan
         manifest = json.loads((plan / "manifest.json").read_text())
         first = pq.read_table(plan / "allocations.parquet", columns=["distributed_on"])
         as_of = args.as_of or str(first.column(0)[0])
         baseline = timed([*run, "validate", str(data_dir)], measured, args.runs)
         notify = [*run, "notify", str(data_dir), "--as-of", as_of, "--plan", str(plan)]
-        whole = timed([*notify, "--out", str(out), "--force"], measured, args.runs)
+        whole = timed([*notify, "--out", str(out)], measured, args.runs, fresh=out)
         counts = json.loads((out / "manifest.json").read_text())["counts"]
     kinds = ", ".join(
         f"{v} {k.removeprefix('kind_')}" for k, v in counts.items() if k.startswith("kind_") and v

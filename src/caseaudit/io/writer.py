@@ -321,9 +321,16 @@ def write_outputs(
                 csv_bytes(ordered, table.kinds, table_options)
             )
             (staging / f"{table.name}.parquet").write_bytes(parquet_bytes(ordered, table))
+        folders: set[str] = set()
         for file_name, content in (files or {}).items():
-            (staging / file_name).parent.mkdir(parents=True, exist_ok=True)  # notices/
-            (staging / file_name).write_bytes(content)
+            # Tens of thousands of notices: each folder made once, plain paths.
+            path = os.path.join(staging, file_name)
+            folder = os.path.dirname(path)
+            if folder not in folders:
+                os.makedirs(folder, exist_ok=True)  # notices/
+                folders.add(folder)
+            with open(path, "wb") as sink:
+                sink.write(content)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
         )
