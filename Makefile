@@ -40,6 +40,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/moderation.py
 	$(BIN)/python benchmarks/break_plan.py
 	$(BIN)/python benchmarks/report.py
+	$(BIN)/python benchmarks/notify.py
 	$(BIN)/python benchmarks/explain.py
 	$(BIN)/python benchmarks/whatif.py
 	$(BIN)/python benchmarks/sample.py

@@ -24,7 +24,7 @@ from caseaudit.io.reader import load_dataset
 from caseaudit.model.calendar import WorkingCalendar, last_day
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import LINE, Dataset, dataset_from_tables
-from caseaudit.model.errors import InputError, InputIssue, plural
+from caseaudit.model.errors import InputError, InputIssue, IssueCollector, plural
 from caseaudit.model.record import recorded_history
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.break_year.adapter import YearSolution, solve_year
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         Explanation as Explanation,  # caseaudit explain, issue 11
     )
     from caseaudit.explaining.explainer import explain as explain
+    from caseaudit.plans.notices import NoticesResult as NoticesResult  # issue 22
     from caseaudit.plans.sample import SampleResult  # draw-sample, issue 21
     from caseaudit.reporting.command import (
         ReportResult as ReportResult,  # the report, issue 10
@@ -68,6 +69,7 @@ LAZY_EXPORTS = {
     "explain": "caseaudit.explaining.explainer",
     "ReportResult": "caseaudit.reporting.command",
     "report": "caseaudit.reporting.command",
+    "NoticesResult": "caseaudit.plans.notices",
 }
 
 
@@ -768,3 +770,94 @@ def _break_plan_manifest(
         },
         "timings_s": {k: round(v, 4) for k, v in sorted(timings.items())},
     }
+
+
+def notify(
+    data: Dataset | Path | str,
+    as_of: dt.date | str,
+    plan: Path | str | pd.DataFrame | AllocationResult | None = None,
+    command: str | None = None,
+) -> NoticesResult:
+    """Every notice due on ``as_of`` (issue 22): the day's and those of the
+    ``[notices] catch_up_working_days`` before it, less those in ``notices_sent``.
+
+    ``plan`` gives the month's allocations: a plan folder (``allocate``'s or
+    ``reallocate``'s output), its allocations table, or an ``AllocationResult``. Without
+    it, the ledger's rows of the as-of month stand for the plan when ``history`` holds
+    them (the plan was recorded); else, when ``cases`` holds the month, the plan is
+    computed as ``allocate`` computes it (same inputs and seed, same plan).
+    """
+    from caseaudit.model.calendar import month_of
+    from caseaudit.plans.notices import build_notices
+    from caseaudit.plans.notices.render import Templates
+
+    started = time.perf_counter()
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of).strip())
+    if isinstance(data, Dataset):
+        dataset = data
+        validate_dataset(dataset).raise_if_any()
+    else:
+        dataset = load(data)
+    loaded = time.perf_counter()
+    month = month_of(day)
+    if isinstance(plan, AllocationResult):
+        allocations, source = plan.allocations, "the AllocationResult given"
+    elif isinstance(plan, pd.DataFrame):
+        allocations, source = plan, "the allocations given"
+    elif plan is not None:
+        from caseaudit.io.previous import read_plan
+
+        allocations, source = read_plan(plan).allocations, f"plan folder {plan}"
+        _check_plan_columns(allocations, Path(plan))
+    elif (dataset["history"]["month"] == month).any():
+        allocations, source = None, f"the ledger's rows of {month} (history)"
+    elif (dataset["cases"]["month"] == month).any():
+        computed = allocate(dataset, month)
+        allocations = computed.allocations
+        source = f"{month} computed as allocate computes it (seed {computed.manifest['seed']})"
+    else:
+        allocations, source = None, f"none: neither history nor cases holds {month}"
+    templates = Templates(_templates_folder(dataset))
+    issues = IssueCollector()
+    from caseaudit.plans.notices.rules import KINDS
+
+    templates.check(list(KINDS), issues)
+    issues.raise_if_any()
+    result = build_notices(
+        dataset, day, allocations, templates, plan_source=source, command=command
+    )
+    timings = result.manifest["timings_s"]
+    assert isinstance(timings, dict)
+    timings.update(
+        load_s=round(loaded - started, 4), total_s=round(time.perf_counter() - started, 4)
+    )
+    return result
+
+
+def _check_plan_columns(allocations: pd.DataFrame, folder: Path) -> None:
+    """The columns of ``allocations`` a notice needs (contract §5)."""
+    from caseaudit.plans.notices.rules import AUDIT_COLUMNS
+
+    needed = [
+        c for c in AUDIT_COLUMNS if c not in ("status", "completed_on") and c not in allocations
+    ]
+    issues = IssueCollector()
+    for column in needed:
+        issues.add(f"{folder.name}/allocations.parquet", 1, column, "required column missing")
+    issues.raise_if_any()
+
+
+def _templates_folder(dataset: Dataset) -> Path | None:
+    """``[notices] templates``, relative to the data directory; an input error at the
+    key's line when it is not a folder."""
+    named = dataset.config.notices.templates
+    if named is None:
+        return None
+    base = Path(dataset.config_source.path).parent if dataset.config_source else Path()
+    folder = base / named
+    if not folder.is_dir():
+        issues = IssueCollector()
+        line = dataset.config_lines.get("notices.templates", 1)
+        issues.add("config.toml", line, "notices.templates", f"no such folder: {folder}")
+        issues.raise_if_any()
+    return folder

@@ -498,6 +498,47 @@ def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
 
 
 @cli.command()
+@as_of_options("The day the notices are for, YYYY-MM-DD (and the catch-up days before it).")
+@click.option(
+    "--plan",
+    "plan_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="The month's plan folder (allocate's or reallocate's output). Default: the "
+    "ledger's rows of the month, else the plan allocate would make.",
+)
+@click.option("--send", is_flag=True, help="Send each notice through [smtp] (else none leaves).")
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def notify(
+    data_dir: Path, as_of: dt.date, out_dir: Path, plan_dir: Path | None, send: bool, force: bool
+) -> None:
+    """Write every notice due on the day, once: allocations and heads-ups, reminders,
+    chases, amendments, the break cap, moderators, the inadequate cycle's meetings and
+    escalations, awaited actions (§1-30); with --send, send them. Exit 3 if any cannot go.
+
+    Example: caseaudit notify data/ --as-of 2026-03-02 --plan out/2026-03 --out out/notices
+    """
+    from caseaudit.api import notify as run_notify
+
+    check_output_dir(out_dir, force)
+    command = shlex.join(["caseaudit", *sys.argv[1:]])
+    result = run_notify(data_dir, as_of, plan=plan_dir, command=command)
+    if send:
+        result.send(data_dir)
+    result.write(out_dir, force=force)
+    click.echo(result.summary())
+    click.echo(f"files written to {out_dir}")
+    if not result.undeliverable.empty:
+        lost = plural(len(result.undeliverable), "notice")
+        click.echo(f"{lost} cannot be delivered: see undeliverable.csv", err=True)
+    for notice_id, reason in sorted(result.failed.items()):
+        click.echo(f"not sent: {notice_id}: {reason}", err=True)
+    if not result.complete:
+        sys.exit(EXIT_UNALLOCATED)
+
+
+@cli.command()
 @click.argument("plan_dir", type=click.Path(path_type=Path))
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @handles_errors

@@ -64,6 +64,19 @@ def read_previous_plan(directory: Path | str, month: str) -> PreviousPlan:
     return PreviousPlan(frames["allocations"], frames["break_decisions"], hashes, str(root))
 
 
+def read_plan(directory: Path | str) -> PreviousPlan:
+    """A plan folder of whichever month its allocations are of (``notify --plan``)."""
+    path = Path(directory) / "allocations.parquet"
+    months: list[object] = []
+    if path.exists():
+        try:
+            months = pq.read_table(path, columns=["month"]).column("month").to_pylist()
+        except Exception:  # read_previous_plan says what is wrong with the file
+            months = []
+    month = next((m for m in months if isinstance(m, str)), "")
+    return read_previous_plan(directory, month)
+
+
 def _check_month(issues: IssueCollector, label: str, months: pd.Series, month: str) -> None:
     """One issue per other month found, at its first row, with the count: a plan of the
     wrong month is one mistake, not one per row."""

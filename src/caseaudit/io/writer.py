@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -270,7 +271,15 @@ def write_outputs(
                 csv_bytes(ordered, table.kinds, table_options)
             )
             (staging / f"{table.name}.parquet").write_bytes(parquet_bytes(ordered, table))
+        folders: set[str] = set()
         for file_name, content in (files or {}).items():
-            (staging / file_name).write_bytes(content)
+            # Tens of thousands of notices: each folder made once, plain paths.
+            path = os.path.join(staging, file_name)
+            folder = os.path.dirname(path)
+            if folder not in folders:
+                os.makedirs(folder, exist_ok=True)  # notices/
+                folders.add(folder)
+            with open(path, "wb") as sink:
+                sink.write(content)
 
     write_folder(out_dir, force, "output", fill, manifest)

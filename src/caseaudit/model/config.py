@@ -199,6 +199,43 @@ class ReportConfig(_Section):
         return PolicyConfig._exact_decimal(value)
 
 
+class NoticesConfig(_Section):
+    """``caseaudit notify`` (issue 22): when each notice is due.
+
+    - ``catch_up_working_days``: a notice whose day is up to this many working days
+      before the run's day is still sent (a skipped day loses nothing), once.
+    - ``remind_working_days_before_due``: the auditor's reminder before the month's last
+      day (§6).
+    - ``chase_every_working_days``: an overdue audit is chased on the first working day
+      after its due day, then every this many working days (§28, §30).
+    - ``actions_chase_after_days``: the team manager is asked for the actions this many
+      days after finalisation, then monthly (§23, §27).
+    - ``templates``: a folder of the council's own templates (``<kind>.txt.j2``), relative
+      to the data directory; a kind without one there uses the built-in template.
+    """
+
+    catch_up_working_days: int = Field(5, ge=0, le=60)
+    remind_working_days_before_due: int = Field(5, ge=0, le=60)
+    chase_every_working_days: int = Field(5, ge=1, le=60)
+    actions_chase_after_days: int = Field(28, ge=1, le=366)
+    templates: str | None = None
+
+
+class SmtpConfig(_Section):
+    """``caseaudit notify --send`` (issue 22): the council's mail server. ``security``
+    ``starttls`` (port 587), ``ssl`` (port 465) or ``none`` (a relay inside the network);
+    without ``username`` there is no login. The password is never in the config: it is
+    read from the environment variable ``CASEAUDIT_SMTP_PASSWORD``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    host: str | None = None
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    sender: str | None = Field(None, alias="from")
+
+
 #: The nine domains of the audit tool (§16; contract §3 outcomes).
 DEFAULT_DOMAINS = (
     "D1 Voice and lived experience of the child",
@@ -322,6 +359,8 @@ class Config(_Section):
     breaks: BreaksConfig = BreaksConfig()
     moderation: ModerationConfig = ModerationConfig()
     report: ReportConfig = ReportConfig()
+    notices: NoticesConfig = NoticesConfig()
+    smtp: SmtpConfig = SmtpConfig()
     outcomes: OutcomesConfig = OutcomesConfig()
     ledger: LedgerConfig = LedgerConfig()
     sample: SampleConfig = SampleConfig()
@@ -350,4 +389,4 @@ class Config(_Section):
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """The config in force, JSON-friendly, for the manifest."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", by_alias=True)

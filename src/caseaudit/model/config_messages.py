@@ -53,7 +53,9 @@ def _declared(location: tuple[str, ...]) -> type[BaseModel] | FieldInfo | None:
     for part in location:
         if isinstance(declared, FieldInfo):
             return None  # a key has no keys below it
-        info = declared.model_fields.get(part)
+        info = declared.model_fields.get(part) or next(  # a key spelt by its alias: smtp.from
+            (f for f in declared.model_fields.values() if f.alias == part), None
+        )
         if info is None:
             return None
         annotation = info.annotation
@@ -100,7 +102,8 @@ def _allowed_range(info: FieldInfo) -> str:
 def _unknown(location: tuple[str, ...]) -> str:
     """An unknown section or key, with the known name it most resembles (or the list)."""
     parent = _declared(location[:-1])
-    known = list(parent.model_fields) if isinstance(parent, type) else []
+    fields = parent.model_fields if isinstance(parent, type) else {}
+    known = [info.alias or name for name, info in fields.items()]
     close = difflib.get_close_matches(location[-1], known, n=1, cutoff=0.6)
     if len(location) == 1:
         if close:

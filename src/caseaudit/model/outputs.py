@@ -624,6 +624,40 @@ SAMPLE_TABLES: tuple[OutputTable, ...] = (
     ),
 )
 OUTPUT_TABLES.update({table.name: table for table in SAMPLE_TABLES})
+
+#: ``caseaudit notify`` (issue 22): the notices due on the day, one ``.eml`` each.
+NOTICE_TABLES: tuple[OutputTable, ...] = (
+    OutputTable(
+        "notices",
+        _columns(
+            "notice_id",
+            "kind",
+            "send_on:date",
+            "recipient_id",
+            "recipient_email",
+            "cc",
+            "subject",
+            "audit_id",
+            "case_id",
+            "due_on:date",
+            "file",
+            "+month:month",
+            "+sent:bool",
+        ),
+        "every notice due on the as-of day or the catch-up days before it and not in "
+        "`notices_sent`: whom, about what, by when, and its `.eml` under `notices/` "
+        "(a mail-merge source too); `sent` after `--send`",
+        commands=("notify",),
+    ),
+    OutputTable(
+        "undeliverable",
+        _columns("notice_id", "recipient_id", "reason", "+kind"),
+        "notices that cannot go: the recipient has no e-mail, has left, or is not active "
+        "yet (no `.eml`; exit 3)",
+        commands=("notify",),
+    ),
+)
+OUTPUT_TABLES.update({table.name: table for table in NOTICE_TABLES})
 #: ``report.html``, written beside the tables by ``report``.
 REPORT_HTML_SUMMARY = (
     "(`report`) one self-contained page for the Senior Leadership Team: the figures as "
@@ -632,6 +666,10 @@ REPORT_HTML_SUMMARY = (
 #: ``break_plan.png``, written beside the tables by ``plan-breaks``.
 BREAK_PLAN_FIGURE_SUMMARY = (
     "(`plan-breaks`) heatmap of breaks by month and service, monthly cap drawn"
+)
+NOTICE_FILES_SUMMARY = (
+    "(`notify`) one RFC 5322 message per notice, UTF-8 plain text, ready for any mail "
+    "client or `notify --send`"
 )
 MANIFEST_SUMMARY = (
     "versions, command, seed, input hashes, config, solver status, objective and bound, "
@@ -664,5 +702,6 @@ def outputs_markdown_table() -> str:
         lines.append(f"| `{table.name}` | {columns} | {when}{table.summary} |")
     lines.append("| `break_plan.png` | | " + BREAK_PLAN_FIGURE_SUMMARY + " |")
     lines.append("| `report.html` | | " + REPORT_HTML_SUMMARY + " |")
+    lines.append("| `notices/*.eml` | | " + NOTICE_FILES_SUMMARY + " |")
     lines.append(f"| `manifest.json` | | {MANIFEST_SUMMARY} |")
     return "\n".join(lines) + "\n"

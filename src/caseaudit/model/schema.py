@@ -235,6 +235,12 @@ MODERATIONS = TableSchema(
     ),
     description="moderators assigned to challenged audits (§22)",
 )
+NOTICES_SENT = TableSchema(
+    "notices_sent",
+    (_c("notice_id", required=True), _c("sent_on", "date", True)),
+    key=("notice_id",),
+    description="notices already sent: `notify` leaves them out (`notify --send` appends)",
+)
 
 CASELOAD = TableSchema(
     "caseload",
@@ -268,5 +274,6 @@ TABLES: dict[str, TableSchema] = {
         OUTCOMES,
         MODERATIONS,
         CASELOAD,
+        NOTICES_SENT,
     )
 }

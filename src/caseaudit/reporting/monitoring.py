@@ -171,6 +171,16 @@ def build_monitoring(data: Dataset, as_of: dt.date) -> Monitoring:
     )
 
 
+def chase_lists(data: Dataset, as_of: dt.date, *names: str) -> dict[str, pd.DataFrame]:
+    """Some of the report's lists as of ``as_of`` without the figures: ``notify`` chases
+    from the same rows the report shows (issue 22)."""
+    ledger = _Ledger(data, as_of)
+    unknown = set(names) - set(LIST_NAMES)
+    if unknown:
+        raise ValueError(f"not a list of the report: {sorted(unknown)}")
+    return {name: getattr(ledger, name)() for name in names}
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, SHARE_DIGITS) if whole else None
 
