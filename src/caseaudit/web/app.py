@@ -43,7 +43,10 @@ HERE = Path(__file__).parent
 #: The pages' own policy: nothing from another origin, no script at all.
 PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'"
 #: report.html is self-contained (inline styles and images, issue 10).
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
+REPORT_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; form-action 'none'"
+)
 #: Rows of a table shown in a page before "download for the rest".
 ROWS_SHOWN = 500
 #: What a month's plan may be filtered by (GET query parameters, issue 25).
