@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shlex
+import threading
 import warnings
 import zipfile
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -53,6 +55,15 @@ ROWS_SHOWN = 500
 FILTERS = ("service", "team", "auditor_id")
 
 
+def script_json(text: str) -> Markup:
+    """JSON to embed in ``<script type="application/json">``: a script's text is not
+    HTML-decoded, so it is not escaped as HTML; ``<``, ``>`` and ``&`` become JSON's
+    \\u escapes instead, so no text in it can close the element."""
+    for char in "<>&":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return Markup(text)
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV a run wrote, as text (dates and flags exactly as written)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -74,30 +85,52 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Globals, not render values: the forms' macros see globals only.
+    env.globals.update(csrf_field=CSRF_FIELD, csrf=secret.csrf, data_dir=str(data_dir))
 
     def page(name: str, request: Request, status_code: int = 200, **values: Any) -> HTMLResponse:
-        html = env.get_template(name).render(
-            csrf_field=CSRF_FIELD, csrf=secret.csrf, data_dir=str(data_dir), **values
-        )
+        html = env.get_template(name).render(**values)
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Content-Security-Policy"] = PAGE_CSP
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    def load() -> tuple[Any, list[InputIssue], list[str]]:
-        """The dataset (None when invalid), its issues and the reader's warnings."""
+    loaded: dict[tuple[object, ...], tuple[Any, list[InputIssue], list[str]]] = {}
+    cache_lock = threading.Lock()
+
+    def load(month: str | None = None) -> tuple[Any, list[InputIssue], list[str]]:
+        """The dataset (None when invalid), its issues and the reader's warnings; read
+        again only when a file of the data folder changed (name, size or time)."""
         from caseaudit.api import load as api_load
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", InputWarning)
-            try:
-                data = api_load(data_dir)
-                issues: list[InputIssue] = []
-            except InputError as error:
-                data, issues = None, error.issues
-        said = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
-        return data, issues, said
+        files = sorted(
+            (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+            for p in data_dir.iterdir()
+            if p.is_file()
+        )
+        key = (month, *files)
+        with cache_lock:
+            if key not in loaded:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", InputWarning)
+                    try:
+                        data = api_load(data_dir, month)
+                        issues: list[InputIssue] = []
+                    except InputError as error:
+                        data, issues = None, error.issues
+                said = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+                for old in [k for k in loaded if k[1:] != key[1:]]:
+                    del loaded[old]  # a reading of files since changed is of no more use
+                loaded[key] = (data, issues, said)
+            return loaded[key]
+
+    def month_data(month: str) -> Any:
+        """The data checked with the month's rules, as ``allocate`` reads it."""
+        data, issues, _said = load(month)
+        if data is None:
+            raise InputError(issues)
+        return data
 
     def months_of(data: Any) -> list[str]:
         return sorted(set(data["cases"]["month"].astype(str))) if data is not None else []
@@ -308,9 +341,8 @@ def create_app(
 
     def plan_data(manifest: dict[str, Any], month: str) -> Any:
         """The data a plan was made from: the data folder, with a re-plan's exemptions."""
-        from caseaudit import api
 
-        data = api.load(data_dir, month)
+        data = month_data(month)
         added = manifest["serve"].get("exemptions_added") or []
         return with_exemptions(data, added) if added else data
 
@@ -327,7 +359,7 @@ def create_app(
             case=case,
             auditor=auditor,
             summary=answer.summary(),
-            answer_json=answer.to_json(),
+            answer_json=script_json(answer.to_json()),
             auditors=auditors(run_id),
             month=run_or_404(run_id)["serve"]["month"],
         )
@@ -394,10 +426,9 @@ def create_app(
         from starlette.concurrency import run_in_threadpool
 
         def check() -> list[str]:
-            from caseaudit import api
 
             try:
-                with_exemptions(api.load(data_dir, month), added)
+                with_exemptions(month_data(month), added)
             except InputError as error:
                 return error.lines()
             return []
@@ -411,7 +442,7 @@ def create_app(
             from caseaudit.io.writer import write_outputs
 
             stage("reading and checking the data with the new exemption")
-            data = with_exemptions(api.load(data_dir, month), added)
+            data = with_exemptions(month_data(month), added)
             stage("re-planning the month (as little moved as the rules allow)")
             result = api.reallocate(
                 data, month, runs.root / run_id, command=command("reallocate", month, run_id)
