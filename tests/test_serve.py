@@ -327,3 +327,25 @@ def test_a_month_in_the_browser(server: tuple[str, Secret, Path], median: Path) 
 
     assert requests and all(url.startswith(f"{base}/") for url in requests)
     assert errors == []
+
+
+def test_the_data_page_shows_validates_messages_located(median: Path, tmp_path: Path) -> None:
+    """A bad date on exemptions.csv's last line (the row appended below) is shown with
+    its file, line and column, as ``validate`` says it."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(median, data)
+    with (data / "exemptions.csv").open("a", encoding="utf-8") as exemptions:
+        exemptions.write("C0000022,2026-03,S0074,not-a-date,approved,S0134,2026-03-04\n")
+    line = len((data / "exemptions.csv").read_text(encoding="utf-8").splitlines())
+    secret = Secret()
+    client = TestClient(create_app(data, tmp_path / "runs", secret))
+    client.cookies.set(COOKIE, secret.token)
+    cli = caseaudit("validate", data)
+    assert cli.returncode == 2
+    page = client.get("/data").text
+    row = f"<tr><td>exemptions.csv</td><td>{line}</td><td>requested_on</td><td>"
+    assert row in page
+    assert "expected a date, got &#39;not-a-date&#39;" in page
+    assert f"exemptions.csv:{line}: requested_on: expected a date, got 'not-a-date'" in cli.stderr
