@@ -641,6 +641,36 @@ def explain(
     click.echo(answer.to_json() if as_json else answer.summary())
 
 
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@click.option(
+    "--runs",
+    "runs_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Where the run folders go (default: DATA_DIR/../caseaudit-runs).",
+)
+@handles_errors
+def serve(data_dir: Path, port: int, no_browser: bool, runs_dir: Path | None) -> None:
+    """Run the month from a browser on this machine (127.0.0.1 only, a private
+    address with a token); needs pip install 'caseaudit[web]' (issue 25).
+
+    Example: caseaudit serve data/
+    """
+    try:
+        from caseaudit.web.app import serve as run_serve
+    except ImportError as error:
+        raise click.ClickException(
+            f"caseaudit serve needs the web extra ({error.name} is missing): "
+            "pip install 'caseaudit[web]'"
+        ) from None
+    if not data_dir.is_dir():
+        raise click.BadParameter(f"{data_dir} is not a folder", param_hint="DATA_DIR")
+    run_serve(data_dir, port, not no_browser, runs_dir)
+
+
 def main() -> None:
     # Piped into ``head`` and the like, stop quietly when the reader goes away, as Unix
     # tools do, rather than report a BrokenPipeError as an internal error (exit 1).
@@ -648,3 +678,7 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cli()
+
+
+if __name__ == "__main__":  # python -m caseaudit.cli.main, as the console script
+    main()

@@ -1,0 +1,629 @@
+"""``caseaudit serve``: the month run from a browser (issue 25).
+
+Every page shows the API's own answer (``caseaudit.api``: load, draw_sample, allocate,
+reallocate, explain, moderate, plan_breaks, report) or the files a run wrote; nothing
+is recomputed here. Actions write run folders (``runs.py``); who may use the server is
+``security.py``'s rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shlex
+import threading
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from caseaudit.io.folders import OutputLocationError
+from caseaudit.model.calendar import MONTH_PATTERN
+from caseaudit.model.errors import InputError, InputIssue, InputWarning
+from caseaudit.web.runs import AlreadyRunning, Runs, Stage
+from caseaudit.web.security import CSRF_FIELD, Secret, TokenMiddleware, checked_form
+
+HERE = Path(__file__).parent
+#: The pages' own policy: nothing from another origin, no script at all.
+PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'"
+#: report.html is self-contained (inline styles and images, issue 10).
+REPORT_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; form-action 'none'"
+)
+#: Rows of a table shown in a page before "download for the rest".
+ROWS_SHOWN = 500
+#: What a month's plan may be filtered by (GET query parameters, issue 25).
+FILTERS = ("service", "team", "auditor_id")
+
+
+def script_json(text: str) -> Markup:
+    """JSON to embed in ``<script type="application/json">``: a script's text is not
+    HTML-decoded, so it is not escaped as HTML; ``<``, ``>`` and ``&`` become JSON's
+    \\u escapes instead, so no text in it can close the element."""
+    for char in "<>&":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return Markup(text)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV a run wrote, as text (dates and flags exactly as written)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def create_app(
+    data_dir: Path, runs_dir: Path | None = None, secret: Secret | None = None
+) -> Starlette:
+    """The server's app for ``data_dir``; run folders under ``runs_dir`` (default
+    ``DATA_DIR/../caseaudit-runs``)."""
+    data_dir = Path(data_dir)
+    secret = secret or Secret()
+    runs = Runs(
+        (runs_dir or data_dir.resolve().parent / "caseaudit-runs").resolve(), data_dir.resolve()
+    )
+    env = Environment(
+        loader=PackageLoader("caseaudit.web", "templates"),
+        autoescape=select_autoescape(["j2", "html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Globals, not render values: the forms' macros see globals only.
+    env.globals.update(csrf_field=CSRF_FIELD, csrf=secret.csrf, data_dir=str(data_dir))
+
+    def page(name: str, request: Request, status_code: int = 200, **values: Any) -> HTMLResponse:
+        html = env.get_template(name).render(**values)
+        response = HTMLResponse(html, status_code=status_code)
+        response.headers["Content-Security-Policy"] = PAGE_CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    loaded: dict[tuple[object, ...], tuple[Any, list[InputIssue], list[str]]] = {}
+    cache_lock = threading.Lock()
+
+    def load(month: str | None = None) -> tuple[Any, list[InputIssue], list[str]]:
+        """The dataset (None when invalid), its issues and the reader's warnings; read
+        again only when a file of the data folder changed (name, size or time)."""
+        from caseaudit.api import load as api_load
+
+        files = sorted(
+            (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+            for p in data_dir.iterdir()
+            if p.is_file()
+        )
+        key = (month, *files)
+        with cache_lock:
+            if key not in loaded:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", InputWarning)
+                    try:
+                        data = api_load(data_dir, month)
+                        issues: list[InputIssue] = []
+                    except InputError as error:
+                        data, issues = None, error.issues
+                said = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+                for old in [k for k in loaded if k[1:] != key[1:]]:
+                    del loaded[old]  # a reading of files since changed is of no more use
+                loaded[key] = (data, issues, said)
+            return loaded[key]
+
+    def month_data(month: str) -> Any:
+        """The data checked with the month's rules, as ``allocate`` reads it."""
+        data, issues, _said = load(month)
+        if data is None:
+            raise InputError(issues)
+        return data
+
+    def months_of(data: Any) -> list[str]:
+        return sorted(set(data["cases"]["month"].astype(str))) if data is not None else []
+
+    def month_of(request: Request) -> str:
+        month = request.path_params["month"]
+        if not MONTH_PATTERN.match(month):
+            raise HTTPException(404, "no such month")
+        return str(month)
+
+    def run_or_404(run_id: str | None, actions: tuple[str, ...] = ()) -> dict[str, Any]:
+        manifest = runs.manifest(run_id or "")
+        if manifest is None:
+            raise HTTPException(404, "no such run")
+        serve = manifest["serve"]
+        assert isinstance(serve, dict)
+        if actions and serve.get("action") not in actions:
+            raise HTTPException(404, "that run is not a month's plan")
+        return manifest
+
+    def start(prefix: str, action: str, work: Any, request: Request) -> Response:
+        try:
+            job = runs.start(prefix, action, work)
+        except AlreadyRunning as busy:
+            return page(
+                "busy.html.j2", request, status_code=409, job=busy.job, title="Already running"
+            )
+        except OutputLocationError as error:
+            return page("error.html.j2", request, 409, messages=[str(error)], title="Cannot run")
+        return RedirectResponse(f"/runs/{job.run_id}/status", status_code=303)
+
+    def command(*words: str) -> str:
+        return shlex.join(["caseaudit", "serve", str(data_dir), "#", *words])
+
+    # -- pages ------------------------------------------------------------------------
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/data", status_code=303)
+
+    def data_page(request: Request) -> Response:
+        data, issues, said = load()
+        tables = (
+            [(name, len(frame)) for name, frame in data.tables.items() if len(frame)]
+            if data is not None
+            else []
+        )
+        return page(
+            "data.html.j2",
+            request,
+            title="Data",
+            tables=tables,
+            issues=issues,
+            warnings=said,
+            months=months_of(data),
+            has_caseload=data is not None and len(data["caseload"]) > 0,
+        )
+
+    def month_page(request: Request) -> Response:
+        month = month_of(request)
+        plans = [
+            (run_id, m)
+            for run_id, m in runs.finished()
+            if m["serve"]["action"] in ("allocate", "reallocate")
+            and m["serve"].get("month") == month
+        ]
+        samples = [
+            (run_id, m)
+            for run_id, m in runs.finished("draw-sample")
+            if m["serve"].get("month") == month
+        ]
+        run_id = request.query_params.get("run") or (plans[0][0] if plans else None)
+        values: dict[str, Any] = {}
+        if run_id is not None:
+            run_or_404(run_id, ("allocate", "reallocate"))
+            values = plan_values(run_id, request)
+        data, _issues, _ = load()
+        return page(
+            "month.html.j2",
+            request,
+            title=f"The month {month}",
+            month=month,
+            plans=plans,
+            samples=samples,
+            run_id=run_id,
+            has_caseload=data is not None and len(data["caseload"]) > 0,
+            **values,
+        )
+
+    def plan_values(run_id: str, request: Request) -> dict[str, Any]:
+        folder = runs.root / run_id
+        allocations = read_table(folder / "allocations.csv")
+        chosen = {key: request.query_params.get(key, "") for key in FILTERS}
+        options = {key: sorted(set(allocations[key])) for key in FILTERS}
+        shown = allocations
+        for key, value in chosen.items():
+            if value:
+                shown = shown[shown[key] == value]
+        staff = auditors(run_id)
+        return {
+            "allocations": shown.to_dict("records")[:ROWS_SHOWN],
+            "allocated_count": len(allocations),
+            "shown_count": len(shown),
+            "filters": chosen,
+            "options": options,
+            "unallocated": read_table(folder / "unallocated.csv").to_dict("records"),
+            "breaks": read_table(folder / "break_decisions.csv").to_dict("records"),
+            "auditors": staff,
+            "changes": (
+                read_table(folder / "changes.csv").to_dict("records")
+                if (folder / "changes.csv").exists()
+                else None
+            ),
+        }
+
+    def auditors(run_id: str) -> list[str]:
+        """Every auditor the plan's manifest or the data names, for the pickers."""
+        data, _issues, _ = load()
+        if data is None:
+            return []
+        staff = data["staff"]
+        return sorted(staff.loc[staff["is_auditor"].astype(bool), "staff_id"].astype(str))
+
+    def month_action(action: str) -> Any:
+        async def run(request: Request) -> Response:
+            month = month_of(request)
+            await checked_form(request, secret)
+            return start(month, action, month_work(action, month), request)
+
+        return run
+
+    def month_work(action: str, month: str) -> Any:
+        def allocate(run_dir: Path, stage: Stage) -> None:
+            from caseaudit import api
+
+            stage("reading and checking the data")
+            data = api.load(data_dir, month)
+            stage("solving the month")
+            result = api.allocate(data, month, command=command("allocate", month))
+            stage("writing the run folder")
+            result.manifest["serve"] = {"action": "allocate", "month": month}
+            result.write(run_dir)
+
+        def sample(run_dir: Path, stage: Stage) -> None:
+            from caseaudit import api
+
+            stage("reading and checking the data")
+            data = api.load(data_dir)
+            stage("drawing the sample")
+            result = api.draw_sample(data, month, command=command("draw-sample", month))
+            stage("writing the run folder")
+            result.manifest["serve"] = {"action": "draw-sample", "month": month}
+            result.write(run_dir)
+
+        return {"allocate": allocate, "draw-sample": sample}[action]
+
+    def status_page(request: Request) -> Response:
+        run_id = request.path_params["run_id"]
+        job = runs.jobs.get(run_id)
+        if job is None:
+            run_or_404(run_id)
+            return RedirectResponse(f"/runs/{run_id}", status_code=303)
+        if job.done and not job.errors:
+            return RedirectResponse(result_url(run_id), status_code=303)
+        return page("status.html.j2", request, title=f"Run {run_id}", job=job)
+
+    def result_url(run_id: str) -> str:
+        manifest = run_or_404(run_id)
+        serve = manifest["serve"]
+        assert isinstance(serve, dict)
+        if serve.get("action") in ("allocate", "reallocate"):
+            return f"/month/{serve['month']}?run={run_id}"
+        return f"/runs/{run_id}"
+
+    def run_page(request: Request) -> Response:
+        run_id = request.path_params["run_id"]
+        manifest = run_or_404(run_id)
+        folder = runs.root / run_id
+        files = manifest.get("files")
+        names = [name for name in files if isinstance(name, str)] if isinstance(files, list) else []
+        tables = [(name, read_table(folder / name)) for name in names if name.endswith(".csv")]
+        return page(
+            "run.html.j2",
+            request,
+            title=f"Run {run_id}",
+            run_id=run_id,
+            serve=manifest["serve"],
+            files=names,
+            tables=[
+                (name, t.to_dict("records")[:ROWS_SHOWN], list(t.columns), len(t))
+                for name, t in tables
+            ],
+            month_url=result_url(run_id),
+        )
+
+    def why_answer(request: Request) -> tuple[str, str, str | None, Any]:
+        from caseaudit import api
+
+        run_id = request.query_params.get("run", "")
+        manifest = run_or_404(run_id, ("allocate", "reallocate"))
+        month = str(manifest["serve"]["month"])
+        case = request.query_params.get("case", "").strip()
+        auditor = request.query_params.get("auditor", "").strip() or None
+        if not case:
+            raise HTTPException(404, "no case given")
+        data = plan_data(manifest, month)
+        answer = api.explain(data, month, case=case, auditor=auditor, previous=runs.root / run_id)
+        return run_id, case, auditor, answer
+
+    def plan_data(manifest: dict[str, Any], month: str) -> Any:
+        """The data a plan was made from: the data folder, with a re-plan's exemptions."""
+
+        data = month_data(month)
+        added = manifest["serve"].get("exemptions_added") or []
+        return with_exemptions(data, added) if added else data
+
+    def why_page(request: Request) -> Response:
+        try:
+            run_id, case, auditor, answer = why_answer(request)
+        except InputError as error:
+            return page("error.html.j2", request, 400, messages=error.lines(), title="Why")
+        return page(
+            "why.html.j2",
+            request,
+            title=f"Why: case {case}",
+            run_id=run_id,
+            case=case,
+            auditor=auditor,
+            summary=answer.summary(),
+            answer_json=script_json(answer.to_json()),
+            auditors=auditors(run_id),
+            month=run_or_404(run_id)["serve"]["month"],
+        )
+
+    def why_json(request: Request) -> Response:
+        try:
+            _run_id, _case, _auditor, answer = why_answer(request)
+        except InputError as error:
+            return JSONResponse({"errors": error.lines()}, status_code=400)
+        return Response(answer.to_json(), media_type="application/json")
+
+    # -- changes ------------------------------------------------------------------------
+
+    def with_exemptions(data: Any, added: list[dict[str, str]]) -> Any:
+        """The data with exemptions added, through ``Dataset.replace``: checked as the
+        exemptions file is (contract §3), nothing written to the data folder."""
+        current = data["exemptions"]
+        kept = current[[c for c in current.columns if not str(c).startswith("_")]].astype(object)
+        rows = pd.DataFrame(added, columns=list(kept.columns))
+        return data.replace(exemptions=pd.concat([kept, rows], ignore_index=True))
+
+    def changes_page(request: Request) -> Response:
+        run_id = request.query_params.get("run", "")
+        manifest = run_or_404(run_id, ("allocate", "reallocate"))
+        return changes_form(request, run_id, manifest, {}, [])
+
+    def changes_form(
+        request: Request,
+        run_id: str,
+        manifest: dict[str, Any],
+        fields: dict[str, str],
+        messages: list[str],
+    ) -> Response:
+        allocations = read_table(runs.root / run_id / "allocations.csv")
+        return page(
+            "changes.html.j2",
+            request,
+            status_code=400 if messages else 200,
+            title="Changes",
+            run_id=run_id,
+            month=manifest["serve"]["month"],
+            cases=list(zip(allocations["case_id"], allocations["auditor_id"], strict=True)),
+            auditors=auditors(run_id),
+            fields=fields,
+            messages=messages,
+            added=manifest["serve"].get("exemptions_added") or [],
+        )
+
+    async def changes_post(request: Request) -> Response:
+        fields = await checked_form(request, secret)
+        run_id = fields.get("run", "")
+        manifest = run_or_404(run_id, ("allocate", "reallocate"))
+        month = str(manifest["serve"]["month"])
+        row = {
+            "case_id": fields.get("case_id", "").strip(),
+            "month": month,
+            "auditor_id": fields.get("auditor_id", "").strip(),
+            "requested_on": fields.get("requested_on", "").strip(),
+            "decision": fields.get("decision", "").strip(),
+            "decided_by": fields.get("decided_by", "").strip(),
+            "decided_on": fields.get("decided_on", "").strip(),
+        }
+        added = [*(manifest["serve"].get("exemptions_added") or []), row]
+        from starlette.concurrency import run_in_threadpool
+
+        def check() -> list[str]:
+
+            try:
+                with_exemptions(month_data(month), added)
+            except InputError as error:
+                return error.lines()
+            return []
+
+        messages = await run_in_threadpool(check)
+        if messages:
+            return changes_form(request, run_id, manifest, fields, messages)
+
+        def replan(run_dir: Path, stage: Stage) -> None:
+            from caseaudit import api
+            from caseaudit.io.writer import write_outputs
+
+            stage("reading and checking the data with the new exemption")
+            data = with_exemptions(month_data(month), added)
+            stage("re-planning the month (as little moved as the rules allow)")
+            result = api.reallocate(
+                data, month, runs.root / run_id, command=command("reallocate", month, run_id)
+            )
+            stage("writing the run folder")
+            result.manifest["serve"] = {
+                "action": "reallocate",
+                "month": month,
+                "previous": run_id,
+                "exemptions_added": added,
+            }
+            table = pd.DataFrame(added)
+            write_outputs(
+                run_dir,
+                result.tables,
+                result.manifest,
+                result.problem.config.output,
+                files={"exemptions_added.csv": table.to_csv(index=False).encode()},
+            )
+
+        return start(month, "reallocate", replan, request)
+
+    # -- the other plans ----------------------------------------------------------------
+
+    def plans_page(kind: str, title: str, field: str) -> Any:
+        def handler(request: Request) -> Response:
+            return page(
+                "plans.html.j2",
+                request,
+                title=title,
+                kind=kind,
+                field=field,
+                runs=runs.finished(kind),
+            )
+
+        return handler
+
+    def plans_post(kind: str) -> Any:
+        async def handler(request: Request) -> Response:
+            fields = await checked_form(request, secret)
+            value = fields.get("value", "").strip()
+            argument: int | dt.date
+            try:
+                if kind == "plan-breaks":
+                    year = int(value)
+                    if not 1000 <= year <= 9998:
+                        raise ValueError
+                    prefix, argument = f"{year}", year
+                else:
+                    day = dt.date.fromisoformat(value)
+                    prefix, argument = day.isoformat(), day
+            except ValueError:
+                return page(
+                    "error.html.j2",
+                    request,
+                    400,
+                    messages=[
+                        f"{value!r}: expected "
+                        + ("a year" if kind == "plan-breaks" else "a date as YYYY-MM-DD")
+                    ],
+                    title="Cannot run",
+                )
+
+            def work(run_dir: Path, stage: Stage) -> None:
+                from caseaudit import api
+
+                stage("reading and checking the data")
+                data = api.load(data_dir)
+                stage(f"running {kind}")
+                run = {
+                    "report": api.report,
+                    "moderate": api.moderate,
+                    "plan-breaks": api.plan_breaks,
+                }[kind]
+                result = run(data, argument, command=command(kind, str(argument)))  # type: ignore[operator]
+                stage("writing the run folder")
+                result.manifest["serve"] = {"action": kind, "argument": str(argument)}
+                result.write(run_dir)
+
+            return start(prefix, kind, work, request)
+
+        return handler
+
+    def notices_page(request: Request) -> Response:
+        run_id = request.query_params.get("run", "")
+        run_or_404(run_id, ("allocate", "reallocate"))
+        table = read_table(runs.root / run_id / "notifications.csv")
+        return page(
+            "notices.html.j2",
+            request,
+            title="Notices",
+            run_id=run_id,
+            columns=list(table.columns),
+            rows=table.to_dict("records"),
+        )
+
+    # -- downloads ------------------------------------------------------------------------
+
+    def download(request: Request) -> Response:
+        run_id = request.path_params["run_id"]
+        name = request.path_params["name"]
+        path = runs.file(run_id, name)
+        if path is None:
+            raise HTTPException(404, "no such file in the server's runs")
+        if name.endswith(".html"):
+            response: Response = FileResponse(path, media_type="text/html")
+            response.headers["Content-Security-Policy"] = REPORT_CSP
+            return response
+        if name.endswith(".png"):
+            return FileResponse(path, media_type="image/png")
+        return FileResponse(path, filename=f"{run_id}-{name}")
+
+    def download_zip(request: Request) -> Response:
+        run_id = request.path_params["run_id"]
+        manifest = run_or_404(run_id)
+        buffer = io.BytesIO()
+        files = manifest.get("files")
+        names = sorted({*files, "manifest.json"}) if isinstance(files, list) else []
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in names:
+                path = runs.file(run_id, name)
+                if path is not None:
+                    archive.write(path, f"{run_id}/{name}")
+        return Response(
+            buffer.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{run_id}.zip"'},
+        )
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        detail = exc.detail if isinstance(exc, HTTPException) else "not found"
+        return PlainTextResponse(f"{status}: {detail}", status_code=status)
+
+    routes = [
+        Route("/", home),
+        Route("/data", data_page),
+        Route("/month/{month}", month_page),
+        Route("/month/{month}/allocate", month_action("allocate"), methods=["POST"]),
+        Route("/month/{month}/draw-sample", month_action("draw-sample"), methods=["POST"]),
+        Route("/why", why_page),
+        Route("/why.json", why_json),
+        Route("/changes", changes_page),
+        Route("/changes", changes_post, methods=["POST"]),
+        Route("/notices", notices_page),
+        Route("/report", plans_page("report", "Report", "as of (YYYY-MM-DD)")),
+        Route("/report", plans_post("report"), methods=["POST"]),
+        Route("/moderation", plans_page("moderate", "Moderation", "as of (YYYY-MM-DD)")),
+        Route("/moderation", plans_post("moderate"), methods=["POST"]),
+        Route("/breaks", plans_page("plan-breaks", "The year's breaks", "audit year (e.g. 2026)")),
+        Route("/breaks", plans_post("plan-breaks"), methods=["POST"]),
+        Route("/runs/{run_id}", run_page),
+        Route("/runs/{run_id}/status", status_page),
+        Route("/runs/{run_id}/zip", download_zip),
+        Route("/runs/{run_id}/files/{name}", download),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(TokenMiddleware, secret=secret)],
+        exception_handlers={HTTPException: not_found},
+    )
+    app.state.secret = secret
+    app.state.runs = runs
+    return app
+
+
+def serve(data_dir: Path, port: int, open_browser: bool, runs_dir: Path | None) -> None:
+    """Run the server on 127.0.0.1 only (never another interface) until interrupted;
+    print (and open) the address with the token."""
+    import webbrowser
+
+    import uvicorn
+
+    secret = Secret()
+    app = create_app(data_dir, runs_dir, secret)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    url = f"http://127.0.0.1:{port}/data?token={secret.token}"
+    print(f"caseaudit serve: {data_dir} on this machine only; open {url}", flush=True)
+    print(f"run folders go to {app.state.runs.root}; stop with Ctrl+C", flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    server.run()

@@ -1,0 +1,351 @@
+"""``caseaudit serve`` (issue 25): the security rules through Starlette's TestClient
+(fast), then a whole month in Debian's Chromium driven by Playwright on the median
+preset: the hand-off downloaded from the page is byte for byte the CLI's, a "why not"
+answer is ``explain --json``'s, a re-plan follows an exemption entered in the form, and
+the page asks nothing of any host but 127.0.0.1 and logs no console error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("starlette", reason="caseaudit[web] is not installed")
+from starlette.testclient import TestClient
+
+from caseaudit.io.folders import write_folder
+from caseaudit.web import create_app
+from caseaudit.web.runs import AlreadyRunning, Runs
+from caseaudit.web.security import COOKIE, Secret
+
+CHROMIUM = Path("/usr/bin/chromium")
+MONTH = "2026-03"
+
+
+def caseaudit(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from caseaudit.cli.main import main; main()", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def median(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The median preset, seed 0, as ``caseaudit generate`` writes it."""
+    data = tmp_path_factory.mktemp("serve") / "data"
+    done = caseaudit("generate", "--preset", "median", "--seed", "0", "--out", data)
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+# ------------------------------------------------------------------ the security rules
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> tuple[TestClient, Secret, Path]:
+    """A server over an empty data folder: enough for the rules that come before data.
+    ``follow_redirects`` off so each answer is seen as sent."""
+    data = tmp_path / "data"
+    data.mkdir()
+    secret = Secret()
+    app = create_app(data, secret=secret)
+    return TestClient(app, follow_redirects=False), secret, tmp_path / "caseaudit-runs"
+
+
+def test_every_page_without_the_token_is_403(tiny: tuple[TestClient, Secret, Path]) -> None:
+    client, _secret, _runs = tiny
+    for path in ("/", "/data", "/month/2026-03", "/why.json?run=x&case=y", "/nowhere"):
+        assert client.get(path).status_code == 403, path
+    # A wrong token, in the query or as the cookie, is no token.
+    assert client.get("/data?token=guess").status_code == 403
+    client.cookies.set(COOKIE, "guess")
+    assert client.get("/data").status_code == 403
+
+
+def test_the_token_becomes_a_strict_httponly_cookie(
+    tiny: tuple[TestClient, Secret, Path],
+) -> None:
+    client, secret, _runs = tiny
+    first = client.get(f"/month/2026-03?token={secret.token}&service=x")
+    # Redirected to the same page without the token in the address bar.
+    assert first.status_code == 303
+    assert first.headers["location"] == "/month/2026-03?service=x"
+    cookie = first.headers["set-cookie"]
+    assert f"{COOKIE}={secret.token}" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    # The cookie alone now opens a page; an unknown path is then 404, not 403.
+    assert client.get("/nowhere").status_code == 404
+    # The stylesheet holds no data and is served to anyone.
+    assert TestClient(client.app).get("/static/serve.css").status_code == 200
+
+
+def test_a_post_without_the_csrf_token_is_refused(
+    tiny: tuple[TestClient, Secret, Path],
+) -> None:
+    client, secret, runs = tiny
+    client.cookies.set(COOKIE, secret.token)
+    for form in ({}, {"csrf": "guess"}, {"csrf": secret.token}):  # the access token is not it
+        answer = client.post("/month/2026-03/allocate", data=form)
+        assert answer.status_code == 403, form
+    assert client.post("/changes", data={"run": "x"}).status_code == 403
+    assert client.post("/report", data={"value": "2026-02-28"}).status_code == 403
+    assert not runs.exists()  # nothing was started
+
+
+def test_a_large_body_is_refused(tiny: tuple[TestClient, Secret, Path]) -> None:
+    client, secret, _runs = tiny
+    client.cookies.set(COOKIE, secret.token)
+    answer = client.post("/changes", data={"csrf": secret.csrf, "x": "a" * 70_000})
+    assert answer.status_code == 413
+
+
+def test_downloads_only_listed_files_of_the_servers_runs(
+    tiny: tuple[TestClient, Secret, Path], tmp_path: Path
+) -> None:
+    client, secret, runs = tiny
+    client.cookies.set(COOKIE, secret.token)
+
+    def fill(folder: Path) -> None:
+        (folder / "allocations.csv").write_text("case_id\nC1\n")
+
+    # A run as the server writes it (its manifest says "serve"), and a caseaudit folder
+    # the server did not make (an allocate's output the user put there).
+    write_folder(runs / "2026-03-allocate-001", False, "output", fill, {"serve": {}})
+    write_folder(runs / "2026-03-allocate-002", False, "output", fill, {})
+    (runs / "2026-03-allocate-001" / "notes.txt").write_text("the user's own file")
+    (tmp_path / "secret.txt").write_text("outside the runs")
+
+    ok = client.get("/runs/2026-03-allocate-001/files/allocations.csv")
+    assert ok.status_code == 200 and ok.text == "case_id\nC1\n"
+    refused = [
+        "/runs/2026-03-allocate-001/files/notes.txt",  # not in the manifest's list
+        "/runs/2026-03-allocate-002/files/allocations.csv",  # not the server's run
+        "/runs/2026-03-allocate-001/files/..%2F..%2Fsecret.txt",
+        "/runs/..%2Fcaseaudit-runs%2F2026-03-allocate-001/files/allocations.csv",
+        "/runs/2026-03-allocate-001/files/%2E%2E",
+        "/runs/../secret.txt",
+        "/runs/2026-03-allocate-009/zip",
+        "/runs/2026-03-allocate-002/zip",
+    ]
+    for path in refused:
+        assert client.get(path).status_code == 404, path
+
+
+def test_two_presses_make_one_run_and_an_already_running(tmp_path: Path) -> None:
+    """The first action holds the server until it finishes; a second press meanwhile is
+    AlreadyRunning (no second writer); once done, the next press gets the next id."""
+    (tmp_path / "data").mkdir()
+    runs = Runs(tmp_path / "caseaudit-runs", tmp_path / "data")
+    release = threading.Event()
+
+    def slow(run_dir: Path, stage: object) -> None:
+        release.wait(30)
+        write_folder(run_dir, False, "output", lambda f: None, {"serve": {}})
+
+    first = runs.start(MONTH, "allocate", slow)
+    with pytest.raises(AlreadyRunning) as busy:
+        runs.start(MONTH, "allocate", slow)
+    assert busy.value.job.run_id == first.run_id == f"{MONTH}-allocate-001"
+    release.set()
+    for _ in range(300):
+        if first.done:
+            break
+        time.sleep(0.1)
+    assert first.done and not first.errors
+    second = runs.start(MONTH, "allocate", slow)
+    assert second.run_id == f"{MONTH}-allocate-002"
+
+
+def test_runs_are_never_written_inside_the_data_folder(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    secret = Secret()
+    client = TestClient(create_app(data, data / "runs", secret), follow_redirects=False)
+    client.cookies.set(COOKIE, secret.token)
+    answer = client.post("/month/2026-03/allocate", data={"csrf": secret.csrf})
+    assert answer.status_code == 409
+    assert "inside the input folder" in answer.text
+    assert list(data.iterdir()) == []
+
+
+# ------------------------------------------------------------------ a month in Chromium
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"{CHROMIUM} is absent (Debian's chromium; .ci/run installs it)",
+)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(median: Path) -> Iterator[tuple[str, Secret, Path]]:
+    """The app served by uvicorn in a thread on a free 127.0.0.1 port."""
+    import uvicorn
+
+    secret = Secret()
+    runs = median.parent / "caseaudit-runs"
+    app = create_app(median, runs, secret)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    assert uv.started
+    yield f"http://127.0.0.1:{port}", secret, runs
+    uv.should_exit = True
+    thread.join(10)
+
+
+@needs_chromium
+def test_a_month_in_the_browser(server: tuple[str, Secret, Path], median: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, secret, runs = server
+    cli_out = median.parent / "cli-allocate"
+    done = caseaudit("allocate", median, "--month", MONTH, "--out", cli_out)
+    assert done.returncode == 0, done.stderr
+
+    before = snapshot(median)
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+
+        # The data page: valid, the tables and the month to open.
+        page.goto(f"{base}/data?token={secret.token}")
+        assert page.url == f"{base}/data"  # the token left the address bar for a cookie
+        assert page.get_by_role("status").inner_text().startswith("valid")
+        page.get_by_role("link", name=MONTH).click()
+
+        # The month: allocate, wait on the status page, land on the plan.
+        page.get_by_role("button", name=f"Allocate {MONTH}").click()
+        page.wait_for_url(re.compile(r".*/month/2026-03\?run=.*allocate.*"), timeout=300_000)
+        run_id = page.url.split("run=")[1]
+        assert page.locator("#allocations tbody tr").count() == len(
+            pd.read_csv(cli_out / "allocations.csv")
+        )
+        if os.environ.get("CASEAUDIT_SCREENSHOT"):  # docs/serve.png for the README
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.screenshot(path=os.environ["CASEAUDIT_SCREENSHOT"])
+
+        # The hand-off, downloaded as the user would: byte for byte the CLI's.
+        with page.expect_download() as download:
+            page.locator("#handoff").click()
+        handed = Path(download.value.path()).read_bytes()
+        assert handed == (cli_out / "allocations.csv").read_bytes()
+
+        # A filter is the server's: only the chosen auditor's rows come back.
+        first = pd.read_csv(cli_out / "allocations.csv", dtype=str).iloc[0]
+        page.select_option("#f-auditor_id", first["auditor_id"])
+        page.get_by_role("button", name="Filter").click()
+        shown = page.locator("#allocations tbody tr td:nth-child(4)").all_inner_texts()
+        assert shown and set(shown) == {first["auditor_id"]}
+
+        # "Why not auditor X" for the first case: the JSON the page embeds is the CLI's.
+        staff = pd.read_csv(median / "staff.csv", dtype=str)
+        other = next(
+            s
+            for s in staff.loc[staff["is_auditor"] == "true", "staff_id"]
+            if s != first["auditor_id"]
+        )
+        row = page.locator("#allocations tbody tr").first
+        row.locator("select").select_option(other)
+        row.get_by_role("button", name="Ask").click()
+        page.wait_for_selector("#summary")
+        embedded = json.loads(page.locator("#answer").text_content() or "")
+        cli_why = caseaudit(
+            "explain", median, "--month", MONTH, "--case", first["case_id"],
+            "--auditor", other, "--previous", runs / run_id, "--json",
+        )  # fmt: skip
+        assert cli_why.returncode == 0, cli_why.stderr
+        assert embedded == json.loads(cli_why.stdout)
+
+        # Changes: an exemption of the first case's auditor, approved by an assistant
+        # director (§4: the auditor is csc staff), then the re-plan.
+        auditor_group = staff.set_index("staff_id").loc[first["auditor_id"], "staff_group"]
+        approver_role = {"csc": "assistant_director", "pq": "strategic_lead_ipq"}[auditor_group]
+        approver = staff.loc[
+            (staff["role"] == approver_role) & (staff["staff_id"] != first["auditor_id"]),
+            "staff_id",
+        ].iloc[0]
+        page.goto(f"{base}/changes?run={run_id}")
+        page.select_option("#case_id", first["case_id"])
+        page.select_option("#auditor_id", first["auditor_id"])
+        page.fill("#requested_on", "2026-03-03")
+        page.select_option("#decision", "approved")
+        page.fill("#decided_by", approver)
+        page.fill("#decided_on", "2026-03-04")
+        page.get_by_role("button", name="Record and re-plan").click()
+        page.wait_for_url(re.compile(r".*/month/2026-03\?run=.*reallocate.*"), timeout=300_000)
+        replan = page.url.split("run=")[1]
+        changes = pd.read_csv(runs / replan / "changes.csv", dtype=str)
+        moved = changes[changes["case_id"] == first["case_id"]]
+        # The exempted auditor no longer has the case, and the page shows the move.
+        assert len(moved) == 1
+        assert moved.iloc[0]["previous_auditor_id"] == first["auditor_id"]
+        assert moved.iloc[0]["new_auditor_id"] != first["auditor_id"]
+        assert first["case_id"] in page.locator("#changes").inner_text()
+        # The data folder is as generate wrote it: the exemption lives in the run.
+        assert snapshot(median) == before
+        assert (runs / replan / "exemptions_added.csv").exists()
+
+        # A request for a file outside the runs, from the browser with its cookie.
+        outside = context.request.get(f"{base}/runs/{run_id}/files/..%2F..%2Fdata%2Fstaff.csv")
+        assert outside.status == 404
+        browser.close()
+
+    assert requests and all(url.startswith(f"{base}/") for url in requests)
+    assert errors == []
+
+
+def test_the_data_page_shows_validates_messages_located(median: Path, tmp_path: Path) -> None:
+    """A bad date on exemptions.csv's last line (the row appended below) is shown with
+    its file, line and column, as ``validate`` says it."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(median, data)
+    with (data / "exemptions.csv").open("a", encoding="utf-8") as exemptions:
+        exemptions.write("C0000022,2026-03,S0074,not-a-date,approved,S0134,2026-03-04\n")
+    line = len((data / "exemptions.csv").read_text(encoding="utf-8").splitlines())
+    secret = Secret()
+    client = TestClient(create_app(data, tmp_path / "runs", secret))
+    client.cookies.set(COOKIE, secret.token)
+    cli = caseaudit("validate", data)
+    assert cli.returncode == 2
+    page = client.get("/data").text
+    row = f"<tr><td>exemptions.csv</td><td>{line}</td><td>requested_on</td><td>"
+    assert row in page
+    assert "expected a date, got &#39;not-a-date&#39;" in page
+    assert f"exemptions.csv:{line}: requested_on: expected a date, got 'not-a-date'" in cli.stderr
