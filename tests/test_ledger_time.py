@@ -275,6 +275,34 @@ def test_an_unknown_domain_is_an_input_error_and_a_partial_tool_is_listed(
         caseaudit.load(authority.write(tmp_path / "bad"))
 
 
+def test_a_domain_is_named_like_every_name_by_its_identity(tmp_path: Path) -> None:
+    """Contract §1: a domain written with other case and spaces (a non-breaking one
+    included) is the configured domain, counted as rated and reported in its spelling;
+    two rows of one audit that normalise alike are one domain rated twice."""
+    authority = Authority().auditors("P1")
+    judged(authority, "2026-01", "C1", "P1", "good", "2026-01-10", "2026-01-12")
+    authority.add("outcomes", audit_id="2026-01-C1", domain="d3\u00a0 planning ", rating="met")
+    authority.add("outcomes", audit_id="2026-01-C1", domain="D7 RECORDING", rating="not_met")
+    result = report_of(authority, tmp_path / "ok")
+    tools = result.tables["incomplete_audit_tools"]
+    # 2 of the 9 domains rated, both recognised: the 7 others are missing.
+    assert list(tools["domains_rated"]) == [2]
+    assert "D3 Planning" not in tools.at[0, "missing_domains"]
+    assert "D7 Recording" not in tools.at[0, "missing_domains"]
+    assert set(result.tables["domain_ratings"]["domain"]) == {"D3 Planning", "D7 Recording"}
+    authority.add("outcomes", audit_id="2026-01-C1", domain="D3 planning", rating="met")
+    with pytest.raises(InputError, match=r"outcomes\.csv:4: "):
+        caseaudit.load(authority.write(tmp_path / "twice"))
+
+
+def test_config_domains_that_normalise_alike_are_named_twice(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1")
+    authority.case("C1")
+    authority.config_toml = '[outcomes]\ndomains = ["D1 Voice", "d1  voice"]\n'
+    with pytest.raises(InputError, match="a domain is named twice"):
+        caseaudit.load(authority.write(tmp_path / "data"))
+
+
 def test_known_on_rolls_back_statuses_and_decisions(tmp_path: Path) -> None:
     authority = retrospective_ledger()
     judged(
