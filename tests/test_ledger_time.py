@@ -395,3 +395,47 @@ def test_record_then_allocate_equals_a_hand_written_ledger(tmp_path: Path) -> No
     pd.testing.assert_frame_equal(first.allocations, second.allocations)
     # Three April cases, three auditors with room: all allocated.
     assert len(first.allocations) == 3
+
+
+def test_record_keeps_the_plans_inclusion_probability(tmp_path: Path) -> None:
+    """Contract §6 "record": a plan whose allocations carry the sample's
+    ``inclusion_probability`` (issue 21) writes it into ``history``; a plan without it
+    leaves the ledger's header as it was (the column may be absent)."""
+    authority = Authority().auditors("P1", "P2", "P3")
+    for case in ("C1", "C2"):
+        authority.case(case, month="2026-03")
+    without_dir = authority.write(tmp_path / "without")
+    plan = caseaudit.allocate(caseaudit.load(without_dir), "2026-03")
+    plan.write(tmp_path / "plan")
+    caseaudit.record(tmp_path / "plan", without_dir)
+    header = (without_dir / "history.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "inclusion_probability" not in header.split(",")
+
+    # The same plan as draw-sample's design would have it: C1 drawn 1 in 4, C2 1 in 8.
+    probability = {"2026-03-C1": 0.25, "2026-03-C2": 0.125}
+    for suffix in ("parquet", "csv"):
+        path = tmp_path / "plan" / f"allocations.{suffix}"
+        frame = pd.read_parquet(path) if suffix == "parquet" else pd.read_csv(path, dtype=str)
+        frame["inclusion_probability"] = frame["audit_id"].map(probability)
+        if suffix == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+    with_dir = authority.write(tmp_path / "with")
+    history = caseaudit.record(tmp_path / "plan", with_dir)["history"]
+    assert dict(zip(history["audit_id"], history["inclusion_probability"], strict=True)) == (
+        probability
+    )
+    written = pd.read_csv(with_dir / "history.csv", dtype=str).set_index("audit_id")
+    assert written["inclusion_probability"].to_dict() == {
+        "2026-03-C1": "0.25",
+        "2026-03-C2": "0.125",
+    }
+
+
+def test_an_inclusion_probability_that_is_not_a_number_is_located(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1")
+    authority.case("C1", month="2026-03")
+    ledger(authority, "2026-02", "C1", "P1", "allocated", inclusion_probability="a quarter")
+    with pytest.raises(InputError, match=r"history\.csv:2: inclusion_probability: expected a"):
+        caseaudit.load(authority.write(tmp_path / "data"))

@@ -689,6 +689,12 @@ def _parse_value(value: object, column: Column) -> object:
         return value
     if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
         return value
+    if (
+        kind == "float"
+        and isinstance(value, int | float | np.floating)
+        and not isinstance(value, bool)
+    ):
+        return _parse_float(str(float(value))) if not pd.isna(value) else None
     text = _clean_text(value)
     if text is None:
         return None
@@ -716,7 +722,20 @@ def _parse_value(value: object, column: Column) -> object:
             return int(text)
         except ValueError:
             raise ValueError(f"expected a whole number, got {text!r}") from None
+    if kind == "float":
+        return _parse_float(text)
     raise AssertionError(f"unknown column kind {kind}")
+
+
+def _parse_float(text: str) -> float:
+    """A finite number (a probability, say), as written: ``0.25``, ``1e-3``."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number, got {text!r}") from None
+    if not np.isfinite(number):
+        raise ValueError(f"expected a finite number, got {text!r}")
+    return number
 
 
 def parse_iso_date(text: str) -> dt.date:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnKind = Literal["text", "enum", "bool", "date", "month", "int"]
+ColumnKind = Literal["text", "enum", "bool", "date", "month", "int", "float"]
 
 ROLES = (
     "social_worker",
@@ -62,6 +62,9 @@ class Column:
     default: object = None
     #: Must be in the header even when every cell is empty (see the module docstring).
     in_header: bool = False
+    #: Added by a later command (the sample's ``stratum``, issue 21): files written
+    #: before it leave it out, and ``generate`` writes it only when some row has a value.
+    written_when_used: bool = False
 
     @property
     def header_required(self) -> bool:
@@ -173,6 +176,9 @@ HISTORY = TableSchema(
         _c("cancelled_on", "date"),
         _c("cancelled_by"),
         _c("cancel_reason"),
+        # Issue 21: the design probability of the draw, written by ``record``; the report's
+        # caseload estimates weigh each audit by its inverse.
+        _c("inclusion_probability", "float", written_when_used=True),
     ),
     key=("audit_id",),
     description="the audit ledger of earlier months",
