@@ -2102,9 +2102,11 @@ class _ReallocationChecker(_Checker):
         if kept is not None and kept.auditor_id == _out_text(row.get("auditor_id")):
             return super()._expected_distributed(row, first_working)
         decisions: list[date] = []
-        for exemption in self.exempted_auditors.values():
+        # Every honoured exemption of the month (an auditor may hold several); a refused
+        # or pending one frees nothing, so the re-plan does not act on it.
+        for exemption in self.month_exemptions:
             decided = _to_date(exemption.get("decided_on"))
-            if decided is not None:
+            if decided is not None and self._exemption_is_honoured(exemption):
                 decisions.append(decided)
         for previous in self.previous_allocations.values():
             person = self.staff.get(previous.auditor_id or "")
