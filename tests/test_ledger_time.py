@@ -56,6 +56,20 @@ def test_a_case_stays_in_the_cycle_while_its_reaudit_is_only_allocated(
     assert (cycle.at[0, "stage"], cycle.at[0, "chase_id"]) == (stage, chase)
 
 
+def test_a_case_without_a_reaudit_is_not_staged_as_allocated_beside_one_with_it(
+    tmp_path: Path,
+) -> None:
+    """Two cases in the cycle as of 2 March: C1's re-audit is allocated to P2 in March;
+    C2's inadequate audit (confirmed Monday 23 February) has no re-audit row, so on
+    2 March it is past its reflection meeting (2 March is the fifth working day, not
+    past it): "reflection due", chasing the group manager, not "re-audit allocated"."""
+    authority = cycle_ledger()
+    judged(authority, "2026-02", "C2", "P1", "inadequate", "2026-02-20", "2026-02-23")
+    cycle = report_of(authority, tmp_path, "2026-03-02").inadequate_cycle.set_index("audit_id")
+    assert cycle.loc["2026-02-C1", ["stage", "chase_id"]].tolist() == ["re-audit allocated", "P2"]
+    assert cycle.loc["2026-02-C2", ["stage", "chase_id"]].tolist() == ["reflection due", "GM1"]
+
+
 def test_the_cycle_ends_only_when_the_reaudit_is_confirmed_other_than_inadequate(
     tmp_path: Path,
 ) -> None:

@@ -714,6 +714,21 @@ def test_an_authority_without_a_ledger_has_empty_lists_and_zero_figures(tmp_path
         assert handle.read().splitlines() == [",".join(OUTPUT_TABLES["outstanding"].column_names)]
 
 
+def test_a_share_with_nothing_to_share_is_null_in_parquet_as_in_csv(tmp_path: Path) -> None:
+    """Contract §1: null is an empty CSV cell and a Parquet null, never NaN. No audit is
+    judged in any of the twelve months, so every month's share is null in both files."""
+    import pyarrow.parquet as pq
+
+    authority = Authority().auditors("P1")
+    authority.case("C1")
+    report_of(authority, tmp_path, "2026-03-10").write(tmp_path / "out")
+    shares = pq.read_table(tmp_path / "out" / "judgements_by_month.parquet")["inadequate_share"]
+    assert shares.null_count == 12
+    with open(tmp_path / "out" / "judgements_by_month.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["inadequate_share"] for row in rows] == [""] * 12
+
+
 def test_every_list_recomputed_independently_on_a_generated_authority(tmp_path: Path) -> None:
     """Each list re-derived from the written input files with plain pandas, the
     ``holidays`` package and dateutil, and compared row for row, in order."""
