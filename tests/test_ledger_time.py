@@ -5,17 +5,23 @@ boundary (the as-of day itself, the finalisation day, the due day, a bank holida
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import caseaudit
-from builders import Authority
+from builders import Authority, examples
 from caseaudit.cli.main import cli
+from caseaudit.io.frames import replace_tables
 from caseaudit.model.asof import known_on
+from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError
+from caseaudit.model.monitoring import build_monitoring
 from caseaudit.model.reaudits import awaiting_reaudits
 from test_report import challenge, judged, ledger, report_of
 
@@ -453,3 +459,114 @@ def test_an_inclusion_probability_that_is_not_a_number_is_located(tmp_path: Path
     ledger(authority, "2026-02", "C1", "P1", "allocated", inclusion_probability="a quarter")
     with pytest.raises(InputError, match=r"history\.csv:2: inclusion_probability: expected a"):
         caseaudit.load(authority.write(tmp_path / "data"))
+
+
+# -- a day before an event does not know it (issue 20, a property) -----------------------
+
+#: The steps of an audit, furthest first, each with the date it was reached (§16–23).
+STEPS = (
+    ("actions_complete", "actions_completed_on"),
+    ("finalised", "finalised_on"),
+    ("completed", "resubmitted_on"),
+    ("returned", "returned_on"),
+    ("completed", "completed_on"),
+)
+#: The dated events of a ledger row: the date column each one is recorded in.
+ROW_EVENTS = {
+    "completion": "completed_on",
+    "return": "returned_on",
+    "finalisation": "finalised_on",
+    "confirmation": "judgement_confirmed_on",
+    "cancellation": "cancelled_on",
+}
+
+
+@functools.cache
+def dated_authority(seed: int) -> Dataset:
+    """The small preset, its cancellations dated (the 10th of their month, by the
+    Assistant Director) so that a cancellation is an event with a day."""
+    data = caseaudit.generate("small", seed)
+    history = data["history"].drop(columns="_line")
+    cancelled = history["status"] == "cancelled"
+    history.loc[cancelled, "cancelled_on"] = [
+        dt.date.fromisoformat(f"{month}-10") for month in history.loc[cancelled, "month"]
+    ]
+    assistant_director = data["staff"].loc[data["staff"]["role"] == "assistant_director"]
+    history.loc[cancelled, "cancelled_by"] = assistant_director["staff_id"].min()
+    return replace_tables(data, {"history": history}, validate=False)
+
+
+def events(data: Dataset) -> list[tuple[str, str, int, dt.date]]:
+    """Every dated event: (kind, table, row position, day)."""
+    found = []
+    for position, row in enumerate(data["history"].to_dict("records")):
+        for kind, column in ROW_EVENTS.items():
+            if row.get(column) is not None:
+                found.append((kind, "history", position, row[column]))
+    for kind, table, column in (
+        ("challenge", "challenges", "raised_on"),
+        ("moderation decision", "moderations", "decided_on"),
+        ("exemption decision", "exemptions", "decided_on"),
+        ("break request", "breaks", "requested_on"),
+    ):
+        for position, day in enumerate(data[table][column]):
+            if day is not None:
+                found.append((kind, table, position, day))
+    return found
+
+
+def without_event(data: Dataset, kind: str, table: str, position: int, day: dt.date) -> Dataset:
+    """The dataset as if the event had not happened (nor anything that follows from it
+    in the same row): a challenge or break request deleted; a decision undone; in a
+    ledger row, the event's date and every later step's blanked, the status the furthest
+    step still dated (``allocated`` if none), a completion's judgement and domain
+    ratings (given with it, §16) removed, a cancellation's authoriser and reason too."""
+    frame = data[table].drop(columns="_line").copy()
+    index = frame.index[position]
+    changed: dict[str, pd.DataFrame] = {table: frame}
+    if kind in ("challenge", "break request"):
+        changed[table] = frame.drop(index=index)
+    elif kind == "moderation decision":
+        frame.loc[index, ["final_judgement", "decided_on"]] = None
+    elif kind == "exemption decision":
+        frame.loc[index, ["decision", "decided_by", "decided_on"]] = ["pending", None, None]
+    else:
+        row = frame.loc[index].to_dict()
+        event_column = ROW_EVENTS[kind]
+        dated = [column for _, column in STEPS] + ["judgement_confirmed_on", "cancelled_on"]
+        for column in dated:
+            value = row.get(column)
+            if column == event_column or (
+                value is not None and value >= day and kind != "confirmation"
+            ):
+                row[column] = None
+        if row["completed_on"] is None:
+            row["overall_judgement"] = None
+            outcomes = data["outcomes"].drop(columns="_line")
+            changed["outcomes"] = outcomes[outcomes["audit_id"] != row["audit_id"]]
+        if row["cancelled_on"] is None:
+            row["cancelled_by"] = row["cancel_reason"] = None
+        if kind != "confirmation" and row["status"] not in ("non_completed", "reallocated"):
+            row["status"] = next(
+                (status for status, column in STEPS if row.get(column) is not None), "allocated"
+            )
+        frame.loc[index] = pd.Series(row)
+    return replace_tables(data, changed, validate=False)
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.data())
+def test_a_day_before_an_event_reports_as_if_it_never_happened(draw: st.DataObject) -> None:
+    """Issue 20: the report of a day before an event equals the report of the same day
+    computed from the ledger with that event removed."""
+    data = dated_authority(draw.draw(st.sampled_from([0, 1]), label="seed"))
+    every = events(data)
+    # The kind first, so that each of the nine is drawn as often as any other.
+    kind = draw.draw(st.sampled_from(sorted({event[0] for event in every})), label="kind")
+    of_kind = [event for event in every if event[0] == kind]
+    _, table, position, day = draw.draw(st.sampled_from(of_kind), label="event")
+    before = day - dt.timedelta(days=draw.draw(st.integers(1, 45), label="days before"))
+    removed = without_event(data, kind, table, position, day)
+    expected = build_monitoring(removed, before).tables
+    for name, frame in build_monitoring(data, before).tables.items():
+        pd.testing.assert_frame_equal(frame, expected[name], obj=f"{kind}: {name}")
