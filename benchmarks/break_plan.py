@@ -25,8 +25,8 @@ from pathlib import Path
 
 from caseaudit import load
 from caseaudit.io.tables import write_input_tables
-from caseaudit.model.break_year import build_break_year
-from caseaudit.solver.year import solve_year
+from caseaudit.plans.break_year.adapter import solve_year
+from caseaudit.plans.break_year.problem import build_break_year
 from caseaudit.synth import generate_tables
 
 BIN = Path(sys.executable).parent

@@ -32,8 +32,8 @@ import pandas as pd
 
 from caseaudit import allocate, build_problem, load, reallocate
 from caseaudit.io.tables import write_input_tables
+from caseaudit.plans.month.adapter import encode_month, fold_costs, month_assignment, solve_month
 from caseaudit.solver.core import SolveOptions
-from caseaudit.solver.month import encode_month, fold_costs, month_assignment, solve_month
 from caseaudit.solver.network import solve_flow
 from caseaudit.solver.pairs import ImplicitPairs, pair_keys
 from caseaudit.synth import DEFAULT_MONTH, generate_tables

@@ -28,10 +28,16 @@ import checker
 from builders import Authority
 from caseaudit import load
 from caseaudit.cli.main import cli
-from caseaudit.model.break_year import BREAK_RULES, build_break_year
 from caseaudit.model.ids import fingerprint
+from caseaudit.plans.break_year.adapter import (
+    SOFT_RULES,
+    STAGES,
+    YearIndex,
+    _solve_stage,
+    solve_year,
+)
+from caseaudit.plans.break_year.problem import BREAK_RULES, build_break_year
 from caseaudit.solver.core import SolveOptions
-from caseaudit.solver.year import SOFT_RULES, STAGES, YearIndex, _solve_stage, solve_year
 
 YEAR = 2026
 MONTHS = [f"2026-{m:02d}" for m in range(4, 13)] + ["2027-01", "2027-02", "2027-03"]

@@ -15,12 +15,12 @@ import checker
 from builders import MONTH, YEAR_2025, Authority, allocated, solve
 from caseaudit import build_problem, load
 from caseaudit.io.tables import write_input_tables
-from caseaudit.model.rules import HARD_RULES, blocking_rules
+from caseaudit.plans.month.adapter import SOFT_RULES, solve_month
+from caseaudit.plans.month.rules import HARD_RULES, blocking_rules
 from caseaudit.solver import cpsat
 from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions
 from caseaudit.solver.core import solve as solve_core
 from caseaudit.solver.cpsat import SideConstraint, solve_with_side_constraints
-from caseaudit.solver.month import SOFT_RULES, solve_month
 from caseaudit.solver.network import Capacities
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, PairCost, price
 from caseaudit.synth import generate_tables

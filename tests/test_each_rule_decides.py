@@ -28,11 +28,11 @@ import pytest
 import caseaudit
 from builders import MONTH, YEAR_2025, Authority, allocated, solve
 from caseaudit import AllocationResult, load
-from caseaudit.model.break_year import BREAK_RULES, build_break_year
-from caseaudit.model.problem import build_problem
-from caseaudit.model.rules import HARD_RULES, blocking_rules
-from caseaudit.solver.month import solve_month
-from caseaudit.solver.year import solve_year
+from caseaudit.plans.break_year.adapter import solve_year
+from caseaudit.plans.break_year.problem import BREAK_RULES, build_break_year
+from caseaudit.plans.month.adapter import solve_month
+from caseaudit.plans.month.problem import build_problem
+from caseaudit.plans.month.rules import HARD_RULES, blocking_rules
 
 
 def tempting(**t_fields: object) -> Authority:

@@ -26,13 +26,13 @@ import checker
 from builders import MONTH, YEAR_2025, Authority
 from caseaudit import allocate, explain, load
 from caseaudit.cli.main import cli
-from caseaudit.explaining import JSON_SCHEMA, Explainer
+from caseaudit.explaining.explainer import JSON_SCHEMA, Explainer
+from caseaudit.explaining.facts import RelaxUnit, SetBlocks
+from caseaudit.explaining.variants import relaxed
 from caseaudit.io.tables import write_input_tables
-from caseaudit.model.problem import seen_subject_by_any_auditor
-from caseaudit.model.rules import RULES_BY_ID, blocking_rules
-from caseaudit.model.variants import relaxed
-from caseaudit.model.why import RelaxUnit, SetBlocks
-from caseaudit.solver.month import solve_month
+from caseaudit.plans.month.adapter import solve_month
+from caseaudit.plans.month.problem import seen_subject_by_any_auditor
+from caseaudit.plans.month.rules import RULES_BY_ID, blocking_rules
 from caseaudit.synth import generate_tables
 
 # ---------------------------------------------------------------- each rule alone

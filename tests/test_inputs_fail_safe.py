@@ -29,7 +29,7 @@ from caseaudit import InputError
 from caseaudit.cli.main import cli
 from caseaudit.io.tables import write_input_tables
 from caseaudit.model.errors import InputWarning
-from caseaudit.model.problem import build_problem
+from caseaudit.plans.month.problem import build_problem
 from caseaudit.synth import DEFAULT_MONTH, generate_tables
 
 MONTH = DEFAULT_MONTH

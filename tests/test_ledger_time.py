@@ -21,8 +21,8 @@ from caseaudit.io.frames import replace_tables
 from caseaudit.model.asof import known_on
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError
-from caseaudit.model.monitoring import build_monitoring
 from caseaudit.model.reaudits import awaiting_reaudits
+from caseaudit.reporting.monitoring import build_monitoring
 from test_report import challenge, judged, ledger, report_of
 
 D = dt.date.fromisoformat

@@ -27,13 +27,19 @@ from builders import Authority
 from caseaudit import load
 from caseaudit.cli.main import cli
 from caseaudit.io.tables import write_input_tables
-from caseaudit.model.moderation import (
+from caseaudit.plans.moderation.adapter import (
+    OBJECTIVE,
+    decode,
+    encode,
+    fold,
+    moderation_assignment,
+)
+from caseaudit.plans.moderation.problem import (
     MODERATION_RULES,
     build_moderation_problem,
     moderation_blockers,
 )
 from caseaudit.solver.core import SolveOptions, solve
-from caseaudit.solver.moderation import OBJECTIVE, decode, encode, fold, moderation_assignment
 from caseaudit.synth import generate_tables
 
 AS_OF = "2026-02-20"

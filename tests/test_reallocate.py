@@ -282,7 +282,7 @@ def test_cli_reallocate_exit_codes_and_byte_identical_reruns(tmp_path):
 
 
 def test_reallocated_id_reads_k_after_the_case_id():
-    from caseaudit.model.reallocation import reallocated_audit_id
+    from caseaudit.plans.month.reallocation import reallocated_audit_id
 
     assert reallocated_audit_id(MONTH, "C1", None) == f"{MONTH}-C1"
     assert reallocated_audit_id(MONTH, "C1", f"{MONTH}-C1") == f"{MONTH}-C1-r1"

@@ -29,8 +29,8 @@ import checker
 from builders import Authority
 from caseaudit.cli.main import cli
 from caseaudit.io.writer import write_outputs
-from caseaudit.model.monitoring import FIGURE_NAMES, LIST_NAMES
 from caseaudit.model.outputs import OUTPUT_TABLES
+from caseaudit.reporting.monitoring import FIGURE_NAMES, LIST_NAMES
 
 AS_OF = "2026-02-10"
 
@@ -798,7 +798,7 @@ needs_chromium = pytest.mark.skipif(
 #: A4 in PostScript points (210 × 297 mm); Chromium rounds the page to whole pixels.
 A4_POINTS = (595.28, 841.89)
 #: The text's width on A4 portrait and landscape in CSS pixels (96 to the inch), inside
-#: the page's 11 mm side margins (``@page`` in ``caseaudit.io.report_html``).
+#: the page's 11 mm side margins (``@page`` in ``caseaudit.reporting.html``).
 A4_TEXT_WIDTHS = (int((210 - 22) / 25.4 * 96), int((297 - 22) / 25.4 * 96))
 #: Lays the report out as printed, at the width of the paper's text: each frame copies
 #: the report's print rules to all media (CSSOM: the report's Content-Security-Policy

@@ -500,8 +500,8 @@ def test_due_reaudit_without_case_details_is_unallocated_with_the_reason(tmp_pat
 def test_every_rule_is_listed_once_with_its_paragraph():
     # The solver's one place for the rules: each hard and soft rule names a policy
     # paragraph and a real function (no placeholders).
-    from caseaudit.model.rules import HARD_RULES
-    from caseaudit.solver.month import SOFT_RULES
+    from caseaudit.plans.month.adapter import SOFT_RULES
+    from caseaudit.plans.month.rules import HARD_RULES
 
     rules = [*HARD_RULES, *SOFT_RULES]
     assert len({r.label for r in rules}) == len(rules)

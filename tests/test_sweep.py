@@ -23,8 +23,8 @@ from caseaudit import (
     generate,
     sweep,
 )
-from caseaudit.sweep import FIGURES, run_scenario
 from caseaudit.synth import DEFAULT_MONTH
+from caseaudit.whatif.sweep import FIGURES, run_scenario
 
 SCENARIOS = [
     Scenario("as it is"),

@@ -72,6 +72,10 @@ CONTRACT_COLUMNS = {
         "returned_on",
         "finalised_on",
         "actions_completed_on",
+        "resubmitted_on",  # issue 20: may be absent from a council's file, generated always
+        "cancelled_on",
+        "cancelled_by",
+        "cancel_reason",
     ],
     "challenges": ["audit_id", "raised_by", "raised_on", "consensus_reached"],
     "moderations": ["audit_id", "moderator_id", "assigned_on", "final_judgement", "decided_on"],

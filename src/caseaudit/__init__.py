@@ -21,13 +21,13 @@ from caseaudit.api import (
 )
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError, InputIssue
-from caseaudit.model.problem import MonthProblem, build_problem
-from caseaudit.simulation import YearSimulation, simulate_year
-from caseaudit.sweep import LoseStaff, MergeTeams, Scenario, SetConfig, WantMonthOff, sweep
+from caseaudit.plans.month.problem import MonthProblem, build_problem
+from caseaudit.whatif.simulate import YearSimulation, simulate_year
+from caseaudit.whatif.sweep import LoseStaff, MergeTeams, Scenario, SetConfig, WantMonthOff, sweep
 
 if TYPE_CHECKING:
-    from caseaudit.explaining import Explanation, explain
-    from caseaudit.reporting import ReportResult, report
+    from caseaudit.explaining.explainer import Explanation, explain
+    from caseaudit.reporting.command import ReportResult, report
 
 
 def __getattr__(name: str) -> object:

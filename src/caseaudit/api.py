@@ -24,47 +24,49 @@ import pandas as pd
 from caseaudit.io.previous import PreviousPlan, read_previous_plan
 from caseaudit.io.reader import read_dataset
 from caseaudit.io.writer import write_outputs
-from caseaudit.model.break_plan import SOURCES, plan_tables, service_columns
-from caseaudit.model.break_year import BreakYear, build_break_year
 from caseaudit.model.calendar import WorkingCalendar, last_day
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import InputError, InputIssue, InputWarning, IssueCollector, plural
 from caseaudit.model.exemptions import exemption_decisions
-from caseaudit.model.explain import (
-    allocations_table,
-    exemption_decisions_table,
-    unallocated_table,
-)
-from caseaudit.model.moderation import (
+from caseaudit.model.record import recorded_history
+from caseaudit.model.validate import validate_dataset
+from caseaudit.plans.break_year.adapter import YearSolution, solve_year
+from caseaudit.plans.break_year.problem import BreakYear, build_break_year
+from caseaudit.plans.break_year.tables import SOURCES, plan_tables, service_columns
+from caseaudit.plans.moderation.adapter import ModerationSolution, solve_moderation
+from caseaudit.plans.moderation.problem import (
     ModerationProblem,
     build_moderation_problem,
     moderation_notifications,
     moderation_table,
     unmoderated_table,
 )
-from caseaudit.model.problem import MonthProblem, build_problem
-from caseaudit.model.reallocation import changes_table, why_previous_pair_failed
-from caseaudit.model.record import recorded_history
-from caseaudit.model.validate import validate_dataset
+from caseaudit.plans.month.adapter import MonthSolution, solve_month
+from caseaudit.plans.month.problem import MonthProblem, build_problem
+from caseaudit.plans.month.reallocation import changes_table, why_previous_pair_failed
+from caseaudit.plans.month.tables import (
+    allocations_table,
+    exemption_decisions_table,
+    unallocated_table,
+)
 from caseaudit.provenance import input_hashes, package_version
 from caseaudit.solver.core import SolveOptions
-from caseaudit.solver.moderation import ModerationSolution, solve_moderation
-from caseaudit.solver.month import MonthSolution, solve_month
-from caseaudit.solver.year import YearSolution, solve_year
 
 if TYPE_CHECKING:
-    from caseaudit.explaining import Explanation as Explanation  # caseaudit explain, issue 11
-    from caseaudit.explaining import explain as explain
-    from caseaudit.reporting import ReportResult as ReportResult  # the report, issue 10
-    from caseaudit.reporting import report as report
+    from caseaudit.explaining.explainer import (
+        Explanation as Explanation,  # caseaudit explain, issue 11
+    )
+    from caseaudit.explaining.explainer import explain as explain
+    from caseaudit.reporting.command import ReportResult as ReportResult  # the report, issue 10
+    from caseaudit.reporting.command import report as report
 
 #: Re-exported on first use, so that a command imports only what it runs (allocate
 #: needs no explain, explain no report); names that are also a submodule's stay eager.
 LAZY_EXPORTS = {
-    "Explanation": "caseaudit.explaining",
-    "explain": "caseaudit.explaining",
-    "ReportResult": "caseaudit.reporting",
-    "report": "caseaudit.reporting",
+    "Explanation": "caseaudit.explaining.explainer",
+    "explain": "caseaudit.explaining.explainer",
+    "ReportResult": "caseaudit.reporting.command",
+    "report": "caseaudit.reporting.command",
 }
 
 
@@ -605,7 +607,7 @@ class BreakPlanResult:
     def figure(self) -> bytes:
         """``break_plan.png``: breaks by month and service, the monthly cap drawn (drawn
         once, on first use)."""
-        from caseaudit.io.heatmap import break_plan_png
+        from caseaudit.plans.break_year.figure import break_plan_png
 
         return break_plan_png(self.months, list(service_columns(self.problem).values()))
 

@@ -1,6 +1,6 @@
 """Words and structures shared by the conflict-of-interest rules (contract §4 rule 4).
 
-The rules themselves are functions in ``caseaudit.model.rules``.
+The rules themselves are functions in ``caseaudit.plans.month.rules``.
 """
 
 from __future__ import annotations

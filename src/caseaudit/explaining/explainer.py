@@ -21,14 +21,16 @@ from typing import Any
 
 import pandas as pd
 
-from caseaudit.io.previous import read_previous_plan
-from caseaudit.model.dataset import LINE, Dataset
-from caseaudit.model.errors import InputError, InputIssue, plural
-from caseaudit.model.explain import allocations_table, unallocated_reason
-from caseaudit.model.identity import Identities
-from caseaudit.model.problem import MonthProblem, build_problem, seen_subject_by_any_auditor
-from caseaudit.model.rules import blocking_rules
-from caseaudit.model.why import (
+from caseaudit.explaining.diagnosis import (
+    PAIR_RULES,
+    Costing,
+    HallDiagnosis,
+    PlanCost,
+    deficient_sets,
+    force_pair,
+    relaxations,
+)
+from caseaudit.explaining.facts import (
     RELAXABLE_RULES,
     RULE_IDS,
     blocked_by,
@@ -38,16 +40,14 @@ from caseaudit.model.why import (
     describe_counts,
     rule_paragraph,
 )
-from caseaudit.solver.diagnosis import (
-    PAIR_RULES,
-    Costing,
-    HallDiagnosis,
-    PlanCost,
-    deficient_sets,
-    force_pair,
-    relaxations,
-)
-from caseaudit.solver.month import SOFT_RULES, TIERS, solve_month
+from caseaudit.io.previous import read_previous_plan
+from caseaudit.model.dataset import LINE, Dataset
+from caseaudit.model.errors import InputError, InputIssue, plural
+from caseaudit.model.identity import Identities
+from caseaudit.plans.month.adapter import SOFT_RULES, TIERS, solve_month
+from caseaudit.plans.month.problem import MonthProblem, build_problem, seen_subject_by_any_auditor
+from caseaudit.plans.month.rules import blocking_rules
+from caseaudit.plans.month.tables import allocations_table, unallocated_reason
 
 SCHEMA_ID = "caseaudit.explain/1"
 #: Preference rules in the order the answer names them (issue 11).

@@ -22,8 +22,8 @@ from caseaudit.model.conflicts import CONFLICT_LABELS
 from caseaudit.model.errors import plural
 from caseaudit.model.exemptions import NON_COMPLETION
 from caseaudit.model.outputs import OUTPUT_TABLES
-from caseaudit.model.problem import MonthProblem
-from caseaudit.model.rules import blocking_rules
+from caseaudit.plans.month.problem import MonthProblem
+from caseaudit.plans.month.rules import blocking_rules
 
 ALLOCATION_COLUMNS = OUTPUT_TABLES["allocations"].column_names
 UNALLOCATED_COLUMNS = OUTPUT_TABLES["unallocated"].column_names

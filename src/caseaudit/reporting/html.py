@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from caseaudit.model.monitoring import FIGURE_NAMES, LIST_NAMES, Monitoring
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.provenance import package_version
+from caseaudit.reporting.monitoring import FIGURE_NAMES, LIST_NAMES, Monitoring
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -8,7 +8,7 @@ A senior manager may moderate it when no rule of ``MODERATION_RULES`` forbids th
 Each rule is one named function that cites its paragraph; the list is what the problem,
 the solver's model and every reason are built from, in the order reasons name them. The
 conflicts of interest with the case are the month's own rule functions
-(``caseaudit.model.rules.case_conflict``), applied to moderators rather than auditors.
+(``caseaudit.plans.month.rules.case_conflict``), applied to moderators rather than auditors.
 :func:`moderation_blockers` answers "which rules bar this manager for this audit" from
 the same restrictions, for the reasons of ``moderation`` and ``unmoderated``.
 """
@@ -32,8 +32,8 @@ from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.reaudits import active_on
-from caseaudit.model.rules import Blocker, case_conflict
 from caseaudit.model.validate import validate_dataset
+from caseaudit.plans.month.rules import Blocker, case_conflict
 
 PAIR_COLUMNS = ["audit_id", "moderator_id", "detail"]
 MODERATION_COLUMNS = OUTPUT_TABLES["moderation"].column_names

@@ -24,9 +24,9 @@ from caseaudit.io.writer import write_outputs
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import IssueCollector
-from caseaudit.model.monitoring import FIGURE_NAMES, Monitoring, build_monitoring
 from caseaudit.model.validate import validate_dataset
 from caseaudit.provenance import input_hashes, package_version
+from caseaudit.reporting.monitoring import FIGURE_NAMES, Monitoring, build_monitoring
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class ReportResult:
     @cached_property
     def html(self) -> bytes:
         """``report.html``: one self-contained page (drawn once, on first use)."""
-        from caseaudit.io.report_html import report_html
+        from caseaudit.reporting.html import report_html
 
         return report_html(self.monitoring)
 

@@ -1,7 +1,7 @@
 """Pure facts for ``caseaudit explain`` (issue 11): who may audit a case, what blocks
 each auditor, and what keeps a set of cases from being covered.
 
-Every fact comes from :func:`caseaudit.model.rules.blocking_rules`, the one answer to
+Every fact comes from :func:`caseaudit.plans.month.rules.blocking_rules`, the one answer to
 "which rules block this auditor for this case", so that ``explain`` never says anything
 the month's reasons, ``unallocated`` and the solver's model would not.
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from caseaudit.model.errors import plural
-from caseaudit.model.problem import MonthProblem
-from caseaudit.model.rules import HARD_RULES, RULES_BY_ID, Blocker, blocking_rules
+from caseaudit.plans.month.problem import MonthProblem
+from caseaudit.plans.month.rules import HARD_RULES, RULES_BY_ID, Blocker, blocking_rules
 
 #: The rule ids ``explain`` names, in ``HARD_RULES`` order (issue 11's vocabulary).
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in HARD_RULES)

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from caseaudit.model.problem import MonthProblem
-from caseaudit.model.why import RELAXABLE_RULES, RelaxUnit
+from caseaudit.explaining.facts import RELAXABLE_RULES, RelaxUnit
+from caseaudit.plans.month.problem import MonthProblem
 
 
 def forced_remainder(problem: MonthProblem, case_id: str, auditor_id: str) -> MonthProblem:

@@ -1,7 +1,7 @@
 """The month (and its re-plan) as an adapter of the assignment core.
 
 Cases are the core's tasks, auditors with capacity its agents. The hard rules were
-applied once in ``caseaudit.model.rules`` (capacities and forbidden pairs); the soft
+applied once in ``caseaudit.plans.month.rules`` (capacities and forbidden pairs); the soft
 rules are listed here, each one named function that cites its paragraph, and the
 objective is built from that list alone. Ids become indices in :func:`encode_month`
 and come back in :func:`decode` — nowhere else.
@@ -23,7 +23,7 @@ import pandas as pd
 
 from caseaudit.model.config import Config, WeightsConfig
 from caseaudit.model.ids import fingerprint
-from caseaudit.model.problem import MonthProblem
+from caseaudit.plans.month.problem import MonthProblem
 from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
 from caseaudit.solver.network import Capacities
 from caseaudit.solver.pairs import EMPTY, ImplicitPairs, PairCost, pair_keys

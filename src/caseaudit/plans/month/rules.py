@@ -20,7 +20,7 @@ import pandas as pd
 from caseaudit.model.config import Config
 
 if TYPE_CHECKING:
-    from caseaudit.model.problem import MonthProblem
+    from caseaudit.plans.month.problem import MonthProblem
 
 #: Columns of a restriction's forbidden pairs.
 PAIR_COLUMNS = ["case_id", "auditor_id", "detail"]

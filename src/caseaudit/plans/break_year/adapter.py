@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from caseaudit.model.break_year import BreakYear
 from caseaudit.model.ids import fingerprint, mix
+from caseaudit.plans.break_year.problem import BreakYear
 from caseaudit.solver.core import (
     NOT_UNIQUE_NOTE,
     AssignmentProblem,

@@ -1,7 +1,7 @@
 """Moderation (§22, issue 8) as an adapter of the assignment core.
 
 Challenged audits are the core's tasks, senior managers with room this month its agents.
-The independence rules were applied once in ``caseaudit.model.moderation`` (forbidden
+The independence rules were applied once in ``caseaudit.plans.moderation.problem`` (forbidden
 pairs, capacities); the objective's tiers are listed here, each one named function that
 says where it comes from, and the model's costs are built from that list alone. Ids
 become indices in :func:`encode` and come back in :func:`decode`, nowhere else.
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from caseaudit.model.ids import fingerprint
-from caseaudit.model.moderation import ModerationProblem
+from caseaudit.plans.moderation.problem import ModerationProblem
 from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
 from caseaudit.solver.network import Capacities
 from caseaudit.solver.pairs import ImplicitPairs, PairCost, pair_keys

@@ -19,19 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from caseaudit.model.config import Config
-from caseaudit.model.errors import plural
-from caseaudit.model.problem import MonthProblem
-from caseaudit.model.variants import forced_remainder, relaxed, units_used
-from caseaudit.model.why import (
+from caseaudit.explaining.facts import (
     RELAX_WORDS,
     RELAXABLE_RULES,
     RelaxUnit,
     describe_units,
     relax_units,
 )
-from caseaudit.solver.core import CoreResult
-from caseaudit.solver.month import (
+from caseaudit.explaining.variants import forced_remainder, relaxed, units_used
+from caseaudit.model.config import Config
+from caseaudit.model.errors import plural
+from caseaudit.plans.month.adapter import (
     SOFT_RULES,
     TIERS,
     MonthIndex,
@@ -41,6 +39,8 @@ from caseaudit.solver.month import (
     fold_costs,
     solve_month,
 )
+from caseaudit.plans.month.problem import MonthProblem
+from caseaudit.solver.core import CoreResult
 
 TIER_OF = {rule.id: rule.tier for rule in SOFT_RULES}
 #: The soft rules priced per pair (coverage is priced per case left without an auditor).

@@ -23,7 +23,9 @@ from caseaudit.model.conflicts import ancestors_of
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.exemptions import exemption_decisions, honoured_auditors
 from caseaudit.model.reaudits import active_on, awaiting_reaudits, reaudit_schedule
-from caseaudit.model.rules import (
+from caseaudit.model.schema import NOT_COUNTED_STATUSES
+from caseaudit.model.validate import validate_dataset
+from caseaudit.plans.month.rules import (
     HARD_RULES,
     HardRule,
     MonthFacts,
@@ -31,8 +33,6 @@ from caseaudit.model.rules import (
     apply_rules,
     auditor_blocks,
 )
-from caseaudit.model.schema import NOT_COUNTED_STATUSES
-from caseaudit.model.validate import validate_dataset
 
 CASE_COLUMNS = [
     "case_id",

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from caseaudit.model.break_year import BreakYear
 from caseaudit.model.errors import plural
 from caseaudit.model.outputs import OUTPUT_TABLES
+from caseaudit.plans.break_year.problem import BreakYear
 
 BREAK_PLAN_COLUMNS = OUTPUT_TABLES["break_plan"].column_names
 UNMET_COLUMNS = OUTPUT_TABLES["unmet_preferences"].column_names

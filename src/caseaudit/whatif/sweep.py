@@ -28,7 +28,7 @@ import pandas as pd
 from caseaudit.api import AllocationResult, allocate
 from caseaudit.model.calendar import add_months, last_day
 from caseaudit.model.dataset import LINE, Dataset
-from caseaudit.simulation import CONFLICT_RULES, YearSimulation, simulate_year
+from caseaudit.whatif.simulate import CONFLICT_RULES, YearSimulation, simulate_year
 
 #: Decimals every fraction of the results is rounded to.
 DECIMALS = 6

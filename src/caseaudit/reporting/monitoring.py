@@ -40,7 +40,6 @@ from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.exemptions import exemption_decisions
 from caseaudit.model.outputs import CHASE_COLUMNS, OUTPUT_TABLES, REPORT_TABLES
-from caseaudit.model.problem import yearly_counts
 from caseaudit.model.reaudits import (
     active_on,
     effective_judgements,
@@ -49,6 +48,7 @@ from caseaudit.model.reaudits import (
     reaudit_schedule,
 )
 from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, RATINGS
+from caseaudit.plans.month.problem import yearly_counts
 
 #: The people to chase, first in every list.
 CHASE = [spec.partition(":")[0] for spec in CHASE_COLUMNS]

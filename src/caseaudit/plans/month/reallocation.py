@@ -10,10 +10,10 @@ import re
 
 import pandas as pd
 
-from caseaudit.model.explain import CONFLICT_RULES
 from caseaudit.model.outputs import OUTPUT_TABLES
-from caseaudit.model.problem import MonthProblem
-from caseaudit.model.rules import blocking_rules
+from caseaudit.plans.month.problem import MonthProblem
+from caseaudit.plans.month.rules import blocking_rules
+from caseaudit.plans.month.tables import CONFLICT_RULES
 
 CHANGE_COLUMNS = OUTPUT_TABLES["changes"].column_names
 REALLOCATION_SUFFIX = re.compile(r"-r(\d+)")
