@@ -976,7 +976,13 @@ def _frame(name: str, rows: list[dict[str, object]]) -> pd.DataFrame:
     """Rows as the contract's columns, Python values (dates as ``datetime.date``), sorted
     by the first column, then the next, as text."""
     schema = TABLES[name]
-    columns = schema.column_names
+    # A column a later command adds (issue 21) is written only when some row has it, so
+    # that the files of earlier releases stay byte for byte the same.
+    columns = [
+        c.name
+        for c in schema.columns
+        if not c.written_when_used or any(c.name in row for row in rows)
+    ]
     data: dict[str, list[object]] = {c: [row.get(c) for row in rows] for c in columns}
     for column in columns:
         if column in _DATE_COLUMNS:
