@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench mutants golden golden-record clean
+.PHONY: demo test test-long lint bench mutants golden golden-record clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest --nbmake tests notebooks
+	$(BIN)/pytest -m "not long" --durations=15 --nbmake tests notebooks
+
+# Everything `make test` runs plus the slow tests it leaves out (`reallocate` on the national
+# preset), with the slow hypothesis properties drawing all their examples (issue 23).
+test-long: lint
+	CASEAUDIT_LONG=1 $(BIN)/pytest --durations=15 --nbmake tests notebooks
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py --presets median largest region national
@@ -37,6 +42,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/explain.py
 	$(BIN)/python benchmarks/whatif.py
+	$(BIN)/python benchmarks/sample.py
 
 # Plants each named single-rule bug of benchmarks/mutants.py in a copy of the committed
 # tree and runs the deterministic tests against it: every bug must be caught (issue 13).

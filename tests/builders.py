@@ -16,6 +16,7 @@ import pandas as pd
 
 from caseaudit import AllocationResult, allocate, load
 from caseaudit.io.tables import write_input_tables
+from caseaudit.model.calendar import add_months
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import TABLES
 
@@ -167,9 +168,32 @@ class Authority:
                 columns = TABLES[name].column_names
                 tables[name] = pd.DataFrame(rows, columns=columns)
         write_input_tables(directory, tables, "csv")
-        if self.config_toml:
-            (directory / "config.toml").write_text(self.config_toml)
+        config = self.config_toml + self._empty_ledger_months()
+        if config:
+            (directory / "config.toml").write_text(config)
         return directory
+
+    def _empty_ledger_months(self) -> str:
+        """``[ledger] missing_months`` for the months a hand-built ledger leaves empty.
+
+        A tiny authority's history holds only the audits its rule needs (one in 2025-10,
+        say); the months between are months with no audits, which the contract (§2)
+        asks to be declared. Declared here, up to the month before the latest month
+        the tables name, so that the ledger-gap check stays out of the rule under test.
+        """
+        held = {row["month"] for row in self.rows["history"]}
+        if not held or "[ledger]" in self.config_toml:
+            return ""
+        named = held | {row["month"] for row in self.rows["cases"]} | {MONTH}
+        missing, month = [], min(held)
+        while month < max(named):
+            if month not in held:
+                missing.append(month)
+            month = add_months(month, 1)
+        if not missing:
+            return ""
+        listed = ", ".join(f'"{month}"' for month in missing)
+        return f"\n[ledger]\nmissing_months = [{listed}]\n"
 
 
 def solve(authority: Authority, tmp_path: Path, month: str = MONTH) -> AllocationResult:
@@ -218,5 +242,7 @@ def declared_columns() -> dict[str, list[tuple[str, str]]]:
     ``checker.check_output_files`` takes them (the checker imports nothing of caseaudit)."""
     return {
         name: [(column.name, column.kind) for column in table.columns]
+        # A column written only when the run has it (issue 21) is marked with "?".
+        + [(column.name, f"?{column.kind}") for column in table.optional]
         for name, table in OUTPUT_TABLES.items()
     }

@@ -267,6 +267,7 @@ _PARQUET_KIND = {
     "date": pa.date32(),
     "bool": pa.bool_(),
     "int": pa.int64(),
+    "float": pa.float64(),
 }
 _CSV_CELL = {
     "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
@@ -281,8 +282,12 @@ def _walk_table(
     out_dir: Path, name: str, declared: list[tuple[str, str]], date_format: str
 ) -> list[str]:
     found: list[str] = []
-    names = [column for column, _ in declared]
     table = pq.read_table(out_dir / f"{name}.parquet")
+    # Columns marked "?" are written only when the run has them, all of them or none.
+    always = [(column, kind) for column, kind in declared if not kind.startswith("?")]
+    every = [(column, kind.lstrip("?")) for column, kind in declared]
+    declared = every if table.column_names == [c for c, _ in every] else always
+    names = [column for column, _ in declared]
     if table.column_names != names:
         return [f"{name}.parquet: columns {table.column_names}, declared {names} [declaration]"]
     for column, kind in declared:
@@ -364,6 +369,10 @@ def _to_date(value: Any) -> date | None:
         return None
     try:
         return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    try:  # contract §1: input dates may also be DD/MM/YYYY
+        return datetime.strptime(text, "%d/%m/%Y").date()
     except ValueError:
         return None
 
@@ -1931,14 +1940,15 @@ class _Checker:
             }
             if not reason.startswith(opening.get(decision or "", "?")):
                 self.fail(f"{label} {reason!r} does not match the decision {decision} [reason]")
-            if auditor_id in previous:
-                continue  # the previous plan's decision and words stand
+            # One cap in every output (issue 18): a kept decision's words state it too.
             for match in re.finditer(r"cap of (\d+)", reason):
                 if int(match[1]) != self.break_cap:
                     self.fail(f"{label} says {match[0]!r}; the cap is {self.break_cap} [reason]")
             match = re.search(r"place (\d+) of the cap", reason)
             if match and not 1 <= int(match[1]) <= self.break_cap:
                 self.fail(f"{label} says {match[0]!r}; the cap is {self.break_cap} [reason]")
+            if auditor_id in previous:
+                continue  # the previous plan's decision stands
             on_time = _to_bool(row.get("on_time"))
             if ("on time" in reason and on_time is False) or ("late" in reason and on_time):
                 self.fail(f"{label} {reason!r} contradicts on_time {_show(on_time)} [reason]")
@@ -1951,7 +1961,11 @@ class _Checker:
         refused = sum(1 for d in self.expected_breaks.values() if d.decision == "refused_cap")
         for row in table.rows:
             detail = _out_text(row.get("detail")) or ""
-            match = re.search(r"(\d+) of (\d+) breaks granted \((\d+) requests? refused\)", detail)
+            match = re.search(
+                r"(\d+) (?:of|breaks granted against a cap of) (\d+)(?: breaks granted|, granted "
+                r"before the cap fell) \((\d+) requests? refused\)",
+                detail,
+            )
             if match is None:
                 continue
             claimed = tuple(int(n) for n in match.groups())

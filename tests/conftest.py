@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import checker
 from builders import declared_columns
 
-#: The source path of a table built or changed in memory (``caseaudit.io.frames``).
+#: The source path of a table built or changed in memory (``caseaudit.model.frames``).
 IN_MEMORY = "<memory>"
 
 # CI replays the same examples every run (a red CI must be reproducible); developers'

@@ -160,13 +160,13 @@ def test_invalid_input_exits_2_with_located_lines_and_writes_nothing(tmp_path: P
 
 def test_invalid_input_with_force_leaves_the_old_output_untouched(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("earlier run", encoding="utf-8")
+    assert allocate(write_data(tmp_path / "first"), out).exit_code == 0
+    before = snapshot(out)
     data_dir = write_data(tmp_path / "data", cases=[f"C1,{MONTH},P1,child,,Team 1,SW1,TM1,"])
     result = allocate(data_dir, out, "--force")
     lines = assert_input_error_lines(result)
     assert lines == ["cases.csv:2: service: required value is empty"]
-    assert snapshot(out) == {"old.txt": b"earlier run"}
+    assert snapshot(out) == before
 
 
 def test_non_empty_output_without_force_exits_2_and_touches_nothing(tmp_path: Path) -> None:
@@ -182,16 +182,28 @@ def test_non_empty_output_without_force_exits_2_and_touches_nothing(tmp_path: Pa
     assert snapshot(out) == before
 
 
-def test_force_replaces_the_whole_directory(tmp_path: Path) -> None:
+def test_force_replaces_an_earlier_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "unrelated.txt").write_text("old", encoding="utf-8")
-    (out / "allocations.csv").write_text("stale\n", encoding="utf-8")
+    assert allocate(write_data(tmp_path / "data"), out).exit_code == 0
+    (out / "allocations.csv").write_text("stale\n", encoding="utf-8")  # listed: ours
     result = allocate(write_data(tmp_path / "data"), out, "--force")
     assert result.exit_code == 0, result.stderr
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
     assert (out / "allocations.csv").read_text(encoding="utf-8").startswith("audit_id,")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"]
+
+
+def test_force_never_replaces_a_folder_caseaudit_did_not_write(tmp_path: Path) -> None:
+    # Contract §2: without a caseaudit manifest.json, --force does not help.
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "unrelated.txt").write_text("old", encoding="utf-8")
+    (out / "allocations.csv").write_text("stale\n", encoding="utf-8")
+    before = snapshot(out)
+    result = allocate(write_data(tmp_path / "data"), out, "--force")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "caseaudit did not write it" in result.stderr
+    assert snapshot(out) == before
 
 
 def test_a_case_that_cannot_be_allocated_exits_3_and_says_why(tmp_path: Path) -> None:

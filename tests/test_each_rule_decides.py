@@ -425,7 +425,11 @@ def test_an_added_reaudit_takes_the_cases_latest_details(tmp_path: Path) -> None
     authority.case("C9", month="2025-12", team="Team 2", worker="W2", manager="TM2")
     authority.case("C9", month="2026-01")
     authority.history("2026-01", "C9", "X1", judgement="inadequate", confirmed="2026-01-15")
+    # March's sample (contract §2: cases must hold the month run): C8, of no team, which
+    # T (no audits this year) takes, so that C9 is decided exactly as without it.
+    authority.case("C8", team=None)
     result = solve(authority, tmp_path)
+    assert result.allocations.set_index("case_id").loc["C8", "auditor_id"] == "T"
     row = result.allocations.set_index("case_id").loc["C9"]
     assert (row["team"], row["allocated_worker_id"], row["auditor_id"]) == ("Team 1", "SW1", "P1")
 

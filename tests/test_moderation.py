@@ -496,7 +496,14 @@ def test_cli_usage_errors_exit_2(tmp_path: Path) -> None:
     (out / "keep.txt").write_text("mine")
     assert run_moderate(data_dir, out).exit_code == 2
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    assert run_moderate(data_dir, out, "--force").exit_code == 0
+    # Contract §2: a folder caseaudit did not write is refused even with --force; its
+    # own earlier output is replaced only with --force.
+    assert run_moderate(data_dir, out, "--force").exit_code == 2
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    ours = tmp_path / "ours"
+    assert run_moderate(data_dir, ours).exit_code == 0
+    assert run_moderate(data_dir, ours).exit_code == 2
+    assert run_moderate(data_dir, ours, "--force").exit_code == 0
     assert "Example:" in run("moderate", "--help").stdout
 
 

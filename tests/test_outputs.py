@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 import caseaudit
 import caseaudit.api
-import caseaudit.io.writer
+import caseaudit.io.folders
 import checker
 from builders import MONTH, Authority, declared_columns
 from caseaudit.cli.main import cli
@@ -108,17 +108,38 @@ def test_out_that_is_a_file_is_refused_before_solving(tmp_path: Path, never_solv
     assert out.read_text(encoding="utf-8") == "kept\n"
 
 
-def test_out_with_a_missing_parent_is_refused_before_solving(
-    tmp_path: Path, never_solves: None
+def test_out_with_missing_parents_is_made_with_them(tmp_path: Path) -> None:
+    # Issue 18: `--out out/x` with out/ missing makes both, once the run has succeeded.
+    out = tmp_path / "missing" / "deeper" / "out"
+    result = run("allocate", str(tiny_data(tmp_path)), "--month", MONTH, "--out", str(out))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert (out / "allocations.csv").is_file()
+    assert [p.name for p in (tmp_path / "missing").iterdir()] == ["deeper"]
+
+
+def test_out_with_missing_parents_makes_nothing_when_the_input_is_invalid(
+    tmp_path: Path,
 ) -> None:
+    # Exit 2 writes nothing: the missing parents are made only when the files are written.
+    data = tiny_data(tmp_path)
+    (data / "cases.csv").write_text("case_id\nC1\n", encoding="utf-8")
     out = tmp_path / "missing" / "out"
+    result = run("allocate", str(data), "--month", MONTH, "--out", str(out))
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert not (tmp_path / "missing").exists()
+
+
+def test_out_below_a_file_is_refused_before_solving(tmp_path: Path, never_solves: None) -> None:
+    in_the_way = tmp_path / "notes"
+    in_the_way.write_text("kept\n", encoding="utf-8")
+    out = in_the_way / "out"
     result = run("allocate", str(tiny_data(tmp_path)), "--month", MONTH, "--out", str(out))
     first = assert_refused_before_solving(result, str(out))
-    assert first == (
-        f"error: output folder {out} cannot be created: its parent folder {out.parent} does "
-        "not exist (create it first)"
+    assert (
+        first
+        == f"error: output folder {out} cannot be created: {in_the_way} is a file, not a folder"
     )
-    assert not out.parent.exists()
+    assert in_the_way.read_text(encoding="utf-8") == "kept\n"
 
 
 def test_reallocate_checks_out_before_reading_or_solving(
@@ -139,10 +160,13 @@ def test_reallocate_checks_out_before_reading_or_solving(
 
 
 def test_demo_checks_out_before_generating(tmp_path: Path) -> None:
-    out = tmp_path / "missing" / "demo"
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("kept\n", encoding="utf-8")
     result = run("demo", "--out", str(out))
     assert_refused_before_solving(result, str(out))
-    assert not out.parent.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
 def test_a_failed_final_write_names_the_users_folder_and_leaves_nothing(
@@ -159,7 +183,7 @@ def test_a_failed_final_write_names_the_users_folder_and_leaves_nothing(
     def disk_full(source: object, target: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(source))
 
-    monkeypatch.setattr(caseaudit.io.writer.os, "replace", disk_full)
+    monkeypatch.setattr(caseaudit.io.folders.os, "replace", disk_full)
     with pytest.raises(OutputLocationError) as raised:
         result.write(out)
     assert str(raised.value) == (
@@ -189,7 +213,7 @@ def test_a_failed_replacement_puts_the_old_folder_back(
             raise OSError(errno.EROFS, "Read-only file system", str(target))
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(caseaudit.io.writer.os, "replace", second_move_fails)
+    monkeypatch.setattr(caseaudit.io.folders.os, "replace", second_move_fails)
     with pytest.raises(OutputLocationError, match="read-only file system"):
         result.write(out, force=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -305,6 +305,72 @@ def test_an_unmoved_audit_is_not_dropped_to_cover_a_freed_one(tmp_path):
     assert list(result.changes["case_id"]) == ["C2"]
 
 
+def test_a_leavers_replan_states_one_break_cap_everywhere(tmp_path):
+    # Ten P&Q auditors: cap floor(0.2 × 10) = 2, and the first plan grants A01's and
+    # A02's on-time requests (both places). A10 then leaves on 15 March, so is not
+    # eligible for the whole month (contract §3): nine eligible, cap floor(0.2 × 9) = 1
+    # (contract §4 rule 3, computed once). A02's break is kept (never revoked), over the
+    # new cap; stdout, every break reason and the Head of Service's notice say cap 1.
+    ids = [f"A{n:02d}" for n in range(1, 11)]
+    authority = Authority().auditors(*ids).case("C1")
+    for auditor in ("A01", "A02"):
+        authority.add("breaks", auditor_id=auditor, month=MONTH, requested_on="2026-02-01")
+    first = solve(authority, tmp_path)
+    assert set(first.break_decisions["decision"]) == {"granted"}
+    assert first.problem.break_cap == 2
+    later = copy.deepcopy(authority)
+    for row in later.rows["staff"]:
+        if row["staff_id"] == "A10":
+            row["active_to"] = day("2026-03-15")
+    data_dir = later.write(tmp_path / "data-r1")
+    out = tmp_path / "out-r1"
+    args = ["reallocate", str(data_dir), "--month", MONTH, "--previous", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "(cap 1)" in result.stdout
+    reasons = (out / "break_decisions.csv").read_text(encoding="utf-8")
+    assert "cap of 2" not in reasons
+    assert "place 1 of the cap of 1" in reasons
+    assert "kept although the cap of 1 (§3) is now lower" in reasons
+    notices = (out / "notifications.csv").read_text(encoding="utf-8")
+    assert f"audit-break limit reached for {MONTH}: 2 breaks granted against a cap of 1" in notices
+    assert "2 of 1" not in notices
+
+
+def test_reallocate_prints_the_decision_on_each_exemption_it_read(tmp_path):
+    # Issue 18: T1 (CSC) asks twice: approved by the Assistant Director for C1 (honoured,
+    # §4), approved by a group manager for C2 (not honoured: CSC needs the AD); a P&Q
+    # officer's request for C2 is still pending. Each is one stdout line saying why.
+    authority = one_case_month().case("C2").auditors("P1", "P9")
+    solve(authority, tmp_path)
+    later = copy.deepcopy(authority)
+    exemption(later, "T1", "approved", "AD1")
+    for auditor, decision, decided_by in (("T1", "approved", "GM1"), ("P1", "pending", None)):
+        later.add(
+            "exemptions",
+            case_id="C2",
+            month=MONTH,
+            auditor_id=auditor,
+            requested_on="2026-03-03",
+            decision=decision,
+            decided_by=decided_by,
+            decided_on="2026-03-04" if decided_by else None,
+        )
+    data_dir = later.write(tmp_path / "data-r1")
+    args = ["reallocate", str(data_dir), "--month", MONTH, "--previous", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out-r1")])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("exemption ")]
+    assert [line.split(" (")[0] for line in lines] == [
+        "exemption C1 for T1: honoured",
+        "exemption C2 for P1: not honoured",
+        "exemption C2 for T1: not honoured",
+    ]
+    assert "approved by AD1 (an Assistant Director): honoured" in lines[0]
+    assert "pending: not agreed yet" in lines[1]
+    assert "approved by a group manager; CSC exemptions need the Assistant Director" in lines[2]
+
+
 @pytest.mark.parametrize(
     ("second_decision", "handed_out"),
     [

@@ -70,6 +70,12 @@ def apply_event(authority: Authority, plan: dict[str, str], kind: str, pick: int
             r for r in later.rows["cases"] if not (r["case_id"] == case_id and r["month"] == MONTH)
         ]
         later.rows["exemptions"] = [r for r in later.rows["exemptions"] if r["case_id"] != case_id]
+        # A declared conflict must name a child of cases or history (contract §1): one
+        # declared by an earlier event for the dropped child goes with it.
+        subjects = {r["subject_id"] for table in ("cases", "history") for r in later.rows[table]}
+        later.rows["conflicts"] = [
+            r for r in later.rows["conflicts"] if r["subject_id"] in subjects
+        ]
     return later
 
 

@@ -206,6 +206,46 @@ def test_an_honoured_exemption_whose_case_finds_no_auditor_says_so(tmp_path: Pat
     )
 
 
+def test_an_honoured_exemption_is_its_own_reason_not_a_conflict_of_interest(
+    tmp_path: Path,
+) -> None:
+    # A1, the only auditor, holds an honoured exemption for C1 (§4, §29–30): C1 has no
+    # auditor. An exemption is not a conflict of interest (the policy never calls it
+    # one): the sentence counts A1 under the exemption, and says nothing of conflicts.
+    authority = Authority().auditors("A1").case("C1")
+    exemption(authority, "A1", "approved")
+    result = solve(authority, tmp_path)
+    assert reason_of(result, "unallocated", "C1") == (
+        "no auditor available: of 1 auditor, 1 with an honoured exemption"
+    )
+
+
+def test_a_new_hard_rule_is_named_in_the_unallocated_sentence(tmp_path: Path) -> None:
+    # A rule added to the records is both applied and named: "no_one" bars every auditor
+    # from every case, so C1's one auditor A1 is counted under it, with the record's own
+    # words (the sentence is read off HARD_RULES, no list of ids of its own).
+    from caseaudit import build_problem, load
+    from caseaudit.model.rule_record import RuleKind
+    from caseaudit.plans.month import rules, tables
+
+    def no_one(facts: rules.MonthFacts) -> rules.Restriction:
+        """§0 (a test rule): nobody audits."""
+        return rules._limit(facts.auditors, facts.auditors["staff_id"].notna(), 0, "is no one")
+
+    extra = rules.HardRule(
+        "no_one", "no one", "§0", no_one, RuleKind.OTHER, "barred by no_one", "barred by no_one"
+    )
+    records = (extra, *rules.HARD_RULES)
+    by_id = {rule.id: rule for rule in records}
+    data = load(Authority().auditors("A1").case("C1").write(tmp_path), MONTH)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules, "RULES_BY_ID", by_id)
+        patch.setattr(tables, "HARD_RULES", records)
+        problem = build_problem(data, MONTH, hard_rules=records)
+        reason = tables.unallocated_reason(problem, "C1", details_missing=False)
+    assert reason == "no auditor available: of 1 auditor, 1 barred by no_one"
+
+
 def test_auditors_with_fewer_audits_are_counted_not_read_as_a_number_of_auditors(
     tmp_path: Path,
 ) -> None:
@@ -403,7 +443,10 @@ def test_reallocate_counts_one_audit_in_the_singular(tmp_path: Path) -> None:
         str(tmp_path / "replan"),
     )
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[1] == (
+    # Issue 18: the decision on each exemption read comes first, then the count.
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("exemption C1 for A1: honoured")
+    assert lines[2] == (
         f"1 audit had to move; 1 moved in all; files written to {tmp_path / 'replan'}"
     )
 

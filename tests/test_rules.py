@@ -522,3 +522,18 @@ def test_reaudit_whose_original_auditor_is_barred_is_still_covered(tmp_path):
     result = solve(authority, tmp_path)
     assert allocated(result) == {"C9": "P1"}
     assert result.allocations.set_index("case_id").loc["C9", "is_reaudit"]
+
+
+def test_the_conflicts_of_interest_are_listed_once_on_the_rule_records():
+    # Issue 19: "which rules are conflicts of interest" is the records' kind, read by the
+    # unallocated sentence, the re-plan's changes and the what-if counts alike; the
+    # moderation plan bars a moderator on exactly the month's conflicts (§22), and an
+    # honoured exemption (§4, §29–30) is its own kind, not a conflict.
+    from caseaudit.model.rule_record import RuleKind, conflict_ids
+    from caseaudit.plans.moderation.problem import MODERATION_RULES
+    from caseaudit.plans.month.rules import CONFLICT_RULES, HARD_RULES, RULES_BY_ID
+
+    assert CONFLICT_RULES == ("direct", "management_chain", "same_team", "declared")
+    assert conflict_ids(MODERATION_RULES) == CONFLICT_RULES
+    assert RULES_BY_ID["exempted"].kind is RuleKind.EXEMPTION
+    assert all(rule.count_label and rule.reason for rule in HARD_RULES)

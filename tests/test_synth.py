@@ -81,6 +81,18 @@ CONTRACT_COLUMNS = {
     "moderations": ["audit_id", "moderator_id", "assigned_on", "final_judgement", "decided_on"],
     "break_preferences": ["auditor_id", "month", "rank"],
     "outcomes": ["audit_id", "domain", "rating"],
+    "caseload": [
+        "case_id",
+        "subject_id",
+        "case_type",
+        "service",
+        "team",
+        "allocated_worker_id",
+        "team_manager_id",
+        "iro_id",
+        "opened_on",
+        "closed_on",
+    ],
 }
 KEYS = {
     "staff": ["staff_id"],
@@ -92,9 +104,12 @@ KEYS = {
     "challenges": ["audit_id"],
     "moderations": ["audit_id"],
     "break_preferences": ["auditor_id", "month"],
+    "caseload": ["case_id"],
     "outcomes": ["audit_id", "domain"],
 }
 DATE_COLUMNS = {
+    "opened_on",
+    "closed_on",
     "active_from",
     "active_to",
     "requested_on",

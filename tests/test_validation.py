@@ -122,6 +122,13 @@ def drop_column(text: str, column: str) -> str:
     return to_csv([row[:index] + row[index + 1 :] for row in rows])
 
 
+def set_column(text: str, column: str, value: str) -> str:
+    """``text`` with every cell of ``column`` (below the header) replaced by ``value``."""
+    rows = list(csv.reader(io.StringIO(text)))
+    index = rows[0].index(column)
+    return to_csv([rows[0], *[[*r[:index], value, *r[index + 1 :]] for r in rows[1:]]])
+
+
 def load_issues(data_dir: Path, month: str | None = None) -> list[InputIssue]:
     with pytest.raises(InputError) as caught:
         caseaudit.load(data_dir, month)
@@ -186,10 +193,21 @@ def test_missing_required_column_is_on_line_1(tmp_path: Path) -> None:
     assert_located(issue, "staff.csv", 1, "is_auditor", "required column missing")
 
 
-def test_missing_optional_column_is_fine(tmp_path: Path) -> None:
-    staff = drop_column(drop_column(STAFF, "can_moderate"), "email")
-    data = caseaudit.load(write_dir(tmp_path, {**MINIMAL, "staff": staff}), MONTH)
+def test_optional_cells_may_be_empty_but_the_column_must_be_there(tmp_path: Path) -> None:
+    # Contract §1 "Headers" (issue 18): "optional" is about cells. Every cell of email and
+    # can_moderate empty loads (can_moderate defaults to false); the columns left out of
+    # the header are each an error at line 1, as a renamed one would silently change the
+    # hand-off's e-mails or who may moderate.
+    emptied = set_column(set_column(STAFF, "can_moderate", ""), "email", "")
+    data = caseaudit.load(write_dir(tmp_path / "empty", {**MINIMAL, "staff": emptied}), MONTH)
     assert not data["staff"]["can_moderate"].any()
+    staff = drop_column(drop_column(STAFF, "can_moderate"), "email")
+    issues = load_issues(write_dir(tmp_path / "absent", {**MINIMAL, "staff": staff}))
+    assert [(i.file, i.line, i.column) for i in issues] == [
+        ("staff.csv", 1, "can_moderate"),
+        ("staff.csv", 1, "email"),
+    ]
+    assert all("required column missing from the header" in i.message for i in issues)
 
 
 # --- cells ------------------------------------------------------------------------------
@@ -208,9 +226,18 @@ def test_bad_boolean(tmp_path: Path) -> None:
 
 
 def test_date_not_in_iso_format_names_the_format(tmp_path: Path) -> None:
-    staff = set_cell(STAFF, 6, "active_from", "25/12/2026")
+    # 25/12/2026 is a UK date the contract allows (issue 18); 12/25/2026 is not a date.
+    staff = set_cell(STAFF, 6, "active_from", "12/25/2026")
     issue = the_issue(load_issues(write_dir(tmp_path, {**MINIMAL, "staff": staff})))
-    assert_located(issue, "staff.csv", 6, "active_from", "YYYY-MM-DD", "25/12/2026")
+    assert_located(
+        issue, "staff.csv", 6, "active_from", "YYYY-MM-DD", "12/25/2026", "month/day/year"
+    )
+
+
+def test_a_uk_date_is_read_as_day_month_year(tmp_path: Path) -> None:
+    staff = set_cell(STAFF, 6, "active_from", "25/12/2026")
+    data = caseaudit.load(write_dir(tmp_path, {**MINIMAL, "staff": staff}))
+    assert data["staff"].set_index("staff_id").loc["TM2", "active_from"] == dt.date(2026, 12, 25)
 
 
 def test_impossible_date(tmp_path: Path) -> None:
@@ -415,21 +442,32 @@ def test_history_holding_the_target_month_or_later(tmp_path: Path, held_month: s
 
 
 def test_month_with_no_cases_and_no_due_reaudit(tmp_path: Path) -> None:
-    data_dir = write_dir(tmp_path, FULL)
+    # cases holds no month at all (a header only) and no re-audit is due: nothing to do.
+    cases = CASES.splitlines()[0] + "\n"
+    data_dir = write_dir(tmp_path, {**MINIMAL, "cases": cases})
     caseaudit.load(data_dir)
     issue = the_issue(load_issues(data_dir, "2026-04"))
     assert_located(issue, "cases.csv", 1, "month", "2026-04", "nothing to allocate")
 
 
-def test_month_with_no_cases_but_a_due_reaudit_is_fine(tmp_path: Path) -> None:
+def test_a_month_cases_does_not_hold_is_refused_even_with_a_due_reaudit(
+    tmp_path: Path,
+) -> None:
     # Inadequate confirmed 2026-02-10: deadline 2026-04-10, re-audit month 2026-03
-    # (the latest month ending on or before the deadline), so overdue in 2026-04.
+    # (the latest month ending on or before the deadline), so overdue in 2026-04. cases
+    # holds 2026-03 only: 2026-04 (a typo, or a sample not yet added) is refused, naming
+    # the months it holds (contract §2, issue 18), instead of running on the re-audit.
     history = set_cell(HISTORY, 3, "overall_judgement", "inadequate")
     history = set_cell(history, 3, "judgement_confirmed_on", "2026-02-10")
     tables = {**FULL, "history": history, "challenges": CHALLENGES.replace("false", "true")}
     tables.pop("moderations")
     tables.pop("outcomes")
-    caseaudit.load(write_dir(tmp_path, tables), "2026-04")
+    data_dir = write_dir(tmp_path, tables)
+    assert caseaudit.load(data_dir, "2026-03")
+    issue = the_issue(load_issues(data_dir, "2026-04"))
+    assert (
+        str(issue) == "cases.csv:1: month: cases holds no case for month 2026-04; it holds 2026-03"
+    )
 
 
 # --- config.toml ------------------------------------------------------------------------
@@ -772,7 +810,7 @@ def test_parquet_text_dates_are_checked_too(tmp_path: Path) -> None:
     data_dir = write_parquet_dir(tmp_path, MINIMAL)
     table = pq.read_table(data_dir / "staff.parquet")
     index = table.schema.get_field_index("active_from")
-    dates = pa.array([None, None, "31/12/2026", *[None] * 5], type=pa.string())
+    dates = pa.array([None, None, "2026/12/31", *[None] * 5], type=pa.string())
     pq.write_table(table.set_column(index, "active_from", dates), data_dir / "staff.parquet")
     issue = the_issue(load_issues(data_dir))
     assert_located(issue, "staff.parquet", 4, "active_from", "YYYY-MM-DD")

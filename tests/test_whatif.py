@@ -82,7 +82,7 @@ def test_replace_reports_what_the_same_file_would_report(tmp_path: Path) -> None
     tables = generate_tables("small", 0)
     staff = tables["staff"].copy()
     staff.loc[2, "role"] = "wizard"
-    staff.loc[4, "active_from"] = "25/12/2026"
+    staff.loc[4, "active_from"] = "2026/12/25"  # year/month/day: not a date the contract reads
     staff.loc[6, "manager_id"] = "S9999"
     folder = tmp_path / "data"
     write_input_tables(folder, tables, "csv")

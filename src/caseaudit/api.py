@@ -10,9 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
@@ -22,11 +20,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from caseaudit.io.previous import PreviousPlan, read_previous_plan
-from caseaudit.io.reader import read_dataset
-from caseaudit.io.writer import write_outputs
+from caseaudit.io.reader import load_dataset
 from caseaudit.model.calendar import WorkingCalendar, last_day
-from caseaudit.model.dataset import LINE, Dataset
-from caseaudit.model.errors import InputError, InputIssue, InputWarning, IssueCollector, plural
+from caseaudit.model.config import OutputConfig
+from caseaudit.model.dataset import LINE, Dataset, dataset_from_tables
+from caseaudit.model.errors import InputError, InputIssue, plural
 from caseaudit.model.exemptions import exemption_decisions
 from caseaudit.model.record import recorded_history
 from caseaudit.model.validate import validate_dataset
@@ -49,15 +47,19 @@ from caseaudit.plans.month.tables import (
     exemption_decisions_table,
     unallocated_table,
 )
-from caseaudit.provenance import input_hashes, package_version
-from caseaudit.solver.core import SolveOptions
+from caseaudit.provenance import input_hashes
+from caseaudit.results import Result, manifest_header
+from caseaudit.solver import SolveOptions
 
 if TYPE_CHECKING:
     from caseaudit.explaining.explainer import (
         Explanation as Explanation,  # caseaudit explain, issue 11
     )
     from caseaudit.explaining.explainer import explain as explain
-    from caseaudit.reporting.command import ReportResult as ReportResult  # the report, issue 10
+    from caseaudit.plans.sample import SampleResult  # draw-sample, issue 21
+    from caseaudit.reporting.command import (
+        ReportResult as ReportResult,  # the report, issue 10
+    )
     from caseaudit.reporting.command import report as report
 
 #: Re-exported on first use, so that a command imports only what it runs (allocate
@@ -79,27 +81,20 @@ def __getattr__(name: str) -> object:
 def load(data_dir: Path | str, month: str | None = None) -> Dataset:
     """Read every table and check every rule; raises ``InputError`` with all problems,
     cell errors and cross-table errors of every file together."""
-    issues = IssueCollector()
-    data = read_dataset(data_dir, issues)
-    read_warnings = len(issues.warnings)  # the reader has shown its own
-    validate_dataset(data, month, issues).raise_if_any()
-    for warning in issues.warnings[read_warnings:]:  # a late challenge, say (issue 20)
-        warnings.warn(str(warning), InputWarning, stacklevel=2)
-    return data
+    return load_dataset(data_dir, month, stacklevel=3)
 
 
 def generate(preset: str = "median", seed: int = 0, month: str | None = None) -> Dataset:
     """A synthetic authority built in memory, validated like a data directory: the same
     tables ``caseaudit generate --preset PRESET --seed SEED --month MONTH`` writes
     (presets small, median, largest, region, national; month default 2026-03)."""
-    from caseaudit.io.frames import dataset_from_tables
     from caseaudit.synth import generate_tables
 
     return dataset_from_tables(generate_tables(preset, seed, month), label=f"{{name}} ({preset})")
 
 
 @dataclass(frozen=True)
-class AllocationResult:
+class AllocationResult(Result):
     """A solved month: the problem, the solve and the output tables."""
 
     problem: MonthProblem
@@ -138,8 +133,22 @@ class AllocationResult:
         return self.tables["exemption_decisions"]
 
     @property
-    def fully_allocated(self) -> bool:
+    def complete(self) -> bool:
+        """Every case has an auditor."""
         return self.unallocated.empty
+
+    @property
+    def fully_allocated(self) -> bool:
+        """``complete``, by its older name."""
+        return self.complete
+
+    @property
+    def incomplete_notice(self) -> str:
+        return f"{plural(len(self.unallocated), 'case')} unallocated: see unallocated.csv"
+
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.problem.config.output
 
     def summary(self) -> str:
         decisions = self.break_decisions["decision"].value_counts()
@@ -156,11 +165,6 @@ class AllocationResult:
             f"granted, {int(decisions.get('refused_cap', 0))} refused (cap "
             f"{self.problem.break_cap}), {int(decisions.get('not_required', 0))} not required; "
             f"{plural(reaudits, 're-audit')} allocated; solve {self.solve.status}"
-        )
-
-    def write(self, out_dir: Path | str, force: bool = False) -> None:
-        write_outputs(
-            Path(out_dir), self.tables, self.manifest, self.problem.config.output, force=force
         )
 
 
@@ -180,9 +184,53 @@ def allocate(
     timings = {"problem_s": time.perf_counter() - started}
     solved, assignment, run_seed = _solve_month(dataset, problem, None, seed, time_limit_s)
     tables = _month_tables(problem, assignment)
+    tables["allocations"] = with_sample_columns(dataset, month, tables["allocations"])
     timings.update(solved.timings, total_s=time.perf_counter() - started)
     manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
     return AllocationResult(problem, solved, tables, manifest)
+
+
+#: The sample's columns that ``cases`` may carry and ``allocations`` passes on (issue 21).
+SAMPLE_COLUMNS = ("stratum", "inclusion_probability")
+
+
+def with_sample_columns(data: Dataset, month: str, allocations: pd.DataFrame) -> pd.DataFrame:
+    """Contract §6: when the month's ``cases`` carry the drawn sample's ``stratum`` and
+    ``inclusion_probability``, ``allocations`` gets them as extra columns (empty for a
+    due re-audit added by ``allocate``); without them, ``allocations`` is unchanged."""
+    cases = data["cases"]
+    this_month = cases[cases["month"] == month]
+    present = [c for c in SAMPLE_COLUMNS if c in this_month and this_month[c].notna().any()]
+    if not present:
+        return allocations
+    by_case = this_month.drop_duplicates("case_id").set_index("case_id")
+    extra = allocations.copy()
+    for column in SAMPLE_COLUMNS:
+        values = extra["case_id"].map(by_case[column]) if column in present else None
+        extra[column] = (
+            pd.Series([None] * len(extra), dtype=object)
+            if values is None
+            else values.astype(object).where(values.notna(), None)
+        )
+    extra["inclusion_probability"] = [
+        None if v is None else float(v) for v in extra["inclusion_probability"]
+    ]
+    return extra
+
+
+def draw_sample(
+    data: Dataset | Path | str,
+    month: str,
+    seed: int | None = None,
+    size: int | None = None,
+    command: str | None = None,
+) -> SampleResult:
+    """Draw the month's stratified sample from ``caseload`` (issue 21, contract §6):
+    ``result.sample`` is ready to append to cases.csv. ``data`` may be a directory."""
+    from caseaudit.plans.sample import draw_sample as draw
+
+    dataset = data if isinstance(data, Dataset) else load(data)
+    return draw(dataset, month, seed, size, command, validate=isinstance(data, Dataset))
 
 
 def _solve_month(
@@ -237,11 +285,7 @@ def build_manifest(
     # The month's sample as P&Q sent it; the other cases are due re-audits added (§25).
     sample_cases = int((data["cases"]["month"] == problem.month).sum())
     return {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "ortools_version": package_version("ortools"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.allocate()",
+        **manifest_header(command, "allocate"),
         "month": problem.month,
         "seed": seed,
         "inputs_sha256": input_hashes(data),
@@ -438,7 +482,7 @@ def record(plan_dir: Path | str, data_dir: Path | str) -> Dataset:
 
 
 @dataclass(frozen=True)
-class ModerationResult:
+class ModerationResult(Result):
     """A solved moderation plan (§22, issue 8): the problem, the solve and the tables."""
 
     problem: ModerationProblem
@@ -459,8 +503,23 @@ class ModerationResult:
         return self.tables["notifications"]
 
     @property
-    def fully_moderated(self) -> bool:
+    def complete(self) -> bool:
+        """Every challenged audit has a moderator."""
         return self.unmoderated.empty
+
+    @property
+    def fully_moderated(self) -> bool:
+        """``complete``, by its older name."""
+        return self.complete
+
+    @property
+    def incomplete_notice(self) -> str:
+        left = plural(len(self.unmoderated), "challenged audit")
+        return f"{left} without a moderator: see unmoderated.csv"
+
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.problem.config.output
 
     def summary(self) -> str:
         needing = len(self.problem.audits)
@@ -472,11 +531,6 @@ class ModerationResult:
             f"moderator, {len(self.moderation)} moderated, {len(self.unmoderated)} left "
             f"without one; largest load in {self.problem.month} {tiers['largest_load']} of "
             f"{self.problem.cap}; solve {self.solve.status}"
-        )
-
-    def write(self, out_dir: Path | str, force: bool = False) -> None:
-        write_outputs(
-            Path(out_dir), self.tables, self.manifest, self.problem.config.output, force=force
         )
 
 
@@ -506,11 +560,7 @@ def moderate(
     }
     timings.update(solved.timings, total_s=time.perf_counter() - started)
     manifest: dict[str, object] = {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "ortools_version": package_version("ortools"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.moderate()",
+        **manifest_header(command, "moderate"),
         "as_of": day.isoformat(),
         "month": problem.month,
         "seed": run_seed,
@@ -540,7 +590,7 @@ def moderate(
 
 
 @dataclass(frozen=True)
-class BreakPlanResult:
+class BreakPlanResult(Result):
     """A planned audit year of breaks (§2–3, issue 9): the problem, the solve, the tables.
 
     >>> plan = plan_breaks(load("data/"), 2026)       # the year 2026-04 .. 2027-03
@@ -579,6 +629,14 @@ class BreakPlanResult:
         """Every auditor has the breaks they need."""
         return self.shortfall is None
 
+    @property
+    def incomplete_notice(self) -> str:
+        return self.shortfall or ""
+
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.problem.config.output
+
     def summary(self) -> str:
         months = self.problem.facts.months
         sources = self.break_plan["source"].value_counts()
@@ -611,20 +669,15 @@ class BreakPlanResult:
 
         return break_plan_png(self.months, list(service_columns(self.problem).values()))
 
-    def write(self, out_dir: Path | str, force: bool = False, emit_requests: bool = False) -> None:
-        """The tables, ``break_plan.png`` and ``manifest.json``; with ``emit_requests``
-        also ``breaks`` for ``allocate``."""
+    def files(self) -> dict[str, bytes]:
+        return {"break_plan.png": self.figure}
+
+    def written_tables(self, **options: bool) -> dict[str, pd.DataFrame]:
+        """The tables; with ``emit_requests`` also ``breaks`` for ``allocate``."""
         tables = dict(self.tables)
-        if emit_requests:
+        if options.get("emit_requests"):
             tables["breaks"] = self.requests_for_allocate
-        write_outputs(
-            Path(out_dir),
-            tables,
-            self.manifest,
-            self.problem.config.output,
-            force=force,
-            files={"break_plan.png": self.figure},
-        )
+        return tables
 
 
 def plan_breaks(
@@ -678,11 +731,7 @@ def _break_plan_manifest(
     sources = tables["break_plan"]["source"].value_counts()
     decisions = tables["request_decisions"]["decision"].value_counts()
     return {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "ortools_version": package_version("ortools"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.plan_breaks()",
+        **manifest_header(command, "plan_breaks"),
         "year": facts.year,
         "months": [facts.months[0], facts.months[-1]],
         "past_months": list(facts.past),

@@ -12,16 +12,17 @@ import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from caseaudit.io.writer import OutputLocationError, check_output_dir
+from caseaudit.io.folders import OutputLocationError, check_output_dir, write_folder
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.errors import InputError, InputWarning, plural
+from caseaudit.results import Result
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_UNALLOCATED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,14 +97,28 @@ def cli(debug: bool) -> None:
     """
 
 
-def _write_and_exit(result: Any, out_dir: Path, force: bool, written: str) -> None:
-    """Write the run's files, say what happened, exit 3 if any case is unallocated."""
-    result.write(out_dir, force=force)
+def _run(
+    out_dir: Path,
+    force: bool,
+    inputs: list[Path],
+    call: Callable[[str], Result],
+    written: Callable[[Any], str] | None = None,
+    details: Callable[[Any], Iterable[str]] = lambda result: (),
+    **write_options: bool,
+) -> None:
+    """The tail every command shares (contract §2): check the output folder before any
+    work, call the API with the command line for the manifest, write, say what happened
+    (the summary, ``details``, where the files are) and exit 3 when the result is not
+    complete, saying why on stderr."""
+    check_output_dir(out_dir, force, inputs)
+    result = call(shlex.join(["caseaudit", *sys.argv[1:]]))
+    result.write(out_dir, force=force, **write_options)
     click.echo(result.summary())
-    click.echo(written)
-    if not result.fully_allocated:
-        unallocated = plural(len(result.unallocated), "case")
-        click.echo(f"{unallocated} unallocated: see unallocated.csv", err=True)
+    for line in details(result):
+        click.echo(line)
+    click.echo(written(result) if written else f"files written to {out_dir}")
+    if not result.complete:
+        click.echo(result.incomplete_notice, err=True)
         sys.exit(EXIT_UNALLOCATED)
 
 
@@ -150,10 +165,14 @@ def allocate(
     """
     from caseaudit.api import allocate as run_allocate
 
-    check_output_dir(out_dir, force)
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_allocate(data_dir, month, seed=seed, time_limit_s=time_limit, command=command)
-    _write_and_exit(result, out_dir, force, f"files written to {out_dir}")
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_allocate(
+            data_dir, month, seed=seed, time_limit_s=time_limit, command=command
+        ),
+    )
 
 
 @cli.command()
@@ -184,22 +203,39 @@ def reallocate(
     """
     from caseaudit.api import reallocate as run_reallocate
 
-    check_output_dir(out_dir, force)
-    if out_dir.resolve() == previous_dir.resolve():
-        raise click.UsageError("--out must differ from --previous (the previous plan is an input)")
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_reallocate(
-        data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
-    )
-    counts = result.manifest["counts"]
-    assert isinstance(counts, dict)
-    _write_and_exit(
-        result,
+    def moved(result: Any) -> str:
+        counts = result.manifest["counts"]
+        return (
+            f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in "
+            f"all; files written to {out_dir}"
+        )
+
+    _run(
         out_dir,
         force,
-        f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in all; "
-        f"files written to {out_dir}",
+        [data_dir, previous_dir],
+        lambda command: run_reallocate(
+            data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
+        ),
+        written=moved,
+        details=lambda result: _exemption_lines(result.tables["exemption_decisions"]),
     )
+
+
+def _exemption_lines(decisions: Any) -> list[str]:
+    """One line per exemption of the month read: honoured or not, and why (§4: who must
+    agree; a pending or refused one is not honoured), as exemption_decisions.csv says."""
+    return [
+        f"exemption {case_id} for {auditor_id}: "
+        f"{'honoured' if honoured else 'not honoured'} ({reason})"
+        for case_id, auditor_id, honoured, reason in zip(
+            decisions["case_id"],
+            decisions["auditor_id"],
+            decisions["honoured"],
+            decisions["reason"],
+            strict=True,
+        )
+    ]
 
 
 @cli.command()
@@ -244,9 +280,13 @@ def validate(data_dir: Path, month: str | None) -> None:
     default="csv",
     show_default=True,
 )
+@click.option("--force", is_flag=True, help="Replace a data folder generate wrote earlier.")
 @handles_errors
-def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_format: str) -> None:
-    """Write a synthetic, valid data directory (same arguments, same files).
+def generate(
+    preset: str, seed: int, out_dir: Path, month: str | None, file_format: str, force: bool
+) -> None:
+    """Write a synthetic, valid data directory (same arguments, same files), with a
+    manifest.json so that only generate's own earlier folder is ever replaced.
 
     Example: caseaudit generate --preset median --seed 1 --out data/
     """
@@ -255,8 +295,16 @@ def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_form
 
     if preset not in PRESETS:
         raise click.BadParameter(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    check_output_dir(out_dir, force, kind="data")
     tables = generate_tables(preset, seed, month)
-    write_input_tables(out_dir, tables, file_format)
+    made = {"preset": preset, "seed": seed, "month": month or DEFAULT_MONTH}
+    write_folder(
+        out_dir,
+        force,
+        "data",
+        lambda staging: write_input_tables(staging, tables, file_format),
+        {"command": "caseaudit generate", **made, "format": file_format},
+    )
     click.echo(f"wrote {preset} (seed {seed}, month {month or DEFAULT_MONTH}) to {out_dir}")
 
 
@@ -267,7 +315,7 @@ def generate(preset: str, seed: int, out_dir: Path, month: str | None, file_form
     default=Path("caseaudit-demo"),
     type=click.Path(path_type=Path),
     show_default=True,
-    help="Where the demo's data and outputs go (replaced).",
+    help="Where the demo's data and outputs go (an earlier demo there is replaced).",
 )
 @handles_errors
 def demo(out_dir: Path) -> None:
@@ -276,24 +324,50 @@ def demo(out_dir: Path) -> None:
 
     Example: caseaudit demo --out /tmp/demo
     """
-    import shutil
+    import pandas as pd
 
+    from caseaudit.api import AllocationResult
     from caseaudit.api import allocate as run_allocate
+    from caseaudit.api import draw_sample as run_draw_sample
     from caseaudit.api import report as run_report
     from caseaudit.io.tables import write_input_tables
     from caseaudit.model.calendar import add_months, last_day
+    from caseaudit.plans.sample import SampleResult
+    from caseaudit.reporting.command import ReportResult
     from caseaudit.synth import DEFAULT_MONTH, generate_tables
+    from caseaudit.synth.undrawn import without_month
 
-    check_output_dir(out_dir, force=True)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    data_dir, result_dir = out_dir / "data", out_dir / "out"
-    write_input_tables(data_dir, generate_tables("median", 0, DEFAULT_MONTH), "csv")
-    result = run_allocate(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
-    result.write(result_dir, force=True)
+    # An earlier demo is replaced without --force; any other non-empty folder is refused
+    # (contract §6).
+    check_output_dir(out_dir, force=True, kind="demo")
+    result: AllocationResult | None = None
+    monitoring: ReportResult | None = None
+    drawn: SampleResult | None = None
+
+    def fill(staging: Path) -> None:
+        """The data, the month's hand-off files and the report, staged as one folder."""
+        nonlocal result, monitoring, drawn
+        data_dir = staging / "data"
+        # The month is drawn from the caseload first (issue 21), then allocated.
+        tables = without_month(generate_tables("median", 0, DEFAULT_MONTH), DEFAULT_MONTH)
+        write_input_tables(data_dir, tables, "csv")
+        drawn = run_draw_sample(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
+        drawn.write(staging / "sample")
+        cases = pd.concat([tables["cases"], drawn.sample.drop(columns=["drawn_rank"])])
+        write_input_tables(data_dir, {"cases": cases}, "csv")
+        result = run_allocate(data_dir, DEFAULT_MONTH, seed=0, command="caseaudit demo")
+        result.write(staging / "out")
+        # The report speaks for the ledger's last day: the day before the list goes out.
+        monitoring = run_report(data_dir, last_day(add_months(DEFAULT_MONTH, -1)), "caseaudit demo")
+        monitoring.write(staging / "report")
+
+    write_folder(out_dir, True, "demo", fill, {"command": "caseaudit demo"})
+    assert result is not None and monitoring is not None and drawn is not None
+    data_dir, result_dir, report_dir = out_dir / "data", out_dir / "out", out_dir / "report"
     decisions = result.break_decisions["decision"].value_counts()
     reaudits = int(result.allocations["is_reaudit"].sum())
     click.echo(f"caseaudit demo: median sample authority, month {DEFAULT_MONTH}")
+    click.echo(f"  sample drawn:      {len(drawn.sample)} cases ({out_dir / 'sample'})")
     click.echo(f"  cases allocated:   {len(result.allocations)}")
     click.echo(f"  unallocated:       {len(result.unallocated)}")
     click.echo(
@@ -309,12 +383,44 @@ def demo(out_dir: Path) -> None:
     )
     click.echo(f"  input data:        {data_dir}")
     click.echo(f"  hand-off files:    {result_dir}")
-    # The report speaks for the ledger's last day: the day before the month's list goes out.
-    report_dir = out_dir / "report"
-    monitoring = run_report(data_dir, last_day(add_months(DEFAULT_MONTH, -1)), "caseaudit demo")
-    monitoring.write(report_dir, force=True)
     click.echo(f"  report:            {report_dir / 'report.html'}")
     click.echo(f"                     {monitoring.summary()}")
+
+
+@cli.command("draw-sample")
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--month", required=True, callback=_month, help="The month to draw, YYYY-MM.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed (default: config, else 0).")
+@click.option(
+    "--size",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Cases to draw (default: one per auditor who can take one, less the re-audits due).",
+)
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@handles_errors
+def draw_sample(
+    data_dir: Path, month: str, out_dir: Path, seed: int | None, size: int | None, force: bool
+) -> None:
+    """Draw the month's stratified sample from the caseload (sample.csv, ready to append
+    to cases.csv), fair over the audit year and always allocatable.
+
+    Example: caseaudit draw-sample data/ --month 2026-03 --out sample/2026-03
+    """
+    from caseaudit.api import draw_sample as run_draw_sample
+
+    _run(
+        out_dir,
+        force,
+        [],
+        lambda command: run_draw_sample(data_dir, month, seed=seed, size=size, command=command),
+        written=lambda _: (
+            f"files written to {out_dir}; append sample.csv to cases.csv, then allocate"
+        ),
+    )
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.date:
@@ -361,16 +467,12 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
     """
     from caseaudit.api import moderate as run_moderate
 
-    check_output_dir(out_dir, force)
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_moderate(data_dir, as_of, seed=seed, command=command)
-    result.write(out_dir, force=force)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir}")
-    if not result.fully_moderated:
-        left = plural(len(result.unmoderated), "challenged audit")
-        click.echo(f"{left} without a moderator: see unmoderated.csv", err=True)
-        sys.exit(EXIT_UNALLOCATED)
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_moderate(data_dir, as_of, seed=seed, command=command),
+    )
 
 
 @cli.command()
@@ -380,18 +482,19 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
 def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
     """Write the monitoring lists (outstanding, non-completions, amendments due, awaiting
     actions, inadequate cycle, open challenges), the figures and report.html for the
-    Senior Leadership Team (§14, §16-31).
+    Senior Leadership Team (§27–28).
 
     Example: caseaudit report data/ --as-of 2026-02-28 --out out/report
     """
     from caseaudit.api import report as run_report
 
-    check_output_dir(out_dir, force)
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_report(data_dir, as_of, command=command)
-    result.write(out_dir, force=force)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir} (open {out_dir / 'report.html'})")
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_report(data_dir, as_of, command=command),
+        written=lambda _: f"files written to {out_dir} (open {out_dir / 'report.html'})",
+    )
 
 
 @cli.command()
@@ -443,15 +546,15 @@ def plan_breaks(
     """
     from caseaudit.api import plan_breaks as run_plan_breaks
 
-    check_output_dir(out_dir, force)
-    command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_plan_breaks(data_dir, year, seed=seed, time_limit_s=time_limit, command=command)
-    result.write(out_dir, force=force, emit_requests=emit_requests)
-    click.echo(result.summary())
-    click.echo(f"files written to {out_dir}")
-    if result.shortfall is not None:
-        click.echo(result.shortfall, err=True)
-        sys.exit(EXIT_UNALLOCATED)
+    _run(
+        out_dir,
+        force,
+        [data_dir],
+        lambda command: run_plan_breaks(
+            data_dir, year, seed=seed, time_limit_s=time_limit, command=command
+        ),
+        emit_requests=emit_requests,
+    )
 
 
 @cli.command()

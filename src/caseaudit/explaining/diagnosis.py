@@ -40,7 +40,7 @@ from caseaudit.plans.month.adapter import (
     solve_month,
 )
 from caseaudit.plans.month.problem import MonthProblem
-from caseaudit.solver.core import CoreResult
+from caseaudit.solver import CoreResult
 
 TIER_OF = {rule.id: rule.tier for rule in SOFT_RULES}
 #: The soft rules priced per pair (coverage is priced per case left without an auditor).
@@ -69,14 +69,12 @@ class Costing:
     ) -> None:
         self.index = encode_month(problem, previous_plan)
         self.costs = fold_costs(self.index, config.weights, seed)
-        self._case = pd.Index(self.index.case_ids)
-        self._auditor = pd.Index(self.index.auditor_ids)
 
     def plan(self, assignment: pd.DataFrame) -> PlanCost:
         """Price a plan (case_id, auditor_id); pairs outside the month's index (an
         auditor no longer available, in a previous plan) count as not covered."""
-        task = self._case.get_indexer(assignment["case_id"])
-        agent = self._auditor.get_indexer(assignment["auditor_id"])
+        task = self.index.case_index(assignment["case_id"])
+        agent = self.index.auditor_index(assignment["auditor_id"])
         known = (task >= 0) & (agent >= 0)
         order = np.argsort(task[known], kind="stable")
         # cost_parts reads the pairs only; the rest of a result says how a solve went,
@@ -101,8 +99,11 @@ class Costing:
     def pairs(self, case_id: str, auditor_ids: list[str]) -> pd.DataFrame:
         """Each soft rule's cost of giving ``case_id`` to each of ``auditor_ids`` (all
         available auditors), and ``total``: the folded cost that the solver weighs."""
-        agent = self._auditor.get_indexer(auditor_ids)
-        task = np.full(len(agent), self._case.get_loc(case_id), dtype=np.int64)
+        agent = self.index.auditor_index(auditor_ids)
+        (case,) = self.index.case_index([case_id])
+        if case < 0:
+            raise KeyError(case_id)
+        task = np.full(len(agent), case, dtype=np.int64)
         frame = pd.DataFrame({"auditor_id": auditor_ids})
         for rule_id in PAIR_RULES:
             term = self.costs.terms[rule_id].pair
@@ -165,7 +166,7 @@ class _AllowedPairs:
         self.capacity = index.capacity
         self.open_cases = [int(c) for c in np.flatnonzero(~index.closed)]
         self.auditors = [int(a) for a in np.flatnonzero(index.capacity > 0)]
-        forbidden_case, forbidden_auditor = np.divmod(index.forbidden, max(index.n_auditors, 1))
+        forbidden_case, forbidden_auditor = index.forbidden_pairs()
         self.barred_auditors: dict[int, set[int]] = defaultdict(set)
         self.barred_cases: dict[int, set[int]] = defaultdict(set)
         for case, auditor in zip(forbidden_case.tolist(), forbidden_auditor.tolist(), strict=True):
@@ -190,8 +191,8 @@ class _Matching:
         self.pairs = pairs
         self.auditor_of: dict[int, int] = {}
         self.cases_of: dict[int, set[int]] = defaultdict(set)
-        case = pd.Index(index.case_ids).get_indexer(plan["case_id"])
-        auditor = pd.Index(index.auditor_ids).get_indexer(plan["auditor_id"])
+        case = index.case_index(plan["case_id"])
+        auditor = index.auditor_index(plan["auditor_id"])
         # Pairs a previous plan holds that the month no longer allows are left out.
         for c, a in zip(case.tolist(), auditor.tolist(), strict=True):
             allowed = c >= 0 and a >= 0 and not index.closed[c]

@@ -41,6 +41,7 @@ from caseaudit.explaining.facts import (
     rule_paragraph,
 )
 from caseaudit.io.previous import read_previous_plan
+from caseaudit.io.reader import load_dataset
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import InputError, InputIssue, plural
 from caseaudit.model.identity import Identities
@@ -972,9 +973,7 @@ def explain(
     ``previous`` the plan in that folder. An unknown case or auditor raises
     ``InputError``.
     """
-    from caseaudit.api import load
-
-    dataset = data if isinstance(data, Dataset) else load(data, month)
+    dataset = data if isinstance(data, Dataset) else load_dataset(data, month)
     # A dataset loaded here was checked with the month's rules; one given by the caller
     # is checked again, as ``allocate`` does (it may have been loaded for another month).
     explainer = Explainer(

@@ -9,35 +9,32 @@ the month's reasons, ``unallocated`` and the solver's model would not.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from caseaudit.model.errors import plural
+from caseaudit.model.rule_record import Relaxation
 from caseaudit.plans.month.problem import MonthProblem
 from caseaudit.plans.month.rules import HARD_RULES, RULES_BY_ID, Blocker, blocking_rules
 
 #: The rule ids ``explain`` names, in ``HARD_RULES`` order (issue 11's vocabulary).
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in HARD_RULES)
 
-#: The rules a month diagnosis may relax, each as issue 11 words it. The direct
-#: conflicts (worker, team manager, IRO) are never offered: nobody audits their own case.
-RELAXABLE_RULES: tuple[str, ...] = ("on_break", "same_team", "yearly_max", "declared")
+#: The rules a month diagnosis may relax, in the order their records give (issue 11's
+#: words are on the records). The direct conflicts (worker, team manager, IRO) have no
+#: relaxation: nobody audits their own case.
+RELAXABLE_RULES: tuple[str, ...] = tuple(
+    rule.id
+    for rule in sorted(
+        (r for r in HARD_RULES if r.relax is not None),
+        key=lambda r: r.relax.order if r.relax is not None else 0,
+    )
+)
 
 #: Short policy words for counts ("14 in the same team, 5 on an audit break").
-COUNT_LABELS = {
-    "eligible": "not eligible this month",
-    "direct": "the case's worker, team manager or IRO",
-    "management_chain": "in the management chain above the worker or team manager",
-    "same_team": "in the same team",
-    "declared": "with a declared conflict with the subject",
-    "exempted": "with an honoured exemption",
-    "on_break": "on an audit break",
-    "yearly_max": "at the yearly maximum of audits",
-    "monthly_max": "allowed no audit this month",
-}
-assert set(COUNT_LABELS) == set(RULE_IDS)
+COUNT_LABELS = {rule.id: rule.count_label for rule in HARD_RULES}
 
 BLOCKER_COLUMNS = ["rule", "paragraph", "detail"]
 CANDIDATE_COLUMNS = ["auditor_id", "allowed", "blocking_rules", "detail", "year_count"]
@@ -230,56 +227,16 @@ def rule_paragraph(rule_id: str) -> str:
 NAMED_STEPS = 5
 
 
-@dataclass(frozen=True)
-class RelaxWords:
-    """How one rule's relaxation is said: a step named by its key, the change with its
-    count and steps, and what is said when there is nothing to relax or no gain."""
-
-    step: Callable[[tuple[str, ...]], str]
-    change: str
-    noun: str
-    nothing: str
-    everything: str
-
-
 #: The words of each relaxation, in ``RELAXABLE_RULES`` order.
-RELAX_WORDS = {
-    "on_break": RelaxWords(
-        step=lambda key: f"{key[0]}'s",
-        change="revoke {count}, the latest granted first: {steps}",
-        noun="granted break",
-        nothing="no auditor is kept from these cases by an audit break alone",
-        everything="revoking every break that keeps an auditor from these cases",
-    ),
-    "same_team": RelaxWords(
-        step=lambda key: f"{key[1]} ({key[0]})",
-        change="allow {count} to audit its own cases: {steps}",
-        noun="team",
-        nothing="no auditor is kept from these cases by being in their team alone",
-        everything="allowing every team concerned to audit its own cases",
-    ),
-    "yearly_max": RelaxWords(
-        step=lambda key: key[0],
-        change="raise the yearly maximum by one for {count}: {steps}",
-        noun="auditor",
-        nothing="no auditor is kept from these cases by the yearly maximum alone",
-        everything="raising the yearly maximum of every auditor concerned",
-    ),
-    "declared": RelaxWords(
-        step=lambda key: f"{key[0]} with {key[1]}",
-        change="allow {count}: {steps}",
-        noun="declared conflict",
-        nothing="no auditor is kept from these cases by a declared conflict alone",
-        everything="allowing every declared conflict concerned",
-    ),
+RELAX_WORDS: dict[str, Relaxation] = {
+    rule_id: relax for rule_id in RELAXABLE_RULES if (relax := RULES_BY_ID[rule_id].relax)
 }
-assert tuple(RELAX_WORDS) == RELAXABLE_RULES
 
 
 def describe_units(rule: str, units: list[RelaxUnit]) -> str:
     """A relaxation's steps in one short sentence, e.g. "revoke 2 granted breaks, the
     latest granted first: S0180's, S1032's"."""
     words = RELAX_WORDS[rule]
-    named = [words.step(unit.key) for unit in units[:NAMED_STEPS]]
+    named = [words.step.format(*unit.key) for unit in units[:NAMED_STEPS]]
     more = f" and {len(units) - NAMED_STEPS} more" if len(units) > NAMED_STEPS else ""
     return words.change.format(count=plural(len(units), words.noun), steps=", ".join(named) + more)

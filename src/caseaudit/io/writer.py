@@ -5,19 +5,15 @@ columns in order, each cell formatted by the column's declared type, rows sorted
 declared key. A frame whose columns or values do not match is refused (a bug, never a
 silently mistyped file). A whole run's files are written into a temporary sibling
 directory and moved into place at the end, so a run that fails half-way leaves no
-half-written table; the temporary directory's name never appears in a message.
+half-written table; the temporary directory's name never appears in a message. Which
+folder may be written, and how, is ``caseaudit.io.folders``'s (contract §2).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import errno
 import io
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -26,9 +22,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from caseaudit.io.folders import OutputLocationError, check_output_dir, write_folder
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.outputs import OUTPUT_TABLES, OutputTable
+
+__all__ = ["OutputLocationError", "OutputSchemaError", "check_output_dir", "write_outputs"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Parquet types by declared kind (contract §1: months as ``YYYY-MM`` text).
@@ -50,57 +49,10 @@ ACCEPTS: dict[str, Callable[[object], bool]] = {
     "int": lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_),
     "float": lambda v: isinstance(v, float | np.floating) and bool(np.isfinite(v)),
 }
-#: errno values whose words help the user; others would only confuse (/proc says ENOENT).
-_OS_WORDS = {
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "read-only file system",
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "disk quota exceeded",
-}
-
-
-class OutputLocationError(Exception):
-    """The output folder cannot be used (contract §2: exit 2, nothing written)."""
 
 
 class OutputSchemaError(TypeError):
     """A table does not match its declaration: a bug in the code that built it."""
-
-
-def _os_words(error: OSError) -> str:
-    words = _OS_WORDS.get(error.errno or 0)
-    return f" ({words})" if words else ""
-
-
-def check_output_dir(out_dir: Path, force: bool) -> None:
-    """Refuse an output folder that cannot take the run's files, before any work is done:
-    a file, a folder whose parent is missing or not writable, or a non-empty folder
-    without ``force`` (contract §2: exit 2). Messages name the folder as given."""
-    given = str(out_dir)
-    try:
-        if out_dir.exists() and not out_dir.is_dir():
-            raise OutputLocationError(f"output folder {given} is a file, not a folder")
-        parent = out_dir.resolve().parent
-        if not parent.is_dir():
-            raise OutputLocationError(
-                f"output folder {given} cannot be created: its parent folder "
-                f"{out_dir.parent} does not exist (create it first)"
-            )
-        if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-            raise OutputLocationError(
-                f"output folder {given} is not empty; pass --force to replace it (the whole folder)"
-            )
-        # The files are staged beside the folder and moved into place: the parent must
-        # take new entries. Asking the file system is the only test that holds for root,
-        # read-only mounts and special folders such as /proc alike.
-        Path(tempfile.mkdtemp(prefix=".caseaudit-check.", dir=parent)).rmdir()
-    except OSError as error:
-        where = "the current folder" if out_dir.parent == Path(".") else str(out_dir.parent)
-        raise OutputLocationError(
-            f"output folder {given} cannot be written: {where} does not accept "
-            f"new files{_os_words(error)}"
-        ) from None
 
 
 def escape_formula(text: str) -> str:
@@ -305,11 +257,8 @@ def write_outputs(
         table = OUTPUT_TABLES[name].as_written(list(frame.columns))
         declared.append((table, frame))
         check_frame(table, frame)
-    check_output_dir(out_dir, force)
-    parent = out_dir.resolve().parent
-    staging: Path | None = None
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+
+    def fill(staging: Path) -> None:
         for table, frame in declared:
             # A list P&Q chase from is written most urgent first (issue 10).
             ordered = (
@@ -325,31 +274,5 @@ def write_outputs(
             (staging / f"{table.name}.parquet").write_bytes(parquet_bytes(ordered, table))
         for file_name, content in (files or {}).items():
             (staging / file_name).write_bytes(content)
-        (staging / "manifest.json").write_text(
-            json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
-        )
-        os.chmod(staging, 0o755)
-        _move_into_place(staging, out_dir, parent)
-    except OSError as error:
-        raise OutputLocationError(
-            f"could not write the output files to {out_dir}{_os_words(error)}; nothing was written"
-        ) from None
-    finally:
-        if staging is not None and staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
-
-def _move_into_place(staging: Path, out_dir: Path, parent: Path) -> None:
-    """Replace ``out_dir`` by ``staging``; on failure the old folder is put back."""
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=parent))
-    os.replace(out_dir, retired / "previous")
-    try:
-        os.replace(staging, out_dir)
-    except OSError:
-        os.replace(retired / "previous", out_dir)
-        retired.rmdir()
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+    write_folder(out_dir, force, "output", fill, manifest)

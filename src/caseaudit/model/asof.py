@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import TypeVar
 
 import pandas as pd
 
 from caseaudit.model.calendar import first_day
-from caseaudit.model.dataset import Dataset
+from caseaudit.model.tables import Tables
+
+#: A dataset in, the same kind of dataset out.
+T = TypeVar("T", bound=Tables)
 
 #: A ledger status and the date that says when the audit reached it (contract §3
 #: history; ``resubmitted_on`` is the later completion of a returned audit, §20).
@@ -62,7 +66,7 @@ def after(values: pd.Series, day: dt.date) -> pd.Series:
     )
 
 
-def known_on(data: Dataset, day: dt.date) -> Dataset:
+def known_on(data: T, day: dt.date) -> T:
     """The dataset as it stood at the end of ``day``: every fact dated after it removed
     or blanked (issue 20).
 

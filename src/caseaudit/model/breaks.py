@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 
@@ -61,24 +62,49 @@ def decide_breaks(
         key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"]),
     )
     places = max(cap - already_granted, 0)
-    timing = {True: "on time", False: f"late (after {deadline.isoformat()})"}
     for position, row in enumerate(queue):
-        granted = position < places
-        row["decision"] = "granted" if granted else "refused_cap"
-        when = timing[bool(row["on_time"])]
-        if granted:
-            place = already_granted + position + 1
-            row["reason"] = (
-                f"granted: {when}, place {place} of the cap of {cap} (§3), first come first served"
-            )
-        elif cap == 0:
-            row["reason"] = f"refused: {when}; the cap of 0 (§3) allows no break this month"
-        else:
-            row["reason"] = (
-                f"refused: {when}; the cap of {cap} (§3) was already taken by earlier requests"
-            )
+        row["decision"] = "granted" if position < places else "refused_cap"
+        row["reason"] = _reason(row, deadline, cap, already_granted + position + 1)
     frame = pd.DataFrame(rows, columns=BREAK_DECISION_COLUMNS)
     return frame.sort_values(["auditor_id", "month"]).reset_index(drop=True)
+
+
+def _reason(row: dict[str, object], deadline: dt.date, cap: int, place: int) -> str:
+    """Why a request in the queue was granted or refused, in the words of §3, against
+    this run's ``cap`` (a granted break kept over a cap that fell is said so)."""
+    when = "on time" if row["on_time"] else f"late (after {deadline.isoformat()})"
+    if row["decision"] == "granted":
+        if place <= cap:
+            return (
+                f"granted: {when}, place {place} of the cap of {cap} (§3), first come first served"
+            )
+        return (
+            f"granted: {when}, place {place}, first come first served; kept although the cap "
+            f"of {cap} (§3) is now lower: a granted break is never revoked"
+        )
+    if cap == 0:
+        return f"refused: {when}; the cap of 0 (§3) allows no break this month"
+    return f"refused: {when}; the cap of {cap} (§3) was already taken by earlier requests"
+
+
+def restate_earlier(earlier: pd.DataFrame, month: str, cap: int) -> pd.DataFrame:
+    """A re-plan's earlier decisions, kept as they were, their reasons stated against
+    this run's cap (contract §4 rule 3: one cap, computed once, in every output): the cap
+    falls when an auditor leaves, and a break already granted is never revoked."""
+    deadline = last_day(add_months(month, -1))
+    restated = earlier.copy()
+    queued = restated[restated["decision"] != "not_required"]
+    order = sorted(
+        queued.index,
+        key=lambda i: (
+            not queued.at[i, "on_time"],
+            queued.at[i, "requested_on"],
+            queued.at[i, "auditor_id"],
+        ),
+    )
+    for place, index in enumerate(order, start=1):
+        restated.at[index, "reason"] = _reason(restated.loc[index].to_dict(), deadline, cap, place)
+    return restated
 
 
 def cap_notifications(
@@ -87,8 +113,15 @@ def cap_notifications(
     """Tell every Head of Service when the cap is reached (§3)."""
     rows = []
     if cap > 0 and granted >= cap:
+        # More granted than the cap only after a re-plan whose cap fell (a leaver):
+        # "10 of 9" would read as an error, so the figures are stated apart.
+        figures = (
+            f"{granted} of {cap} breaks granted"
+            if granted == cap
+            else f"{granted} breaks granted against a cap of {cap}, granted before the cap fell"
+        )
         detail = (
-            f"audit-break limit reached for {month}: {granted} of {cap} breaks granted"
+            f"audit-break limit reached for {month}: {figures}"
             f" ({refused} request{'s' if refused != 1 else ''} refused)"
         )
         rows = [

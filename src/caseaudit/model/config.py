@@ -7,6 +7,7 @@ pydantic's errors into located messages with the line of the key.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Literal
 
@@ -97,10 +98,21 @@ class SolverConfig(_Section):
     price_above_pairs: int = Field(1_000_000, ge=0)
 
 
+#: The documented maximum of each weight (README, config.toml).
+WEIGHT_MAX = 10_000
+#: The most one unit of the preference tier may cost (a pair's weighted preferences, or
+#: an extra audit's fair-spread cost). The month's objective is solved in stages of tiers
+#: that fit one 64-bit cost together; a tier always fits alone when its unit cost times
+#: the flow's node count stays below 2^62, so up to 2^31 cases and auditors with this.
+PREFERENCE_UNIT_MAX = (1 << 31) - 1
+
+
 class WeightsConfig(_Section):
     """Weights of the soft preferences (contract §4, objective tier 2).
 
-    All are small non-negative integers: CP-SAT slows down with large coefficients.
+    All are small non-negative integers, at most ``WEIGHT_MAX`` (10,000): CP-SAT slows
+    down with large coefficients, and the objective must fit 64-bit integers (contract
+    §4; see ``Config.objective_issues`` for the one product of a weight and the policy).
 
     - ``original_auditor``: cost of giving a re-audit to anyone but the auditor of the
       inadequate audit (continuity, §25).
@@ -110,9 +122,9 @@ class WeightsConfig(_Section):
       12 months (except the original auditor of a re-audit).
     """
 
-    original_auditor: int = Field(30, ge=0, le=10_000)
-    fair_spread: int = Field(2, ge=0, le=10_000)
-    fresh_eyes: int = Field(10, ge=0, le=10_000)
+    original_auditor: int = Field(30, ge=0, le=WEIGHT_MAX)
+    fair_spread: int = Field(2, ge=0, le=WEIGHT_MAX)
+    fresh_eyes: int = Field(10, ge=0, le=WEIGHT_MAX)
 
 
 class OutputConfig(_Section):
@@ -225,6 +237,85 @@ class OutcomesConfig(_Section):
         return names
 
 
+class LedgerConfig(_Section):
+    """The audit ledger (``history``; contract §2): ``missing_months`` are months in which
+    no audits were done at all, e.g. ``["2025-08"]``. Any other month between the
+    ledger's first month and the month run with no row is a gap, an input error: a
+    month's rows left out would silently change re-audits, yearly counts and the report."""
+
+    missing_months: list[str] = Field(default_factory=list)
+
+    @field_validator("missing_months", mode="before")
+    @classmethod
+    def _months(cls, months: object) -> object:
+        """A list of ``YYYY-MM`` texts, refused in words at the key otherwise."""
+        if not isinstance(months, list) or not all(isinstance(m, str) for m in months):
+            raise ValueError(
+                f'must be a list of months, e.g. ["2025-08"], got {json.dumps(months, default=str)}'
+            )
+        wrong = [m for m in months if not _MONTH.fullmatch(m)]
+        if wrong:
+            raise ValueError(f"expected months as YYYY-MM, got {wrong[0]!r}")
+        return sorted(set(months))
+
+
+#: ``YYYY-MM`` (contract §1), as ``caseaudit.model.calendar.MONTH_PATTERN``.
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+class SampleConfig(_Section):
+    """``caseaudit draw-sample`` (issue 21, contract §6).
+
+    - ``size``: the month's sample size; by default one case per auditor who can take
+      one in the month, less the re-audits due (an upper bound: fewer when the month's
+      rules cover fewer).
+    - ``min_days_open``: a case must have been opened at least this many days before
+      the month's first day.
+    - ``exclude_audited_within_months``: a case audited (any status but cancelled) in
+      any of this many months before the month is not drawn.
+    - ``strata``: the caseload columns whose values make the strata, one or two (with
+      two, controlled rounding keeps both one-way margins, a flow problem).
+    - ``spare_auditors``: available auditors kept free for reallocations.
+    """
+
+    size: int | None = Field(None, ge=0)
+    min_days_open: int = Field(28, ge=0)
+    exclude_audited_within_months: int = Field(12, ge=0)
+    strata: list[str] = Field(default_factory=lambda: ["service", "case_type"])
+    spare_auditors: int = Field(0, ge=0)
+
+    @field_validator("strata", mode="before")
+    @classmethod
+    def _stratum_columns(cls, strata: object) -> object:
+        """One or two caseload columns, each once: with three or more the one-way
+        margins cannot all be kept by a flow (controlled rounding of a 3-way table may
+        have no solution)."""
+        from caseaudit.model.schema import CASELOAD
+
+        usable = [c.name for c in CASELOAD.columns if c.kind in ("text", "enum")]
+        usable = [c for c in usable if c not in ("case_id", "subject_id")]
+        if not isinstance(strata, list) or not all(isinstance(s, str) for s in strata):
+            raise ValueError(
+                f'must be a list of caseload columns, e.g. ["service", "case_type"], '
+                f"got {json.dumps(strata, default=str)}"
+            )
+        names = [s.strip() for s in strata]
+        if not 1 <= len(names) <= 2:
+            raise ValueError(
+                "must name one or two caseload columns: controlled rounding keeps every "
+                f"one-way margin only for one or two, got {len(names)}"
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"names a column twice: {json.dumps(names)}")
+        unknown = [n for n in names if n not in usable]
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]!r} is not a caseload column to stratify by; choose from "
+                + ", ".join(usable)
+            )
+        return names
+
+
 class Config(_Section):
     policy: PolicyConfig = PolicyConfig()
     conflicts: ConflictsConfig = ConflictsConfig()
@@ -236,6 +327,30 @@ class Config(_Section):
     moderation: ModerationConfig = ModerationConfig()
     report: ReportConfig = ReportConfig()
     outcomes: OutcomesConfig = OutcomesConfig()
+    ledger: LedgerConfig = LedgerConfig()
+    sample: SampleConfig = SampleConfig()
+
+    def objective_issues(self) -> list[tuple[str, str]]:
+        """Contract §4: the weights whose objective cannot fit 64-bit integers, found
+        from the config alone, as (key, message). One audit's preference cost is at most
+        ``original_auditor + fresh_eyes + fair_spread × (max_audits_per_year +
+        max_audits_per_month)`` (fair spread prices every audit of the year so far and
+        every extra one this month); it must stay within ``PREFERENCE_UNIT_MAX``."""
+        weights, policy = self.weights, self.policy
+        audits = policy.max_audits_per_year + policy.max_audits_per_month
+        unit = weights.original_auditor + weights.fresh_eyes + weights.fair_spread * audits
+        if unit <= PREFERENCE_UNIT_MAX:
+            return []
+        return [
+            (
+                "weights.fair_spread",
+                f"{weights.fair_spread} per audit × (policy.max_audits_per_year "
+                f"{policy.max_audits_per_year} + policy.max_audits_per_month "
+                f"{policy.max_audits_per_month}) makes one audit's preference cost {unit:,},"
+                f" above {PREFERENCE_UNIT_MAX:,}: the objective would not fit 64-bit "
+                "integers; lower fair_spread or the policy maxima",
+            )
+        ]
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """The config in force, JSON-friendly, for the manifest."""

@@ -1,20 +1,11 @@
 """Words and structures shared by the conflict-of-interest rules (contract §4 rule 4).
 
-The rules themselves are functions in ``caseaudit.plans.month.rules``.
+The rules themselves, with their words, are records in ``caseaudit.plans.month.rules``.
 """
 
 from __future__ import annotations
 
 from caseaudit.model.schema import STAFF_GROUPS
-
-#: Policy words for each kind, used in reasons.
-CONFLICT_LABELS = {
-    "direct": "the case's worker, team manager or IRO",
-    "management_chain": "in the management chain above the worker or team manager",
-    "same_team": "in the same team",
-    "declared": "a declared conflict with the subject",
-    "exempted": "an honoured exemption",
-}
 
 #: Who may agree an exemption, by the auditor's staff group (§4).
 EXEMPTION_APPROVER_ROLE = {"csc": "assistant_director", "pq": "strategic_lead_ipq"}

@@ -1,46 +1,25 @@
-"""The typed input tables of one data directory, as read by ``caseaudit.io``."""
+"""The dataset a user holds: the typed tables (``model.tables``) with the what-if
+methods, which read and validate tables given in memory (``model.frames``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
 from caseaudit.model.config import Config
-from caseaudit.model.errors import InputIssue
+from caseaudit.model.frames import replace_tables
+from caseaudit.model.record import recorded_history
 from caseaudit.model.schema import TABLES
+from caseaudit.model.tables import LINE, SourceFile, Tables
 
-#: Column holding each row's spreadsheet line, kept so that later checks can locate rows.
-LINE = "_line"
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """Where a table came from, for messages and the manifest."""
-
-    table: str
-    path: str
-    file_name: str
-    sha256: str
+__all__ = ["LINE", "Dataset", "SourceFile", "dataset_from_tables"]
 
 
 @dataclass(frozen=True)
-class Dataset:
-    """Every input table, typed: text as str or None, dates as ``datetime.date``, booleans
-    as bool, months as ``YYYY-MM`` text. Missing optional tables are empty frames with
-    the contract's columns. Each frame carries the ``_line`` column."""
-
-    tables: dict[str, pd.DataFrame]
-    sources: dict[str, SourceFile] = field(default_factory=dict)
-    config: Config = field(default_factory=Config)
-    config_source: SourceFile | None = None
-    config_lines: dict[str, int] = field(default_factory=dict)
-    #: Tables whose file could not be read or lacks a required column: checks that
-    #: depend on them are skipped rather than reporting noise.
-    unreadable: frozenset[str] = frozenset()
-    #: What was read but ignored (an unknown column, say), located like an input error.
-    warnings: tuple[InputIssue, ...] = ()
+class Dataset(Tables):
+    """Every input table, typed (see ``Tables``), and the ways to change them in memory."""
 
     def with_config(self, section: str, **values: object) -> Dataset:
         """A what-if copy with some config values changed, validated like config.toml.
@@ -65,9 +44,6 @@ class Dataset:
         together as ``InputError``, located as ``replace(staff=…):<line>: <column>:
         <message>`` with row i of the frame on line i + 2.
         """
-        # The reader's header and cell rules, applied to frames in memory (no file).
-        from caseaudit.io.frames import replace_tables
-
         return replace_tables(self, tables, config)
 
     def record(self, plan: object) -> Dataset:
@@ -75,20 +51,18 @@ class Dataset:
         ``allocated`` rows, and for a re-plan (its ``changes``) the moved rows marked
         ``reallocated`` with the new ``-r<k>`` rows. ``plan`` is an ``AllocationResult``
         (anything with ``tables``); a row already in the ledger raises ``InputError``."""
-        from caseaudit.model.record import recorded_history
-
         tables = getattr(plan, "tables")  # noqa: B009 (any plan-like object)
         history = recorded_history(self["history"], tables["allocations"], tables.get("changes"))
         return self.replace(history=history)
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
 
-    def file_name(self, table: str) -> str:
-        source = self.sources.get(table)
-        return source.file_name if source else f"{table}.csv"
-
-    @staticmethod
-    def empty_table(name: str) -> pd.DataFrame:
-        columns = [*TABLES[name].column_names, LINE]
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+def dataset_from_tables(
+    tables: Mapping[str, pd.DataFrame],
+    config: Config | Mapping[str, Mapping[str, object]] | None = None,
+    label: str = "{name} (in memory)",
+) -> Dataset:
+    """A dataset from DataFrames alone (the ones not given are empty), checked like a
+    data directory; raises ``InputError``."""
+    empty = Dataset({name: Dataset.empty_table(name) for name in TABLES})
+    required = {name: None for name, schema in TABLES.items() if schema.required_table}
+    return replace_tables(empty, {**required, **tables}, config, label)

@@ -2,8 +2,9 @@
 
 Problems are ranked so that a root cause is read first: a file that cannot be read as a
 table (``FILE``) before a header that lacks or misnames a column (``HEADER``) before a bad
-cell or a rule across rows (``ROW``). Identical messages on many lines of one file are
-printed once, with a count and the first lines.
+cell of ``staff`` or value of ``config.toml`` (``DEFINING``), which the other tables are
+read against, before any other bad cell or rule across rows (``ROW``). Identical messages
+on many lines of one file are printed once, with a count and the first lines.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ class Priority(IntEnum):
 
     FILE = 0  # the file cannot be read as a table: everything else about it is noise
     HEADER = 1  # a column is missing or misnamed: the table's rows cannot be trusted
-    ROW = 2  # one cell, or a rule across rows or tables
+    #: A value of ``config.toml`` or a cell of ``staff``, which the other tables are read
+    #: against: an unknown staff id or "not an auditor" elsewhere may follow from it, so it
+    #: is read first (issue 18).
+    DEFINING = 2
+    ROW = 3  # one cell, or a rule across rows or tables
 
 
 @dataclass(frozen=True, order=True)
@@ -87,6 +92,11 @@ class InputError(Exception):
     def __init__(self, issues: list[InputIssue]) -> None:
         self.issues = sorted(set(issues), key=InputIssue.sort_key)
         super().__init__("\n".join(self.lines()))
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[InputIssue]]]:
+        """Pickled with its issues, not its message: a sweep's worker process raises it
+        and the parent re-raises it (``Exception`` pickles ``args``, the joined text)."""
+        return (type(self), (self.issues,))
 
     def lines(self) -> list[str]:
         """The messages to print: root causes first, identical messages folded, at most

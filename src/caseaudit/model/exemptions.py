@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from caseaudit.model.conflicts import EXEMPTION_APPROVER_ROLE
-from caseaudit.model.dataset import Dataset
 from caseaudit.model.outputs import OUTPUT_TABLES
+from caseaudit.model.tables import Tables
 
 EXEMPTION_DECISION_COLUMNS = OUTPUT_TABLES["exemption_decisions"].column_names
 ROLE_WORDS = {
@@ -35,7 +35,7 @@ GROUP_WORDS = {
 NON_COMPLETION = "an audit not done without an agreed exemption is a non-completion (§30)"
 
 
-def exemption_decisions(data: Dataset, month: str) -> pd.DataFrame:
+def exemption_decisions(data: Tables, month: str) -> pd.DataFrame:
     """Every exemption of the month, honoured or not, with the decision in policy words
     (§4); ``explain.exemption_decisions_table`` adds what it means for the plan."""
     staff = data["staff"].set_index("staff_id")

@@ -19,12 +19,16 @@ import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import pandas as pd
 
 from caseaudit.model.config import Config
-from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import IssueCollector
+from caseaudit.model.tables import LINE, Tables
+
+#: A dataset in, the same kind of dataset out.
+T = TypeVar("T", bound=Tables)
 
 #: A run of zeros that leads a run of digits (after NFKC every digit is ASCII).
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
@@ -46,6 +50,7 @@ STAFF_ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "challenges": ("raised_by",),
     "moderations": ("moderator_id",),
     "break_preferences": ("auditor_id",),
+    "caseload": ("allocated_worker_id", "team_manager_id", "iro_id"),
 }
 #: The audit ids each table names (defined by ``history.audit_id``).
 AUDIT_ID_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -133,7 +138,7 @@ class Identities:
     teams: dict[str, Spellings]
 
     @staticmethod
-    def of(data: Dataset) -> Identities:
+    def of(data: Tables) -> Identities:
         staff = data["staff"]
         services = Spellings(staff["service"].tolist())
         team_values: dict[str, list[object]] = {}
@@ -144,7 +149,11 @@ class Identities:
             staff_ids=Spellings(staff["staff_id"].tolist()),
             case_ids=Spellings(data["cases"]["case_id"].tolist()),
             subjects=Spellings(
-                [*data["cases"]["subject_id"].tolist(), *data["history"]["subject_id"].tolist()]
+                [
+                    *data["cases"]["subject_id"].tolist(),
+                    *data["history"]["subject_id"].tolist(),
+                    *data["caseload"]["subject_id"].tolist(),
+                ]
             ),
             audit_ids=Spellings(data["history"]["audit_id"].tolist()),
             services=services,
@@ -166,7 +175,7 @@ def _keys(values: pd.Series) -> list[str | None]:
     return [keys.get(v) if isinstance(v, str) else None for v in values.tolist()]
 
 
-def canonical_dataset(data: Dataset, issues: IssueCollector) -> Dataset:
+def canonical_dataset(data: T, issues: IssueCollector) -> T:
     """``data`` with every id, service and team spelled as its defining table spells it
     (contract §1); two values of one table's key that only differ in spelling are
     reported in ``issues``. A value that names nothing is left as written, for
@@ -198,6 +207,11 @@ def canonical_dataset(data: Dataset, issues: IssueCollector) -> Dataset:
     tables["cases"] = _respelled_case_ids(tables["cases"], known.case_ids)
     tables["cases"] = _respelled(tables["cases"], "service", known.services.spell)
     tables["cases"] = _respelled_teams(tables["cases"], known)
+    # The open cases the sample is drawn from (issue 21) name staff, services and teams
+    # as the sample does.
+    respell("caseload", "subject_id", known.subjects)
+    tables["caseload"] = _respelled(tables["caseload"], "service", known.services.spell)
+    tables["caseload"] = _respelled_teams(tables["caseload"], known)
     config = _respelled_config(data, known)
     if all(tables[name] is data.tables[name] for name in tables) and config is data.config:
         return data
@@ -264,7 +278,7 @@ def _respelled_case_ids(cases: pd.DataFrame, case_ids: Spellings) -> pd.DataFram
     return respelled
 
 
-def _respelled_config(data: Dataset, known: Identities) -> Config:
+def _respelled_config(data: Tables, known: Identities) -> Config:
     """``[moderation] connected_services`` spelled as ``staff`` spells each service."""
     config = data.config
     groups = config.moderation.connected_services
@@ -283,7 +297,7 @@ _DEFINING_KEYS = {
 }
 
 
-def _check_key_spellings(data: Dataset, issues: IssueCollector) -> None:
+def _check_key_spellings(data: Tables, issues: IssueCollector) -> None:
     """Contract §1: two different values of one table's key that normalise alike are an
     input error (``S1`` and ``s1`` in staff), located at the later row."""
     for table, (column, rest) in _DEFINING_KEYS.items():

@@ -55,6 +55,9 @@ class OutputTable:
     #: its values; nulls always last; then every column as text breaks ties. Empty: the
     #: contract's order (:attr:`sort_key`).
     urgency: tuple[str, ...] = ()
+    #: Extra columns written only when the run has them (issue 21: ``allocations``
+    #: carries the sample's ``stratum`` and ``inclusion_probability`` when ``cases`` does).
+    optional: tuple[OutputColumn, ...] = ()
 
     def __post_init__(self) -> None:
         names = self.column_names
@@ -102,6 +105,12 @@ class OutputTable:
         """The declaration a frame with ``columns`` is written and checked by: the
         family's columns are the ones not declared, in the frame's order, placed after
         the contract's columns. A table without a family is its own declaration."""
+        present = tuple(c for c in self.optional if c.name in columns)
+        if present:
+            with_optional = dataclasses.replace(
+                self, columns=(*self.columns, *present), optional=()
+            )
+            return with_optional.as_written(columns)
         if self.family is None:
             return self
         declared = set(self.column_names)
@@ -194,6 +203,7 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
                 "reason",
             ),
             "one row per allocated case: auditor, people to contact, dates, re-audit, **reason**",
+            optional=_columns("+stratum", "+inclusion_probability:float"),
         ),
         OutputTable(
             "unallocated",
@@ -561,6 +571,59 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
     ),
 )
 OUTPUT_TABLES.update({table.name: table for table in REPORT_TABLES})
+
+#: ``draw-sample`` (issue 21).
+SAMPLE_COMMANDS = ("draw-sample",)
+
+SAMPLE_TABLES: tuple[OutputTable, ...] = (
+    OutputTable(
+        "sample",
+        _columns(
+            "case_id",
+            "month:month",
+            "subject_id",
+            "case_type",
+            "service",
+            "team",
+            "allocated_worker_id",
+            "team_manager_id",
+            "iro_id",
+            "stratum",
+            "inclusion_probability:float",
+            "drawn_rank:int",
+        ),
+        "(`draw-sample`) the month's drawn cases with the `cases` columns, ready to append "
+        "to cases.csv, plus the stratum, its inclusion probability (drawn ÷ eligible) and "
+        "the case's place in its stratum's random order",
+        commands=SAMPLE_COMMANDS,
+    ),
+    OutputTable(
+        "strata",
+        _columns(
+            "stratum",
+            "open:int",
+            "excluded:int",
+            "eligible:int",
+            "share:float",
+            "drawn:int",
+            "year_to_date_share:float",
+            "year_to_date_drawn:int",
+        ),
+        "(`draw-sample`) per stratum: open cases, excluded, eligible, its proportional "
+        "share, drawn (controlled rounding), and the audit year to date; one column per "
+        "stratum variable",
+        commands=SAMPLE_COMMANDS,
+        family=OutputColumn("<stratum variable>", "text"),
+    ),
+    OutputTable(
+        "excluded",
+        _columns("case_id", "reason"),
+        "(`draw-sample`) every open case that may not be drawn this month and why (closed "
+        "cases are not listed)",
+        commands=SAMPLE_COMMANDS,
+    ),
+)
+OUTPUT_TABLES.update({table.name: table for table in SAMPLE_TABLES})
 #: ``report.html``, written beside the tables by ``report``.
 REPORT_HTML_SUMMARY = (
     "(`report`) one self-contained page for the Senior Leadership Team: the figures as "

@@ -12,9 +12,9 @@ from caseaudit.model.calendar import (
     reaudit_deadline,
     reaudit_month,
 )
-from caseaudit.model.dataset import Dataset
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
+from caseaudit.model.tables import Tables
 
 AWAITING_COLUMNS = [
     "audit_id",
@@ -44,7 +44,7 @@ def is_late(raised_on: dt.date | None, finalised_on: dt.date | None) -> bool:
     return raised_on is not None and finalised_on is not None and raised_on > finalised_on
 
 
-def effective_judgements(data: Dataset, as_of: dt.date | None = None) -> pd.DataFrame:
+def effective_judgements(data: Tables, as_of: dt.date | None = None) -> pd.DataFrame:
     """Each counted audit's effective judgement and the date it was confirmed.
 
     A moderator's decided ``final_judgement`` replaces the auditor's (§22). An audit under
@@ -114,7 +114,7 @@ def effective_judgements(data: Dataset, as_of: dt.date | None = None) -> pd.Data
     return frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
 
 
-def awaiting_reaudits(data: Dataset, month: str, as_of: dt.date | None = None) -> pd.DataFrame:
+def awaiting_reaudits(data: Tables, month: str, as_of: dt.date | None = None) -> pd.DataFrame:
     """Inadequate audits with no later counted audit that re-audits them (§25–26).
 
     The deadline is the confirmation date plus ``reaudit_within_months`` calendar months;
@@ -136,7 +136,7 @@ def awaiting_reaudits(data: Dataset, month: str, as_of: dt.date | None = None) -
     return awaiting[AWAITING_COLUMNS].sort_values("audit_id").reset_index(drop=True)
 
 
-def head_of_service_by_service(data: Dataset, month: str) -> dict[str, str]:
+def head_of_service_by_service(data: Tables, month: str) -> dict[str, str]:
     """The head of service of each service: role head_of_service, active on the 1st of the
     month, lowest staff_id (contract §3)."""
     day = first_day(month)
@@ -156,7 +156,7 @@ def active_on(staff: pd.DataFrame, day: object) -> pd.Series:
 
 
 def reaudit_schedule(
-    data: Dataset, month: str, awaiting: pd.DataFrame, case_service: dict[str, str]
+    data: Tables, month: str, awaiting: pd.DataFrame, case_service: dict[str, str]
 ) -> pd.DataFrame:
     """The re-audit schedule of contract §5 with the §25 meetings."""
     policy = data.config.policy

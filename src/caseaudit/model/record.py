@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from caseaudit.model.dataset import LINE
 from caseaudit.model.errors import InputError, InputIssue
 from caseaudit.model.schema import TABLES
+from caseaudit.model.tables import LINE
 
 #: Copied from the plan's allocations when it carries it (the sample's design, issue 21).
 INCLUSION_PROBABILITY = "inclusion_probability"

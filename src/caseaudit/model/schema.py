@@ -1,11 +1,12 @@
 """The input tables of contract §3: columns, kinds, enums and keys.
 
 One declarative table per input file, read by ``caseaudit.io`` and checked by
-``caseaudit.model.validate``. A column with ``required=True`` must be present in the file
-and non-empty on every row. A column with ``in_header=True`` may be empty on every row but
-must be in the header (contract §1): it can forbid a (case, auditor) pair or decide who is
-eligible, so a misspelt or deleted header must not silently switch a rule off. Any other
-optional column may be left out of the file altogether.
+``caseaudit.model.validate``. Every column must be in the header (contract §1 "Headers"),
+even when all its cells are empty: a renamed or deleted column would silently switch a
+rule off or change re-audits, the report or the hand-off. Only a column declared
+``may_be_absent=True`` (the contract says "may be absent") may be left out of the file.
+``required=True`` is about cells: such a column must also be non-empty on every row;
+"optional" in the contract means optional cells, never an optional header.
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ JUDGEMENTS = (
     "requires_improvement",
     "inadequate",
 )
+#: The share of each judgement among a typical authority's first audits: what the
+#: synthetic authorities draw, and the what-if simulation's default grade mix.
+JUDGEMENT_MIX = (
+    ("outstanding", 0.04),
+    ("good", 0.38),
+    ("requires_improvement_good_elements", 0.26),
+    ("requires_improvement", 0.26),
+    ("inadequate", 0.06),
+)
 EXEMPTION_DECISIONS = ("approved", "refused", "pending")
 RATINGS = ("met", "partially_met", "not_met", "not_applicable")
 
@@ -60,15 +70,16 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: object = None
-    #: Must be in the header even when every cell is empty (see the module docstring).
-    in_header: bool = False
+    #: The contract marks the column "may be absent": the file may leave it out (read as
+    #: empty cells). Every other column must be in the header (see the module docstring).
+    may_be_absent: bool = False
     #: Added by a later command (the sample's ``stratum``, issue 21): files written
     #: before it leave it out, and ``generate`` writes it only when some row has a value.
     written_when_used: bool = False
 
     @property
     def header_required(self) -> bool:
-        return self.required or self.in_header
+        return not self.may_be_absent
 
 
 @dataclass(frozen=True)
@@ -101,12 +112,12 @@ STAFF = TableSchema(
         _c("role", "enum", True, choices=ROLES),
         _c("staff_group", "enum", True, choices=STAFF_GROUPS),
         _c("service", required=True),
-        _c("team", in_header=True),
-        _c("manager_id", in_header=True),
+        _c("team"),
+        _c("manager_id"),
         _c("is_auditor", "bool", True),
         _c("can_moderate", "bool", default=False),
-        _c("active_from", "date", in_header=True),
-        _c("active_to", "date", in_header=True),
+        _c("active_from", "date"),
+        _c("active_to", "date"),
     ),
     key=("staff_id",),
     required_table=True,
@@ -120,10 +131,13 @@ CASES = TableSchema(
         _c("subject_id", required=True),
         _c("case_type", "enum", True, choices=CASE_TYPES),
         _c("service", required=True),
-        _c("team", in_header=True),
+        _c("team"),
         _c("allocated_worker_id", required=True),
-        _c("team_manager_id", in_header=True),
-        _c("iro_id", in_header=True),
+        _c("team_manager_id"),
+        _c("iro_id"),
+        # Issue 21: carried from ``draw-sample``'s sample, passed on to ``allocations``.
+        _c("stratum", may_be_absent=True, written_when_used=True),
+        _c("inclusion_probability", "float", may_be_absent=True, written_when_used=True),
     ),
     key=("case_id", "month"),
     required_table=True,
@@ -148,7 +162,7 @@ EXEMPTIONS = TableSchema(
         _c("auditor_id", required=True),
         _c("requested_on", "date", True),
         _c("decision", "enum", True, choices=EXEMPTION_DECISIONS),
-        _c("decided_by", in_header=True),  # decides whether an exemption is honoured
+        _c("decided_by"),
         _c("decided_on", "date"),
     ),
     key=("case_id", "month", "auditor_id"),
@@ -172,13 +186,13 @@ HISTORY = TableSchema(
         _c("actions_completed_on", "date"),
         # Issue 20, each may be absent: when a returned audit came back (§20), and who
         # cancelled an audit, when and why (§30).
-        _c("resubmitted_on", "date"),
-        _c("cancelled_on", "date"),
-        _c("cancelled_by"),
-        _c("cancel_reason"),
+        _c("resubmitted_on", "date", may_be_absent=True),
+        _c("cancelled_on", "date", may_be_absent=True),
+        _c("cancelled_by", may_be_absent=True),
+        _c("cancel_reason", may_be_absent=True),
         # Issue 21: the design probability of the draw, written by ``record``; the report's
         # caseload estimates weigh each audit by its inverse.
-        _c("inclusion_probability", "float", written_when_used=True),
+        _c("inclusion_probability", "float", may_be_absent=True, written_when_used=True),
     ),
     key=("audit_id",),
     description="the audit ledger of earlier months",
@@ -190,7 +204,7 @@ CHALLENGES = TableSchema(
         _c("raised_by", required=True),
         _c("raised_on", "date", True),
         # Empty means no consensus yet (issue 8): the audit may need a moderator (§22).
-        _c("consensus_reached", "bool", in_header=True),
+        _c("consensus_reached", "bool"),
     ),
     description="challenges to audit judgements (§21–22)",
 )
@@ -222,6 +236,24 @@ MODERATIONS = TableSchema(
     description="moderators assigned to challenged audits (§22)",
 )
 
+CASELOAD = TableSchema(
+    "caseload",
+    (
+        _c("case_id", required=True),
+        _c("subject_id", required=True),
+        _c("case_type", "enum", True, choices=CASE_TYPES),
+        _c("service", required=True),
+        _c("team"),
+        _c("allocated_worker_id", required=True),
+        _c("team_manager_id"),
+        _c("iro_id"),
+        _c("opened_on", "date", True),
+        _c("closed_on", "date"),
+    ),
+    key=("case_id",),
+    description="the open cases as the case-management extract lists them (issue 21)",
+)
+
 TABLES: dict[str, TableSchema] = {
     t.name: t
     for t in (
@@ -235,5 +267,6 @@ TABLES: dict[str, TableSchema] = {
         BREAK_PREFERENCES,
         OUTCOMES,
         MODERATIONS,
+        CASELOAD,
     )
 }

@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from caseaudit.model.dataset import LINE, Dataset
-from caseaudit.model.errors import IssueCollector
+from caseaudit.model.calendar import MONTH_PATTERN as MONTH_TEXT
+from caseaudit.model.calendar import add_months
+from caseaudit.model.errors import IssueCollector, Priority
 from caseaudit.model.identity import STAFF_ID_COLUMNS, Identities, Spellings, identity_key
 from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.model.schema import TABLES
+from caseaudit.model.tables import LINE, Tables
 
 AUDIT_ID = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<case>.+?)(?:-r(?P<k>[1-9]\d*))?$")
 #: The ``<month>`` of ``AUDIT_ID``.
@@ -36,7 +38,7 @@ _HISTORY_CHECKED = (
 
 
 def validate_dataset(
-    data: Dataset, month: str | None = None, issues: IssueCollector | None = None
+    data: Tables, month: str | None = None, issues: IssueCollector | None = None
 ) -> IssueCollector:
     """Every cross-row rule of the data directory; with ``month``, the month's rules too.
 
@@ -60,11 +62,12 @@ def validate_dataset(
     if readable("history"):
         _check_history(data, known.audit_ids, issues)
     _check_audit_references(data, known, readable, issues)
-    if readable("staff", "cases"):
-        _check_case_teams(data, known, issues)
+    for table in ("cases", "caseload"):  # the sample and the open cases it is drawn from
+        if readable("staff", table):
+            _check_case_teams(data, table, known, issues)
     if readable("cases", "history"):
         _check_ledger_subjects(data, issues)
-    if readable("cases", "history", "conflicts"):
+    if readable("cases", "history", "caseload", "conflicts"):
         _check_subjects(data, known.subjects, issues)
     if readable("staff", "cases"):
         _check_connected_services(data, issues)
@@ -80,7 +83,9 @@ def validate_dataset(
                 f"was finalised on {finalised_on.isoformat()} (§21: challenges come before "
                 "finalisation); its confirmed judgement stands until a moderation decides",
             )
-    if month is not None and readable(*MONTH_INPUTS):
+    if readable("history"):
+        _check_missing_months(data, issues)
+    if month is not None and check_month_text(month, issues) and readable(*MONTH_INPUTS):
         _check_month(data, month, issues)
     return issues
 
@@ -93,7 +98,7 @@ STAFF_REFERENCES = {
 }
 
 
-def month_workload(data: Dataset, month: str) -> tuple[int, int]:
+def month_workload(data: Tables, month: str) -> tuple[int, int]:
     """The month's sample size and how many re-audits are due in it (or overdue)."""
     cases = int((data["cases"]["month"] == month).sum())
     awaiting = awaiting_reaudits(data, month)
@@ -127,7 +132,7 @@ def _unknown(frame: pd.DataFrame, column: str, known: set) -> set:
     return {v for v in set(frame[column].tolist()) if v is not None and v not in known}
 
 
-def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: IssueCollector) -> None:
+def _check_unique(data: Tables, table: str, key: tuple[str, ...], issues: IssueCollector) -> None:
     frame = data[table]
     if frame.empty:
         return
@@ -152,12 +157,12 @@ def _check_unique(data: Dataset, table: str, key: tuple[str, ...], issues: Issue
             first_line[values] = line
 
 
-def _unknown_id(data: Dataset, kind: str, value: str, spellings: Spellings, defined_in: str) -> str:
+def _unknown_id(data: Tables, kind: str, value: str, spellings: Spellings, defined_in: str) -> str:
     """ "unknown staff_id 'X'", with the leading-zero hint when it applies (contract §1)."""
     return spellings.unknown(f"unknown {kind} {value!r}", value, data.file_name(defined_in))
 
 
-def _check_staff(data: Dataset, staff_spellings: Spellings, issues: IssueCollector) -> None:
+def _check_staff(data: Tables, staff_spellings: Spellings, issues: IssueCollector) -> None:
     staff = data["staff"]
     staff_ids = set(staff["staff_id"].dropna())
     file = data.file_name("staff")
@@ -224,7 +229,7 @@ def _rotate(loop: list[str], first: str) -> list[str]:
 
 
 def _check_staff_references(
-    data: Dataset, staff_spellings: Spellings, issues: IssueCollector
+    data: Tables, staff_spellings: Spellings, issues: IssueCollector
 ) -> None:
     """Staff ids named in other tables must exist in staff (the value is named)."""
     staff = data["staff"]
@@ -249,7 +254,7 @@ def _check_staff_references(
 
 
 def _check_audit_references(
-    data: Dataset, known: Identities, readable: Callable[..., bool], issues: IssueCollector
+    data: Tables, known: Identities, readable: Callable[..., bool], issues: IssueCollector
 ) -> None:
     """Audit and case ids named in other tables must exist where they are defined."""
     if readable("history"):
@@ -283,11 +288,12 @@ def _check_audit_references(
                 issues.add(data.file_name("exemptions"), line, "case_id", message)
 
 
-def _check_case_teams(data: Dataset, known: Identities, issues: IssueCollector) -> None:
-    """Contract §1, §3: every case's service is a service of ``staff``, and its team (when
-    it has one) a team of that service there; the message lists the services or the
-    service's teams. Values are compared as ``canonical_dataset`` spelled them."""
-    cases = data["cases"]
+def _check_case_teams(data: Tables, table: str, known: Identities, issues: IssueCollector) -> None:
+    """Contract §1, §3: every case's service (in ``cases`` or ``caseload``) is a service of
+    ``staff``, and its team (when it has one) a team of that service there; the message
+    lists the services or the service's teams. Values are compared as
+    ``canonical_dataset`` spelled them."""
+    cases = data[table]
     services = set(known.services.by_key.values())
     pairs = set(zip(data["staff"]["service"].tolist(), data["staff"]["team"].tolist(), strict=True))
     flagged = (
@@ -295,7 +301,7 @@ def _check_case_teams(data: Dataset, known: Identities, issues: IssueCollector) 
         and (service not in services or (team is not None and (service, team) not in pairs))
         for service, team in zip(cases["service"].tolist(), cases["team"].tolist(), strict=True)
     )
-    file, staff_file = data.file_name("cases"), data.file_name("staff")
+    file, staff_file = data.file_name(table), data.file_name("staff")
     for service, team, line in _flagged_rows(cases, ["service", "team"], flagged):
         if service not in services:
             listed = ", ".join(known.services.spelt())
@@ -308,7 +314,7 @@ def _check_case_teams(data: Dataset, known: Identities, issues: IssueCollector) 
         issues.add(file, line, "team", message)
 
 
-def _check_ledger_subjects(data: Dataset, issues: IssueCollector) -> None:
+def _check_ledger_subjects(data: Tables, issues: IssueCollector) -> None:
     """Contract §3: the ledger's subject of a case of ``cases`` is that case's subject
     there; "597" for "00000597" would hide who saw the child (§11) and let a conflict
     declared in one spelling miss the case in the other."""
@@ -338,24 +344,26 @@ def _check_ledger_subjects(data: Dataset, issues: IssueCollector) -> None:
         issues.add(data.file_name("history"), line, "subject_id", message)
 
 
-def _check_subjects(data: Dataset, subjects: Spellings, issues: IssueCollector) -> None:
-    """Contract §1: a declared conflict names the subject of some row of ``cases`` or
-    ``history`` — a child that exists, or the conflict would silently bar no one."""
+def _check_subjects(data: Tables, subjects: Spellings, issues: IssueCollector) -> None:
+    """Contract §1: a declared conflict names the subject of some row of ``cases``,
+    ``history`` or ``caseload`` — a child that exists, or the conflict would silently bar
+    no one."""
     conflicts = data["conflicts"]
     known = set(subjects.by_key.values())
     for value, line in _rows_with(
         conflicts, "subject_id", _unknown(conflicts, "subject_id", known)
     ):
         message = subjects.unknown(
-            f"{value!r} is the subject of no case in {data.file_name('cases')} or "
-            f"{data.file_name('history')}",
+            f"{value!r} is the subject of no case in {data.file_name('cases')}, "
+            f"{data.file_name('history')} or {data.file_name('caseload')}",
             value,
-            f"{data.file_name('cases')} or {data.file_name('history')}",
+            f"{data.file_name('cases')}, {data.file_name('history')} or "
+            f"{data.file_name('caseload')}",
         )
         issues.add(data.file_name("conflicts"), line, "subject_id", message)
 
 
-def _check_outcome_domains(data: Dataset, issues: IssueCollector) -> None:
+def _check_outcome_domains(data: Tables, issues: IssueCollector) -> None:
     """Every rated domain is one of ``[outcomes] domains`` (§16, issue 20): a made-up or
     misspelt domain would drop out of the audit tool's figures unseen."""
     known = data.config.outcomes.domains
@@ -367,7 +375,7 @@ def _check_outcome_domains(data: Dataset, issues: IssueCollector) -> None:
         issues.add(data.file_name("outcomes"), line, "domain", f"unknown domain {value!r}{hint}")
 
 
-def late_challenges(data: Dataset) -> list[tuple[str, int, dt.date, dt.date]]:
+def late_challenges(data: Tables) -> list[tuple[str, int, dt.date, dt.date]]:
     """Challenges raised after their audit was finalised (§21: a challenge comes before
     finalisation; one raised on the finalisation day is not late): (audit_id, line,
     raised_on, finalised_on), in the order of the file."""
@@ -388,7 +396,7 @@ def late_challenges(data: Dataset) -> list[tuple[str, int, dt.date, dt.date]]:
     ]
 
 
-def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:
+def _check_connected_services(data: Tables, issues: IssueCollector) -> None:
     """Contract §3: every service named in ``[moderation] connected_services`` is the
     service of some staff member or case; a typo there would silently let a moderator
     from a connected service through (§22). Located at the key's line in config.toml."""
@@ -408,7 +416,7 @@ def _check_connected_services(data: Dataset, issues: IssueCollector) -> None:
         )
 
 
-def _check_history(data: Dataset, audit_spellings: Spellings, issues: IssueCollector) -> None:
+def _check_history(data: Tables, audit_spellings: Spellings, issues: IssueCollector) -> None:
     history = data["history"]
     file = data.file_name("history")
     audit_ids = set(history["audit_id"].dropna())
@@ -478,8 +486,9 @@ def _check_history(data: Dataset, audit_spellings: Spellings, issues: IssueColle
             issues.add(file, line, "reaudit_of", message)
 
 
-def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
-    """The month's own rules: history must end before ``month``; the month needs work."""
+def _check_month(data: Tables, month: str, issues: IssueCollector) -> None:
+    """The month's own rules (contract §2): history must end before ``month`` and leave
+    no gap; ``cases`` must hold the month (when it holds any); the month needs work."""
     history = data["history"]
     later = {v for v in set(history["month"].tolist()) if v is not None and v >= month}
     for value, line in _rows_with(history, "month", later):
@@ -491,7 +500,21 @@ def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
                 f"history already holds month {value}; allocate {month} needs a ledger of "
                 "earlier months only",
             )
-    has_cases = bool((data["cases"]["month"] == month).any())
+    held = sorted({m for m in set(data["cases"]["month"].tolist()) if m is not None})
+    if held and month not in held:
+        # A typo (2027-01 for 2026-01) or a sample not yet added: with re-audits overdue
+        # the month would otherwise run, exit 0, with those alone. Its ledger "gaps"
+        # would only follow from the wrong month, so they are not reported.
+        issues.add(
+            data.file_name("cases"),
+            1,
+            "month",
+            f"cases holds no case for month {month}; it holds {month_spans(held)}",
+            Priority.HEADER,
+        )
+        return
+    check_ledger_gaps(data, month, issues)
+    has_cases = month in held
     if not has_cases:
         _, reaudits_due = month_workload(data, month)
         if not reaudits_due:
@@ -501,3 +524,66 @@ def _check_month(data: Dataset, month: str, issues: IssueCollector) -> None:
                 "month",
                 f"no cases for month {month} and no re-audits due: nothing to allocate",
             )
+
+
+def check_month_text(month: str, issues: IssueCollector) -> bool:
+    """Whether ``month`` is ``YYYY-MM`` exactly (contract §1), as every command and the
+    API take it; reported when not ("2026-3" is no month: which month was meant?)."""
+    if isinstance(month, str) and MONTH_TEXT.fullmatch(month):
+        return True
+    issues.add("-", 0, "month", f"expected a month as YYYY-MM, got {month!r}")
+    return False
+
+
+def check_ledger_gaps(data: Tables, month: str, issues: IssueCollector) -> None:
+    """Contract §2: when ``history`` holds months before ``month``, every month from its
+    earliest up to the one before ``month`` has at least one row, unless ``[ledger]
+    missing_months`` lists it. A month's rows left out would silently change re-audits
+    due, yearly counts and the report; one line names every missing month."""
+    months = {m for m in set(data["history"]["month"].tolist()) if m is not None and m < month}
+    if not months:
+        return
+    allowed = set(data.config.ledger.missing_months)
+    expected, current = [], min(months)
+    while current < month:
+        expected.append(current)
+        current = add_months(current, 1)
+    gaps = [m for m in expected if m not in months and m not in allowed]
+    if gaps:
+        issues.add(
+            data.file_name("history"),
+            1,
+            "month",
+            f"the ledger has no row for {month_spans(gaps)}, between its first month "
+            f"{min(months)} and {add_months(month, -1)}: add the audits of "
+            f"{'that month' if len(gaps) == 1 else 'those months'}, or, if none were done, "
+            "list them in config.toml [ledger] missing_months",
+            Priority.HEADER,  # the whole table is in doubt: before its rows' problems
+        )
+
+
+def _check_missing_months(data: Tables, issues: IssueCollector) -> None:
+    """A month listed in ``[ledger] missing_months`` (no audits at all) that ``history``
+    has rows for is a contradiction: refused at the key's line."""
+    listed = set(data.config.ledger.missing_months)
+    held = listed.intersection(data["history"]["month"].tolist())
+    if held and data.config_source is not None:
+        issues.add(
+            data.config_source.file_name,
+            data.config_lines.get("ledger.missing_months", 1),
+            "ledger.missing_months",
+            f"lists {month_spans(sorted(held))} as a month with no audits, but history "
+            "holds audits in it",
+        )
+
+
+def month_spans(months: list[str]) -> str:
+    """Sorted months as a reader takes them in: runs of consecutive months as spans
+    ("2025-04 to 2025-12, 2026-02")."""
+    spans: list[list[str]] = []
+    for month in months:
+        if spans and add_months(spans[-1][-1], 1) == month:
+            spans[-1].append(month)
+        else:
+            spans.append([month])
+    return ", ".join(s[0] if len(s) == 1 else f"{s[0]} to {s[-1]}" for s in spans)

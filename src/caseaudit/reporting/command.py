@@ -11,7 +11,6 @@ Team's page, from Python.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,17 +19,22 @@ from pathlib import Path
 import pandas as pd
 
 from caseaudit.io.reader import read_dataset
-from caseaudit.io.writer import write_outputs
+from caseaudit.model.calendar import month_of
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import IssueCollector
-from caseaudit.model.validate import validate_dataset
-from caseaudit.provenance import input_hashes, package_version
-from caseaudit.reporting.monitoring import FIGURE_NAMES, Monitoring, build_monitoring
+from caseaudit.model.validate import check_ledger_gaps, validate_dataset
+from caseaudit.provenance import input_hashes
+from caseaudit.reporting.monitoring import (
+    FIGURE_NAMES,
+    Monitoring,
+    build_monitoring,
+)
+from caseaudit.results import Result, manifest_header
 
 
 @dataclass(frozen=True)
-class ReportResult:
+class ReportResult(Result):
     """The lists and figures as of one day, the manifest, and the page drawn from them."""
 
     monitoring: Monitoring
@@ -42,8 +46,8 @@ class ReportResult:
     def as_of(self) -> dt.date:
         return self.monitoring.as_of
 
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
+    @property  # the monitoring's own tables, not a copy: read-only here
+    def tables(self) -> dict[str, pd.DataFrame]:  # type: ignore[override]
         """Every list and figure by its output name (see ``caseaudit.model.outputs``)."""
         return self.monitoring.tables
 
@@ -92,17 +96,12 @@ class ReportResult:
 
         return report_html(self.monitoring)
 
-    def write(self, out_dir: Path | str, force: bool = False) -> None:
-        """Every list and figure as CSV and Parquet, ``report.html`` and ``manifest.json``,
-        all or nothing (contract §2)."""
-        write_outputs(
-            Path(out_dir),
-            self.tables,
-            self.manifest,
-            self.output,
-            force=force,
-            files={"report.html": self.html},
-        )
+    @property
+    def output_config(self) -> OutputConfig:
+        return self.output
+
+    def files(self) -> dict[str, bytes]:
+        return {"report.html": self.html}
 
 
 def report(
@@ -112,13 +111,14 @@ def report(
     directory path; ``as_of`` a date or ISO text."""
     started = time.perf_counter()
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of).strip())
-    if isinstance(data, Dataset):
-        dataset = data
-        validate_dataset(dataset).raise_if_any()
-    else:  # read and check every table, as ``caseaudit.load`` does
-        issues = IssueCollector()
-        dataset = read_dataset(data, issues)
-        validate_dataset(dataset, None, issues).raise_if_any()
+    issues = IssueCollector()
+    dataset = data if isinstance(data, Dataset) else read_dataset(data, issues)
+    validate_dataset(dataset, None, issues)  # every table, as ``caseaudit.load`` does
+    if "history" not in dataset.unreadable:
+        # Contract §2: a month missing from the ledger before the as-of month would
+        # silently change every figure of the report.
+        check_ledger_gaps(dataset, month_of(day), issues)
+    issues.raise_if_any()
     loaded = time.perf_counter()
     monitoring = build_monitoring(dataset, day)
     timings = {
@@ -127,10 +127,7 @@ def report(
     }
     timings["total_s"] = time.perf_counter() - started
     manifest: dict[str, object] = {
-        "tool": "caseaudit",
-        "tool_version": package_version("caseaudit"),
-        "python_version": sys.version.split()[0],
-        "command": command or "caseaudit.report()",
+        **manifest_header(command, "report", solver=False),
         "as_of": day.isoformat(),
         "period": [monitoring.period[0], monitoring.period[-1]],
         "audit_year": list(monitoring.audit_year),

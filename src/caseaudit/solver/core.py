@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from caseaudit.model.config import SolverConfig
 from caseaudit.solver.network import Capacities, FlowResult, solve_flow, unique_plan
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, pair_keys, price
 
@@ -47,6 +46,20 @@ NOT_UNIQUE_NOTE = (
     "several plans reach the optimum; the one given is chosen by the fixed "
     "algorithm and input order, so reruns give the same plan"
 )
+
+
+class SolverSettings(Protocol):
+    """What a run's settings give the core (``[solver]`` of config.toml, contract §3):
+    read-only attributes, so the core needs no import of the config that holds them."""
+
+    @property
+    def time_limit_s(self) -> float: ...
+
+    @property
+    def workers(self) -> int: ...
+
+    @property
+    def price_above_pairs(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class SolveOptions:
     @classmethod
     def from_config(
         cls,
-        settings: SolverConfig,
+        settings: SolverSettings,
         seed: int,
         time_limit_s: float | None = None,
         candidate_limit: int = 0,
@@ -108,6 +121,12 @@ class CoreResult:
     stats: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: The flow's node potentials (distances in its residual graph; empty under CP-SAT
+    #: side constraints): a later stage of a lexicographic solve keeps exactly the
+    #: plans optimal for this one by keeping every arc's reduced cost at 0 where it can.
+    task_potential: np.ndarray = field(default_factory=lambda: EMPTY)
+    agent_potential: np.ndarray = field(default_factory=lambda: EMPTY)
+    sink_potential: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,7 +181,7 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
     elif options.candidate_limit:
         keys = np.union1d(space.initial(options.candidate_limit), _side_keys(problem))
         candidates = _Candidates.from_keys(space, keys)
-        flow = solve_flow(capacities, candidates.task, candidates.agent, candidates.cost)
+        flow = solve_flow(capacities, candidates.task, candidates.agent, candidates.cost, True)
         proof = f"none: candidates limited to {options.candidate_limit} per task"
         notes.append(
             f"candidates limited to {options.candidate_limit} per case by "
@@ -211,6 +230,10 @@ def solve(problem: AssignmentProblem, options: SolveOptions | None = None) -> Co
         stats=stats,
         timings=timings,
         notes=tuple(notes),
+        # Under side constraints the flow is only a bound: its potentials prove nothing.
+        task_potential=EMPTY if problem.side_constraints else flow.task_potential,
+        agent_potential=EMPTY if problem.side_constraints else flow.agent_potential,
+        sink_potential=0 if problem.side_constraints else flow.sink_potential,
     )
 
 

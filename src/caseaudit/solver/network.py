@@ -37,6 +37,12 @@ class Capacities:
     #: Parent of each group (a laminar family), -1 for the outermost.
     group_parent: np.ndarray
     group_slot_costs: tuple[np.ndarray, ...]
+    #: Tasks that may be left unassigned (None: all). An earlier stage of a lexicographic
+    #: solve forbids it where every plan optimal for that stage assigns the task.
+    may_leave: np.ndarray | None = None
+    #: Units each agent must take (its first slots; None: none), where every plan optimal
+    #: for an earlier stage fills them. Those slots become the agent's demand.
+    agent_min_load: np.ndarray | None = None
 
     @classmethod
     def ungrouped(
@@ -76,6 +82,8 @@ class FlowResult:
     task_potential: np.ndarray
     agent_potential: np.ndarray
     potential_rounds: int
+    #: The sink's potential: with it, the reduced costs of the unassigned and slot arcs.
+    sink_potential: int = 0
     #: Seconds spent on the potentials (shortest distances and tight arcs).
     potential_s: float = 0.0
     #: The residual arcs of reduced cost 0 under the potentials (when computed), and
@@ -129,9 +137,15 @@ def solve_flow(
     # Agents keep one arc per unit (capacities are small; the arc layout, and so the
     # flow's choice among equal optima, stays that of earlier releases); groups, whose
     # capacities run into thousands, get one arc per run of equal unit costs.
-    agent_arcs = _slot_arcs(capacities.agent_slot_costs, agent_node, agent_next, merge=False)
+    min_load = capacities.agent_min_load
+    agent_slots = capacities.agent_slot_costs
+    if min_load is not None:
+        # Slots that must be filled are not arcs: the agent demands their units instead.
+        agent_slots = tuple(c[int(k) :] for c, k in zip(agent_slots, min_load, strict=True))
+    agent_arcs = _slot_arcs(agent_slots, agent_node, agent_next, merge=False)
     group_arcs = _slot_arcs(capacities.group_slot_costs, group_node, group_next, merge=True)
     demand = capacities.task_demand.astype(np.int64)
+    leave = demand if capacities.may_leave is None else demand * capacities.may_leave
     tails = np.concatenate(
         [
             np.full(n, source, dtype=np.int64),
@@ -151,7 +165,7 @@ def solve_flow(
         ]
     )
     caps = np.concatenate(
-        [demand, np.ones(len(pair_task), dtype=np.int64), demand, agent_arcs[2], group_arcs[2]]
+        [demand, np.ones(len(pair_task), dtype=np.int64), leave, agent_arcs[2], group_arcs[2]]
     )
     costs = np.concatenate(
         [
@@ -166,6 +180,9 @@ def solve_flow(
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[source], supplies[sink] = int(demand.sum()), -int(demand.sum())
+    if min_load is not None:
+        supplies[agent_node] = -min_load
+        supplies[sink] += int(min_load.sum())
     flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:
@@ -194,6 +211,7 @@ def solve_flow(
         task_potential=distance[task_node],
         agent_potential=distance[agent_node],
         potential_rounds=rounds,
+        sink_potential=int(distance[sink]),
         potential_s=time.perf_counter() - started,
         tight_tail=np.concatenate([tails[forward], heads[backward]]),
         tight_head=np.concatenate([heads[forward], tails[backward]]),

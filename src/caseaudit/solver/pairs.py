@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from caseaudit.model.ids import mix, mix_finalise, mix_left, mix_right
+from caseaudit.solver.ties import mix, mix_finalise, mix_left, mix_right
 
 EMPTY = np.zeros(0, dtype=np.int64)
 #: Candidate cells evaluated at once while pricing or materialising: bounds memory.
@@ -108,7 +108,8 @@ class ExplicitPairs:
 
 @dataclass(frozen=True)
 class ImplicitPairs:
-    """Every task with every agent, except ``forbidden`` pairs and ``closed`` tasks."""
+    """Every task with every agent, except ``forbidden`` pairs and ``closed`` tasks (and,
+    in a later stage of a lexicographic solve, the pairs outside its ``gates``)."""
 
     n_tasks: int
     n_agents: int
@@ -117,6 +118,19 @@ class ImplicitPairs:
     #: Tasks nobody may take (no pair at all).
     closed: np.ndarray
     cost: PairCost
+    #: A pair may be used only where every gate's cost is ≤ 0: an earlier stage's reduced
+    #: cost, which is > 0 exactly on the pairs no plan optimal for that stage uses.
+    gates: tuple[PairCost, ...] = ()
+    #: Sorted keys of allowed pairs always among the candidates (an earlier stage's plan,
+    #: so that the first flow of a stage with fixed loads is feasible).
+    seeds: np.ndarray = field(default_factory=lambda: EMPTY)
+
+    def gated(self, task: np.ndarray, agent: np.ndarray) -> np.ndarray:
+        """Which of the pairs every gate lets through."""
+        through = np.ones(len(task), dtype=bool)
+        for gate in self.gates:
+            through &= gate(task, agent) <= 0
+        return through
 
     @property
     def open_tasks(self) -> np.ndarray:
@@ -124,7 +138,9 @@ class ImplicitPairs:
 
     @property
     def count(self) -> int:
-        """How many pairs are allowed: the space the proof has to cover."""
+        """How many pairs are allowed: the space the proof has to cover. Gates are not
+        counted out: a staged proof covers every allowed pair of the month, stage by
+        stage."""
         forbidden_open = self.forbidden[~self.closed[self.forbidden // max(self.n_agents, 1)]]
         return len(self.open_tasks) * self.n_agents - len(forbidden_open)
 
@@ -134,7 +150,37 @@ class ImplicitPairs:
         cost = self.cost
         keys = cost.sparse_keys[cost.sparse_values < 0]
         keys = keys[~self.closed[keys // max(self.n_agents, 1)]]
-        return keys[~in_sorted(keys, self.forbidden)]
+        keys = keys[~in_sorted(keys, self.forbidden)]
+        if self.gates:
+            keys = keys[self.gated(*np.divmod(keys, max(self.n_agents, 1)))]
+        return np.union1d(keys, self.seeds) if len(self.seeds) else keys
+
+    def gated_keys(self, limit: int) -> np.ndarray | None:
+        """Sorted keys of every allowed pair the gates let through, or None when there
+        are none or more than ``limit`` (then the space is priced, not built).
+
+        The last gate is an earlier stage's reduced cost, never negative off that stage's
+        plan (its potentials are an optimal dual): a task's pairs through it are the
+        agents whose separable part is low enough — one sorted range per task — plus
+        the pairs whose correction is negative (the plan's are among the seeds)."""
+        if not self.gates:
+            return None
+        gate = self.gates[-1]
+        tasks = self.open_tasks
+        order = np.argsort(gate.agent, kind="stable")
+        ends = np.searchsorted(gate.agent[order], -gate.task[tasks], side="right")
+        if int(ends.sum()) > limit:
+            return None
+        starts = np.repeat(np.cumsum(ends) - ends, ends)
+        task = np.repeat(tasks, ends)
+        agent = order[np.arange(len(task), dtype=np.int64) - starts]
+        keys = np.union1d(
+            pair_keys(task, agent, self.n_agents),
+            gate.sparse_keys[~self.closed[gate.sparse_keys // max(self.n_agents, 1)]],
+        )
+        keys = keys[~in_sorted(keys, self.forbidden)]
+        keys = keys[self.gated(*np.divmod(keys, max(self.n_agents, 1)))]
+        return np.union1d(keys, self.seeds)
 
     def materialise(self) -> ExplicitPairs:
         """All allowed pairs, task-major, agents ascending."""
@@ -154,6 +200,8 @@ class ImplicitPairs:
             task = np.repeat(block, self.n_agents)
             agent = np.tile(agents, len(block))
             keep = ~in_sorted(pair_keys(task, agent, self.n_agents), self.forbidden)
+            if self.gates:
+                keep &= self.gated(task, agent)
             yield task[keep], agent[keep]
 
     def tie_floor(self, per_task: int) -> int:
@@ -197,7 +245,10 @@ class ImplicitPairs:
             row, agent = np.nonzero(mixed < np.uint64(floor))
             found.append(tasks[first + row] * n_agents + agent)
         keys = np.concatenate(found)
-        return keys[~in_sorted(keys, self.forbidden)]
+        keys = keys[~in_sorted(keys, self.forbidden)]
+        if self.gates:
+            keys = keys[self.gated(*np.divmod(keys, n_agents))]
+        return keys
 
     def initial(self, per_task: int, scan: int = 512) -> np.ndarray:
         """A starting candidate set (sorted keys): the must-include pairs and, for each
@@ -225,7 +276,10 @@ class ImplicitPairs:
             agent = order[((start[first : first + per_block, None] + offsets) % window).ravel()]
             cost = self.cost(task, agent)
             keys = pair_keys(task, agent, n_agents)
-            cost[in_sorted(keys, self.forbidden)] = np.iinfo(np.int64).max
+            shut = in_sorted(keys, self.forbidden)
+            if self.gates:
+                shut |= ~self.gated(task, agent)
+            cost[shut] = np.iinfo(np.int64).max
             ranked = np.argsort(cost.reshape(len(block), width), axis=1, kind="stable")
             best = ranked[:, : min(per_task, width)]
             picked = keys.reshape(len(block), width)[np.arange(len(block))[:, None], best]
@@ -343,6 +397,8 @@ def _scan(
         reduced = lower[below] + cost.sparse(task, agent)
         keys = pair_keys(task, agent, space.n_agents)
         keep = (reduced < threshold) & ~in_sorted(keys, space.forbidden) & ~in_sorted(keys, known)
+        if space.gates:
+            keep &= space.gated(task, agent)
         keys, reduced, task = keys[keep], reduced[keep], task[keep]
         if per_task and len(keys):
             ranked = np.lexsort((keys, reduced, task))

@@ -29,7 +29,7 @@ from caseaudit.model.calendar import (
     reaudit_month,
 )
 from caseaudit.model.config import DEFAULT_DOMAINS
-from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, TABLES
+from caseaudit.model.schema import JUDGEMENT_MIX, JUDGEMENTS, NOT_COUNTED_STATUSES, TABLES
 from caseaudit.synth.matching import UNMATCHED, match_cases
 from caseaudit.synth.organisation import NONE, Organisation, build_organisation
 from caseaudit.synth.presets import DEFAULT_MONTH, PRESETS, PresetSpec
@@ -40,6 +40,14 @@ MAX_PER_YEAR = 10
 MAX_BREAK_FRACTION = Decimal("0.20")
 CASES_PER_AUDITOR = 0.75  # the sustainable pace: ten audits in twelve months, less slack
 CASELOAD = 15  # case files per practitioner, the population the sample is drawn from
+#: The share of the population on the case-management extract of open cases (issue 21):
+#: about 150,000 open cases for the national preset.
+OPEN_SHARE = 1 / 7
+#: Of the extract's rows: opened less than 28 days before the month, closed before its
+#: first day, and a second case file of another row's subject (issue 21's exclusions).
+RECENTLY_OPENED_SHARE = 0.03
+CLOSED_SHARE = 0.03
+SECOND_FILE_SHARE = 0.01
 CASE_TYPE = {
     "Safeguarding": "child",
     "Children in Care": "child",
@@ -61,13 +69,6 @@ STATUS_MIX = {  # by how many months before the target month the audit was
     ),
     3: (("actions_complete", 0.78), ("finalised", 0.17), ("non_completed", 0.05)),
 }
-JUDGEMENT_MIX = (
-    ("outstanding", 0.04),
-    ("good", 0.38),
-    ("requires_improvement_good_elements", 0.26),
-    ("requires_improvement", 0.26),
-    ("inadequate", 0.06),
-)
 REAUDIT_MIX = (
     ("good", 0.2),
     ("requires_improvement_good_elements", 0.25),
@@ -694,6 +695,8 @@ class _Generator:
             "moderations": _frame("moderations", self.moderations),
             "break_preferences": _frame("break_preferences", self._preferences()),
             "outcomes": self._outcomes(),
+            # Last, from its own stream: every other table stays as it was before issue 21.
+            "caseload": _frame("caseload", self._caseload()),
         }
 
     # -- what the monitoring report must show (issue 10) ------------------------
@@ -916,6 +919,46 @@ class _Generator:
                     "allocated_worker_id": org.staff_ids[worker],
                     "team_manager_id": org.staff_ids[manager] if manager != NONE else None,
                     "iro_id": org.staff_ids[iro] if iro != NONE else None,
+                }
+            )
+        return rows
+
+    def _caseload(self) -> list[dict[str, object]]:
+        """The case-management extract of open cases that ``draw-sample`` draws from
+        (issue 21): a random share of the population, with some cases too recently
+        opened, some closed before the month and some subjects with two case files."""
+        rng = np.random.default_rng([self.seed, 21])
+        org = self.org
+        size = max(1, round(self.n_cases * OPEN_SHARE))
+        chosen = np.sort(rng.choice(self.n_cases, size=size, replace=False))
+        first = first_day(self.month).toordinal()
+        opened = first - rng.integers(29, 3 * 365, size=size)
+        recent = rng.random(size) < RECENTLY_OPENED_SHARE
+        opened[recent] = first - rng.integers(0, 28, size=int(recent.sum()))
+        closed = rng.random(size) < CLOSED_SHARE
+        closed_on = first - rng.integers(1, 28, size=size)
+        second_file = rng.random(size) < SECOND_FILE_SHARE
+        other = rng.integers(0, size, size=size)
+        audited = {case for case, _ in self.case_rows}
+        rows = []
+        for position, case in enumerate(chosen.tolist()):
+            worker = self.case_worker[case]
+            manager, iro = org.manager[worker], self.case_iro[case]
+            subject = self._subject_id(case)
+            if second_file[position] and case not in audited:
+                subject = self._subject_id(int(chosen[other[position]]))
+            rows.append(
+                {
+                    "case_id": self._case_id(case),
+                    "subject_id": subject,
+                    "case_type": CASE_TYPE[org.service[worker]],
+                    "service": org.service[worker],
+                    "team": org.team[worker],
+                    "allocated_worker_id": org.staff_ids[worker],
+                    "team_manager_id": org.staff_ids[manager] if manager != NONE else None,
+                    "iro_id": org.staff_ids[iro] if iro != NONE else None,
+                    "opened_on": min(int(opened[position]), first),
+                    "closed_on": int(closed_on[position]) if closed[position] else None,
                 }
             )
         return rows

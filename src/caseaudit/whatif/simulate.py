@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from caseaudit.api import AllocationResult, allocate, moderate, plan_breaks
-from caseaudit.io.frames import replace_tables
 from caseaudit.model.calendar import (
     add_months,
     audit_year_start,
@@ -43,17 +42,16 @@ from caseaudit.model.calendar import (
 )
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import plural
+from caseaudit.model.frames import replace_tables
 from caseaudit.model.reaudits import effective_judgements
-from caseaudit.model.schema import NOT_COUNTED_STATUSES, TABLES
+from caseaudit.model.schema import JUDGEMENT_MIX, NOT_COUNTED_STATUSES, TABLES
 from caseaudit.model.validate import validate_dataset
-from caseaudit.synth.generate import JUDGEMENT_MIX
+from caseaudit.plans.month.rules import CONFLICT_RULES
 
 #: The grade mix of the synthetic authorities: the default ``judgements``.
 DEFAULT_JUDGEMENTS: Mapping[str, float] = dict(JUDGEMENT_MIX)
 #: Days from a moderator's assignment to their decision (the simulation's assumption).
 MODERATION_DAYS = 14
-#: The pair rules that are conflicts of interest (§4): what "conflicts" counts.
-CONFLICT_RULES = ("direct", "management_chain", "same_team", "declared", "exempted")
 #: Seeds of the separate random streams of one month.
 _SAMPLE, _JUDGEMENT, _DATES, _CHALLENGE = range(4)
 

@@ -28,7 +28,8 @@ import pandas as pd
 from caseaudit.api import AllocationResult, allocate
 from caseaudit.model.calendar import add_months, last_day
 from caseaudit.model.dataset import LINE, Dataset
-from caseaudit.whatif.simulate import CONFLICT_RULES, YearSimulation, simulate_year
+from caseaudit.plans.month.rules import CONFLICT_RULES
+from caseaudit.whatif.simulate import YearSimulation, simulate_year
 
 #: Decimals every fraction of the results is rounded to.
 DECIMALS = 6
@@ -82,7 +83,8 @@ class LoseStaff:
 @dataclass(frozen=True)
 class MergeTeams:
     """Two or more teams of one service become one, named ``into`` (default the first):
-    staff and cases alike, so the same-team conflict (§4) covers the merged team."""
+    staff, cases and the caseload alike, so the same-team conflict (§4) covers the merged
+    team and every case still names a team of its service (contract §1)."""
 
     service: str
     teams: tuple[str, ...]
@@ -91,7 +93,7 @@ class MergeTeams:
     def __call__(self, data: Dataset) -> Dataset:
         name = self.into or self.teams[0]
         changed = {}
-        for table in ("staff", "cases"):
+        for table in ("staff", "cases", "caseload"):
             frame = data[table].drop(columns=[LINE])
             merged = (frame["service"] == self.service) & frame["team"].isin(self.teams)
             frame.loc[merged, "team"] = name

@@ -35,21 +35,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from caseaudit.model.ids import fingerprint, mix
+from caseaudit.model.ids import fingerprint
 from caseaudit.plans.break_year.problem import BreakYear
-from caseaudit.solver.core import (
+from caseaudit.solver import (
+    EMPTY,
+    INT64_SAFE,
     NOT_UNIQUE_NOTE,
     AssignmentProblem,
+    Capacities,
     CoreResult,
+    ExplicitPairs,
     SolveOptions,
+    mix,
     solve,
+    tier_weights,
 )
-from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import EMPTY, ExplicitPairs
 
 TIE_BREAK_RANGE = 1 << 8
 #: The flow scales unit costs by its node count internally: stay well inside int64.
-INT64_SAFE = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -329,12 +332,8 @@ def _stage_weights(
     slot_start: np.ndarray,
 ) -> dict[str, int]:
     """Each tier's weight exceeds everything the tiers below it can change on a cycle."""
-    weights: dict[str, int] = {}
-    below = 0
-    for tier in reversed(tiers):
-        weights[tier] = below + 1
-        below += weights[tier] * _tier_span(terms[tier], pairs, n_agents, slot_start)
-    return {tier: weights[tier] for tier in tiers}
+    spans = ((tier, _tier_span(terms[tier], pairs, n_agents, slot_start)) for tier in tiers)
+    return tier_weights(spans)[0]
 
 
 def _solve_stage(

@@ -29,6 +29,7 @@ from caseaudit.model.calendar import add_months, first_day, last_day, month_text
 from caseaudit.model.config import Config
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
+from caseaudit.model.rule_record import RuleRecord
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 
 #: Columns of a rule's forbidden (auditor, month) pairs.
@@ -63,12 +64,8 @@ class YearRestriction:
     service_cap: pd.Series | None = None
 
 
-@dataclass(frozen=True)
-class BreakRule:
-    id: str
-    label: str
-    paragraph: str
-    function: Callable[[YearFacts], YearRestriction]
+#: A hard rule of the break plan: the generic rule record over the year's functions.
+BreakRule = RuleRecord[Callable[["YearFacts"], "YearRestriction"]]
 
 
 # ---------------------------------------------------------------- the hard rules

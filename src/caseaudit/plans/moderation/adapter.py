@@ -22,13 +22,21 @@ import pandas as pd
 
 from caseaudit.model.ids import fingerprint
 from caseaudit.plans.moderation.problem import ModerationProblem
-from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
-from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import ImplicitPairs, PairCost, pair_keys
+from caseaudit.solver import (
+    INT64_SAFE,
+    AssignmentProblem,
+    Capacities,
+    CoreResult,
+    ImplicitPairs,
+    PairCost,
+    SolveOptions,
+    pair_keys,
+    solve,
+    tier_weights,
+)
 
 TIE_BREAK_RANGE = 1 << 10
 #: Keep every cost, summed over a plan, inside a signed 64-bit integer with room to spare.
-INT64_SAFE = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -208,11 +216,7 @@ def fold(index: ModerationIndex, seed: int, tiers: tuple[Tier, ...] = OBJECTIVE)
     """The tiers folded into one integer cost: from the lowest tier up, each weight is one
     more than the most the tiers below can add up to over any plan."""
     terms = {tier.id: tier.function(index, seed) for tier in tiers}
-    weights: dict[str, int] = {}
-    below = 0
-    for tier in reversed(tiers):
-        weights[tier.id] = below + 1
-        below += weights[tier.id] * terms[tier.id].most(index.n_audits)
+    weights, below = tier_weights((t.id, terms[t.id].most(index.n_audits)) for t in tiers)
     if below * 2 >= INT64_SAFE:
         raise OverflowError("the moderation objective does not fit in 64-bit integers")
     per_audit, per_moderator = _zeros(index)

@@ -32,6 +32,7 @@ from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.model.reaudits import active_on
+from caseaudit.model.rule_record import RuleKind, RuleRecord, rules_by_id
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.month.rules import Blocker, case_conflict
 
@@ -94,14 +95,11 @@ class Bar:
     pairs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PAIR_COLUMNS))
 
 
-@dataclass(frozen=True)
-class ModerationRule:
-    id: str
-    #: What the people it bars are, after a count: "4 in a connected service". May name
-    #: {service}, {cap} and {as_of}.
-    counted: str
-    paragraph: str
-    function: Callable[[ModerationFacts], Bar]
+#: A hard rule of the moderation plan: the generic record, whose ``label`` says what the
+#: people it bars are, after a count ("4 in a connected service"; may name {service},
+#: {cap} and {as_of}). Its conflicts of interest are the month's (``CONFLICT_RULES``),
+#: applied through the month's own rule functions.
+ModerationRule = RuleRecord[Callable[["ModerationFacts"], "Bar"]]
 
 
 def _everywhere(staff: pd.DataFrame, mask: pd.Series, detail: str) -> Bar:
@@ -184,7 +182,7 @@ def _case_conflict(rule_id: str, facts: ModerationFacts) -> Bar:
 
 
 def direct(facts: ModerationFacts) -> Bar:
-    """Contract §4 rule 4 (§8–9), §22: not the case's allocated worker, team manager or
+    """Contract §4 rule 4, §22: not the case's allocated worker, team manager or
     IRO."""
     return _case_conflict("direct", facts)
 
@@ -296,20 +294,28 @@ MODERATION_RULES: tuple[ModerationRule, ...] = (
         "connected_service", "in a connected service", "§22, [moderation]", unconnected_service
     ),
     ModerationRule(
-        "direct", "the case's worker, team manager or IRO", "contract §4 rule 4, §22", direct
+        "direct",
+        "the case's worker, team manager or IRO",
+        "contract §4 rule 4, §22",
+        direct,
+        RuleKind.CONFLICT,
     ),
     ModerationRule(
         "management_chain",
         "above the case's worker or team manager",
         "contract §4 rule 4, §22",
         management_chain,
+        RuleKind.CONFLICT,
     ),
-    ModerationRule("same_team", "in the case's team", "contract §4 rule 4, §22", same_team),
+    ModerationRule(
+        "same_team", "in the case's team", "contract §4 rule 4, §22", same_team, RuleKind.CONFLICT
+    ),
     ModerationRule(
         "declared",
         "with a declared conflict with the subject",
         "contract §4 rule 4, §22",
         declared,
+        RuleKind.CONFLICT,
     ),
     ModerationRule("auditor", "the auditor", "§22", not_the_auditor),
     ModerationRule(
@@ -322,7 +328,7 @@ MODERATION_RULES: tuple[ModerationRule, ...] = (
     ),
     ModerationRule("monthly_cap", "at {cap} of {cap} this month", "issue 8", monthly_cap),
 )
-MODERATION_RULES_BY_ID = {rule.id: rule for rule in MODERATION_RULES}
+MODERATION_RULES_BY_ID = rules_by_id(MODERATION_RULES)
 
 
 # ---------------------------------------------------------------- the problem
@@ -601,7 +607,7 @@ def unmoderated_reason(problem: ModerationProblem, audit_id: str, loads: pd.Seri
         else:  # a free, allowed manager would have taken it: the plan is not maximal
             raise RuntimeError(f"{staff_id} could still moderate {audit_id}: plan not maximal")
     parts = [
-        f"{counts[rule.id]} {rule.counted.format(**context)}"
+        f"{counts[rule.id]} {rule.label.format(**context)}"
         for rule in MODERATION_RULES
         if counts[rule.id]
     ]

@@ -10,12 +10,22 @@ The objective is lexicographic (contract §4): coverage (due re-audits first), t
 fewest changes to a previous plan, then the weighted preferences, then a seeded
 tie-break. Each tier's weight exceeds the most the tiers below can add up to, so one
 integer cost orders plans exactly as the tiers do; each rule's part stays readable.
+
+Those weights multiply: a national re-plan's would pass 2^62 (the change tier alone
+multiplies the others by the case count). Tiers therefore share a *stage* only while its
+folded cost fits (:func:`plan_stages`); ``allocate``'s month is always one stage, as
+before. Stages are solved one after the other: the flow of a stage gives node potentials
+(an optimal dual), and the plans optimal for it are exactly those that leave every arc
+of positive reduced cost empty and every arc of negative reduced cost full
+(complementary slackness). The next stage keeps those arcs so — pairs gated out or
+fixed, cases that must or must not be allocated, auditors' loads bounded — and so
+optimises its tiers over exactly the plans optimal for the stages before it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,9 +34,20 @@ import pandas as pd
 from caseaudit.model.config import Config, WeightsConfig
 from caseaudit.model.ids import fingerprint
 from caseaudit.plans.month.problem import MonthProblem
-from caseaudit.solver.core import AssignmentProblem, CoreResult, SolveOptions, solve
-from caseaudit.solver.network import Capacities
-from caseaudit.solver.pairs import EMPTY, ImplicitPairs, PairCost, pair_keys
+from caseaudit.solver import (
+    EMPTY,
+    INT64_SAFE,
+    AssignmentProblem,
+    Capacities,
+    CoreResult,
+    ExplicitPairs,
+    ImplicitPairs,
+    PairCost,
+    SolveOptions,
+    pair_keys,
+    solve,
+    tier_weights,
+)
 
 TIE_BREAK_RANGE = 1 << 10
 TIERS = ("coverage", "change", "preference", "tie_break")
@@ -64,10 +85,24 @@ class MonthIndex:
     def n_auditors(self) -> int:
         return len(self.auditor_ids)
 
+    def case_index(self, case_ids: Iterable[str]) -> np.ndarray:
+        """Each case id's index, -1 for a case not in the month: the one way from ids to
+        indices (``explain`` and the diagnosis ask here, never re-derive it)."""
+        return np.asarray(pd.Index(self.case_ids).get_indexer(list(case_ids)), dtype=np.int64)
+
+    def auditor_index(self, auditor_ids: Iterable[str]) -> np.ndarray:
+        """Each auditor id's index, -1 for someone who is not an available auditor."""
+        return np.asarray(pd.Index(self.auditor_ids).get_indexer(list(auditor_ids)), dtype=np.int64)
+
+    def forbidden_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The forbidden pairs as (case index, auditor index), case-major."""
+        case, auditor = np.divmod(self.forbidden, max(self.n_auditors, 1))
+        return case, auditor
+
     def keys(self, case_ids: pd.Series, auditor_ids: pd.Series) -> np.ndarray:
         """Sorted keys of the given (case_id, auditor_id) pairs that are in the index."""
-        c = pd.Index(self.case_ids).get_indexer(case_ids)
-        a = pd.Index(self.auditor_ids).get_indexer(auditor_ids)
+        c = self.case_index(case_ids)
+        a = self.auditor_index(auditor_ids)
         ok = (c >= 0) & (a >= 0)
         return np.unique(pair_keys(c[ok], a[ok], self.n_auditors))
 
@@ -145,7 +180,7 @@ def _zeros(index: MonthIndex) -> tuple[np.ndarray, np.ndarray]:
 
 
 def coverage_priority(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
-    """Contract §4 objective (1), §1, §25: leaving a case without an auditor costs its
+    """Contract §4 objective (1): leaving a case without an auditor costs its
     priority — 2 for a due or overdue re-audit, 1 otherwise."""
     return CostTerm(uncovered=index.priority)
 
@@ -167,7 +202,8 @@ def minimal_change(index: MonthIndex, weights: WeightsConfig, seed: int) -> Cost
 
 
 def original_auditor(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
-    """§25: a re-audit goes preferably to the auditor of the inadequate audit."""
+    """Contract §4 objective (2): a re-audit goes preferably to the auditor of the
+    inadequate audit (the re-audit itself is §25)."""
     per_case, per_auditor = _zeros(index)
     per_case[index.is_reaudit] = weights.original_auditor
     bonus = np.full(len(index.original), -weights.original_auditor, dtype=np.int64)
@@ -188,7 +224,7 @@ def fair_spread(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTer
 
 
 def fresh_eyes(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
-    """Contract §4 objective (2), §7: avoid an auditor who audited the same subject in
+    """Contract §4 objective (2): avoid an auditor who audited the same subject in
     the last 12 months (except the original auditor of a re-audit)."""
     per_case, per_auditor = _zeros(index)
     surcharge = np.full(len(index.seen), weights.fresh_eyes, dtype=np.int64)
@@ -235,14 +271,20 @@ SOFT_RULES: tuple[SoftRule, ...] = (
         "original_auditor", "original auditor for a re-audit", "§25", "preference", original_auditor
     ),
     SoftRule("fair_spread", "fair spread of the audit year", "§2", "preference", fair_spread),
-    SoftRule("fresh_eyes", "fresh eyes on the subject", "§7", "preference", fresh_eyes),
+    SoftRule(
+        "fresh_eyes",
+        "fresh eyes on the subject",
+        "contract §4 objective (2)",
+        "preference",
+        fresh_eyes,
+    ),
     SoftRule("tie_break", "deterministic tie-break", "contract §4", "tie_break", tie_break),
 )
 
 
 # ---------------------------------------------------------------- folding and solving
 
-INT64_SAFE = 1 << 62
+#: The flow scales unit costs by its node count internally: stay well inside int64.
 
 
 def _sum_costs(parts: list[tuple[int, PairCost]], index: MonthIndex) -> PairCost:
@@ -270,12 +312,85 @@ def _sum_costs(parts: list[tuple[int, PairCost]], index: MonthIndex) -> PairCost
 
 
 @dataclass(frozen=True)
-class FoldedCosts:
+class FoldedStage:
+    """The tiers of one stage folded into one integer cost; the tiers of other stages
+    weigh 0 here (the tie-break's numbers stay, at weight 0, so that pricing starts from
+    the same pairs)."""
+
     pair: PairCost
     uncovered: np.ndarray
     slots: tuple[np.ndarray, ...]
     tier_weights: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FoldedCosts:
+    """The month's objective: one stage when the folded tiers fit in 64-bit integers
+    (every month of ``allocate``), else several, solved one after the other."""
+
+    stages: tuple[FoldedStage, ...]
     terms: dict[str, CostTerm]
+
+    @property
+    def pair(self) -> PairCost:
+        """The first stage's pair cost: the whole objective's when there is one stage
+        (``explain`` weighs pairs by it; with stages, the tiers that decide most)."""
+        return self.stages[0].pair
+
+    @property
+    def uncovered(self) -> np.ndarray:
+        return self.stages[0].uncovered
+
+    @property
+    def slots(self) -> tuple[np.ndarray, ...]:
+        return self.stages[0].slots
+
+    @property
+    def tier_weights(self) -> dict[str, int]:
+        """Each tier's weight within its own stage."""
+        return {t: w for stage in self.stages for t, w in stage.tier_weights.items()}
+
+
+@dataclass(frozen=True)
+class _TierReach:
+    #: The most the tier can add up to over a plan (its costs are never negative).
+    total: int
+    #: The largest cost of one unit (a pair, a case left out, a slot).
+    unit: int
+
+
+def _stage_weights(tiers: list[str], reach: dict[str, _TierReach]) -> dict[str, int]:
+    """Each tier's weight exceeds the most the tiers below it in the stage add up to."""
+    return tier_weights((tier, reach[tier].total) for tier in tiers)[0]
+
+
+def _fits(tiers: list[str], reach: dict[str, _TierReach], nodes: int) -> bool:
+    """Whether the stage's folded cost fits: its total over a plan, and one unit's cost
+    times the flow's node count (OR-Tools scales unit costs by it)."""
+    weights = _stage_weights(tiers, reach)
+    top = weights[tiers[0]]
+    below = top - 1
+    return (
+        top * reach[tiers[0]].total < INT64_SAFE
+        and (top * reach[tiers[0]].unit + below) * (nodes + 1) < INT64_SAFE
+    )
+
+
+def plan_stages(reach: dict[str, _TierReach], nodes: int) -> list[list[str]]:
+    """Consecutive tiers folded together while they fit (contract §4's order kept):
+    ``allocate``'s month is one stage; a national re-plan, whose minimal-change tier
+    multiplies the others by its case count, is two."""
+    stages: list[list[str]] = []
+    for tier in TIERS:
+        if stages and _fits([*stages[-1], tier], reach, nodes):
+            stages[-1].append(tier)
+        elif _fits([tier], reach, nodes):
+            stages.append([tier])
+        else:
+            raise OverflowError(
+                f"the {tier} tier alone is too large for 64-bit integers; lower the weights"
+            )
+    return stages
 
 
 def fold_costs(
@@ -284,7 +399,11 @@ def fold_costs(
     seed: int,
     rules: tuple[SoftRule, ...] = SOFT_RULES,
 ) -> FoldedCosts:
-    """The soft rules' terms folded, tier by tier, into one integer cost."""
+    """The soft rules' terms folded, tier by tier, into one integer cost per stage.
+
+    A tier's reach is bounded by what a plan can add up to: each open case adds one pair
+    cost or its unallocated cost, never both; slots add at most their sum. Tiers share a
+    stage while the folded cost fits (:func:`plan_stages`)."""
     terms = {rule.id: rule.function(index, weights, seed) for rule in rules}
     tier_of = {rule.id: rule.tier for rule in rules}
     open_cases = ~index.closed
@@ -302,63 +421,282 @@ def fold_costs(
                 total = total + term.uncovered
         return total
 
-    slot_terms = [t.slots for t in terms.values() if t.slots is not None]
-    slots = tuple(
-        np.sum([s[a] for s in slot_terms], axis=0) if slot_terms else np.zeros(0, dtype=np.int64)
-        for a in range(index.n_auditors)
-    )
-    slot_total = int(sum(int(s.sum()) for s in slots))
-    tie_weight = 1
-    preference_weight = n * tier_pair("tie_break").bound(open_cases) + 1
-    preference_total = n * tier_pair("preference").bound(open_cases) + slot_total
-    change_weight = preference_weight * (preference_total + 1)
-    change_bound = max(
-        tier_pair("change").bound(open_cases), int(tier_uncovered("change").max(initial=0))
-    )
-    coverage_weight = change_weight * (n * change_bound + 1)
-    if coverage_weight * 2 * n >= INT64_SAFE:
-        raise OverflowError("objective too large for 64-bit integers; lower the weights")
-    tier_weights = {
-        "coverage": coverage_weight,
-        "change": change_weight,
-        "preference": preference_weight,
-        "tie_break": tie_weight,
-    }
-    pair = _sum_costs(
-        [(tier_weights[tier_of[r]], t.pair) for r, t in terms.items() if t.pair], index
-    )
-    uncovered = sum(
-        (tier_weights[tier] * tier_uncovered(tier) for tier in TIERS),
-        np.zeros(index.n_cases, dtype=np.int64),
-    )
-    return FoldedCosts(
-        pair=pair,
-        uncovered=uncovered,
-        slots=tuple(s * preference_weight for s in slots),
-        tier_weights=tier_weights,
-        terms=terms,
-    )
+    def tier_slots(tier: str) -> tuple[np.ndarray, ...]:
+        own = [t.slots for r, t in terms.items() if tier_of[r] == tier and t.slots is not None]
+        return tuple(
+            np.sum([s[a] for s in own], axis=0) if own else np.zeros(0, dtype=np.int64)
+            for a in range(index.n_auditors)
+        )
+
+    slots = {tier: tier_slots(tier) for tier in TIERS}
+    reach = {}
+    for tier in TIERS:
+        per_case = max(tier_pair(tier).bound(open_cases), int(tier_uncovered(tier).max(initial=0)))
+        slot_total = int(sum(int(s.sum()) for s in slots[tier]))
+        slot_top = max((int(s.max(initial=0)) for s in slots[tier]), default=0)
+        reach[tier] = _TierReach(n * per_case + slot_total, max(per_case, slot_top))
+    nodes = index.n_cases + index.n_auditors + 2
+    stages = []
+    for tiers in plan_stages(reach, nodes):
+        tier_weights = _stage_weights(tiers, reach)
+        weight = {tier: tier_weights.get(tier, 0) for tier in TIERS}
+        pair = _sum_costs([(weight[tier_of[r]], t.pair) for r, t in terms.items() if t.pair], index)
+        uncovered = sum(
+            (weight[tier] * tier_uncovered(tier) for tier in TIERS),
+            np.zeros(index.n_cases, dtype=np.int64),
+        )
+        stage_slots = tuple(
+            _weighted_sum([(weight[tier], slots[tier][a]) for tier in TIERS])
+            for a in range(index.n_auditors)
+        )
+        stages.append(FoldedStage(pair, uncovered, stage_slots, tier_weights))
+    return FoldedCosts(stages=tuple(stages), terms=terms)
 
 
-def month_assignment(index: MonthIndex, costs: FoldedCosts) -> AssignmentProblem:
-    """The month in the core's terms: one unit per case, auditors' convex slots."""
-    return AssignmentProblem(
-        pairs=ImplicitPairs(
-            n_tasks=index.n_cases,
-            n_agents=index.n_auditors,
-            forbidden=index.forbidden,
+def _weighted_sum(parts: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """One auditor's slot costs over the tiers that have slots (all of one length)."""
+    present = [weight * slots for weight, slots in parts if len(slots)]
+    return np.sum(present, axis=0) if present else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """What the stages solved so far decided, for the next stage: cases taken out (their
+    pair or their leaving out fixed), the pairs fixed, the gates on the others, and each
+    auditor's load bounds (total audits, the fixed pairs included)."""
+
+    closed: np.ndarray
+    demand: np.ndarray
+    may_leave: np.ndarray
+    fixed_task: np.ndarray
+    fixed_agent: np.ndarray
+    gates: tuple[PairCost, ...]
+    seeds: np.ndarray
+    min_load: np.ndarray
+    max_load: np.ndarray
+
+    @classmethod
+    def nothing(cls, index: MonthIndex) -> _Fixed:
+        return cls(
             closed=index.closed,
-            cost=costs.pair,
-        ),
-        capacities=Capacities.ungrouped(
-            task_demand=np.ones(index.n_cases, dtype=np.int64),
-            unassigned_cost=costs.uncovered,
-            agent_slot_costs=tuple(
-                np.concatenate([np.zeros(1, dtype=np.int64), costs.slots[a]])[:cap]
-                for a, cap in enumerate(index.capacity)
+            demand=np.ones(index.n_cases, dtype=np.int64),
+            may_leave=np.ones(index.n_cases, dtype=bool),
+            fixed_task=EMPTY,
+            fixed_agent=EMPTY,
+            gates=(),
+            seeds=EMPTY,
+            min_load=np.zeros(index.n_auditors, dtype=np.int64),
+            max_load=index.capacity.copy(),
+        )
+
+    def fixed_load(self, n_auditors: int) -> np.ndarray:
+        return np.bincount(self.fixed_agent, minlength=n_auditors).astype(np.int64)
+
+
+def _slot_list(costs: FoldedStage | FoldedCosts, a: int, cap: int) -> np.ndarray:
+    """Agent ``a``'s unit costs, slot by slot: the first audit free, then its slots."""
+    return np.concatenate([np.zeros(1, dtype=np.int64), costs.slots[a]])[:cap]
+
+
+def month_assignment(
+    index: MonthIndex,
+    costs: FoldedStage | FoldedCosts,
+    fixed: _Fixed | None = None,
+    build_up_to: int = 0,
+) -> AssignmentProblem:
+    """The month in the core's terms: one unit per case, auditors' convex slots; in a
+    later stage, without what the stages before it fixed."""
+    if fixed is None:
+        return AssignmentProblem(
+            pairs=ImplicitPairs(
+                n_tasks=index.n_cases,
+                n_agents=index.n_auditors,
+                forbidden=index.forbidden,
+                closed=index.closed,
+                cost=costs.pair,
             ),
+            capacities=Capacities.ungrouped(
+                task_demand=np.ones(index.n_cases, dtype=np.int64),
+                unassigned_cost=costs.uncovered,
+                agent_slot_costs=tuple(
+                    _slot_list(costs, a, int(cap)) for a, cap in enumerate(index.capacity)
+                ),
+            ),
+        )
+    # Units already fixed take an auditor's first slots (costs rise slot by slot, so the
+    # cheapest are filled first whichever cases fill them).
+    load = fixed.fixed_load(index.n_auditors)
+    slot_lists = tuple(
+        _slot_list(costs, a, int(cap))[int(load[a]) : int(fixed.max_load[a])]
+        for a, cap in enumerate(index.capacity)
+    )
+    space = ImplicitPairs(
+        n_tasks=index.n_cases,
+        n_agents=index.n_auditors,
+        forbidden=index.forbidden,
+        closed=fixed.closed,
+        cost=costs.pair,
+        gates=fixed.gates,
+        seeds=fixed.seeds,
+    )
+    pairs: ImplicitPairs | ExplicitPairs = space
+    # The pairs an earlier stage leaves open are usually few (its plan and the ties of
+    # its duals): built, they need no pricing.
+    keys = space.gated_keys(build_up_to)
+    if keys is not None:
+        task, agent = np.divmod(keys, max(index.n_auditors, 1))
+        pairs = ExplicitPairs(task, agent, costs.pair(task, agent), index.n_cases, index.n_auditors)
+    return AssignmentProblem(
+        pairs=pairs,
+        capacities=dataclasses.replace(
+            Capacities.ungrouped(
+                task_demand=fixed.demand,
+                unassigned_cost=costs.uncovered,
+                agent_slot_costs=slot_lists,
+            ),
+            may_leave=fixed.may_leave,
+            agent_min_load=np.maximum(fixed.min_load - load, 0),
         ),
     )
+
+
+def _fix_stage(index: MonthIndex, costs: FoldedStage, fixed: _Fixed, result: CoreResult) -> _Fixed:
+    """Keep, for the stages after it, exactly the plans optimal for this stage.
+
+    With the flow's potentials π (an optimal dual), a plan is optimal for the stage if
+    and only if every arc of reduced cost ``c + π(tail) − π(head)`` > 0 is unused and
+    every arc of reduced cost < 0 is full (complementary slackness; any optimal dual
+    will do). So: a pair of reduced cost > 0 is gated out, one < 0 is fixed; a case whose
+    leaving-out arc is > 0 must be allocated, < 0 must be left out; an auditor's slots
+    of reduced cost < 0 must be filled, > 0 must stay empty. Pricing left no unbuilt pair
+    below 0, so every pair to fix is in the stage's plan.
+    """
+    n_auditors = max(index.n_auditors, 1)
+    task_pi, agent_pi = result.task_potential, result.agent_potential
+    sink_pi = result.sink_potential
+    reduced = costs.pair(result.task, result.agent) + task_pi[result.task] - agent_pi[result.agent]
+    forced = reduced < 0
+    leave = costs.uncovered + task_pi - sink_pi
+    live = fixed.demand > 0
+    left_out = live & (leave < 0)
+    fixed_task = np.concatenate([fixed.fixed_task, result.task[forced]])
+    fixed_agent = np.concatenate([fixed.fixed_agent, result.agent[forced]])
+    closed = fixed.closed.copy()
+    closed[result.task[forced]] = True
+    closed[left_out] = True
+    demand = fixed.demand.copy()
+    demand[closed] = 0
+    may_leave = fixed.may_leave & ~(leave > 0)
+    # Slots: the stage's network held an auditor's slots from the fixed units up to the
+    # load bound, the first ``min_load`` of them as demand; their reduced costs rise
+    # slot by slot, so the < 0 ones are a prefix and the > 0 ones a suffix.
+    load = fixed.fixed_load(index.n_auditors)
+    min_load, max_load = fixed.min_load.copy(), fixed.max_load.copy()
+    for a, cap in enumerate(index.capacity):
+        # The slots that were arcs: those past the ones already demanded.
+        first = int(load[a]) + max(int(min_load[a] - load[a]), 0)
+        arcs = _slot_list(costs, a, int(cap))[first : int(max_load[a])]
+        slot_reduced = arcs + agent_pi[a] - sink_pi
+        min_load[a] = first + int((slot_reduced < 0).sum())
+        max_load[a] = first + int((slot_reduced <= 0).sum())
+    pair = costs.pair
+    gate = dataclasses.replace(
+        pair,
+        task=pair.task + task_pi,
+        agent=pair.agent - agent_pi,
+        # A tie at weight 0 adds nothing: no need to hash it again.
+        tie_range=pair.tie_range if pair.tie_weight else 0,
+    )
+    kept = ~forced & ~closed[result.task]
+    seeds = np.unique(pair_keys(result.task[kept], result.agent[kept], n_auditors))
+    return _Fixed(
+        closed=closed,
+        demand=demand,
+        may_leave=may_leave,
+        fixed_task=fixed_task,
+        fixed_agent=fixed_agent,
+        gates=(*fixed.gates, gate),
+        seeds=seeds,
+        min_load=min_load,
+        max_load=max_load,
+    )
+
+
+def _plan_value(index: MonthIndex, costs: FoldedStage, task: np.ndarray, agent: np.ndarray) -> int:
+    """A plan's folded cost in one stage: its pairs, the cases it leaves out, its slots."""
+    covered = np.zeros(index.n_cases, dtype=bool)
+    covered[task] = True
+    load = np.bincount(agent, minlength=index.n_auditors)
+    value = int(costs.pair(task, agent).sum()) + int(costs.uncovered[~covered].sum())
+    for a in np.flatnonzero(load > 1):
+        value += int(costs.slots[a][: int(load[a]) - 1].sum())
+    return value
+
+
+def _solve_staged(
+    index: MonthIndex, costs: FoldedCosts, options: SolveOptions
+) -> tuple[CoreResult, list[str]]:
+    """The stages one after the other, each with the ones before it fixed by their
+    potentials (:func:`_fix_stage`); the plan is the lexicographic optimum."""
+    fixed = _Fixed.nothing(index)
+    stats: dict[str, int] = {}
+    timings: dict[str, float] = {}
+    statuses: list[str] = []
+    notes: list[str] = []
+    names: list[str] = []
+    proofs: list[str] = []
+    result: CoreResult | None = None
+    for number, stage in enumerate(costs.stages):
+        last = number == len(costs.stages) - 1
+        stage_options = dataclasses.replace(options, check_unique=options.check_unique and last)
+        problem = month_assignment(index, stage, fixed, options.price_above_pairs)
+        result = solve(problem, stage_options)
+        proofs.append(result.proof)
+        statuses.append(result.status)
+        names.append("+".join(stage.tier_weights))
+        for key, value in result.stats.items():
+            # The first stage's pair space is the month's; the later ones are within it.
+            first = key == "allowed_pairs" and key in stats
+            stats[key] = stats[key] if first else stats.get(key, 0) + value
+        for key, seconds in result.timings.items():
+            timings[key] = timings.get(key, 0.0) + seconds
+        notes.extend(n for n in result.notes if n not in notes)
+        if not last:
+            fixed = _fix_stage(index, stage, fixed, result)
+    assert result is not None
+    task = np.concatenate([fixed.fixed_task, result.task])
+    agent = np.concatenate([fixed.fixed_agent, result.agent])
+    order = np.lexsort((agent, task))
+    task, agent = task[order], agent[order]
+    value = _plan_value(index, costs.stages[-1], task, agent)
+    stats["stages"] = len(costs.stages)
+    status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
+    if "infeasible" in statuses or "unknown" in statuses:
+        status = next(s for s in statuses if s in ("infeasible", "unknown"))
+    notes.append(
+        f"solved lexicographically in {len(costs.stages)} stages ({', then '.join(names)}): "
+        "the tiers do not fit one 64-bit cost together; each stage keeps every plan "
+        "optimal for the stages before it, and the objective is the last stage's cost"
+    )
+    proof = result.proof
+    if status == "optimal":
+        proof = f"{len(costs.stages)} lexicographic stages: " + "; then ".join(
+            f"{name} by {how}" for name, how in zip(names, proofs, strict=True)
+        )
+    staged = dataclasses.replace(
+        result,
+        task=task,
+        agent=agent,
+        status=status,
+        objective=value,
+        bound=value if status == "optimal" else result.bound,
+        flow_objective=value if status == "optimal" else result.flow_objective,
+        proof=proof,
+        stats=stats,
+        timings=timings,
+        notes=(),
+    )
+    return staged, notes
 
 
 @dataclass(frozen=True)
@@ -423,7 +761,13 @@ def solve_month(
         ),
         check_unique=check_unique,
     )
-    result = solve(month_assignment(index, costs), options)
+    notes: tuple[str, ...]
+    if len(costs.stages) == 1:
+        result = solve(month_assignment(index, costs), options)
+        notes = result.notes
+    else:
+        result, staged_notes = _solve_staged(index, costs, options)
+        notes = tuple(staged_notes)
     return MonthSolution(
         assignment=decode(index, result),
         status=result.status,
@@ -436,5 +780,5 @@ def solve_month(
         cost_parts=cost_parts(index, costs, result),
         stats=result.stats,
         timings=result.timings,
-        notes=result.notes,
+        notes=notes,
     )

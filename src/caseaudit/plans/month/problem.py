@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from caseaudit.model.breaks import break_cap, cap_notifications, decide_breaks
+from caseaudit.model.breaks import break_cap, cap_notifications, decide_breaks, restate_earlier
 from caseaudit.model.calendar import add_months, audit_year_start, first_day, last_day
 from caseaudit.model.config import Config, PolicyConfig
 from caseaudit.model.conflicts import ancestors_of
@@ -161,8 +161,9 @@ def build_problem(
         new_requests = requests[~requests["auditor_id"].isin(set(earlier["auditor_id"]))]
         already = int((earlier["decision"] == "granted").sum())
         decided_now = decide_breaks(new_requests, month, eligible, at_maximum, cap, already)
+        kept = restate_earlier(earlier.reindex(columns=decided_now.columns), month, cap)
         decisions = (
-            pd.concat([earlier.reindex(columns=decided_now.columns), decided_now])
+            pd.concat([kept, decided_now])
             .sort_values(["auditor_id", "month"])
             .reset_index(drop=True)
         )

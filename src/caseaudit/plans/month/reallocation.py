@@ -11,9 +11,9 @@ import re
 import pandas as pd
 
 from caseaudit.model.outputs import OUTPUT_TABLES
+from caseaudit.model.rule_record import RuleKind
 from caseaudit.plans.month.problem import MonthProblem
-from caseaudit.plans.month.rules import blocking_rules
-from caseaudit.plans.month.tables import CONFLICT_RULES
+from caseaudit.plans.month.rules import RULES_BY_ID, blocking_rules
 
 CHANGE_COLUMNS = OUTPUT_TABLES["changes"].column_names
 REALLOCATION_SUFFIX = re.compile(r"-r(\d+)")
@@ -44,14 +44,15 @@ def why_previous_pair_failed(
     if not blockers:
         return None
     first = blockers[0]
-    if first.rule == "exempted" or auditor_id in exempted_auditors:
+    kind = RULES_BY_ID[first.rule].kind
+    if kind is RuleKind.EXEMPTION or auditor_id in exempted_auditors:
         return f"exemption honoured for {auditor_id}: no audit for them this month (§4)"
-    if first.rule == "eligible":
+    if kind is RuleKind.ELIGIBILITY:
         return f"{auditor_id} is no longer eligible in {problem.month} (left or not an auditor)"
-    if first.rule == "on_break" and auditor_id in newly_granted:
+    if kind is RuleKind.BREAK and auditor_id in newly_granted:
         return f"{auditor_id} was granted a late audit break (§2)"
-    conflicts = [b.detail for b in blockers if b.rule in CONFLICT_RULES]
-    if first.rule in CONFLICT_RULES:
+    if RULES_BY_ID[first.rule].is_conflict:
+        conflicts = [b.detail for b in blockers if RULES_BY_ID[b.rule].is_conflict]
         return "conflict of interest now recorded: " + "; ".join(conflicts)
     return f"{first.detail} ({first.paragraph})"
 

@@ -1,26 +1,27 @@
 """The hard rules of the month, each one named function that cites its paragraph.
 
-``HARD_RULES`` lists them once, in the order in which reasons name them. Each rule turns
-the month's facts into a :class:`Restriction` — a limit on an auditor's audits this month
-(0 bars them from every case) or a set of forbidden (case, auditor) pairs — and nothing
-else decides who may audit what: ``build_problem`` applies exactly the rules of the list
-it is given, the solver adapter builds its model from the resulting capacities and
-forbidden pairs, and :func:`blocking_rules` answers "which rules block auditor A for case
-C" from the same restrictions, for every reason, ``unallocated`` and ``changes``.
+``HARD_RULES`` lists them once, as rule records (:mod:`caseaudit.model.rule_record`), in
+the order in which reasons name them; every other list of the month's rules (the
+conflicts of interest, the words of ``unallocated``, ``explain``'s counts and
+relaxations) is read off it. Each rule turns the month's facts into a
+:class:`Restriction` — a limit on an auditor's audits this month (0 bars them from every
+case) or a set of forbidden (case, auditor) pairs — and nothing else decides who may
+audit what: ``build_problem`` applies exactly the rules of the list it is given, the
+solver adapter builds its model from the resulting capacities and forbidden pairs, and
+:func:`blocking_rules` answers "which rules block auditor A for case C" from the same
+restrictions, for every reason, ``unallocated`` and ``changes``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 
 from caseaudit.model.config import Config
-
-if TYPE_CHECKING:
-    from caseaudit.plans.month.problem import MonthProblem
+from caseaudit.model.rule_record import Relaxation, RuleKind, RuleRecord, conflict_ids, rules_by_id
 
 #: Columns of a restriction's forbidden pairs.
 PAIR_COLUMNS = ["case_id", "auditor_id", "detail"]
@@ -54,12 +55,8 @@ class Restriction:
     pairs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PAIR_COLUMNS))
 
 
-@dataclass(frozen=True)
-class HardRule:
-    id: str
-    label: str
-    paragraph: str
-    function: Callable[[MonthFacts], Restriction]
+#: A hard rule of the month: the generic record over the month's rule functions.
+HardRule = RuleRecord[Callable[[MonthFacts], Restriction]]
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,7 @@ def monthly_max(facts: MonthFacts) -> Restriction:
 
 
 def direct(facts: MonthFacts) -> Restriction:
-    """Contract §4 rule 4, §8–9: never the case's allocated worker, team manager or IRO."""
+    """Contract §4 rule 4: never the case's allocated worker, team manager or IRO."""
     rows = []
     for case_id, worker, manager, iro in facts.cases[
         ["case_id", "allocated_worker_id", "team_manager_id", "iro_id"]
@@ -221,19 +218,123 @@ def declared(facts: MonthFacts) -> Restriction:
 
 
 HARD_RULES: tuple[HardRule, ...] = (
-    HardRule("eligible", "eligible auditors only", "contract §3, §4 rule 1", eligible),
-    HardRule("direct", "not the worker, team manager or IRO", "§8–9, contract §4 rule 4", direct),
     HardRule(
-        "management_chain", "not up the management chain", "contract §4 rule 4", management_chain
+        "eligible",
+        "eligible auditors only",
+        "contract §3, §4 rule 1",
+        eligible,
+        RuleKind.ELIGIBILITY,
+        count_label="not eligible this month",
+        reason="not eligible in {month}",
     ),
-    HardRule("same_team", "not in the case's team", "contract §4 rule 4", same_team),
-    HardRule("declared", "no declared conflict", "contract §4 rule 4", declared),
-    HardRule("exempted", "honoured exemptions", "§4, §29–30", exempted),
-    HardRule("on_break", "audit breaks", "§2–3", on_break),
-    HardRule("yearly_max", "ten audits a year", "§2, contract §4 rule 2", yearly_max),
-    HardRule("monthly_max", "one audit a month", "§2, contract §4 rule 1", monthly_max),
+    HardRule(
+        "direct",
+        "not the worker, team manager or IRO",
+        "contract §4 rule 4",
+        direct,
+        RuleKind.CONFLICT,
+        count_label="the case's worker, team manager or IRO",
+        reason="the case's worker, team manager or IRO",
+    ),
+    HardRule(
+        "management_chain",
+        "not up the management chain",
+        "contract §4 rule 4",
+        management_chain,
+        RuleKind.CONFLICT,
+        count_label="in the management chain above the worker or team manager",
+        reason="in the management chain above the worker or team manager",
+    ),
+    HardRule(
+        "same_team",
+        "not in the case's team",
+        "contract §4 rule 4",
+        same_team,
+        RuleKind.CONFLICT,
+        count_label="in the same team",
+        reason="in the same team",
+        relax=Relaxation(
+            order=1,
+            step="{1} ({0})",
+            change="allow {count} to audit its own cases: {steps}",
+            noun="team",
+            nothing="no auditor is kept from these cases by being in their team alone",
+            everything="allowing every team concerned to audit its own cases",
+        ),
+    ),
+    HardRule(
+        "declared",
+        "no declared conflict",
+        "contract §4 rule 4",
+        declared,
+        RuleKind.CONFLICT,
+        count_label="with a declared conflict with the subject",
+        reason="a declared conflict with the subject",
+        relax=Relaxation(
+            order=3,
+            step="{0} with {1}",
+            change="allow {count}: {steps}",
+            noun="declared conflict",
+            nothing="no auditor is kept from these cases by a declared conflict alone",
+            everything="allowing every declared conflict concerned",
+        ),
+    ),
+    HardRule(
+        "exempted",
+        "honoured exemptions",
+        "§4, §29–30",
+        exempted,
+        RuleKind.EXEMPTION,
+        count_label="with an honoured exemption",
+        reason="with an honoured exemption",
+    ),
+    HardRule(
+        "on_break",
+        "audit breaks",
+        "§2–3",
+        on_break,
+        RuleKind.BREAK,
+        count_label="on an audit break",
+        reason="on an audit break",
+        relax=Relaxation(
+            order=0,
+            step="{0}'s",
+            change="revoke {count}, the latest granted first: {steps}",
+            noun="granted break",
+            nothing="no auditor is kept from these cases by an audit break alone",
+            everything="revoking every break that keeps an auditor from these cases",
+        ),
+    ),
+    HardRule(
+        "yearly_max",
+        "ten audits a year",
+        "§2, contract §4 rule 2",
+        yearly_max,
+        RuleKind.LIMIT,
+        count_label="at the yearly maximum of audits",
+        reason="at {maximum} of {maximum} this audit year",
+        relax=Relaxation(
+            order=2,
+            step="{0}",
+            change="raise the yearly maximum by one for {count}: {steps}",
+            noun="auditor",
+            nothing="no auditor is kept from these cases by the yearly maximum alone",
+            everything="raising the yearly maximum of every auditor concerned",
+        ),
+    ),
+    HardRule(
+        "monthly_max",
+        "one audit a month",
+        "§2, contract §4 rule 1",
+        monthly_max,
+        RuleKind.LIMIT,
+        count_label="allowed no audit this month",
+        reason="allowed no audit this month",
+    ),
 )
-RULES_BY_ID = {rule.id: rule for rule in HARD_RULES}
+RULES_BY_ID = rules_by_id(HARD_RULES)
+#: The conflicts of interest of contract §4 rule 4, read off the records.
+CONFLICT_RULES: tuple[str, ...] = conflict_ids(HARD_RULES)
 
 
 def apply_rules(
@@ -263,7 +364,21 @@ def apply_rules(
     return restrictions, capacity, forbidden[["case_id", "auditor_id", "rule", "detail"]]
 
 
-def blocking_rules(problem: MonthProblem, case_id: str, auditor_id: str) -> list[Blocker]:
+class RuleVerdicts(Protocol):
+    """What :func:`blocking_rules` reads of a month: a ``MonthProblem`` (named by what it
+    gives, so that the rules need not import the problem that is built from them)."""
+
+    @property
+    def restrictions(self) -> Mapping[str, Restriction]: ...
+
+    @property
+    def auditor_blocks(self) -> Mapping[str, list[tuple[str, str]]]: ...
+
+    @property
+    def pair_details(self) -> Mapping[tuple[str, str, str], str]: ...
+
+
+def blocking_rules(problem: RuleVerdicts, case_id: str, auditor_id: str) -> list[Blocker]:
     """The hard rules that forbid ``auditor_id`` for ``case_id`` this month, in the order
     of ``HARD_RULES``, each with its paragraph and facts. Empty when the pair is allowed.
 
@@ -296,11 +411,6 @@ def auditor_blocks(
     return blocks
 
 
-#: The conflicts of contract §4 rule 4 that bar anyone who judges a case, an auditor or
-#: a moderator (§22), as opposed to the month's own limits (breaks, exemptions, maxima).
-CASE_CONFLICT_RULES: tuple[str, ...] = ("direct", "management_chain", "same_team", "declared")
-
-
 def case_conflict(
     rule_id: str,
     cases: pd.DataFrame,
@@ -309,13 +419,14 @@ def case_conflict(
     declared: pd.DataFrame,
     config: Config,
 ) -> pd.DataFrame:
-    """One of ``CASE_CONFLICT_RULES`` applied to other people judging other cases: the
+    """One of ``CONFLICT_RULES`` (contract §4 rule 4, which bar anyone who judges a
+    case, an auditor or a moderator, §22) applied to other people judging other cases: the
     month's own rule function, so that a moderator (§22) is held to exactly the conflicts
     an auditor is. ``cases`` has the columns the rules read (case_id, subject_id, service,
     team, allocated_worker_id, team_manager_id, iro_id), keyed by ``case_id``; ``people``
     has staff_id, service and team. Returns (case_id, auditor_id, detail) rows, where
     ``auditor_id`` is the person barred."""
-    if rule_id not in CASE_CONFLICT_RULES:
+    if rule_id not in CONFLICT_RULES:
         raise ValueError(f"{rule_id} is not a conflict of interest with a case")
     facts = MonthFacts(
         month="",

@@ -18,12 +18,11 @@ from typing import Any
 import pandas as pd
 
 from caseaudit.model.calendar import WorkingCalendar, last_day
-from caseaudit.model.conflicts import CONFLICT_LABELS
 from caseaudit.model.errors import plural
 from caseaudit.model.exemptions import NON_COMPLETION
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.plans.month.problem import MonthProblem
-from caseaudit.plans.month.rules import blocking_rules
+from caseaudit.plans.month.rules import HARD_RULES, blocking_rules
 
 ALLOCATION_COLUMNS = OUTPUT_TABLES["allocations"].column_names
 UNALLOCATED_COLUMNS = OUTPUT_TABLES["unallocated"].column_names
@@ -297,41 +296,44 @@ def unallocated_table(problem: MonthProblem, assignment: pd.DataFrame) -> pd.Dat
     return frame.sort_values(["case_id", "month"]).reset_index(drop=True)
 
 
-#: How ``unallocated`` counts the auditors each rule kept from a case.
-CONFLICT_RULES = ("direct", "management_chain", "same_team", "declared", "exempted")
-
-
 def unallocated_reason(problem: MonthProblem, case_id: str, details_missing: bool) -> str:
     """Name what blocked the case: every auditor counted once, under the first rule that
-    ``blocking_rules`` names for them, or as needed for another case."""
+    ``blocking_rules`` names for them, or as needed for another case.
+
+    The sentence is read off the rule records (``HARD_RULES``): each rule's count with its
+    ``reason`` words, in the records' order, the conflicts of interest (contract §4 rule
+    4) together; an honoured exemption is its own reason (§4, §29–30)."""
     if details_missing:
         return (
             f"re-audit due, but cases has no row for {case_id} up to {problem.month}: "
             "its worker and team are unknown, so conflicts cannot be checked"
         )
     auditors = problem.auditors["staff_id"]
-    first_rule: dict[str, int] = {}
+    first_rule: Counter[str] = Counter()
     free = 0
     for auditor_id in auditors:
         blockers = blocking_rules(problem, case_id, auditor_id)
         if blockers:
-            first_rule[blockers[0].rule] = first_rule.get(blockers[0].rule, 0) + 1
+            first_rule[blockers[0].rule] += 1
         else:
             free += 1
     maximum = problem.policy.max_audits_per_year
     parts = []
-    if first_rule.get("eligible"):
-        parts.append(f"{first_rule['eligible']} not eligible in {problem.month}")
-    conflicts = {k: n for k, n in first_rule.items() if k in CONFLICT_RULES}
-    if conflicts:
-        detail = ", ".join(f"{n} {CONFLICT_LABELS[k]}" for k, n in sorted(conflicts.items()))
-        parts.append(f"{sum(conflicts.values())} with a conflict of interest ({detail})")
-    if first_rule.get("on_break"):
-        parts.append(f"{first_rule['on_break']} on an audit break")
-    if first_rule.get("yearly_max"):
-        parts.append(f"{first_rule['yearly_max']} at {maximum} of {maximum} this audit year")
-    if first_rule.get("monthly_max"):
-        parts.append(f"{first_rule['monthly_max']} allowed no audit this month")
+    conflicts_said = False
+    for rule in HARD_RULES:
+        if rule.is_conflict:
+            if conflicts_said:
+                continue
+            conflicts_said = True
+            # By rule id, as the sentence has always listed them.
+            counted = sorted((r.id, r.reason) for r in HARD_RULES if r.is_conflict)
+            detail = ", ".join(f"{first_rule[i]} {words}" for i, words in counted if first_rule[i])
+            total = sum(first_rule[i] for i, _ in counted)
+            if total:
+                parts.append(f"{total} with a conflict of interest ({detail})")
+        elif first_rule[rule.id]:
+            words = rule.reason.format(month=problem.month, maximum=maximum)
+            parts.append(f"{first_rule[rule.id]} {words}")
     if free:
         parts.append(f"the other {plural(free, 'auditor')} needed for other cases")
     return f"no auditor available: of {plural(len(auditors), 'auditor')}, " + "; ".join(parts)

@@ -12,30 +12,33 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping
+from typing import TypeVar
 
 import pandas as pd
 from pydantic import ValidationError
 
-from caseaudit.io.config_reader import config_message
-from caseaudit.io.reader import read_frame
+from caseaudit.model.cells import read_frame
 from caseaudit.model.config import Config
-from caseaudit.model.dataset import Dataset, SourceFile
+from caseaudit.model.config_messages import config_message
 from caseaudit.model.errors import IssueCollector
 from caseaudit.model.identity import canonical_dataset
 from caseaudit.model.schema import TABLES
+from caseaudit.model.tables import SourceFile, Tables
 from caseaudit.model.validate import validate_dataset
 
 #: What a config change may be: a whole ``Config``, or sections of keys to change.
 ConfigChange = Config | Mapping[str, Mapping[str, object]]
+#: The tables in, the same kind of tables out (a ``Dataset`` stays one).
+T = TypeVar("T", bound=Tables)
 
 
 def replace_tables(
-    data: Dataset,
+    data: T,
     tables: Mapping[str, pd.DataFrame | None],
     config: ConfigChange | None = None,
     label: str = "replace({name}=…)",
     validate: bool = True,
-) -> Dataset:
+) -> T:
     """``data`` with some tables (a DataFrame, or None for an empty optional table) and
     config values changed, checked like a data directory; raises ``InputError``.
 
@@ -58,7 +61,7 @@ def replace_tables(
             if TABLES[name].required_table:
                 issues.add(file, 1, "-", f"{name} is required: give a table, not None")
                 unreadable.add(name)
-            new_tables[name] = Dataset.empty_table(name)
+            new_tables[name] = Tables.empty_table(name)
             sources.pop(name, None)
             continue
         typed, sound = read_frame(frame, TABLES[name], file, issues)
@@ -79,19 +82,7 @@ def replace_tables(
     return changed
 
 
-def dataset_from_tables(
-    tables: Mapping[str, pd.DataFrame],
-    config: ConfigChange | None = None,
-    label: str = "{name} (in memory)",
-) -> Dataset:
-    """A dataset from DataFrames alone (the ones not given are empty), checked like a
-    data directory; raises ``InputError``."""
-    empty = Dataset({name: Dataset.empty_table(name) for name in TABLES})
-    required = {name: None for name, schema in TABLES.items() if schema.required_table}
-    return replace_tables(empty, {**required, **tables}, config, label)
-
-
-def _with_config(data: Dataset, change: ConfigChange, file: str, issues: IssueCollector) -> Dataset:
+def _with_config(data: T, change: ConfigChange, file: str, issues: IssueCollector) -> T:
     """The config changed, each invalid key reported in config.toml's words."""
     if isinstance(change, Config):
         merged = change.model_dump()

@@ -1,0 +1,325 @@
+"""draw-sample (issue 21, contract §6): controlled rounding, each exclusion, the Hall
+check, and the draw's row-order and year-to-date properties."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import MONTH, Authority
+from caseaudit import draw_sample, load
+from caseaudit.model.dataset import dataset_from_tables
+from caseaudit.model.errors import InputError
+from caseaudit.plans.sample.rounding import Cell, controlled_rounding, verify
+from caseaudit.synth import generate_tables
+from caseaudit.synth.undrawn import without_month
+
+ONE_STRATUM = '[sample]\nstrata = ["service"]\n'
+
+
+# ---------------------------------------------------------------- controlled rounding
+
+
+def test_controlled_rounding_keeps_cells_margins_and_total_on_a_two_way_table():
+    # Shares (rows A, B × columns x, y), total 4:
+    #   A: x 1.5, y 1.5 (row 3)      column x: 1.5 + 0.5 = 2
+    #   B: x 0.5, y 0.5 (row 1)      column y: 1.5 + 0.5 = 2
+    # Every cell is 0.5 above its floor, so each is rounded up or down; row A must take
+    # exactly 1 more (3 − 2 floors), row B exactly 1, each column exactly 1: one cell up
+    # per row and per column, a "diagonal". Nothing else keeps the margins.
+    cells = [
+        Cell("A", "x", Fraction(3, 2)),
+        Cell("A", "y", Fraction(3, 2)),
+        Cell("B", "x", Fraction(1, 2)),
+        Cell("B", "y", Fraction(1, 2)),
+    ]
+    counts = controlled_rounding(cells).counts
+    assert sum(counts) == 4
+    assert counts[0] + counts[1] == 3 and counts[2] + counts[3] == 1
+    assert counts[0] + counts[2] == 2 and counts[1] + counts[3] == 2
+    assert sorted(counts) == [0, 1, 1, 2]
+
+
+def test_controlled_rounding_carries_the_year_to_date():
+    # One row, two columns, each share 0.5 this month (total 1). Column x was drawn once
+    # earlier this year against a year-to-date share of 1 (this month included: 1.5 ×
+    # ... see below); y never. Year so far: 2 drawn, this month 1 → 3 in the year, half
+    # each: 1.5 per column. Drawing x would leave x at 2 (0.5 off) and y at 0 (1.5 off,
+    # beyond one); drawing y leaves x 1, y 1 (0.5 off each). So y is drawn.
+    cells = [
+        Cell("A", "x", Fraction(1, 2), carried=1, year_share=Fraction(3, 2)),
+        Cell("A", "y", Fraction(1, 2), carried=0, year_share=Fraction(3, 2)),
+    ]
+    rounding = controlled_rounding(cells)
+    assert rounding.counts == (0, 1)
+    assert rounding.proof["status"] == "optimal"
+
+
+def test_verify_refuses_counts_that_break_a_margin():
+    # Each cell within floor/ceiling (0 or 1 of 0.5) but the total 2 is not the shares' 1.
+    cells = [Cell("A", "x", Fraction(1, 2)), Cell("A", "y", Fraction(1, 2))]
+    with pytest.raises(RuntimeError, match="total_exact"):
+        verify(cells, (1, 1))
+
+
+tables_of_counts = (
+    st.tuples(st.integers(1, 4), st.integers(1, 4))
+    .flatmap(
+        lambda shape: st.lists(
+            st.lists(st.integers(0, 40), min_size=shape[1], max_size=shape[1]),
+            min_size=shape[0],
+            max_size=shape[0],
+        )
+    )
+    .filter(lambda rows: sum(map(sum, rows)) > 0)
+)
+
+
+def _cells(rows: list[list[int]], size: int, carried: dict, year_total: int) -> list[Cell]:
+    total = sum(map(sum, rows))
+    return [
+        Cell(
+            f"r{i}",
+            f"c{j}",
+            Fraction(size * count, total),
+            carried.get((i, j), 0),
+            Fraction(year_total * count, total),
+        )
+        for i, row in enumerate(rows)
+        for j, count in enumerate(row)
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables_of_counts, st.integers(0, 30))
+def test_every_stratum_and_margin_within_floor_and_ceiling(rows, size):
+    cells = _cells(rows, size, {}, size)
+    counts = controlled_rounding(cells).counts
+    # verify() re-checks every rule from the counts alone and raises if one is broken.
+    assert verify(cells, counts)["total_exact"]
+    for cell, count in zip(cells, counts, strict=True):
+        assert math.floor(cell.share) <= count <= math.ceil(cell.share)
+
+
+def _simulated_year(rows: list[list[int]], size: int) -> list[str]:
+    """Twelve months of the same eligible table and size; the months and strata whose
+    count for the year is more than one from its share of the year's drawn cases."""
+    carried: dict = {}
+    drifted = []
+    for month in range(1, 13):
+        cells = _cells(rows, size, carried, size * month)
+        counts = controlled_rounding(cells).counts
+        keys = [(i, j) for i, row in enumerate(rows) for j in range(len(row))]
+        for key, count in zip(keys, counts, strict=True):
+            carried[key] = carried.get(key, 0) + count
+        for key, cell in zip(keys, cells, strict=True):
+            if abs(carried[key] - cell.year_share) > 1:
+                drifted.append(f"month {month}, stratum {key}")
+    return drifted
+
+
+one_way_tables = st.lists(st.integers(0, 40), min_size=1, max_size=6).filter(any)
+
+
+@settings(max_examples=30, deadline=None)
+@given(one_way_tables, st.integers(1, 30))
+def test_year_to_date_within_one_after_a_simulated_year(counts, size):
+    # One stratum variable: every stratum's count for the year stays within one of its
+    # proportional share of the year's drawn cases, month after month.
+    assert _simulated_year([[c] for c in counts], size) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="two-way tables: the month's hard margins and a "
+    "myopic objective can drift a stratum past one (issue 21, left open)",
+)
+def test_year_to_date_within_one_on_a_two_way_table_found_by_hypothesis():
+    # Found by hypothesis. A brute-force search shows a year of roundings that stays
+    # within one exists; choosing month by month without knowing later months misses it.
+    assert _simulated_year([[0, 1, 26], [0, 4, 10]], 26) == []
+
+
+# ---------------------------------------------------------------- who may be drawn
+
+
+def _authority(config: str = ONE_STRATUM) -> Authority:
+    authority = Authority(config_toml=config).auditors("A1", "A2", "A3")
+    authority.staff("SW2", role="social_worker", team="Team 2", manager="GM1", auditor=False)
+    return authority
+
+
+def _open(authority: Authority, case_id: str, **values: object) -> Authority:
+    row = {
+        "case_id": case_id,
+        "subject_id": f"S-{case_id}",
+        "case_type": "child",
+        "service": "Safeguarding",
+        "team": "Team 1",
+        "allocated_worker_id": "SW1",
+        "team_manager_id": "TM1",
+        "iro_id": None,
+        "opened_on": "2025-01-06",
+        "closed_on": None,
+    }
+    row.update(values)
+    return authority.add("caseload", **row)
+
+
+def _draw(authority: Authority, tmp_path, size: int | None = 2):
+    data = load(authority.write(tmp_path / "data"))
+    return draw_sample(data, MONTH, size=size)
+
+
+def _drawn(result) -> list[str]:
+    return sorted(result.sample["case_id"])
+
+
+@pytest.mark.parametrize(
+    ("tempting", "history", "reason"),
+    [
+        # Audited in 2025-06, nine months before 2026-03: inside the 12-month window.
+        ({}, ("2025-06", "finalised"), "audited within the last 12 months"),
+        # Opened 2026-02-20, nine days before the month: fewer than 28.
+        ({"opened_on": "2026-02-20"}, None, "opened less than 28 days before the month"),
+        # Its allocated worker left in January.
+        ({"allocated_worker_id": "SWX"}, None, "its allocated worker is not active"),
+    ],
+)
+def test_each_exclusion_is_the_only_reason_a_tempting_case_is_not_drawn(
+    tmp_path, tempting, history, reason
+):
+    # Size 2 and two open cases: without its one defect T is drawn beside P (the
+    # control below); with it, only P is drawn and T is listed with the rule's reason.
+    authority = _authority()
+    if "allocated_worker_id" in tempting:
+        authority.staff(
+            "SWX",
+            role="social_worker",
+            team="Team 1",
+            manager="TM1",
+            auditor=False,
+            active_to="2026-01-31",
+        )
+    _open(authority, "P")
+    _open(authority, "T", **tempting)
+    if history:
+        authority.case("T", month=history[0]).history(history[0], "T", "A1", status=history[1])
+    result = _draw(authority, tmp_path)
+    assert _drawn(result) == ["P"]
+    excluded = dict(zip(result.excluded["case_id"], result.excluded["reason"], strict=True))
+    assert excluded["T"].startswith(reason)
+
+    control = _authority()
+    _open(control, "P")
+    _open(control, "T")
+    assert _drawn(_draw(control, tmp_path / "control")) == ["P", "T"]
+
+
+def test_a_cancelled_audit_or_one_before_the_window_does_not_exclude(tmp_path):
+    # Contract §6: "audited within 12 months" is an audit not cancelled in one of the 12
+    # months before m: a cancelled one in 2025-06 and a finalised one in 2025-02 (13
+    # months before) leave T eligible.
+    authority = _authority()
+    _open(authority, "P")
+    _open(authority, "T")
+    _open(authority, "U")
+    authority.case("T", month="2025-06").history("2025-06", "T", "A1", status="cancelled")
+    authority.case("U", month="2025-02").history("2025-02", "U", "A1")
+    assert _drawn(_draw(authority, tmp_path, size=3)) == ["P", "T", "U"]
+
+
+def test_a_closed_case_is_neither_drawn_nor_listed(tmp_path):
+    authority = _authority()
+    _open(authority, "P")
+    _open(authority, "T", closed_on="2026-02-27")
+    result = _draw(authority, tmp_path)
+    assert _drawn(result) == ["P"]
+    assert "T" not in set(result.excluded["case_id"])
+    assert result.manifest["counts"]["not_open"] == 1
+
+
+def test_at_most_one_case_per_subject(tmp_path):
+    # P and T are two case files of one child: one of them is drawn, never both, though
+    # the size asks for two and only they are open (the draw takes fewer and says why).
+    authority = _authority()
+    _open(authority, "P", subject_id="CHILD")
+    _open(authority, "T", subject_id="CHILD")
+    result = _draw(authority, tmp_path)
+    assert len(result.sample) == 1
+    assert any("subjects already drawn" in reason for reason in result.shortfall)
+
+
+def test_a_month_already_in_cases_is_refused(tmp_path):
+    authority = _authority().case("P")
+    _open(authority, "P")
+    with pytest.raises(InputError, match="cases already holds month 2026-03"):
+        _draw(authority, tmp_path)
+
+
+# ---------------------------------------------------------------- the Hall check
+
+
+def test_the_hall_check_replaces_a_case_no_auditor_may_take(tmp_path):
+    # Auditors: A1 is a social worker of Team 1, A2 a P&Q officer. X is a Team 1 case
+    # whose IRO is A2: A1 is in its team and A2 is its IRO, so nobody may audit it. Y
+    # (Team 2) anyone may. Size 1. Team 2 was sampled earlier this audit year (H in
+    # 2025-10) and Team 1 was not, so X comes first in the stratum's order and is drawn
+    # first; Hall's check finds no auditor for it and replaces it with Y, its stratum's
+    # next case. allocate then covers Y.
+    authority = Authority(config_toml=ONE_STRATUM).auditors("A2")
+    authority.staff("A1", role="social_worker", team="Team 1", manager="TM1")
+    authority.staff("SW2", role="social_worker", team="Team 2", manager="GM1", auditor=False)
+    authority.case("H", month="2025-10", team="Team 2", worker="SW2", manager=None)
+    authority.history("2025-10", "H", "A2")
+    _open(authority, "X", iro_id="A2")
+    _open(authority, "Y", team="Team 2", allocated_worker_id="SW2", team_manager_id=None)
+    result = _draw(authority, tmp_path, size=1)
+    assert _drawn(result) == ["Y"]
+    [replaced] = result.manifest["replaced"]
+    assert replaced["case_id"] == "X" and replaced["replaced_by"] == "Y"
+    assert replaced["reason"].startswith("no auditor may take it this month")
+    rank = dict(zip(result.sample["case_id"], result.sample["drawn_rank"], strict=True))
+    assert rank["Y"] == 2  # X was first in the order
+
+
+# ---------------------------------------------------------------- the whole draw
+
+
+@pytest.fixture(scope="module")
+def median_tables():
+    return without_month(generate_tables("median", 0), MONTH)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(0, 2**32 - 1))
+def test_the_sample_does_not_depend_on_the_row_order_of_the_files(median_tables, shuffle_seed):
+    rng = np.random.default_rng(shuffle_seed)
+
+    def shuffled(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+    plain = draw_sample(dataset_from_tables(median_tables, label="{name}"), MONTH)
+    mixed = {name: shuffled(frame) for name, frame in median_tables.items()}
+    again = draw_sample(dataset_from_tables(mixed, label="{name}"), MONTH)
+    pd.testing.assert_frame_equal(plain.sample, again.sample)
+    pd.testing.assert_frame_equal(plain.strata, again.strata)
+
+
+def test_drawn_sample_is_allocated_in_full(median_tables):
+    # Done when (issue 21): draw-sample then allocate covers every case.
+    from caseaudit import allocate
+
+    data = dataset_from_tables(median_tables, label="{name}")
+    drawn = draw_sample(data, MONTH)
+    cases = pd.concat([median_tables["cases"], drawn.sample.drop(columns=["drawn_rank"])])
+    result = allocate(dataset_from_tables({**median_tables, "cases": cases}, label="{name}"), MONTH)
+    assert result.unallocated.empty
+    assert len(result.allocations) == len(drawn.sample) + drawn.size.reaudits_due
+    assert result.allocations["stratum"].notna().sum() == len(drawn.sample)
