@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 import caseaudit
 from builders import Authority, examples
 from caseaudit.cli.main import cli
-from caseaudit.io.frames import replace_tables
 from caseaudit.model.asof import known_on
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError
+from caseaudit.model.frames import replace_tables
 from caseaudit.model.reaudits import awaiting_reaudits
 from caseaudit.reporting.monitoring import build_monitoring
 from test_report import challenge, judged, ledger, report_of
