@@ -13,6 +13,11 @@ and of ``caseaudit reallocate`` (issue 3), against the previous plan it re-plans
 
     violations = check_reallocation(data_dir, out_dir, "2027-01", previous_dir)
 
+and of ``caseaudit report`` (issues 10 and 20), every list and figure recomputed from
+the input rows dated on or before the as-of day:
+
+    violations = check_report(data_dir, report_dir, date(2026, 2, 28))
+
 Each violation is one human-readable line that names the table, the ids and
 the rule broken (in square brackets).
 """
@@ -50,11 +55,13 @@ __all__ = [
     "assert_valid_break_plan",
     "assert_valid_moderation",
     "assert_valid_reallocation",
+    "assert_valid_report",
     "check_allocation",
     "check_break_plan",
     "check_moderation",
     "check_output_files",
     "check_reallocation",
+    "check_report",
 ]
 
 DEFAULT_CONFIG: dict[str, dict[str, Any]] = {
@@ -2116,9 +2123,11 @@ class _ReallocationChecker(_Checker):
         if kept is not None and kept.auditor_id == _out_text(row.get("auditor_id")):
             return super()._expected_distributed(row, first_working)
         decisions: list[date] = []
-        for exemption in self.exempted_auditors.values():
+        # Every honoured exemption of the month (an auditor may hold several); a refused
+        # or pending one frees nothing, so the re-plan does not act on it.
+        for exemption in self.month_exemptions:
             decided = _to_date(exemption.get("decided_on"))
-            if decided is not None:
+            if decided is not None and self._exemption_is_honoured(exemption):
                 decisions.append(decided)
         for previous in self.previous_allocations.values():
             person = self.staff.get(previous.auditor_id or "")
@@ -2996,3 +3005,832 @@ def assert_valid_break_plan(
     if violations:
         listing = "\n".join(f"  - {v}" for v in violations)
         raise AssertionError(f"{len(violations)} violation(s) of issue 9:\n{listing}")
+
+
+# ---------------------------------------------------------------------------
+# report (issues 10 and 20): every list and figure as of a day
+# ---------------------------------------------------------------------------
+#
+# The report is recomputed from the input rows dated on or before the as-of day,
+# read here anew: a date after the day is not yet in the ledger, a status reached after
+# it is rolled back to the step reached by then, a request, decision, challenge or
+# moderation after it has not happened. Each list is compared row for row, in order,
+# on the columns the contract and issue 20 fix; each figure cell by cell.
+
+#: The nine domains of the audit tool (contract §3 outcomes), ``[outcomes] domains``.
+DEFAULT_DOMAINS = (
+    "D1 Voice and lived experience of the child",
+    "D2 Assessment and analysis",
+    "D3 Planning",
+    "D4 Direct work and relationships",
+    "D5 Management oversight and supervision",
+    "D6 Multi-agency working",
+    "D7 Recording",
+    "D8 Timeliness and compliance",
+    "D9 Outcomes and impact",
+)
+GRADES = (
+    "outstanding",
+    "good",
+    "requires_improvement_good_elements",
+    "requires_improvement",
+    "inadequate",
+)
+#: A ledger status and the date that says when the audit reached it (contract §3).
+_STATUS_DATE = {
+    "completed": "completed_on",
+    "returned": "returned_on",
+    "finalised": "finalised_on",
+    "actions_complete": "actions_completed_on",
+    "cancelled": "cancelled_on",
+}
+#: The steps of an audit, furthest first, each with the date that says it was reached.
+_STEPS = (
+    ("actions_complete", "actions_completed_on"),
+    ("finalised", "finalised_on"),
+    ("completed", "resubmitted_on"),
+    ("returned", "returned_on"),
+    ("completed", "completed_on"),
+)
+_LEDGER_DATES = (
+    "judgement_confirmed_on",
+    "completed_on",
+    "returned_on",
+    "resubmitted_on",
+    "finalised_on",
+    "actions_completed_on",
+    "cancelled_on",
+)
+NO_DETAILS = "(no case details)"
+
+
+def check_report(
+    data_dir: Path, out_dir: Path, as_of: date, overrides: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Every list and figure ``caseaudit report --as-of`` wrote into ``out_dir``,
+    recomputed from ``data_dir`` as it stood at the end of ``as_of``."""
+    return _ReportChecker(data_dir, out_dir, as_of, overrides).run()
+
+
+def assert_valid_report(
+    data_dir: Path, out_dir: Path, as_of: date, overrides: Mapping[str, Any] | None = None
+) -> None:
+    violations = check_report(data_dir, out_dir, as_of, overrides)
+    assert not violations, "independent checker:\n  " + "\n  ".join(violations)
+
+
+def _ledger_row_on(row: Row, day: date) -> Row | None:
+    """A history row as known at the end of ``day``: None before its month starts;
+    later dates blanked; a judgement not given before completion; a status reached
+    later rolled back to the furthest step reached by then (issue 20)."""
+    month = _parse_month(row.get("month"))
+    if month is None or _first_day(month) > day:
+        return None
+    known = dict(row)
+    status = _lower(row.get("status"))
+    reached_on = _STATUS_DATE.get(status or "")
+    if status == "completed" and _to_date(row.get("resubmitted_on")) is not None:
+        reached_on = "resubmitted_on"  # came back after a return (§20)
+    later = {c for c in _LEDGER_DATES if (d := _to_date(row.get(c))) is not None and d > day}
+    for column in later:
+        known[column] = None
+    if "completed_on" in later:
+        known["overall_judgement"] = None
+    if "cancelled_on" in later:
+        known["cancelled_by"] = known["cancel_reason"] = None
+    if reached_on in later:
+        status = next(
+            (step for step, column in _STEPS if _to_date(known.get(column)) is not None),
+            "allocated",
+        )
+    known["status"] = status
+    return known
+
+
+class _ReportChecker:
+    def __init__(
+        self, data_dir: Path, out_dir: Path, as_of: date, overrides: Mapping[str, Any] | None
+    ) -> None:
+        self.data_dir, self.out_dir, self.as_of = data_dir, out_dir, as_of
+        config = _load_config(data_dir, overrides)
+        policy = config["policy"]
+        self.policy = policy
+        self.target = float(config.get("report", {}).get("inadequate_share_target", 0.10))
+        self.domains = tuple(config.get("outcomes", {}).get("domains", DEFAULT_DOMAINS))
+        calendar_config = config["calendar"]
+        self.calendar = _Calendar(
+            calendar_config.get("country"), calendar_config.get("subdivision")
+        )
+        self.violations: list[str] = []
+        self.month: Month = (as_of.year, as_of.month)
+        self.period = [_add_months(self.month, k) for k in range(-11, 1)]
+        self.period_text = {_month_text(m) for m in self.period}
+        start = int(policy["audit_year_start_month"])
+        year = self.month[0] if self.month[1] >= start else self.month[0] - 1
+        self.year_start: Month = (year, start)
+
+    def fail(self, message: str) -> None:
+        self.violations.append(message)
+
+    # -- the inputs as known on the day ----------------------------------------
+
+    def _load(self) -> None:
+        day = self.as_of
+        read = lambda name: _read_input_table(self.data_dir, name) or []  # noqa: E731
+        self.staff = {r["staff_id"]: r for r in read("staff") if r.get("staff_id")}
+        raw_history = read("history")
+        self.history = [
+            known for row in raw_history if (known := _ledger_row_on(row, day)) is not None
+        ]
+        self.by_audit = {row["audit_id"]: row for row in self.history}
+        done_later = {
+            row["audit_id"]
+            for row in raw_history
+            if (d := _to_date(row.get("completed_on"))) is not None and d > day
+        }
+        self.outcomes_present = _read_input_table(self.data_dir, "outcomes") is not None
+        self.outcomes = [r for r in read("outcomes") if r.get("audit_id") not in done_later]
+        self.challenges = [
+            r for r in read("challenges") if (d := _to_date(r.get("raised_on"))) and d <= day
+        ]
+        self.breaks = [
+            r for r in read("breaks") if not ((d := _to_date(r.get("requested_on"))) and d > day)
+        ]
+        self.exemptions = []
+        for row in read("exemptions"):
+            if (d := _to_date(row.get("requested_on"))) is not None and d > day:
+                continue
+            if (d := _to_date(row.get("decided_on"))) is not None and d > day:
+                row = {**row, "decision": "pending", "decided_by": None, "decided_on": None}
+            self.exemptions.append(row)
+        self.moderations = []
+        for row in read("moderations"):
+            if (d := _to_date(row.get("assigned_on"))) is not None and d > day:
+                continue
+            if (d := _to_date(row.get("decided_on"))) is not None and d > day:
+                row = {**row, "final_judgement": None, "decided_on": None}
+            self.moderations.append(row)
+        cases: dict[str, list[Row]] = defaultdict(list)
+        for row in read("cases"):
+            cases[row.get("case_id") or ""].append(row)
+        self.cases = {
+            case: sorted(rows, key=lambda r: r.get("month") or "") for case, rows in cases.items()
+        }
+
+    def _details(self, row: Row) -> dict[str, Any]:
+        """The people to chase: the case as it stood in the audit's month (that month's
+        row, else the latest earlier one), and the team manager's manager."""
+        month = row.get("month") or ""
+        earlier = [
+            c
+            for c in self.cases.get(row.get("case_id") or "", [])
+            if (c.get("month") or "") <= month
+        ]
+        case = earlier[-1] if earlier else None
+        manager = case.get("team_manager_id") if case else None
+        person = self.staff.get(manager or "")
+        return {
+            "audit_id": row.get("audit_id"),
+            "month": month,
+            "case_id": row.get("case_id"),
+            "service": case.get("service") if case else None,
+            "auditor_id": row.get("auditor_id"),
+            "team_manager_id": manager,
+            "group_manager_id": person.get("manager_id") if person else None,
+        }
+
+    def _counted(self) -> list[Row]:
+        return [r for r in self.history if r.get("status") not in NOT_COUNTED_STATUSES]
+
+    def _honoured(self, row: Row) -> bool:
+        """Contract §3: approved, by someone else of the role the auditor's group needs."""
+        auditor = self.staff.get(row.get("auditor_id") or "")
+        approver = self.staff.get(row.get("decided_by") or "")
+        if _lower(row.get("decision")) != "approved" or auditor is None or approver is None:
+            return False
+        if row.get("decided_by") == row.get("auditor_id"):
+            return False
+        return approver.get("role") == EXEMPTION_APPROVER_ROLE.get(auditor.get("staff_group") or "")
+
+    def _judgements(self) -> dict[str, tuple[str, date]]:
+        """audit_id → (effective judgement, confirmed on), confirmed by the day (contract
+        §4 rule 5; a late challenge does not suspend, issue 20)."""
+        decided: dict[str, tuple[date, str, str]] = {}
+        for row in self.moderations:
+            final, on = _lower(row.get("final_judgement")), _to_date(row.get("decided_on"))
+            if final and on:
+                key = (on, row.get("moderator_id") or "", final)
+                decided[row["audit_id"]] = max(decided.get(row["audit_id"], key), key)
+        suspended = set()
+        for row in self.challenges:
+            audit = self.by_audit.get(row.get("audit_id") or "")
+            finalised = _to_date(audit.get("finalised_on")) if audit else None
+            raised = _to_date(row.get("raised_on"))
+            late = finalised is not None and raised is not None and raised > finalised
+            if _to_bool(row.get("consensus_reached")) is not True and not late:
+                suspended.add(row.get("audit_id"))
+        result = {}
+        for row in self._counted():
+            audit_id = row["audit_id"]
+            if audit_id in decided:
+                on, _, judgement = decided[audit_id]
+                result[audit_id] = (judgement, on)
+            elif audit_id not in suspended:
+                judgement = _lower(row.get("overall_judgement"))
+                on = _to_date(row.get("judgement_confirmed_on"))
+                if judgement and on is not None and on <= self.as_of:
+                    result[audit_id] = (judgement, on)
+        return result
+
+    # -- the comparison ----------------------------------------------------------
+
+    def _output(self, name: str) -> list[Row] | None:
+        path = self.out_dir / f"{name}.parquet"
+        if not path.exists():
+            self.fail(f"{name}: {path.name} missing")
+            return None
+        return pq.read_table(path).to_pylist()
+
+    def _compare(self, name: str, expected: list[Row]) -> None:
+        """Row for row, in order, on the expected rows' columns (floats to 4 places)."""
+        got = self._output(name)
+        if got is None:
+            return
+        columns = list(expected[0]) if expected else []
+        shown = [{c: row.get(c) for c in columns} for row in got]
+        if len(got) != len(expected):
+            keys = lambda rows: [next(iter(r.values()), None) for r in rows]  # noqa: E731
+            self.fail(
+                f"{name}: {len(got)} rows, expected {len(expected)} "
+                f"(written {keys(shown)[:8]}, expected {keys(expected)[:8]})"
+            )
+            return
+        for position, (row, want) in enumerate(zip(shown, expected, strict=True), start=1):
+            for column, value in want.items():
+                have = row.get(column)
+                if isinstance(value, float) and isinstance(have, float):
+                    same = round(value, 4) == round(have, 4)
+                else:
+                    same = have == value
+                if not same:
+                    self.fail(
+                        f"{name} row {position} ({_show(next(iter(want.values())))}): "
+                        f"{column} is {_show(have)}, expected {_show(value)}"
+                    )
+
+    def run(self) -> list[str]:
+        self._load()
+        self.judged = self._judgements()
+        self._check_late_lists()
+        self._compare("amendments_due", self._amendments_due())
+        self._compare("awaiting_actions", self._awaiting_actions())
+        self._compare("inadequate_cycle", self._inadequate_cycle())
+        self._compare("challenges_open", self._challenges_open())
+        self._compare("retrospective_exemptions", self._retrospective_exemptions())
+        self._compare("cancellations", self._cancellations())
+        self._compare("incomplete_audit_tools", self._incomplete_audit_tools())
+        for by in ("month", "service"):
+            self._compare(f"judgements_by_{by}", self._judgements_by(by))
+        self._compare("domain_ratings", self._domain_ratings())
+        self._compare("audits_per_auditor", self._audits_per_auditor())
+        self._compare("breaks_by_month", self._breaks_by_month())
+        self._compare("completion_by_service", self._completion_by_service())
+        self._compare("amendments_by_service", self._amendments_by_service())
+        return self.violations
+
+    # -- the lists ---------------------------------------------------------------
+
+    def _check_late_lists(self) -> None:
+        """§6, §27–31: allocated or non-completed, not completed, past the month's last
+        day; a non-completion unless an honoured exemption (decided by the day) covers it."""
+        honoured = {
+            (r.get("case_id"), r.get("month"), r.get("auditor_id"))
+            for r in self.exemptions
+            if self._honoured(r)
+        }
+        late = []
+        for row in self.history:
+            due = _last_day(_parse_month(row["month"]) or self.month)
+            not_done = row["status"] in ("allocated", "non_completed")
+            if not_done and row.get("completed_on") is None and due < self.as_of:
+                key = (row.get("case_id"), row.get("month"), row.get("auditor_id"))
+                late.append(
+                    {
+                        **self._details(row),
+                        "status": row["status"],
+                        "due_on": due,
+                        "days_overdue": (self.as_of - due).days,
+                        "non_completion": key not in honoured,
+                    }
+                )
+        late.sort(key=lambda r: (-r["days_overdue"], r["audit_id"]))
+        self._compare("outstanding", late)
+        non = [
+            {k: v for k, v in r.items() if k != "non_completion"}
+            for r in late
+            if r["non_completion"]
+        ]
+        self._compare("non_completions", non)
+
+    def _amendments_due(self) -> list[Row]:
+        """§20: returned (by the day), due back N working days after the return."""
+        rows = []
+        days = int(self.policy["amendment_working_days"])
+        for row in self.history:
+            if row["status"] != "returned":
+                continue
+            returned = _to_date(row.get("returned_on"))
+            due = None if returned is None else self.calendar.add_working_days(returned, days)
+            rows.append(
+                {
+                    **self._details(row),
+                    "returned_on": returned,
+                    "amendment_due_on": due,
+                    "overdue": None if due is None else self.as_of > due,
+                }
+            )
+        rows.sort(
+            key=lambda r: (
+                r["amendment_due_on"] is None,
+                r["amendment_due_on"] or date.min,
+                r["audit_id"],
+            )
+        )
+        return rows
+
+    def _awaiting_actions(self) -> list[Row]:
+        """§23, §27: finalised by the day, the actions not confirmed by then."""
+        rows = []
+        for row in self.history:
+            if row["status"] != "finalised":
+                continue
+            finalised = _to_date(row.get("finalised_on"))
+            judged = self.judged.get(row["audit_id"])
+            rows.append(
+                {
+                    **self._details(row),
+                    "finalised_on": finalised,
+                    "age_days": None if finalised is None else (self.as_of - finalised).days,
+                    "judgement": judged[0] if judged else _lower(row.get("overall_judgement")),
+                }
+            )
+        rows.sort(key=lambda r: (r["age_days"] is None, -(r["age_days"] or 0), r["audit_id"]))
+        return rows
+
+    def _head_of_service(self, service: str | None) -> str | None:
+        """Role head_of_service in the service, active on the 1st of the as-of month,
+        the lowest staff_id (contract §3)."""
+        first = _first_day(self.month)
+        heads = sorted(
+            staff_id
+            for staff_id, person in self.staff.items()
+            if person.get("role") == "head_of_service"
+            and person.get("service") == service
+            and (_to_date(person.get("active_from")) or date.min) <= first
+            and (_to_date(person.get("active_to")) or date.max) >= first
+        )
+        return heads[0] if heads else None
+
+    def _strategic_lead(self) -> str | None:
+        leads = sorted(
+            staff_id
+            for staff_id, person in self.staff.items()
+            if person.get("role") == "strategic_lead_ipq"
+            and (_to_date(person.get("active_from")) or date.min) <= self.as_of
+            and (_to_date(person.get("active_to")) or date.max) >= self.as_of
+        )
+        return leads[0] if leads else None
+
+    def _inadequate_cycle(self) -> list[Row]:
+        """§25–26, contract §6: one row per case, its latest inadequate audit, until a
+        re-audit of it is confirmed other than inadequate; the stage, furthest first,
+        and whom to chase."""
+        counted = self._counted()
+        reaudits: dict[str, list[Row]] = defaultdict(list)
+        for row in sorted(counted, key=lambda r: r["audit_id"]):
+            if row.get("reaudit_of"):
+                reaudits[row["reaudit_of"]].append(row)
+        latest: dict[str, tuple[date, str]] = {}
+        for row in counted:
+            judged = self.judged.get(row["audit_id"])
+            if judged and judged[0] == "inadequate" and row.get("case_id"):
+                key = (judged[1], row["audit_id"])
+                latest[row["case_id"]] = max(latest.get(row["case_id"], key), key)
+        rows = []
+        for confirmed, audit_id in latest.values():
+            later = reaudits.get(audit_id, [])
+            if any(
+                (j := self.judged.get(r["audit_id"])) is not None and j[0] != "inadequate"
+                for r in later
+            ):
+                continue  # the cycle ended (§26)
+            row = self.by_audit[audit_id]
+            details = self._details(row)
+            deadline = confirmed + relativedelta(months=int(self.policy["reaudit_within_months"]))
+            month_of_deadline: Month = (deadline.year, deadline.month)
+            reaudit_month = (
+                month_of_deadline
+                if deadline == _last_day(month_of_deadline)
+                else _add_months(month_of_deadline, -1)
+            )
+            reflection = self.calendar.add_working_days(
+                confirmed, int(self.policy["reflection_meeting_within_working_days"])
+            )
+            review = self.calendar.on_or_after(
+                confirmed + timedelta(days=int(self.policy["review_meeting_after_days"]))
+            )
+            escalated = bool(row.get("reaudit_of"))
+            head = self._head_of_service(details["service"])
+            reaudit = later[-1] if later else None
+            if escalated:
+                stage, chase = "escalated", head
+            elif self.as_of > deadline:
+                stage = "re-audit overdue"
+                chase = reaudit["auditor_id"] if reaudit else self._strategic_lead()
+            elif reaudit is not None:
+                stage, chase = "re-audit allocated", reaudit["auditor_id"]
+            elif self.as_of > review:
+                stage, chase = "re-audit due", self._strategic_lead()
+            elif self.as_of > reflection:
+                stage, chase = "review due", details["team_manager_id"]
+            else:
+                stage, chase = "reflection due", details["group_manager_id"]
+            rows.append(
+                {
+                    **details,
+                    "confirmed_on": confirmed,
+                    "reflection_meeting_by": reflection,
+                    "review_meeting_on": review,
+                    "reaudit_deadline": deadline,
+                    "reaudit_month": _month_text(reaudit_month),
+                    "escalation": "head_of_service_review" if escalated else "none",
+                    "head_of_service_id": head,
+                    "overdue": self.as_of > deadline,
+                    "stage": stage,
+                    "chase_id": chase,
+                }
+            )
+        rows.sort(key=lambda r: (r["reaudit_deadline"], r["audit_id"]))
+        return rows
+
+    def _challenges_open(self) -> list[Row]:
+        """§21–22: one row per audit with a challenge without consensus raised by the
+        day (its earliest), the moderation's state; a decided one only in its month;
+        late when raised after the audit's finalisation (not on its day)."""
+        first: dict[str, Row] = {}
+        for row in sorted(
+            self.challenges, key=lambda r: (r.get("raised_on") or "", r.get("raised_by") or "")
+        ):
+            if _to_bool(row.get("consensus_reached")) is not True:
+                first.setdefault(row.get("audit_id") or "", row)
+        rows = []
+        for audit_id, challenge in first.items():
+            mods = [m for m in self.moderations if m.get("audit_id") == audit_id]
+            done = [m for m in mods if m.get("final_judgement") and m.get("decided_on")]
+            waiting = [m for m in mods if m not in done]
+            found: Row | None = None
+            if done:
+                found = max(done, key=lambda m: (m["decided_on"], m.get("moderator_id") or ""))
+                state = "decided"
+                decided_on = _to_date(found["decided_on"])
+                if decided_on is None or (decided_on.year, decided_on.month) != self.month:
+                    continue
+            elif waiting:
+                found = max(
+                    waiting, key=lambda m: (m.get("assigned_on") or "", m.get("moderator_id") or "")
+                )
+                state = "moderator_assigned"
+            else:
+                state = "awaiting_moderator"
+            audit = self.by_audit.get(audit_id, {"audit_id": audit_id})
+            raised = _to_date(challenge.get("raised_on"))
+            finalised = _to_date(audit.get("finalised_on"))
+            rows.append(
+                {
+                    **self._details(audit),
+                    "raised_by": challenge.get("raised_by"),
+                    "raised_on": raised,
+                    "days_open": (self.as_of - raised).days if raised else None,
+                    "moderation_status": state,
+                    "moderator_id": found.get("moderator_id") if found else None,
+                    "assigned_on": _to_date(found.get("assigned_on")) if found else None,
+                    "final_judgement": _lower(found.get("final_judgement"))
+                    if state == "decided" and found
+                    else None,
+                    "decided_on": _to_date(found.get("decided_on"))
+                    if state == "decided" and found
+                    else None,
+                    "late": raised is not None and finalised is not None and raised > finalised,
+                }
+            )
+        rank = {"awaiting_moderator": 0, "moderator_assigned": 1, "decided": 2}
+        rows.sort(
+            key=lambda r: (rank[r["moderation_status"]], -(r["days_open"] or 0), r["audit_id"])
+        )
+        return rows
+
+    def _retrospective_exemptions(self) -> list[Row]:
+        """§5, §30: honoured, decided (by the day) after the audit's due date and in the
+        twelve months to the day."""
+        start = _first_day(self.period[0])
+        by_key = {(r.get("case_id"), r.get("month"), r.get("auditor_id")): r for r in self.history}
+        rows = []
+        for row in self.exemptions:
+            month = _parse_month(row.get("month"))
+            decided = _to_date(row.get("decided_on"))
+            if month is None or decided is None or not self._honoured(row):
+                continue
+            due = _last_day(month)
+            if decided <= due or decided < start:
+                continue
+            key = (row.get("case_id"), row.get("month"), row.get("auditor_id"))
+            audit = by_key.get(key)
+            details = (
+                self._details(audit)
+                if audit
+                else {
+                    "audit_id": None,
+                    "month": row.get("month"),
+                    "case_id": row.get("case_id"),
+                    "auditor_id": row.get("auditor_id"),
+                }
+            )
+            rows.append(
+                {
+                    **details,
+                    "due_on": due,
+                    "requested_on": _to_date(row.get("requested_on")),
+                    "decided_by": row.get("decided_by"),
+                    "decided_on": decided,
+                    "days_after_due": (decided - due).days,
+                }
+            )
+        rows.sort(key=lambda r: (-r["days_after_due"], r["audit_id"] or "", r["case_id"] or ""))
+        return rows
+
+    def _cancellations(self) -> list[Row]:
+        """§30, contract §6: cancelled by the day, in the twelve months (by the
+        cancellation's month, else the audit's); authorised like an exemption."""
+        rows = []
+        for row in self.history:
+            if row["status"] != "cancelled":
+                continue
+            on = _to_date(row.get("cancelled_on"))
+            month = _month_text((on.year, on.month)) if on else row["month"]
+            if month not in self.period_text:
+                continue
+            auditor = self.staff.get(row.get("auditor_id") or "")
+            by = row.get("cancelled_by")
+            approver = self.staff.get(by or "")
+            needed = EXEMPTION_APPROVER_ROLE.get((auditor or {}).get("staff_group") or "")
+            authorised = (
+                by is not None
+                and by != row.get("auditor_id")
+                and approver is not None
+                and approver.get("role") == needed
+            )
+            rows.append(
+                {
+                    **self._details(row),
+                    "cancelled_on": on,
+                    "cancelled_by": by,
+                    "cancel_reason": row.get("cancel_reason"),
+                    "authorised": authorised,
+                }
+            )
+        rows.sort(
+            key=lambda r: (
+                r["authorised"],
+                r["cancelled_on"] is None,
+                -(r["cancelled_on"] or date.min).toordinal(),
+                r["audit_id"],
+            )
+        )
+        return rows
+
+    def _incomplete_audit_tools(self) -> list[Row]:
+        """§16: the period's counted audits with a judgement and fewer than every
+        configured domain rated (names compared by identity, contract §1)."""
+        if not self.outcomes_present:
+            return []
+        wanted = {_identity(d) for d in self.domains}
+        rated: dict[str, set[str]] = defaultdict(set)
+        for row in self.outcomes:
+            rated[row.get("audit_id") or ""].add(_identity(row.get("domain") or ""))
+        rows = []
+        for row in self._counted():
+            if row["month"] not in self.period_text or not row.get("overall_judgement"):
+                continue
+            count = len(rated.get(row["audit_id"], set()) & wanted)
+            if count < len(wanted):
+                rows.append(
+                    {
+                        **self._details(row),
+                        "judgement": _lower(row.get("overall_judgement")),
+                        "domains_rated": count,
+                        "domains_expected": len(wanted),
+                    }
+                )
+        rows.sort(key=lambda r: (r["domains_rated"], r["audit_id"]))
+        return rows
+
+    # -- the figures -------------------------------------------------------------
+
+    def _judgements_by(self, by: str) -> list[Row]:
+        """Effective judgements of the period's audits by month or the case's service."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        services = set()
+        for row in self.history:
+            if row["month"] not in self.period_text:
+                continue
+            service = self._details(row)["service"] or NO_DETAILS
+            services.add(service)
+            judged = self.judged.get(row["audit_id"])
+            if judged:
+                counts[row["month"] if by == "month" else service][judged[0]] += 1
+        groups = [_month_text(m) for m in self.period] if by == "month" else sorted(services)
+        rows = []
+        for group in groups:
+            grades = {grade: counts[group][grade] for grade in GRADES}
+            total = sum(grades.values())
+            rows.append(
+                {
+                    by: group,
+                    **grades,
+                    "judged": total,
+                    "inadequate_share": round(grades["inadequate"] / total, 4) if total else None,
+                    "inadequate_share_target": self.target,
+                }
+            )
+        return rows
+
+    def _domain_ratings(self) -> list[Row]:
+        in_period = {r["audit_id"] for r in self.history if r["month"] in self.period_text}
+        spelling = {_identity(domain): domain for domain in self.domains}  # contract §1
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for row in self.outcomes:
+            if row.get("audit_id") in in_period:
+                domain = row.get("domain") or ""
+                domain = spelling.get(_identity(domain), domain)
+                counts[domain][_lower(row.get("rating")) or ""] += 1
+        rows = []
+        for domain, ratings in counts.items():
+            applicable = ratings["met"] + ratings["partially_met"] + ratings["not_met"]
+            rows.append(
+                {
+                    "domain": domain,
+                    "met": ratings["met"],
+                    "partially_met": ratings["partially_met"],
+                    "not_met": ratings["not_met"],
+                    "not_applicable": ratings["not_applicable"],
+                    "not_met_share": round(ratings["not_met"] / applicable, 4)
+                    if applicable
+                    else None,
+                }
+            )
+        rows.sort(
+            key=lambda r: (
+                r["not_met_share"] is None,
+                -(r["not_met_share"] or 0),
+                -r["not_met"],
+                r["domain"],
+            )
+        )
+        return rows
+
+    def _audits_per_auditor(self) -> list[Row]:
+        """§2: counted audits of the as-of audit year per auditor; every auditor active
+        on the day is listed."""
+        year = {_month_text(_add_months(self.year_start, k)) for k in range(12)}
+        audits, completed = Counter(), Counter()
+        for row in self._counted():
+            if row["month"] in year:
+                audits[row["auditor_id"]] += 1
+                completed[row["auditor_id"]] += row.get("completed_on") is not None
+        active = {
+            staff_id
+            for staff_id, person in self.staff.items()
+            if _to_bool(person.get("is_auditor"))
+            and (_to_date(person.get("active_from")) or date.min) <= self.as_of
+            and (_to_date(person.get("active_to")) or date.max) >= self.as_of
+        }
+        return [
+            {
+                "auditor_id": auditor,
+                "service": (self.staff.get(auditor) or {}).get("service"),
+                "audits": audits[auditor],
+                "completed": completed[auditor],
+                "max_audits_per_year": int(self.policy["max_audits_per_year"]),
+            }
+            for auditor in sorted(active | set(audits))
+        ]
+
+    def _breaks_by_month(self) -> list[Row]:
+        """§3, contract §4 rule 3: each month's requests (known by the day) decided
+        first come first served against the cap of the month's eligible auditors."""
+        horizon = _add_months(self.month, 12)
+        asked = {_parse_month(r.get("month")) for r in self.breaks}
+        later = sorted(m for m in asked if m is not None and self.month < m <= horizon)
+        fraction = Fraction(str(self.policy["max_break_fraction"]))
+        maximum = int(self.policy["max_audits_per_year"])
+        start_month = int(self.policy["audit_year_start_month"])
+        rows = []
+        for month in [*self.period, *later]:
+            first, last = _first_day(month), _last_day(month)
+            eligible = {
+                staff_id
+                for staff_id, person in self.staff.items()
+                if _to_bool(person.get("is_auditor"))
+                and (_to_date(person.get("active_from")) or date.min) <= first
+                and (_to_date(person.get("active_to")) or date.max) >= last
+            }
+            year_start = (month[0] if month[1] >= start_month else month[0] - 1, start_month)
+            before = Counter(
+                r["auditor_id"]
+                for r in self._counted()
+                if (m := _parse_month(r["month"])) is not None and year_start <= m < month
+            )
+            cap = math.floor(fraction * len(eligible))
+            requests = [r for r in self.breaks if _parse_month(r.get("month")) == month]
+            needed = []
+            not_required = 0
+            for row in requests:
+                auditor = row.get("auditor_id") or ""
+                if auditor not in eligible or before[auditor] >= maximum:
+                    not_required += 1
+                    continue
+                needed.append(row)
+            granted = min(cap, len(needed))
+            rows.append(
+                {
+                    "month": _month_text(month),
+                    "eligible": len(eligible),
+                    "requested": len(requests),
+                    "granted": granted,
+                    "refused_cap": len(needed) - granted,
+                    "not_required": not_required,
+                    "cap": cap,
+                }
+            )
+        return rows
+
+    def _completion_by_service(self) -> list[Row]:
+        """§6: the period's counted audits whose month ended before the day: completed
+        by the month's last day, later, or not yet, by the case's service."""
+        tally: dict[str, Counter[str]] = defaultdict(Counter)
+        for row in self._counted():
+            month = _parse_month(row["month"])
+            if row["month"] not in self.period_text or month is None:
+                continue
+            due = _last_day(month)
+            if due >= self.as_of:
+                continue
+            service = self._details(row)["service"] or NO_DETAILS
+            done = _to_date(row.get("completed_on"))
+            tally[service]["due"] += 1
+            tally[service]["on_time" if done and done <= due else "late" if done else "not"] += 1
+        return [
+            {
+                "service": service,
+                "due": counts["due"],
+                "on_time": counts["on_time"],
+                "late": counts["late"],
+                "not_completed": counts["not"],
+                "on_time_share": round(counts["on_time"] / counts["due"], 4),
+            }
+            for service, counts in sorted(tally.items())
+        ]
+
+    def _amendments_by_service(self) -> list[Row]:
+        """§20, contract §6: amendments by service and month of return (in the period):
+        back within N working days of the return, back later, not back; the share on
+        time of those back or past their due day."""
+        days = int(self.policy["amendment_working_days"])
+        tally: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for row in self.history:
+            returned = _to_date(row.get("returned_on"))
+            if returned is None:
+                continue
+            month = _month_text((returned.year, returned.month))
+            if month not in self.period_text:
+                continue
+            due = self.calendar.add_working_days(returned, days)
+            back = _to_date(row.get("resubmitted_on"))
+            counts = tally[(self._details(row)["service"] or NO_DETAILS, month)]
+            counts["returned"] += 1
+            counts["on_time" if back and back <= due else "late" if back else "not_back"] += 1
+            counts["decided"] += back is not None or self.as_of > due
+        return [
+            {
+                "service": service,
+                "month": month,
+                "returned": counts["returned"],
+                "back_on_time": counts["on_time"],
+                "back_late": counts["late"],
+                "not_back": counts["not_back"],
+                "on_time_share": round(counts["on_time"] / counts["decided"], 4)
+                if counts["decided"]
+                else None,
+            }
+            for (service, month), counts in sorted(tally.items())
+        ]

@@ -5,18 +5,24 @@ boundary (the as-of day itself, the finalisation day, the due day, a bank holida
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import caseaudit
-from builders import Authority
+from builders import Authority, examples
 from caseaudit.cli.main import cli
 from caseaudit.model.asof import known_on
+from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError
+from caseaudit.model.frames import replace_tables
 from caseaudit.model.reaudits import awaiting_reaudits
+from caseaudit.reporting.monitoring import build_monitoring
 from test_report import challenge, judged, ledger, report_of
 
 D = dt.date.fromisoformat
@@ -54,6 +60,20 @@ def test_a_case_stays_in_the_cycle_while_its_reaudit_is_only_allocated(
     cycle = result.inadequate_cycle
     assert list(cycle["audit_id"]) == ["2026-02-C1"]
     assert (cycle.at[0, "stage"], cycle.at[0, "chase_id"]) == (stage, chase)
+
+
+def test_a_case_without_a_reaudit_is_not_staged_as_allocated_beside_one_with_it(
+    tmp_path: Path,
+) -> None:
+    """Two cases in the cycle as of 2 March: C1's re-audit is allocated to P2 in March;
+    C2's inadequate audit (confirmed Monday 23 February) has no re-audit row, so on
+    2 March it is past its reflection meeting (2 March is the fifth working day, not
+    past it): "reflection due", chasing the group manager, not "re-audit allocated"."""
+    authority = cycle_ledger()
+    judged(authority, "2026-02", "C2", "P1", "inadequate", "2026-02-20", "2026-02-23")
+    cycle = report_of(authority, tmp_path, "2026-03-02").inadequate_cycle.set_index("audit_id")
+    assert cycle.loc["2026-02-C1", ["stage", "chase_id"]].tolist() == ["re-audit allocated", "P2"]
+    assert cycle.loc["2026-02-C2", ["stage", "chase_id"]].tolist() == ["reflection due", "GM1"]
 
 
 def test_the_cycle_ends_only_when_the_reaudit_is_confirmed_other_than_inadequate(
@@ -275,6 +295,34 @@ def test_an_unknown_domain_is_an_input_error_and_a_partial_tool_is_listed(
         caseaudit.load(authority.write(tmp_path / "bad"))
 
 
+def test_a_domain_is_named_like_every_name_by_its_identity(tmp_path: Path) -> None:
+    """Contract §1: a domain written with other case and spaces (a non-breaking one
+    included) is the configured domain, counted as rated and reported in its spelling;
+    two rows of one audit that normalise alike are one domain rated twice."""
+    authority = Authority().auditors("P1")
+    judged(authority, "2026-01", "C1", "P1", "good", "2026-01-10", "2026-01-12")
+    authority.add("outcomes", audit_id="2026-01-C1", domain="d3\u00a0 planning ", rating="met")
+    authority.add("outcomes", audit_id="2026-01-C1", domain="D7 RECORDING", rating="not_met")
+    result = report_of(authority, tmp_path / "ok")
+    tools = result.tables["incomplete_audit_tools"]
+    # 2 of the 9 domains rated, both recognised: the 7 others are missing.
+    assert list(tools["domains_rated"]) == [2]
+    assert "D3 Planning" not in tools.at[0, "missing_domains"]
+    assert "D7 Recording" not in tools.at[0, "missing_domains"]
+    assert set(result.tables["domain_ratings"]["domain"]) == {"D3 Planning", "D7 Recording"}
+    authority.add("outcomes", audit_id="2026-01-C1", domain="D3 planning", rating="met")
+    with pytest.raises(InputError, match=r"outcomes\.csv:4: "):
+        caseaudit.load(authority.write(tmp_path / "twice"))
+
+
+def test_config_domains_that_normalise_alike_are_named_twice(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1")
+    authority.case("C1")
+    authority.config_toml = '[outcomes]\ndomains = ["D1 Voice", "d1  voice"]\n'
+    with pytest.raises(InputError, match="a domain is named twice"):
+        caseaudit.load(authority.write(tmp_path / "data"))
+
+
 def test_known_on_rolls_back_statuses_and_decisions(tmp_path: Path) -> None:
     authority = retrospective_ledger()
     judged(
@@ -367,3 +415,158 @@ def test_record_then_allocate_equals_a_hand_written_ledger(tmp_path: Path) -> No
     pd.testing.assert_frame_equal(first.allocations, second.allocations)
     # Three April cases, three auditors with room: all allocated.
     assert len(first.allocations) == 3
+
+
+def test_record_keeps_the_plans_inclusion_probability(tmp_path: Path) -> None:
+    """Contract §6 "record": a plan whose allocations carry the sample's
+    ``inclusion_probability`` (issue 21) writes it into ``history``; a plan without it
+    leaves the ledger's header as it was (the column may be absent)."""
+    authority = Authority().auditors("P1", "P2", "P3")
+    for case in ("C1", "C2"):
+        authority.case(case, month="2026-03")
+    without_dir = authority.write(tmp_path / "without")
+    plan = caseaudit.allocate(caseaudit.load(without_dir), "2026-03")
+    plan.write(tmp_path / "plan")
+    caseaudit.record(tmp_path / "plan", without_dir)
+    header = (without_dir / "history.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "inclusion_probability" not in header.split(",")
+
+    # The same plan as draw-sample's design would have it: C1 drawn 1 in 4, C2 1 in 8.
+    probability = {"2026-03-C1": 0.25, "2026-03-C2": 0.125}
+    for suffix in ("parquet", "csv"):
+        path = tmp_path / "plan" / f"allocations.{suffix}"
+        frame = pd.read_parquet(path) if suffix == "parquet" else pd.read_csv(path, dtype=str)
+        frame["inclusion_probability"] = frame["audit_id"].map(probability)
+        if suffix == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+    with_dir = authority.write(tmp_path / "with")
+    history = caseaudit.record(tmp_path / "plan", with_dir)["history"]
+    assert dict(zip(history["audit_id"], history["inclusion_probability"], strict=True)) == (
+        probability
+    )
+    written = pd.read_csv(with_dir / "history.csv", dtype=str).set_index("audit_id")
+    assert written["inclusion_probability"].to_dict() == {
+        "2026-03-C1": "0.25",
+        "2026-03-C2": "0.125",
+    }
+
+
+def test_an_inclusion_probability_that_is_not_a_number_is_located(tmp_path: Path) -> None:
+    authority = Authority().auditors("P1")
+    authority.case("C1", month="2026-03")
+    ledger(authority, "2026-02", "C1", "P1", "allocated", inclusion_probability="a quarter")
+    with pytest.raises(InputError, match=r"history\.csv:2: inclusion_probability: expected a"):
+        caseaudit.load(authority.write(tmp_path / "data"))
+
+
+# -- a day before an event does not know it (issue 20, a property) -----------------------
+
+#: The steps of an audit, furthest first, each with the date it was reached (§16–23).
+STEPS = (
+    ("actions_complete", "actions_completed_on"),
+    ("finalised", "finalised_on"),
+    ("completed", "resubmitted_on"),
+    ("returned", "returned_on"),
+    ("completed", "completed_on"),
+)
+#: The dated events of a ledger row: the date column each one is recorded in.
+ROW_EVENTS = {
+    "completion": "completed_on",
+    "return": "returned_on",
+    "finalisation": "finalised_on",
+    "confirmation": "judgement_confirmed_on",
+    "cancellation": "cancelled_on",
+}
+
+
+@functools.cache
+def dated_authority(seed: int) -> Dataset:
+    """The small preset, its cancellations dated (the 10th of their month, by the
+    Assistant Director) so that a cancellation is an event with a day."""
+    data = caseaudit.generate("small", seed)
+    history = data["history"].drop(columns="_line")
+    cancelled = history["status"] == "cancelled"
+    history.loc[cancelled, "cancelled_on"] = [
+        dt.date.fromisoformat(f"{month}-10") for month in history.loc[cancelled, "month"]
+    ]
+    assistant_director = data["staff"].loc[data["staff"]["role"] == "assistant_director"]
+    history.loc[cancelled, "cancelled_by"] = assistant_director["staff_id"].min()
+    return replace_tables(data, {"history": history}, validate=False)
+
+
+def events(data: Dataset) -> list[tuple[str, str, int, dt.date]]:
+    """Every dated event: (kind, table, row position, day)."""
+    found = []
+    for position, row in enumerate(data["history"].to_dict("records")):
+        for kind, column in ROW_EVENTS.items():
+            if row.get(column) is not None:
+                found.append((kind, "history", position, row[column]))
+    for kind, table, column in (
+        ("challenge", "challenges", "raised_on"),
+        ("moderation decision", "moderations", "decided_on"),
+        ("exemption decision", "exemptions", "decided_on"),
+        ("break request", "breaks", "requested_on"),
+    ):
+        for position, day in enumerate(data[table][column]):
+            if day is not None:
+                found.append((kind, table, position, day))
+    return found
+
+
+def without_event(data: Dataset, kind: str, table: str, position: int, day: dt.date) -> Dataset:
+    """The dataset as if the event had not happened (nor anything that follows from it
+    in the same row): a challenge or break request deleted; a decision undone; in a
+    ledger row, the event's date and every later step's blanked, the status the furthest
+    step still dated (``allocated`` if none), a completion's judgement and domain
+    ratings (given with it, §16) removed, a cancellation's authoriser and reason too."""
+    frame = data[table].drop(columns="_line").copy()
+    index = frame.index[position]
+    changed: dict[str, pd.DataFrame] = {table: frame}
+    if kind in ("challenge", "break request"):
+        changed[table] = frame.drop(index=index)
+    elif kind == "moderation decision":
+        frame.loc[index, ["final_judgement", "decided_on"]] = None
+    elif kind == "exemption decision":
+        frame.loc[index, ["decision", "decided_by", "decided_on"]] = ["pending", None, None]
+    else:
+        row = frame.loc[index].to_dict()
+        event_column = ROW_EVENTS[kind]
+        dated = [column for _, column in STEPS] + ["judgement_confirmed_on", "cancelled_on"]
+        for column in dated:
+            value = row.get(column)
+            if column == event_column or (
+                value is not None and value >= day and kind != "confirmation"
+            ):
+                row[column] = None
+        if row["completed_on"] is None:
+            row["overall_judgement"] = None
+            outcomes = data["outcomes"].drop(columns="_line")
+            changed["outcomes"] = outcomes[outcomes["audit_id"] != row["audit_id"]]
+        if row["cancelled_on"] is None:
+            row["cancelled_by"] = row["cancel_reason"] = None
+        if kind != "confirmation" and row["status"] not in ("non_completed", "reallocated"):
+            row["status"] = next(
+                (status for status, column in STEPS if row.get(column) is not None), "allocated"
+            )
+        frame.loc[index] = pd.Series(row)
+    return replace_tables(data, changed, validate=False)
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.data())
+def test_a_day_before_an_event_reports_as_if_it_never_happened(draw: st.DataObject) -> None:
+    """Issue 20: the report of a day before an event equals the report of the same day
+    computed from the ledger with that event removed."""
+    data = dated_authority(draw.draw(st.sampled_from([0, 1]), label="seed"))
+    every = events(data)
+    # The kind first, so that each of the nine is drawn as often as any other.
+    kind = draw.draw(st.sampled_from(sorted({event[0] for event in every})), label="kind")
+    of_kind = [event for event in every if event[0] == kind]
+    _, table, position, day = draw.draw(st.sampled_from(of_kind), label="event")
+    before = day - dt.timedelta(days=draw.draw(st.integers(1, 45), label="days before"))
+    removed = without_event(data, kind, table, position, day)
+    expected = build_monitoring(removed, before).tables
+    for name, frame in build_monitoring(data, before).tables.items():
+        pd.testing.assert_frame_equal(frame, expected[name], obj=f"{kind}: {name}")

@@ -369,3 +369,38 @@ def test_reallocate_prints_the_decision_on_each_exemption_it_read(tmp_path):
     assert "approved by AD1 (an Assistant Director): honoured" in lines[0]
     assert "pending: not agreed yet" in lines[1]
     assert "approved by a group manager; CSC exemptions need the Assistant Director" in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("second_decision", "handed_out"),
+    [
+        # The refused exemption (11 March) frees nothing: the re-plan acts on the
+        # approval of 4 March only, so the moved audit goes out on Wednesday 4 March.
+        ("refused", "2026-03-04"),
+        # Both approved by the Assistant Director: the re-plan acts on both, the latest
+        # decided on Wednesday 11 March (contract §6: the latest decision acted on).
+        ("approved", "2026-03-11"),
+    ],
+)
+def test_a_moved_audit_is_handed_out_after_the_latest_honoured_exemption_only(
+    tmp_path, second_decision, handed_out
+):
+    authority = one_case_month()
+    authority.case("C2", month="2026-02")  # a case T1 was also asked about
+    first = solve(authority, tmp_path)
+    assert allocated(first) == {"C1": "T1"}
+    later = copy.deepcopy(authority).auditors("P9")
+    exemption(later, "T1", "approved", "AD1")  # decided 4 March
+    later.add(
+        "exemptions",
+        case_id="C2",
+        month=MONTH,
+        auditor_id="T1",
+        requested_on="2026-03-09",
+        decision=second_decision,
+        decided_by="AD1",
+        decided_on="2026-03-11",
+    )
+    result = resolve(later, tmp_path, tmp_path / "out")  # the checker agrees
+    assert allocated(result) == {"C1": "P9"}
+    assert list(result.allocations["distributed_on"]) == [day(handed_out)]

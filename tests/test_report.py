@@ -1,7 +1,8 @@
 """caseaudit report (issue 10): the monitoring lists, the figures and report.html.
 
-Each list is checked on a tiny hand-built ledger whose rows are argued in comments; the
-figures are recomputed from the input tables with plain pandas; the page is rendered in
+Each list is checked on a tiny hand-built ledger whose rows are argued in comments; every
+report built here, and those of generated authorities on several days, is recomputed by
+the independent checker (``checker.check_report``) from the input files; the page is rendered in
 headless Chromium (Debian's ``chromium``; the browser test skips, with the reason, only
 where that browser is absent) and its numbers are read back against the CSVs; the
 same browser prints it to PDF (every page A4) and lays it out 390 px wide (no sideways
@@ -17,7 +18,6 @@ import json
 import re
 import shutil
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -25,10 +25,11 @@ import pytest
 from click.testing import CliRunner
 
 import caseaudit
+import checker
 from builders import Authority
 from caseaudit.cli.main import cli
+from caseaudit.io.writer import write_outputs
 from caseaudit.model.outputs import OUTPUT_TABLES
-from caseaudit.model.schema import JUDGEMENTS
 from caseaudit.reporting.monitoring import FIGURE_NAMES, LIST_NAMES
 
 AS_OF = "2026-02-10"
@@ -126,8 +127,13 @@ def moderation(
 
 
 def report_of(authority: Authority, tmp_path: Path, as_of: str = AS_OF) -> caseaudit.ReportResult:
+    """The report of the hand-built authority as of the day, its tables written and
+    recomputed by the independent checker from the input files (issue 20)."""
     data_dir = authority.write(tmp_path / "data")
-    return caseaudit.report(caseaudit.load(data_dir), as_of)
+    result = caseaudit.report(caseaudit.load(data_dir), as_of)
+    write_outputs(tmp_path / "checked", result.tables, result.manifest, result.output)
+    checker.assert_valid_report(data_dir, tmp_path / "checked", dt.date.fromisoformat(as_of))
+    return result
 
 
 def column(frame: pd.DataFrame, name: str) -> list[object]:
@@ -517,142 +523,49 @@ def test_breaks_by_month_decide_requests_against_the_cap(tmp_path: Path) -> None
     assert (months.loc["2026-02", "eligible"], months.loc["2026-02", "cap"]) == (11, 2)
 
 
-#: The generated authorities are reported as of their ledger's last day.
-GENERATED_AS_OF = dt.date(2026, 2, 28)
-
-
-def generated_authority(tmp_path: Path, seed: int) -> Path:
-    """``caseaudit generate`` of the median preset, written as CSV; its folder."""
+@pytest.mark.parametrize(("preset", "seed"), [("small", 0), ("median", 2)])
+def test_every_list_and_figure_recomputed_by_the_checker_on_a_generated_authority(
+    tmp_path: Path, preset: str, seed: int
+) -> None:
+    """Issue 20: the report of any day is recomputed by the independent checker from the
+    input rows dated on or before it. The days: the ledger's last day (Saturday
+    28 February 2026, a month-end), 31 January 2026 (a month-end), Christmas Day and
+    the summer bank holiday of 2025, and the early May bank holiday (5 May 2025)."""
     data_dir = tmp_path / "data"
     CliRunner().invoke(
         cli,
-        ["generate", "--preset", "median", "--seed", str(seed), "--out", str(data_dir)],
+        ["generate", "--preset", preset, "--seed", str(seed), "--out", str(data_dir)],
         catch_exceptions=False,
     )
-    return data_dir
+    data = caseaudit.load(data_dir)
+    for day in ("2026-02-28", "2026-01-31", "2025-12-25", "2025-08-25", "2025-05-05"):
+        as_of = dt.date.fromisoformat(day)
+        result = caseaudit.report(data, as_of)
+        write_outputs(tmp_path / day, result.tables, result.manifest, result.output)
+        checker.assert_valid_report(data_dir, tmp_path / day, as_of)
 
 
-def read_csv(data_dir: Path, name: str) -> pd.DataFrame:
-    """An input table as written, every cell as text (empty when null)."""
-    return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+def test_the_report_checker_catches_a_wrong_stage_and_a_missing_row(tmp_path: Path) -> None:
+    """The checker is not vacuous: as of 16 February C1 is "review due" (see
+    test_ledger_time's cycle); a report saying "reflection due", or one without the
+    row, is caught."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-
-def judgements_by_hand(data_dir: Path, as_of: dt.date) -> dict[str, tuple[str, str]]:
-    """audit_id → (effective judgement, confirmed on) as they stood on ``as_of`` (contract
-    §4 rule 5), from the CSVs with plain pandas: the latest moderation decided by then,
-    else the auditor's judgement unless a challenge without consensus raised by then is
-    open; only judgements confirmed by then; reallocated and cancelled rows aside."""
-    day = as_of.isoformat()
-    history = read_csv(data_dir, "history")
-    challenges, moderations = read_csv(data_dir, "challenges"), read_csv(data_dir, "moderations")
-    decided = moderations[
-        (moderations["final_judgement"] != "")
-        & (moderations["decided_on"] != "")
-        & (moderations["decided_on"] <= day)
-    ].sort_values(["audit_id", "decided_on", "moderator_id"])
-    final = dict(
-        zip(
-            decided["audit_id"],
-            zip(decided["final_judgement"], decided["decided_on"], strict=True),
-            strict=True,
-        )
-    )
-    raised = challenges[(challenges["raised_on"] <= day)]
-    unresolved = set(raised.loc[raised["consensus_reached"] != "true", "audit_id"])
-    effective = {}
-    for row in history[~history["status"].isin(["reallocated", "cancelled"])].itertuples():
-        if row.audit_id in final:
-            judgement, confirmed = final[row.audit_id]
-        elif row.audit_id in unresolved:
-            continue
-        else:
-            judgement, confirmed = row.overall_judgement, row.judgement_confirmed_on
-        if judgement and confirmed and confirmed <= day:
-            effective[row.audit_id] = (judgement, confirmed)
-    return effective
-
-
-def test_figures_recomputed_independently_on_a_generated_authority(tmp_path: Path) -> None:
-    data_dir = generated_authority(tmp_path, seed=3)
-    as_of = GENERATED_AS_OF
-    result = caseaudit.report(caseaudit.load(data_dir), as_of)
-    history, cases = read_csv(data_dir, "history"), read_csv(data_dir, "cases")
-    outcomes, staff = read_csv(data_dir, "outcomes"), read_csv(data_dir, "staff")
-    period = [f"2025-{m:02d}" for m in range(3, 13)] + ["2026-01", "2026-02"]
-    service_of = dict(
-        zip(zip(cases["case_id"], cases["month"], strict=True), cases["service"], strict=True)
-    )
-    counted = history[~history["status"].isin(["reallocated", "cancelled"])]
-    effective = judgements_by_hand(data_dir, as_of)
-    by_month: Counter[tuple[str, str]] = Counter()
-    by_service: Counter[tuple[str, str]] = Counter()
-    for row in counted[counted["month"].isin(period)].itertuples():
-        if row.audit_id in effective:
-            judgement = effective[row.audit_id][0]
-            by_month[(row.month, judgement)] += 1
-            by_service[(service_of[(row.case_id, row.month)], judgement)] += 1
-    months = result.tables["judgements_by_month"]
-    assert list(months["month"]) == period
-    for row in months.itertuples():
-        counts = [by_month[(row.month, grade)] for grade in JUDGEMENTS]
-        assert [getattr(row, grade) for grade in JUDGEMENTS] == counts, row.month
-        assert row.judged == sum(counts)
-        if sum(counts):
-            assert row.inadequate_share == round(counts[-1] / sum(counts), 4)
-        else:  # no judgement yet (the latest month): no share, not a share of 0
-            assert pd.isna(row.inadequate_share)
-        assert row.inadequate_share_target == 0.1
-    services = result.tables["judgements_by_service"]
-    for row in services.itertuples():
-        assert [getattr(row, g) for g in JUDGEMENTS] == [
-            by_service[(row.service, g)] for g in JUDGEMENTS
-        ]
-
-    # Domain ratings of the period's audits; most often not met (of applicable) first.
-    in_period = set(history.loc[history["month"].isin(period), "audit_id"])
-    rated = outcomes[outcomes["audit_id"].isin(in_period)]
-    table = pd.crosstab(rated["domain"], rated["rating"])
-    applicable = table["met"] + table["partially_met"] + table["not_met"]
-    share = (table["not_met"] / applicable).round(4)
-    domains = result.tables["domain_ratings"]
-    assert set(domains["domain"]) == set(table.index)
-    for row in domains.itertuples():
-        assert (row.met, row.partially_met, row.not_met, row.not_applicable) == tuple(
-            int(table.at[row.domain, r])
-            for r in ("met", "partially_met", "not_met", "not_applicable")
-        )
-        assert row.not_met_share == share[row.domain]
-    assert list(domains["not_met_share"]) == sorted(domains["not_met_share"], reverse=True)
-
-    # Audits per auditor in the audit year 2025-04..2026-03, counted statuses only.
-    year = counted[(counted["month"] >= "2025-04") & (counted["month"] <= "2026-03")]
-    per_auditor = Counter(year["auditor_id"])
-    done = Counter(year.loc[year["completed_on"] != "", "auditor_id"])
-    auditors = result.tables["audits_per_auditor"]
-    active = staff[
-        (staff["is_auditor"] == "true")
-        & ((staff["active_from"] == "") | (staff["active_from"] <= "2026-02-28"))
-        & ((staff["active_to"] == "") | (staff["active_to"] >= "2026-02-28"))
+    authority = Authority().auditors("P1", "P2")
+    judged(authority, "2026-02", "C1", "P1", "inadequate", "2026-02-03", "2026-02-06")
+    report_of(authority, tmp_path, "2026-02-16")
+    written = tmp_path / "checked" / "inadequate_cycle.parquet"
+    table = pq.read_table(written)
+    stage = table.schema.get_field_index("stage")
+    pq.write_table(table.set_column(stage, "stage", pa.array(["reflection due"])), written)
+    violations = checker.check_report(tmp_path / "data", tmp_path / "checked", dt.date(2026, 2, 16))
+    assert violations == [
+        "inadequate_cycle row 1 (2026-02-C1): stage is reflection due, expected review due"
     ]
-    assert set(auditors["auditor_id"]) == set(active["staff_id"]) | set(per_auditor)
-    for row in auditors.itertuples():
-        assert (row.audits, row.completed) == (per_auditor[row.auditor_id], done[row.auditor_id])
-        assert row.max_audits_per_year == 10
-
-    # Completion by service: the period's counted audits whose month ended before the
-    # as-of day (every month but February), on time when completed by the month's end.
-    ended = counted[counted["month"].isin(period[:-1])]
-    completion = result.tables["completion_by_service"].set_index("service")
-    for service, group in ended.groupby(
-        [service_of[(c, m)] for c, m in zip(ended["case_id"], ended["month"], strict=True)]
-    ):
-        month_end = group["month"].map(lambda m: (pd.Period(m, "M").end_time.date()).isoformat())
-        on_time = int(((group["completed_on"] != "") & (group["completed_on"] <= month_end)).sum())
-        late = int(((group["completed_on"] != "") & (group["completed_on"] > month_end)).sum())
-        row = completion.loc[service]
-        assert (row["due"], row["on_time"], row["late"]) == (len(group), on_time, late)
-        assert row["not_completed"] == len(group) - on_time - late
-        assert row["on_time_share"] == round(on_time / len(group), 4)
+    pq.write_table(table.slice(0, 0), written)
+    violations = checker.check_report(tmp_path / "data", tmp_path / "checked", dt.date(2026, 2, 16))
+    assert [v.split(" (")[0] for v in violations] == ["inadequate_cycle: 0 rows, expected 1"]
 
 
 def test_the_target_share_comes_from_the_config(tmp_path: Path) -> None:
@@ -714,127 +627,19 @@ def test_an_authority_without_a_ledger_has_empty_lists_and_zero_figures(tmp_path
         assert handle.read().splitlines() == [",".join(OUTPUT_TABLES["outstanding"].column_names)]
 
 
-def test_every_list_recomputed_independently_on_a_generated_authority(tmp_path: Path) -> None:
-    """Each list re-derived from the written input files with plain pandas, the
-    ``holidays`` package and dateutil, and compared row for row, in order."""
-    import holidays
-    from dateutil.relativedelta import relativedelta
+def test_a_share_with_nothing_to_share_is_null_in_parquet_as_in_csv(tmp_path: Path) -> None:
+    """Contract §1: null is an empty CSV cell and a Parquet null, never NaN. No audit is
+    judged in any of the twelve months, so every month's share is null in both files."""
+    import pyarrow.parquet as pq
 
-    data_dir = generated_authority(tmp_path, seed=2)
-    as_of = GENERATED_AS_OF
-    result = caseaudit.report(caseaudit.load(data_dir), as_of)
-    history, staff = read_csv(data_dir, "history"), read_csv(data_dir, "staff")
-    exemptions, challenges = read_csv(data_dir, "exemptions"), read_csv(data_dir, "challenges")
-    moderations = read_csv(data_dir, "moderations")
-    day = dt.date.fromisoformat
-
-    def month_end(month: str) -> dt.date:
-        return pd.Period(month, "M").end_time.date()
-
-    # Outstanding: allocated or non-completed, no completed_on, month ended; most overdue
-    # first, then by audit id (every other column follows the id, which is unique).
-    late = history[
-        history["status"].isin(["allocated", "non_completed"])
-        & (history["completed_on"] == "")
-        & history["month"].map(lambda m: month_end(m) < as_of)
-    ].copy()
-    late["days"] = late["month"].map(lambda m: (as_of - month_end(m)).days)
-    late = late.sort_values(["days", "audit_id"], ascending=[False, True])
-    assert list(result.outstanding["audit_id"]) == list(late["audit_id"])
-    assert list(result.outstanding["days_overdue"]) == list(late["days"])
-    # Honoured (§4): approved, by someone else, of the role the auditor's group needs.
-    role = dict(zip(staff["staff_id"], staff["role"], strict=True))
-    group = dict(zip(staff["staff_id"], staff["staff_group"], strict=True))
-    needed = {"csc": "assistant_director", "pq": "strategic_lead_ipq"}
-    honoured = {
-        (e.case_id, e.month, e.auditor_id)
-        for e in exemptions.itertuples()
-        if e.decision == "approved"
-        and e.decided_by not in ("", e.auditor_id)
-        and role.get(e.decided_by) == needed[group[e.auditor_id]]
-    }
-    keys = list(zip(late["case_id"], late["month"], late["auditor_id"], strict=True))
-    non = [a for a, key in zip(late["audit_id"], keys, strict=True) if key not in honoured]
-    assert list(result.non_completions["audit_id"]) == non
-    assert len(non) < len(late)  # the generator's honoured exemption on an overdue audit
-
-    # Amendments: the third working day (England) after the return; earliest due first.
-    england = holidays.country_holidays("GB", subdiv="ENG", years=range(2024, 2028))
-
-    def third_working_day(start: dt.date) -> dt.date:
-        found, current = 0, start
-        while found < 3:
-            current += dt.timedelta(days=1)
-            found += current.weekday() < 5 and current not in england
-        return current
-
-    # Returned by the as-of day (the generator dates every return).
-    returned = history[
-        (history["status"] == "returned") & (history["returned_on"] <= as_of.isoformat())
-    ].copy()
-    returned["due"] = returned["returned_on"].map(lambda d: third_working_day(day(d)))
-    returned = returned.sort_values(["due", "audit_id"])
-    assert list(result.amendments_due["audit_id"]) == list(returned["audit_id"])
-    assert list(result.amendments_due["amendment_due_on"]) == list(returned["due"])
-    assert list(result.amendments_due["overdue"]) == [as_of > d for d in returned["due"]]
-
-    # Awaiting actions: finalised by the as-of day, the actions not confirmed by then (or
-    # at all); oldest first.
-    actions = history["actions_completed_on"]
-    waiting = history[
-        history["status"].isin(["finalised", "actions_complete"])
-        & (history["finalised_on"] <= as_of.isoformat())
-        & ((actions == "") | (actions > as_of.isoformat()))
-    ]
-    waiting = waiting.assign(age=waiting["finalised_on"].map(lambda d: (as_of - day(d)).days))
-    waiting = waiting.sort_values(["age", "audit_id"], ascending=[False, True])
-    assert list(result.awaiting_actions["audit_id"]) == list(waiting["audit_id"])
-    assert list(result.awaiting_actions["age_days"]) == list(waiting["age"])
-
-    # Inadequate cycle: effective judgement inadequate, no counted later audit re-auditing
-    # it; earliest deadline first; escalated when the inadequate audit was a re-audit.
-    counted = history[~history["status"].isin(["reallocated", "cancelled"])]
-    effective = judgements_by_hand(data_dir, as_of)
-    reaudited = set(counted["reaudit_of"]) - {""}
-    cycle = []
-    for row in counted[counted["audit_id"].isin(effective)].itertuples():
-        judgement, confirmed = effective[row.audit_id]
-        if judgement == "inadequate" and row.audit_id not in reaudited:
-            deadline = day(confirmed) + relativedelta(months=2)
-            escalation = "head_of_service_review" if row.reaudit_of else "none"
-            cycle.append((deadline, row.audit_id, escalation))
-    cycle.sort()
-    assert list(result.inadequate_cycle["audit_id"]) == [c[1] for c in cycle]
-    assert list(result.inadequate_cycle["reaudit_deadline"]) == [c[0] for c in cycle]
-    assert list(result.inadequate_cycle["escalation"]) == [c[2] for c in cycle]
-
-    # Open challenges: without consensus, raised by the as-of day; the latest decided
-    # moderation by then (listed only if decided this month), else an assignment.
-    raised = challenges[
-        (challenges["consensus_reached"] != "true") & (challenges["raised_on"] <= as_of.isoformat())
-    ]
-    expected = {}
-    for audit_id, group_rows in raised.groupby("audit_id"):
-        rows = moderations[
-            (moderations["audit_id"] == audit_id)
-            & (moderations["assigned_on"] <= as_of.isoformat())
-        ]
-        done = rows[
-            (rows["final_judgement"] != "")
-            & (rows["decided_on"] != "")
-            & (rows["decided_on"] <= as_of.isoformat())
-        ]
-        if len(done):
-            if done["decided_on"].max()[:7] != "2026-02":
-                continue
-            state = "decided"
-        else:
-            state = "moderator_assigned" if len(rows) else "awaiting_moderator"
-        expected[audit_id] = (state, (as_of - day(group_rows["raised_on"].min())).days)
-    order = {"awaiting_moderator": 0, "moderator_assigned": 1, "decided": 2}
-    ranked = sorted(expected, key=lambda a: (order[expected[a][0]], -expected[a][1], a))
-    assert list(result.challenges_open["audit_id"]) == ranked
-    assert list(result.challenges_open["moderation_status"]) == [expected[a][0] for a in ranked]
+    authority = Authority().auditors("P1")
+    authority.case("C1")
+    report_of(authority, tmp_path, "2026-03-10").write(tmp_path / "out")
+    shares = pq.read_table(tmp_path / "out" / "judgements_by_month.parquet")["inadequate_share"]
+    assert shares.null_count == 12
+    with open(tmp_path / "out" / "judgements_by_month.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["inadequate_share"] for row in rows] == [""] * 12
 
 
 # ------------------------------------------------------------------ generator, files, CLI

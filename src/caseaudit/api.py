@@ -25,6 +25,7 @@ from caseaudit.model.calendar import WorkingCalendar, last_day
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.dataset import LINE, Dataset, dataset_from_tables
 from caseaudit.model.errors import InputError, InputIssue, IssueCollector, plural
+from caseaudit.model.exemptions import exemption_decisions
 from caseaudit.model.record import recorded_history
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.break_year.adapter import YearSolution, solve_year
@@ -353,10 +354,20 @@ def _handed_out_when_decided(
     before the month's first working day (§1, issue 20, contract §6)."""
     month = problem.month
     decisions: list[dt.date] = []
+    # Every honoured exemption of the month bars its auditor; a refused or pending one
+    # frees nothing, so the re-plan does not act on it.
+    verdicts = exemption_decisions(data, month)
+    honoured = verdicts[verdicts["honoured"].astype(bool)]
+    acted_on = set(zip(honoured["case_id"], honoured["auditor_id"], strict=True))
     exemptions = data["exemptions"]
-    exempted = set(problem.auditors.loc[problem.auditors["exempted"], "staff_id"])
-    of_month = exemptions[(exemptions["month"] == month) & exemptions["auditor_id"].isin(exempted)]
-    decisions += [d for d in of_month["decided_on"] if d is not None]
+    of_month = exemptions[exemptions["month"] == month]
+    decisions += [
+        decided
+        for case_id, auditor_id, decided in zip(
+            of_month["case_id"], of_month["auditor_id"], of_month["decided_on"], strict=True
+        )
+        if (case_id, auditor_id) in acted_on and decided is not None
+    ]
     staff = data["staff"].set_index("staff_id")
     for auditor in set(changes["previous_auditor_id"].dropna()):
         left = staff.at[auditor, "active_to"] if auditor in staff.index else None

@@ -27,7 +27,13 @@ def write_input_tables(
     written = []
     for name, frame in tables.items():
         schema = TABLES[name]
-        columns = [c for c in schema.column_names if c in frame.columns]
+        # A column a later command adds (issue 21) is written only when some row has
+        # it: a ledger that never held it keeps its header as it was.
+        columns = [
+            c.name
+            for c in schema.columns
+            if c.name in frame.columns and (not c.written_when_used or frame[c.name].notna().any())
+        ]
         ordered = sort_rows(frame[columns])
         for stale in (out_dir / f"{name}.csv", out_dir / f"{name}.parquet"):
             stale.unlink(missing_ok=True)

@@ -226,7 +226,9 @@ def arrow_table(frame: pd.DataFrame, table: OutputTable) -> pa.Table:
     arrays = []
     for column in table.columns:
         values = frame[column.name].tolist()
-        if not set(map(type, values)) <= _PLAIN_TYPES[column.kind]:  # nulls of other kinds
+        # Nulls of other kinds, and a float column's NaN (pandas' null for floats), are
+        # written as null, as the CSV writes them empty (contract §1).
+        if column.kind == "float" or not set(map(type, values)) <= _PLAIN_TYPES[column.kind]:
             values = [None if _is_null(v) else v for v in values]
         arrays.append(pa.array(values, type=ARROW_TYPES[column.kind]))
     return pa.Table.from_arrays(arrays, schema=schema)

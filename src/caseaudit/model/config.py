@@ -265,7 +265,11 @@ class OutcomesConfig(_Section):
         names = tuple(v.strip() for v in value)
         if not names or any(not name for name in names):
             raise ValueError("must name at least one domain, none empty")
-        if len(set(names)) != len(names):
+        # Compared like every name (contract §1): "D7 Recording" and "d7  recording" are
+        # one domain. Imported here: identity reads the config, so it cannot be above.
+        from caseaudit.model.identity import identity_key
+
+        if len({identity_key(name) for name in names}) != len(names):
             raise ValueError("a domain is named twice")
         return names
 

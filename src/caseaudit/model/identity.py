@@ -2,14 +2,15 @@
 
 Every id, service and team is compared by :func:`identity_key` (Unicode NFKC, every run
 of whitespace one space, trimmed, case-folded), and only here. :func:`canonical_dataset`
-runs once, where the tables are read (``read_dataset``, ``Dataset.replace``): it rewrites
-every reference in the spelling of the table that defines the value — a staff id, a
-service and a team as in ``staff``, a case id as in ``cases``, a subject as in ``cases``
-then ``history``, an audit id as in ``history`` — so that the rules, the moderation
-rules, the report and ``explain`` downstream see one spelling of each value, and the
-outputs spell a value as its defining table does. A reference that matches no defining
-value is left as written: ``caseaudit.model.validate`` reports it, with
-:meth:`Spellings.unknown` adding the leading-zero hint.
+runs once, where the tables are read (``read_dataset``, ``Dataset.replace``): it
+rewrites every reference in the spelling of the table that defines the value — a staff
+id, a service and a team as in ``staff``, a case id as in ``cases``, a subject as in
+``cases`` then ``history``, an audit id as in ``history``, a rated domain as
+``[outcomes] domains`` — so that the rules, the moderation rules, the report and
+``explain`` downstream see one spelling of each value, and the outputs spell a value as
+its defining table does. A reference that matches no defining value is left as written:
+``caseaudit.model.validate`` reports it, with :meth:`Spellings.unknown` adding the
+leading-zero hint.
 """
 
 from __future__ import annotations
@@ -201,6 +202,8 @@ def canonical_dataset(data: T, issues: IssueCollector) -> T:
     respell("cases", "subject_id", known.subjects)
     respell("history", "subject_id", known.subjects)
     respell("conflicts", "subject_id", known.subjects)
+    # A rated domain as ``[outcomes] domains`` spells it (§16, issue 20).
+    respell("outcomes", "domain", Spellings(data.config.outcomes.domains))
     tables["cases"] = _respelled_case_ids(tables["cases"], known.case_ids)
     tables["cases"] = _respelled(tables["cases"], "service", known.services.spell)
     tables["cases"] = _respelled_teams(tables["cases"], known)

@@ -389,7 +389,10 @@ class _Ledger:
         # The latest counted re-audit of each audit (a re-plan's -r<k> row included).
         reaudit_of = dict(zip(reaudits["reaudit_of"], reaudits["audit_id"], strict=True))
         auditor_of = dict(zip(reaudits["audit_id"], reaudits["auditor_id"], strict=True))
-        cycle["reaudit_audit_id"] = [reaudit_of.get(a) for a in cycle["audit_id"]]
+        # Object dtype: a list of ids and None would be read as text with NaN for None.
+        cycle["reaudit_audit_id"] = pd.Series(
+            [reaudit_of.get(a) for a in cycle["audit_id"]], index=cycle.index, dtype=object
+        )
         staged = [self._stage(row) for row in cycle.to_dict("records")]
         cycle["stage"] = [stage for stage, _, _ in staged]
         cycle["chase_id"] = [

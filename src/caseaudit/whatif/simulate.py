@@ -9,8 +9,9 @@ Each month the simulation does what P&Q do, with the same functions they use:
    simulation starts and again when a new audit year starts, its requests copied into
    ``breaks`` as ``--emit-requests`` writes them; or the requests given;
 3. ``allocate`` (§4–5), which adds the due and overdue re-audits itself (§25–26);
-4. a judgement for every audit, drawn from the grade distribution given (a seeded numpy
-   ``Generator``), written to ``history`` as a finalised audit of the month with its
+4. the plan recorded in ``history`` (``Dataset.record``, as ``caseaudit record`` does),
+   then a judgement for every audit, drawn from the grade distribution given (a seeded
+   numpy ``Generator``), written on its row as a finalised audit of the month with its
    dates, so that an inadequate one schedules its re-audit for a later month;
 5. challenges at the rate given, each raised by the case's worker without consensus,
    and ``moderate`` (§21–22) at the month's end; a moderator upholds the judgement
@@ -156,7 +157,7 @@ def simulate_year(
             on_month(month, data, result)
         judged = _judged(result, grades, weights, streams[_JUDGEMENT], streams[_DATES])
         challenged = streams[_CHALLENGE].random(len(judged)) < challenge_rate
-        data = _append_month(data, judged, challenged)
+        data = _append_month(data, result, judged, challenged)
         moderated = moderate(data, last_day(month), seed=seed)
         data = _record_moderations(data, moderated.moderation, set(judged["audit_id"]))
         action_days.update(zip(judged["audit_id"], judged["action_days"], strict=True))
@@ -264,45 +265,46 @@ def _judged(
     )
 
 
-def _append_month(data: Dataset, judged: pd.DataFrame, challenged: np.ndarray) -> Dataset:
-    """The month's audits in ``history`` (finalised, or completed and awaiting a
-    moderator when challenged) and the challenges, raised the day after completion."""
-    rows = pd.DataFrame(
-        {
-            "audit_id": judged["audit_id"],
-            "month": judged["month"],
-            "case_id": judged["case_id"],
-            "subject_id": judged["subject_id"],
-            "auditor_id": judged["auditor_id"],
-            "status": np.where(challenged, "completed", "finalised"),
-            "overall_judgement": judged["overall_judgement"],
-            # A challenged judgement is confirmed by its moderator's decision (§22); the
-            # date here only keeps an inadequate row valid until then.
-            "judgement_confirmed_on": judged["finalised_on"].where(
-                ~challenged, judged["completed_on"]
-            ),
-            "reaudit_of": judged["reaudit_of"],
-            "completed_on": judged["completed_on"],
-            "returned_on": None,
-            "finalised_on": judged["finalised_on"].where(~challenged, None),
-            "actions_completed_on": None,
-        }
+def _append_month(
+    data: Dataset, result: AllocationResult, judged: pd.DataFrame, challenged: np.ndarray
+) -> Dataset:
+    """The month's plan recorded in ``history`` as P&Q record it (``Dataset.record``,
+    issue 20: ``allocated`` rows), then what happened to each audit by the month's end:
+    finalised, or completed and awaiting a moderator when challenged; and the
+    challenges, raised the day after completion."""
+    recorded = data.record(result)
+    history = _table(recorded, "history")
+    outcome = judged.set_index("audit_id")
+    rows = history["audit_id"].isin(outcome.index)
+    done = outcome.loc[history.loc[rows, "audit_id"]]
+    was_challenged = pd.Series(challenged, index=judged["audit_id"]).loc[done.index].to_numpy()
+    history.loc[rows, "status"] = np.where(was_challenged, "completed", "finalised")
+    history.loc[rows, "overall_judgement"] = done["overall_judgement"].to_numpy()
+    # A challenged judgement is confirmed by its moderator's decision (§22); the date
+    # here only keeps an inadequate row valid until then.
+    history.loc[rows, "judgement_confirmed_on"] = np.where(
+        was_challenged, done["completed_on"], done["finalised_on"]
     )
+    history.loc[rows, "completed_on"] = done["completed_on"].to_numpy()
+    history.loc[rows, "finalised_on"] = [
+        None if flag else day
+        for flag, day in zip(was_challenged, done["finalised_on"], strict=True)
+    ]
     raised = judged[challenged]
     challenges = pd.DataFrame(
         {
             "audit_id": raised["audit_id"],
             "raised_by": raised["allocated_worker_id"],
             "raised_on": [
-                min(done + dt.timedelta(days=1), due)
-                for done, due in zip(raised["completed_on"], raised["due_on"], strict=True)
+                min(finished + dt.timedelta(days=1), due)
+                for finished, due in zip(raised["completed_on"], raised["due_on"], strict=True)
             ],
             "consensus_reached": False,
         }
     )
     return _changed(
-        data,
-        history=pd.concat([_table(data, "history"), rows], ignore_index=True),
+        recorded,
+        history=history,
         challenges=pd.concat([_table(data, "challenges"), challenges], ignore_index=True),
     )
 
