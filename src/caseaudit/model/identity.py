@@ -156,7 +156,10 @@ class Identities:
         )
 
     def teams_of(self, service: str) -> Spellings:
-        return self.teams.get(identity_key(service), Spellings(()))
+        # Not ``.get(key, Spellings(()))``: that builds the empty default on every call,
+        # once per (service, team) pair of the caseload (seconds at national scale).
+        spellings = self.teams.get(identity_key(service))
+        return spellings if spellings is not None else Spellings(())
 
 
 def _distinct(values: Iterable[object]) -> list[str]:
