@@ -1192,7 +1192,12 @@ def test_caseload_estimates_recomputed_by_hand(tmp_path: Path) -> None:
     _sampled(authority, "C2", "A", 0.5, "good")
     _sampled(authority, "C3", "B", 0.25, "good")
     _sampled(authority, "C4", "B", 0.25, "good")
-    rows = report_of(authority, tmp_path).tables["caseload_estimates"].set_index("judgement")
+    result = report_of(authority, tmp_path)
+    rows = result.tables["caseload_estimates"].set_index("judgement")
+    result.write(tmp_path / "out")
+    # The section of report.html has its chart and the table's numbers.
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'data-chart="caseload_estimates"' in page and "Share of caseload" in page
     z = 1.959963984540054
 
     def wilson(p: float, n: float) -> tuple[float, float]:

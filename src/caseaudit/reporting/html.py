@@ -107,6 +107,12 @@ COLUMN_LABELS = {
     "late": "Late",
     "not_completed": "Not completed",
     "on_time_share": "Share on time",
+    "audited": "Audited",
+    "audited_share": "Share of audited",
+    "caseload_share": "Share of caseload",
+    "caseload_share_low": "95% from",
+    "caseload_share_high": "95% to",
+    "effective_audits": "Effective audits",
     **GRADE_LABELS,
 }
 LIST_TITLES = {
@@ -159,7 +165,7 @@ LIST_TITLES = {
 FIGURE_TITLES = {
     "judgements_by_month": ("Judgements by month", "§16, §25"),
     "judgements_by_service": ("Judgements by service", "§16"),
-    "caseload_estimates": ("Judgements of the caseload, estimated from the sample", "§16"),
+    "caseload_estimates": ("Judgements of the caseload", "§16"),
     "domain_ratings": ("Domains most often not met", "§16"),
     "audits_per_auditor": ("Audits per auditor this audit year", "§2"),
     "breaks_by_month": ("Audit breaks against the cap", "§3"),
