@@ -136,6 +136,16 @@ def test_year_to_date_within_one_after_a_simulated_year(counts, size):
     assert _simulated_year([[c] for c in counts], size) == []
 
 
+def test_year_to_date_within_one_when_shares_tie():
+    # Found by hypothesis (one variable, six strata of 31, 31, 13, 31, 13, 13 eligible,
+    # 11 a month): shares 2 7/12 (three strata) and 1 1/12 (three), 2 rounded up a
+    # month. When a big and a small stratum are equally far from their year-to-date
+    # shares, rounding the small one up (a 1/12 share) leaves the big ones, 7/12 behind
+    # a month, to fall more than one behind by month 7. Equal distances go to the larger
+    # fractional part, which keeps every stratum within one all year.
+    assert _simulated_year([[31], [31], [13], [31], [13], [13]], 11) == []
+
+
 def _year_to_date_cost(cells: list[Cell], counts: tuple[int, ...]) -> tuple[int, Fraction]:
     """The year-to-date objective, recomputed exactly: first the strata more than one
     from their year-to-date share, then the sum of the squared distances."""
