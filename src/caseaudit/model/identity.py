@@ -65,6 +65,10 @@ def identity_key(value: str) -> str:
     non-breaking space and every other Unicode space included) one space, trimmed,
     case-folded (contract §1). ``"team 3"``, ``"Team\\u00a03"`` and ``"TEAM 3 "`` are
     one key; ``"Team 03"`` is another."""
+    if value.isascii():
+        # The same key without Unicode tables: NFKC leaves ASCII as it is and casefold
+        # is lower (millions of ids at national scale, issue 21's caseload).
+        return " ".join(value.split()).lower()
     text = " ".join(unicodedata.normalize("NFKC", value).split())
     # Case folding can leave text that NFKC changes again (a ligature, a titlecase
     # digraph): normalised once more, the key of a key is the key.
