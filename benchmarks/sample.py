@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,12 +33,21 @@ READ_ONLY = (
 )
 
 
+#: CPU seconds (user + system) of each finished child process, by command: on a shared
+#: machine the wall clock depends on the load, the CPU time much less.
+CPU: dict[str, list[float]] = {}
+
+
 def _timed(command: list[str], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        CPU.setdefault(command[1], []).append(cpu)
         if done.returncode != 0:
             raise SystemExit(done.stderr.decode())
     return times
@@ -54,7 +65,14 @@ def main() -> None:
         write_input_tables(data_dir, tables, "parquet")
         baseline_dir = Path(tmp) / "caseload-only"
         write_input_tables(
-            baseline_dir, {"staff": tables["staff"], "caseload": tables["caseload"]}, "parquet"
+            baseline_dir,
+            # cases is a required table: an empty one, so that only the caseload is read.
+            {
+                "staff": tables["staff"],
+                "caseload": tables["caseload"],
+                "cases": tables["cases"].iloc[:0],
+            },
+            "parquet",
         )
         baseline = _timed([sys.executable, "-c", READ_ONLY, str(baseline_dir)], args.runs)
         command = [sys.executable, str(MEASURE), str(measured), "draw-sample", str(data_dir)]
@@ -71,11 +89,14 @@ def main() -> None:
     print(
         f"draw-sample {args.preset} (seed {args.seed}), caseload {counts['caseload']} rows, "
         f"{counts['eligible']} eligible\n"
-        f"  whole process  {statistics.median(times):8.3f} s (median of {args.runs}), peak "
+        f"  whole process  {statistics.median(times):8.3f} s (median of {args.runs}; CPU "
+        f"{statistics.median(CPU[str(MEASURE)]):.3f} s), peak "
         f"{max(peaks):.0f} MiB; drew {counts['drawn']}, replaced {counts['replaced']}; "
         f"size {timings['size_s']:.3f} s, rounding {timings['rounding_s']:.3f} s, draw and "
         f"Hall check {timings['draw_and_hall_s']:.3f} s\n"
-        f"  baseline       {statistics.median(baseline):8.3f} s: reading the caseload alone",
+        f"  baseline       {statistics.median(baseline):8.3f} s (CPU "
+        f"{statistics.median(CPU['-c']):.3f} s): reading the caseload alone\n"
+        f"  load average   {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
         flush=True,
     )
 

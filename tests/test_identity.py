@@ -16,6 +16,7 @@ import functools
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -506,3 +507,12 @@ def test_stripping_leading_zeros_of_ids_in_one_file_is_always_an_input_error(
     authority = _in_file(zero_padded(), table, {v: zeros_ignored(v) for v in stripped})
     with tempfile.TemporaryDirectory() as scratch, pytest.raises(InputError):
         load(authority.write(Path(scratch) / "data"), MONTH)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
+def test_the_ascii_shortcut_gives_the_unicode_key(value: str) -> None:
+    # identity_key's ASCII fast path (issue 21's national caseload) must be the key the
+    # Unicode rule gives: NFKC, whitespace runs as one space, trimmed, case-folded, NFKC.
+    text = " ".join(unicodedata.normalize("NFKC", value).split())
+    assert identity_key(value) == unicodedata.normalize("NFKC", text.casefold())

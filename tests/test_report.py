@@ -967,3 +967,108 @@ def test_the_page_fits_a_phone_without_sideways_scrolling(written_report: Path) 
     # The document is no wider than the phone: the lists fold into cards and a wide
     # figure table scrolls inside its own box, not the page.
     assert found["page-width"] <= PHONE_WIDTH
+
+
+# ---------------------------------------------------------------- caseload estimates (issue 21)
+
+
+def _sampled(authority: Authority, case_id: str, stratum: str, p: float, grade: str) -> None:
+    """A January audit of a case drawn in ``stratum`` with inclusion probability ``p``."""
+    authority.case(case_id, month="2026-01")
+    authority.rows["cases"][-1].update(stratum=stratum, inclusion_probability=p)
+    auditor = f"P{len(authority.rows['history']) + 1}"
+    judged(
+        authority,
+        "2026-01",
+        case_id,
+        auditor,
+        grade,
+        "2026-01-15",
+        "2026-01-20",
+        inclusion_probability=p,  # type: ignore[arg-type]
+    )
+
+
+def test_caseload_estimates_recomputed_by_hand(tmp_path: Path) -> None:
+    # January's sample: stratum A drawn with probability 1/2 (C1 inadequate, C2 good),
+    # stratum B with 1/4 (C3, C4 good). Weights 1/p: 2, 2, 4, 4; together 12.
+    authority = Authority().auditors("P1", "P2", "P3", "P4")
+    _sampled(authority, "C1", "A", 0.5, "inadequate")
+    _sampled(authority, "C2", "A", 0.5, "good")
+    _sampled(authority, "C3", "B", 0.25, "good")
+    _sampled(authority, "C4", "B", 0.25, "good")
+    result = report_of(authority, tmp_path)
+    rows = result.tables["caseload_estimates"].set_index("judgement")
+    result.write(tmp_path / "out")
+    # The section of report.html has its chart and the table's numbers.
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'data-chart="caseload_estimates"' in page and "Share of caseload" in page
+    z = 1.959963984540054
+
+    def wilson(p: float, n: float) -> tuple[float, float]:
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+        return (max(0.0, centre - half), min(1.0, centre + half))
+
+    # Inadequate: 1 of 4 files audited (25%), but weighted 2 of 12: R = 1/6 of the
+    # caseload. Linearised: u = w (y - R) / 12 is 5/36, -1/36 in A and -1/18, -1/18 in B.
+    # A's u spread about their mean 2/36 by +-3/36: 2 x 9/1296, times n/(n-1) = 2: 1/36.
+    # B's are equal: 0. V = 1/36, so the effective n is R (1 - R) / V = 5/36 x 36 = 5, and
+    # the interval is Wilson's for 1/6 on 5: about 0.026 to 0.597.
+    inadequate = rows.loc["inadequate"]
+    assert (inadequate["audited"], inadequate["audits"]) == (1, 4)
+    assert inadequate["audited_share"] == 0.25
+    assert inadequate["caseload_share"] == round(1 / 6, 4)
+    assert inadequate["effective_audits"] == 5.0
+    low, high = wilson(1 / 6, 5)
+    assert (inadequate["caseload_share_low"], inadequate["caseload_share_high"]) == (
+        round(low, 4),
+        round(high, 4),
+    )
+    assert 0.026 < low < 0.027 and 0.596 < high < 0.597
+    # Good is the complement (every file is good or inadequate): u changes sign, so the
+    # variance and effective n are the same and the interval is the mirror image.
+    good = rows.loc["good"]
+    assert (good["audited_share"], good["caseload_share"]) == (0.75, round(5 / 6, 4))
+    assert (good["caseload_share_low"], good["caseload_share_high"]) == (
+        round(1 - high, 4),
+        round(1 - low, 4),
+    )
+    # A grade never seen: share 0, no variance, so n is the 4 files: Wilson's interval
+    # for 0 of 4 is [0, z^2 / (4 + z^2)] = [0, 0.4899].
+    never = rows.loc["outstanding"]
+    assert (never["caseload_share"], never["caseload_share_low"]) == (0.0, 0.0)
+    assert never["caseload_share_high"] == round(z * z / (4 + z * z), 4)
+    assert never["effective_audits"] == 4.0
+
+
+def test_caseload_estimates_are_empty_without_inclusion_probabilities(tmp_path: Path) -> None:
+    # A ledger drawn by hand (no inclusion_probability): nothing to weight by, no rows,
+    # while the audited files' judgements are still counted by month.
+    authority = Authority().auditors("P1")
+    judged(authority, "2026-01", "C1", "P1", "inadequate", "2026-01-15", "2026-01-20")
+    result = report_of(authority, tmp_path)
+    assert result.tables["caseload_estimates"].empty
+    assert int(result.tables["judgements_by_month"]["judged"].sum()) == 1
+
+
+def test_caseload_estimates_leave_out_re_audits(tmp_path: Path) -> None:
+    # A re-audit is not drawn (allocate adds it): even with a probability it is not a
+    # sampled file. C1 (p 1/2) inadequate is the only sampled audit: 1 of 1.
+    authority = Authority().auditors("P1", "P2")
+    _sampled(authority, "C1", "A", 0.5, "inadequate")
+    authority.case("C1", month="2026-02")
+    judged(
+        authority,
+        "2026-02",
+        "C1",
+        "P2",
+        "good",
+        "2026-02-03",
+        "2026-02-05",
+        reaudit_of="2026-01-C1",
+        inclusion_probability=0.5,  # type: ignore[arg-type]
+    )
+    rows = report_of(authority, tmp_path).tables["caseload_estimates"].set_index("judgement")
+    assert rows.loc["inadequate", "audits"] == 1
+    assert rows.loc["inadequate", "caseload_share"] == 1.0

@@ -18,6 +18,7 @@ import caseaudit
 from caseaudit import InputError, generate, load, simulate_year
 from caseaudit.cli.main import cli
 from caseaudit.io.tables import write_input_tables
+from caseaudit.model.calendar import add_months
 from caseaudit.synth import DEFAULT_MONTH, generate_tables
 from checker import check_allocation
 
@@ -279,3 +280,40 @@ def test_given_break_requests_are_used_instead_of_a_plan() -> None:
     assert year.breaks["requests"].tolist() == [1, 0]
     kept = year.dataset["breaks"].drop(columns=[LINE])
     pd.testing.assert_frame_equal(kept, requests.astype(object))
+
+
+def test_each_month_past_the_held_ones_is_drawn_with_draw_sample() -> None:
+    # Issue 21: the simulation draws each month it does not hold as P&Q do, with
+    # draw-sample on the caseload. Recomputed independently: the month's inputs less the
+    # month's cases are the dataset draw-sample saw; drawing again gives the same rows,
+    # with their stratum and inclusion probability.
+    data = generate("small", 1)
+    # 2026-04 starts an audit year: its breaks are planned before its sample is drawn
+    # (drawn first, the sample was sized for auditors the plan then sends on a break).
+    seen: dict[str, tuple[caseaudit.Dataset, caseaudit.AllocationResult]] = {}
+    following = add_months(DEFAULT_MONTH, 1)
+    simulate_year(
+        data, DEFAULT_MONTH, months=2, seed=3, on_month=lambda m, d, r: seen.update({m: (d, r)})
+    )
+    inputs, result = seen[following]
+    cases = inputs["cases"].drop(columns=[LINE])
+    held = cases[cases["month"] == following].reset_index(drop=True)
+    before = inputs.replace(cases=cases[cases["month"] != following])
+    drawn = caseaudit.draw_sample(before, following, seed=3).sample
+    assert len(held) > 0
+    assert held["case_id"].tolist() == drawn["case_id"].tolist()
+    assert held["stratum"].tolist() == drawn["stratum"].tolist()
+    assert held["inclusion_probability"].tolist() == drawn["inclusion_probability"].tolist()
+    assert result.unallocated.empty  # always allocatable (issue 21)
+
+
+def test_draw_false_keeps_the_earlier_seeded_draw_of_the_held_size() -> None:
+    # Backward compatible: draw=False samples the following month from the cases it
+    # knows, as many as the latest held month, with no stratum or inclusion probability.
+    data = generate("small", 1)
+    following = add_months(DEFAULT_MONTH, 1)
+    year = simulate_year(data, DEFAULT_MONTH, months=2, seed=3, draw=False)
+    cases = year.dataset["cases"]
+    month = cases[cases["month"] == following]
+    assert len(month) == int((data["cases"]["month"] == DEFAULT_MONTH).sum())
+    assert month["stratum"].isna().all()

@@ -70,6 +70,10 @@ def identity_key(value: str) -> str:
     non-breaking space and every other Unicode space included) one space, trimmed,
     case-folded (contract §1). ``"team 3"``, ``"Team\\u00a03"`` and ``"TEAM 3 "`` are
     one key; ``"Team 03"`` is another."""
+    if value.isascii():
+        # The same key without Unicode tables: NFKC leaves ASCII as it is and casefold
+        # is lower (millions of ids at national scale, issue 21's caseload).
+        return " ".join(value.split()).lower()
     text = " ".join(unicodedata.normalize("NFKC", value).split())
     # Case folding can leave text that NFKC changes again (a ligature, a titlecase
     # digraph): normalised once more, the key of a key is the key.
@@ -161,7 +165,10 @@ class Identities:
         )
 
     def teams_of(self, service: str) -> Spellings:
-        return self.teams.get(identity_key(service), Spellings(()))
+        # Not ``.get(key, Spellings(()))``: that builds the empty default on every call,
+        # once per (service, team) pair of the caseload (seconds at national scale).
+        spellings = self.teams.get(identity_key(service))
+        return spellings if spellings is not None else Spellings(())
 
 
 def _distinct(values: Iterable[object]) -> list[str]:

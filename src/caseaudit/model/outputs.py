@@ -510,6 +510,23 @@ REPORT_TABLES: tuple[OutputTable, ...] = (
         "the same judgements by the case's service",
     ),
     _report_table(
+        "caseload_estimates",
+        _columns(
+            "judgement",
+            "audited:int",
+            "audits:int",
+            "audited_share:float",
+            "caseload_share:float",
+            "caseload_share_low:float",
+            "caseload_share_high:float",
+            "effective_audits:float",
+        ),
+        "issue 21: each judgement's share of the audited files and, weighting each file by "
+        "1 / its `inclusion_probability`, its estimated share of the caseload with a 95% "
+        "interval (`reporting.estimates`), over the twelve months' sampled audits (no "
+        "re-audit, an inclusion probability in `history`); no rows when `history` has none",
+    ),
+    _report_table(
         "domain_ratings",
         _columns(
             "domain",
@@ -592,7 +609,7 @@ SAMPLE_TABLES: tuple[OutputTable, ...] = (
             "inclusion_probability:float",
             "drawn_rank:int",
         ),
-        "(`draw-sample`) the month's drawn cases with the `cases` columns, ready to append "
+        "the month's drawn cases with the `cases` columns, ready to append "
         "to cases.csv, plus the stratum, its inclusion probability (drawn ÷ eligible) and "
         "the case's place in its stratum's random order",
         commands=SAMPLE_COMMANDS,
@@ -609,7 +626,7 @@ SAMPLE_TABLES: tuple[OutputTable, ...] = (
             "year_to_date_share:float",
             "year_to_date_drawn:int",
         ),
-        "(`draw-sample`) per stratum: open cases, excluded, eligible, its proportional "
+        "per stratum: open cases, excluded, eligible, its proportional "
         "share, drawn (controlled rounding), and the audit year to date; one column per "
         "stratum variable",
         commands=SAMPLE_COMMANDS,
@@ -618,8 +635,7 @@ SAMPLE_TABLES: tuple[OutputTable, ...] = (
     OutputTable(
         "excluded",
         _columns("case_id", "reason"),
-        "(`draw-sample`) every open case that may not be drawn this month and why (closed "
-        "cases are not listed)",
+        "every open case that may not be drawn this month and why (closed cases are not listed)",
         commands=SAMPLE_COMMANDS,
     ),
 )

@@ -107,6 +107,12 @@ COLUMN_LABELS = {
     "late": "Late",
     "not_completed": "Not completed",
     "on_time_share": "Share on time",
+    "audited": "Audited",
+    "audited_share": "Share of audited",
+    "caseload_share": "Share of caseload",
+    "caseload_share_low": "95% from",
+    "caseload_share_high": "95% to",
+    "effective_audits": "Effective audits",
     **GRADE_LABELS,
 }
 LIST_TITLES = {
@@ -159,11 +165,22 @@ LIST_TITLES = {
 FIGURE_TITLES = {
     "judgements_by_month": ("Judgements by month", "§16, §25"),
     "judgements_by_service": ("Judgements by service", "§16"),
+    "caseload_estimates": ("Judgements of the caseload", "§16"),
     "domain_ratings": ("Domains most often not met", "§16"),
     "audits_per_auditor": ("Audits per auditor this audit year", "§2"),
     "breaks_by_month": ("Audit breaks against the cap", "§3"),
     "completion_by_service": ("Completion on time by service", "§6"),
     "amendments_by_service": ("Amendments back on time by service and month", "§20"),
+}
+#: A figure's plain-words note under its heading.
+FIGURE_NOTES = {
+    "caseload_estimates": (
+        "Each month's sample is drawn at random within strata, so each audited file stands "
+        "for 1 / (its chance of being drawn) open cases. Weighting the files so gives each "
+        "judgement's share of the whole caseload, not only of the files audited; the range "
+        "is where the true share lies with 95% confidence. Empty when the ledger has no "
+        "inclusion probabilities (audits drawn before draw-sample)."
+    ),
 }
 #: Column kinds kept on one line (a date split as "2025-" / "03" reads badly).
 DAYS = ("date", "month")
@@ -419,6 +436,8 @@ def _list(name: str, frame: pd.DataFrame) -> str:
 def _figure(name: str, frame: pd.DataFrame, monitoring: Monitoring) -> str:
     title, paragraph = FIGURE_TITLES[name]
     heading = f'<h2 id="{name}">{html.escape(title)} <span class="para">{paragraph}</span></h2>'
+    if name in FIGURE_NOTES:
+        heading += f'<p class="note">{html.escape(FIGURE_NOTES[name])}</p>'
     if frame.empty:
         return heading + _table(name, frame, "figure-table")
     png = _png(CHARTS[name](frame, monitoring))
@@ -503,6 +522,37 @@ def _judgements_by_service(frame: pd.DataFrame, monitoring: Monitoring) -> Figur
         _ShareLayout(),
         marker=(100 - target, f"inadequate target ({target:g}%)"),
     )
+
+
+def _caseload_estimates(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
+    """Per judgement, the share of audited files beside the caseload's estimated share
+    with its 95% interval as an error bar (issue 21)."""
+    figure = _new_figure(1.2 + 0.5 * len(frame))
+    axes = figure.subplots()
+    positions = list(range(len(frame)))[::-1]
+    audited = [100 * float(v) for v in frame["audited_share"]]
+    share = [100 * float(v) for v in frame["caseload_share"]]
+    low = [s - 100 * float(v) for s, v in zip(share, frame["caseload_share_low"], strict=True)]
+    high = [100 * float(v) - s for s, v in zip(share, frame["caseload_share_high"], strict=True)]
+    axes.barh(
+        [p + 0.2 for p in positions], audited, height=0.4, color="#9ecae1", label="audited files"
+    )
+    axes.barh(
+        [p - 0.2 for p in positions],
+        share,
+        height=0.4,
+        color="#08519c",
+        xerr=[low, high],
+        capsize=3,
+        label="caseload (estimate, 95% interval)",
+    )
+    labels = [GRADE_LABELS.get(str(g), str(g)) for g in frame["judgement"]]
+    axes.set_yticks(positions, labels, fontsize=8)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of judgements")
+    axes.legend(fontsize=7, loc="lower right", framealpha=0.9)
+    figure.subplots_adjust(left=0.3, right=0.97, bottom=0.8 / figure.get_figheight(), top=0.97)
+    return figure
 
 
 def _domain_ratings(frame: pd.DataFrame, monitoring: Monitoring) -> Figure:
@@ -655,6 +705,7 @@ def _shares_by_row(
 CHARTS: dict[str, Callable[[pd.DataFrame, Monitoring], Any]] = {
     "judgements_by_month": _judgements_by_month,
     "judgements_by_service": _judgements_by_service,
+    "caseload_estimates": _caseload_estimates,
     "domain_ratings": _domain_ratings,
     "audits_per_auditor": _audits_per_auditor,
     "breaks_by_month": _breaks_by_month,

@@ -49,6 +49,7 @@ from caseaudit.model.reaudits import (
 )
 from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, RATINGS
 from caseaudit.plans.month.problem import yearly_counts
+from caseaudit.reporting.estimates import ratio_share
 
 #: The people to chase, first in every list.
 CHASE = [spec.partition(":")[0] for spec in CHASE_COLUMNS]
@@ -73,6 +74,7 @@ LIST_NAMES = (
 FIGURE_NAMES = (
     "judgements_by_month",
     "judgements_by_service",
+    "caseload_estimates",
     "domain_ratings",
     "audits_per_auditor",
     "breaks_by_month",
@@ -151,6 +153,7 @@ def build_monitoring(data: Dataset, as_of: dt.date) -> Monitoring:
         "incomplete_audit_tools": ledger.incomplete_audit_tools(),
         "judgements_by_month": ledger.judgements_by("month"),
         "judgements_by_service": ledger.judgements_by("service"),
+        "caseload_estimates": ledger.caseload_estimates(),
         "domain_ratings": ledger.domain_ratings(),
         "audits_per_auditor": ledger.audits_per_auditor(),
         "breaks_by_month": ledger.breaks_by_month(),
@@ -659,6 +662,54 @@ class _Ledger:
                 }
             )
         return _frame(f"judgements_by_{by}", rows)
+
+    def caseload_estimates(self) -> pd.DataFrame:
+        """Issue 21: each judgement's share of the period's sampled audits and its
+        design-weighted share of the caseload with a 95% interval
+        (:mod:`caseaudit.reporting.estimates`). The audits are the period's effective
+        judgements with an ``inclusion_probability`` above 0 and no ``reaudit_of`` (a
+        re-audit is not drawn); the design's strata are (month, the case's ``stratum`` in
+        ``cases``, else its inclusion probability)."""
+        history = self.data["history"]
+        if "inclusion_probability" not in history.columns:
+            return _frame("caseload_estimates", [])
+        design = history[["audit_id", "case_id", "month", "reaudit_of", "inclusion_probability"]]
+        judged = self.judgements[["audit_id", "judgement"]].merge(design, on="audit_id")
+        probability = pd.to_numeric(judged["inclusion_probability"], errors="coerce")
+        judged = judged[
+            judged["month"].isin(self.period) & judged["reaudit_of"].isna() & (probability > 0)
+        ]
+        if judged.empty:
+            return _frame("caseload_estimates", [])
+        cases = self.data["cases"]
+        stratum_of = (
+            cases.drop_duplicates(["case_id", "month"]).set_index(["case_id", "month"])["stratum"]
+            if "stratum" in cases.columns
+            else pd.Series(dtype=object)
+        )
+        keys = list(zip(judged["case_id"], judged["month"], strict=True))
+        strata = []
+        for key, p in zip(keys, judged["inclusion_probability"], strict=True):
+            label = stratum_of.get(key)
+            strata.append(f"{key[1]} / {label if isinstance(label, str) else f'p={p!r}'}")
+        weight = 1.0 / judged["inclusion_probability"].astype(float)
+        rows: list[dict[str, object]] = []
+        for grade in JUDGEMENTS:
+            hit = (judged["judgement"] == grade).astype(int)
+            estimate = ratio_share(hit, weight, pd.Series(strata, index=judged.index))
+            rows.append(
+                {
+                    "judgement": grade,
+                    "audited": int(hit.sum()),
+                    "audits": len(judged),
+                    "audited_share": _share(int(hit.sum()), len(judged)),
+                    "caseload_share": round(estimate.share, SHARE_DIGITS),
+                    "caseload_share_low": round(estimate.low, SHARE_DIGITS),
+                    "caseload_share_high": round(estimate.high, SHARE_DIGITS),
+                    "effective_audits": round(estimate.effective_n, 1),
+                }
+            )
+        return _frame("caseload_estimates", rows)
 
     def domain_ratings(self) -> pd.DataFrame:
         """§16 (organisational learning): each domain's ratings over the period's audits;

@@ -3,8 +3,10 @@
 Each month the simulation does what P&Q do, with the same functions they use:
 
 1. the month's sample: the dataset's own cases of that month, or (past the months it
-   holds) a seeded draw of the same size from every case it knows, with the latest
-   details of each;
+   holds) drawn by ``draw-sample`` from the dataset's ``caseload`` (issue 21: stratified,
+   fair over the year, always allocatable), as P&Q draw it; with ``draw=False``, or
+   with no caseload, a seeded draw of the same size as the latest held month from every
+   case it knows, with the latest details of each (the simulation before issue 21);
 2. the breaks: the audit year's break plan (``plan_breaks``, §2–3) made when the
    simulation starts and again when a new audit year starts, its requests copied into
    ``breaks`` as ``--emit-requests`` writes them; or the requests given;
@@ -47,6 +49,7 @@ from caseaudit.model.reaudits import effective_judgements
 from caseaudit.model.schema import JUDGEMENT_MIX, NOT_COUNTED_STATUSES, TABLES
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.month.rules import CONFLICT_RULES
+from caseaudit.plans.sample.draw import draw_sample
 
 #: The grade mix of the synthetic authorities: the default ``judgements``.
 DEFAULT_JUDGEMENTS: Mapping[str, float] = dict(JUDGEMENT_MIX)
@@ -122,6 +125,7 @@ def simulate_year(
     challenge_rate: float = 0.05,
     breaks: pd.DataFrame | None = None,
     on_month: Callable[[str, Dataset, AllocationResult], None] | None = None,
+    draw: bool = True,
 ) -> YearSimulation:
     """Roll the monthly job forward from ``start_month`` for ``months`` months.
 
@@ -130,7 +134,9 @@ def simulate_year(
     share of audits challenged without consensus. ``breaks``, when given, is the break
     requests table used as it is; otherwise each audit year's breaks are planned.
     ``on_month(month, inputs, result)`` is called after each month's allocation with
-    the dataset it was made from (to check or keep each month).
+    the dataset it was made from (to check or keep each month). ``draw``: each month the
+    dataset does not hold is drawn with ``draw_sample`` from its ``caseload`` (issue 21);
+    False (or no caseload) keeps the earlier seeded draw from the cases it knows.
     The dataset's history must end before ``start_month``.
     """
     grades, weights = _distribution(judgements)
@@ -148,10 +154,16 @@ def simulate_year(
     run = tuple(add_months(start_month, k) for k in range(months))
     for index, month in enumerate(run):
         streams = [np.random.default_rng([seed, index, purpose]) for purpose in range(4)]
-        if not (data["cases"]["month"] == month).any():
-            data = _changed(data, cases=_with_sample(data, month, sample_size, streams[_SAMPLE]))
+        # The year's breaks are planned before its first month's sample is drawn (the
+        # plan does not read cases): draw-sample sizes the month by who is free.
         if breaks is None and (index == 0 or audit_year_start(month, start_of_year) == month):
             data = _changed(data, breaks=_planned_requests(data, month, seed, index == 0))
+        if not (data["cases"]["month"] == month).any():
+            if draw and len(data["caseload"]):
+                cases = _drawn_sample(data, month, seed)
+            else:
+                cases = _with_sample(data, month, sample_size, streams[_SAMPLE])
+            data = _changed(data, cases=cases)
         result = allocate(data, month, seed=seed)
         if on_month is not None:
             on_month(month, data, result)
@@ -263,6 +275,14 @@ def _judged(
         finalised_on=finalised,
         action_days=lags[:, 2].tolist(),
     )
+
+
+def _drawn_sample(data: Dataset, month: str, seed: int) -> pd.DataFrame:
+    """``cases`` with the month's sample as ``draw-sample`` draws it (issue 21), with
+    its ``stratum`` and ``inclusion_probability``, as P&Q append sample.csv to
+    cases.csv. Not validated again: ``allocate`` checks the month's whole dataset."""
+    drawn = draw_sample(data, month, seed=seed, validate=False).sample
+    return pd.concat([_table(data, "cases"), drawn.drop(columns="drawn_rank")], ignore_index=True)
 
 
 def _append_month(

@@ -80,8 +80,10 @@ def check_hall(
     problem = build_problem(with_sample(data, pd.concat([drawn, extra])), month, validate=False)
     index = encode_month(problem)
     n, m = index.n_cases, index.n_auditors
-    is_drawn = np.isin(index.case_ids, drawn["case_id"].to_numpy(dtype=object))
-    is_candidate = np.isin(index.case_ids, extra["case_id"].to_numpy(dtype=object))
+    # pandas' hashed ``isin``: numpy's sorts object arrays (seconds at national scale).
+    case_ids = pd.Index(index.case_ids)
+    is_drawn = np.asarray(case_ids.isin(drawn["case_id"]), dtype=bool)
+    is_candidate = np.asarray(case_ids.isin(extra["case_id"]), dtype=bool)
     due = problem.cases["reaudit_due"].to_numpy(dtype=bool)
     ties = n * TIE_RANGE
     candidate_unit = ties + 1
