@@ -52,8 +52,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("eligible_ignores_start_date", "allocate", "src/caseaudit/plans/month/problem.py", 'auditors["eligible"] = (starts_ok & ends_ok).astype(bool)', 'auditors["eligible"] = ends_ok.astype(bool)'),
     Mutant("monthly_capacity_doubled", "allocate", "src/caseaudit/plans/month/adapter.py", 'capacity=auditors["capacity"].to_numpy(dtype=np.int64),', 'capacity=auditors["capacity"].to_numpy(dtype=np.int64) * 2,'),
     Mutant("no_yearly_maximum", "allocate", "src/caseaudit/plans/month/rules.py", "return _limit(auditors, left < facts.config.policy.max_audits_per_month, left, detail)", "return _limit(auditors, left < 0, left, detail)"),
-    Mutant("year_never_resets", "allocate", "src/caseaudit/plans/month/problem.py", '(history["month"] >= start)', '(history["month"] >= "0000-00")'),
-    Mutant("year_counts_cancelled_and_reallocated", "allocate", "src/caseaudit/plans/month/problem.py", '& ~history["status"].isin(NOT_COUNTED_STATUSES)\n    ]\n    return in_year', ']\n    return in_year'),
+    Mutant("year_never_resets", "allocate", "src/caseaudit/model/history.py", '(history["month"] >= start)', '(history["month"] >= "0000-00")'),
+    Mutant("year_counts_cancelled_and_reallocated", "allocate", "src/caseaudit/model/history.py", '& ~history["status"].isin(NOT_COUNTED_STATUSES)\n    ]\n    return in_year', ']\n    return in_year'),
     # ---- allocate: breaks (contract §4 rule 3)
     Mutant("breaks_late_before_on_time", "allocate", "src/caseaudit/model/breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (r["on_time"], r["requested_on"], r["auditor_id"])'),
     Mutant("breaks_ignore_request_date", "allocate", "src/caseaudit/model/breaks.py", 'key=lambda r: (not r["on_time"], r["requested_on"], r["auditor_id"])', 'key=lambda r: (not r["on_time"], r["auditor_id"])'),

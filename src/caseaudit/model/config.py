@@ -267,7 +267,7 @@ class OutcomesConfig(_Section):
             raise ValueError("must name at least one domain, none empty")
         # Compared like every name (contract §1): "D7 Recording" and "d7  recording" are
         # one domain. Imported here: identity reads the config, so it cannot be above.
-        from caseaudit.model.identity import identity_key
+        from caseaudit.model.keys import identity_key
 
         if len({identity_key(name) for name in names}) != len(names):
             raise ValueError("a domain is named twice")

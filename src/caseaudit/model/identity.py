@@ -16,8 +16,6 @@ leading-zero hint.
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -25,13 +23,11 @@ import pandas as pd
 
 from caseaudit.model.config import Config
 from caseaudit.model.errors import IssueCollector
+from caseaudit.model.keys import identity_key, zeros_ignored
 from caseaudit.model.tables import LINE, Tables
 
 #: A dataset in, the same kind of dataset out.
 T = TypeVar("T", bound=Tables)
-
-#: A run of zeros that leads a run of digits (after NFKC every digit is ASCII).
-_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 #: How a message tells a user to keep leading zeros (contract §1).
 KEEP_ZEROS = (
@@ -63,26 +59,6 @@ AUDIT_ID_COLUMNS: dict[str, tuple[str, ...]] = {
 #: takes the spelling of ``cases`` when the case is there; a ledger may reach back
 #: before the sample file, so it is not required to.
 CASE_ID_COLUMNS: dict[str, tuple[str, ...]] = {"exemptions": ("case_id",), "history": ("case_id",)}
-
-
-def identity_key(value: str) -> str:
-    """The value as it is compared: Unicode NFKC, every run of whitespace (the
-    non-breaking space and every other Unicode space included) one space, trimmed,
-    case-folded (contract §1). ``"team 3"``, ``"Team\\u00a03"`` and ``"TEAM 3 "`` are
-    one key; ``"Team 03"`` is another."""
-    if value.isascii():
-        # The same key without Unicode tables: NFKC leaves ASCII as it is and casefold
-        # is lower (millions of ids at national scale, issue 21's caseload).
-        return " ".join(value.split()).lower()
-    text = " ".join(unicodedata.normalize("NFKC", value).split())
-    # Case folding can leave text that NFKC changes again (a ligature, a titlecase
-    # digraph): normalised once more, the key of a key is the key.
-    return unicodedata.normalize("NFKC", text.casefold())
-
-
-def zeros_ignored(key: str) -> str:
-    """``key`` without the leading zeros of its numbers ("00000597" → "597")."""
-    return _LEADING_ZEROS.sub("", key)
 
 
 class Spellings:

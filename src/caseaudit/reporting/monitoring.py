@@ -39,6 +39,7 @@ from caseaudit.model.conflicts import EXEMPTION_APPROVER_ROLE
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.exemptions import exemption_decisions
+from caseaudit.model.history import yearly_counts
 from caseaudit.model.outputs import CHASE_COLUMNS, OUTPUT_TABLES, REPORT_TABLES
 from caseaudit.model.reaudits import (
     active_on,
@@ -48,7 +49,6 @@ from caseaudit.model.reaudits import (
     reaudit_schedule,
 )
 from caseaudit.model.schema import JUDGEMENTS, NOT_COUNTED_STATUSES, RATINGS
-from caseaudit.plans.month.problem import yearly_counts
 from caseaudit.reporting.estimates import ratio_share
 
 #: The people to chase, first in every list.

@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from caseaudit.model.breaks import break_cap, cap_notifications, decide_breaks, restate_earlier
-from caseaudit.model.calendar import add_months, audit_year_start, first_day, last_day
+from caseaudit.model.calendar import add_months, first_day, last_day
 from caseaudit.model.config import Config, PolicyConfig
 from caseaudit.model.conflicts import ancestors_of
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.exemptions import exemption_decisions, honoured_auditors
+from caseaudit.model.history import yearly_counts
 from caseaudit.model.reaudits import active_on, awaiting_reaudits, reaudit_schedule
 from caseaudit.model.schema import NOT_COUNTED_STATUSES
 from caseaudit.model.validate import validate_dataset
@@ -223,22 +224,6 @@ def build_problem(
 def _heads_active_on_first(staff: pd.DataFrame, month: str) -> list[str]:
     heads = staff[(staff["role"] == "head_of_service") & active_on(staff, first_day(month))]
     return sorted(heads["staff_id"])
-
-
-def yearly_counts(data: Dataset, month: str) -> pd.Series:
-    """Audits each auditor already has in the audit year of ``month`` (contract §4 rule 2).
-
-    Reallocated and cancelled rows do not count; earlier months never count toward the
-    monthly maximum, only toward the year.
-    """
-    history = data["history"]
-    start = audit_year_start(month, data.config.policy.audit_year_start_month)
-    in_year = history[
-        (history["month"] >= start)
-        & (history["month"] < month)
-        & ~history["status"].isin(NOT_COUNTED_STATUSES)
-    ]
-    return in_year.groupby("auditor_id").size()
 
 
 def _auditors(data: Dataset, month: str) -> pd.DataFrame:

@@ -30,12 +30,12 @@ from caseaudit.model.calendar import (
 )
 from caseaudit.model.config import NoticesConfig, PolicyConfig
 from caseaudit.model.dataset import Dataset
+from caseaudit.model.history import yearly_counts
 from caseaudit.model.reaudits import (
     active_on,
     awaiting_reaudits,
     reaudit_schedule,
 )
-from caseaudit.plans.month.problem import yearly_counts
 from caseaudit.reporting.monitoring import chase_lists
 
 #: The people of a case file an audit involves (§8–10, contract §3).
