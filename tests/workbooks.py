@@ -14,8 +14,14 @@ import xlsxwriter
 from caseaudit.io.reader import normalise_header, parse_date
 from caseaudit.model.schema import TABLES
 
+#: A cell written as given instead of from the CSV: (table, row, column) → value, the
+#: row counted as the sheet counts it (the header is row 1).
+Cells = dict[tuple[str, int, str], object]
 
-def _write_sheet(book: xlsxwriter.Workbook, name: str, frame: pd.DataFrame) -> None:
+
+def _write_sheet(
+    book: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, cells: Cells | None = None
+) -> None:
     sheet = book.add_worksheet(name)
     schema = TABLES[name]
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -24,12 +30,20 @@ def _write_sheet(book: xlsxwriter.Workbook, name: str, frame: pd.DataFrame) -> N
         column = normalise_header(header)
         kind = schema.column(column).kind if column in schema.column_names else "text"
         for row, text in enumerate(frame[header].tolist(), start=1):
+            given = (cells or {}).get((name, row + 1, header), text)
+            if isinstance(given, dt.datetime):
+                sheet.write_datetime(row, position, given, date_format)
+                continue
+            if given is not text:
+                sheet.write(row, position, given)
+                continue
             if text == "":
                 continue
             if kind == "date":
                 day = parse_date(text)
-                sheet.write_datetime(row, position, dt.datetime(day.year, day.month, day.day),
-                                     date_format)
+                sheet.write_datetime(
+                    row, position, dt.datetime(day.year, day.month, day.day), date_format
+                )
             elif kind == "bool":
                 sheet.write_boolean(row, position, text.lower() in ("true", "yes", "y", "1"))
             elif kind in ("int", "float"):
@@ -38,9 +52,11 @@ def _write_sheet(book: xlsxwriter.Workbook, name: str, frame: pd.DataFrame) -> N
                 sheet.write_string(row, position, text)
 
 
-def csv_folder_as_workbooks(source: Path, target: Path, combined: bool) -> None:
+def csv_folder_as_workbooks(
+    source: Path, target: Path, combined: bool = False, cells: Cells | None = None
+) -> None:
     """``source``'s tables as ``<table>.xlsx`` files, or (``combined``) as the sheets of
-    one ``caseaudit.xlsx``; ``config.toml`` is copied."""
+    one ``caseaudit.xlsx``, with ``cells`` written as given; ``config.toml`` is copied."""
     target.mkdir(parents=True)
     if (source / "config.toml").exists():
         shutil.copy(source / "config.toml", target / "config.toml")
@@ -52,9 +68,9 @@ def csv_folder_as_workbooks(source: Path, target: Path, combined: bool) -> None:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         if book is None:
             one = xlsxwriter.Workbook(target / f"{name}.xlsx")
-            _write_sheet(one, name, frame)
+            _write_sheet(one, name, frame, cells)
             one.close()
         else:
-            _write_sheet(book, name, frame)
+            _write_sheet(book, name, frame, cells)
     if book is not None:
         book.close()

@@ -298,8 +298,13 @@ def _find_table_file(
     workbooks = [path for path in workbooks if path.is_file()]
     if len(workbooks) > 1:
         names = " and ".join(path.name for path in workbooks)
-        issues.add(workbooks[0].name, 1, "-", f"{schema.name} is given twice, by {names}: "
-                   "keep only one", Priority.FILE)
+        issues.add(
+            workbooks[0].name,
+            1,
+            "-",
+            f"{schema.name} is given twice, by {names}: keep only one",
+            Priority.FILE,
+        )
         return None, True
     if workbooks:
         return workbooks[0], False  # issue 24: a workbook is read like CSV

@@ -92,9 +92,7 @@ def combined_sheets(directory: Path, issues: IssueCollector) -> dict[str, Sheet]
         table = table_of_sheet(name)
         if table is None:
             if name.strip().casefold() not in NOTES_SHEETS:
-                issues.warn(
-                    f"{COMBINED}:{name}", 1, "-", "not one of caseaudit's tables: ignored"
-                )
+                issues.warn(f"{COMBINED}:{name}", 1, "-", "not one of caseaudit's tables: ignored")
         elif table in found:
             issues.add(
                 f"{COMBINED}:{name}",

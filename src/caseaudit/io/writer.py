@@ -247,7 +247,8 @@ def write_outputs(
     files: Mapping[str, bytes] | None = None,
 ) -> None:
     """Write every table as CSV and Parquet plus ``manifest.json``, all or nothing (a
-    hand-off, ``allocations``, also as ``allocations.xlsx``: issue 24); ``files`` (name → bytes, a figure say) are written beside them in the same move."""
+    hand-off, ``allocations``, also as ``allocations.xlsx``: issue 24); ``files`` (name
+    → bytes, a figure say) are written beside them in the same move."""
     out_dir = Path(out_dir)
     declared: list[tuple[OutputTable, pd.DataFrame]] = []
     for name, frame in tables.items():
