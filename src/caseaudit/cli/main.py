@@ -293,6 +293,35 @@ def generate(
 
 
 @cli.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--xlsx", is_flag=True, help="One workbook, caseaudit.xlsx, a sheet per table.")
+@handles_errors
+def init(out_dir: Path, xlsx: bool) -> None:
+    """Write blank input tables to fill in (every table's header, as CSV or, with --xlsx,
+    one workbook) and a config.toml listing every setting with its default (issue 24).
+
+    Example: caseaudit init data/ --xlsx
+    """
+    from caseaudit.io.templates import write_templates
+
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        # Never over a filled-in template, not even with --force (it has none).
+        raise OutputLocationError(
+            f"{out_dir} is not empty: init writes blank tables only into a new or empty folder"
+        )
+    check_output_dir(out_dir, False, kind="data")
+    write_folder(
+        out_dir,
+        False,
+        "data",
+        lambda staging: write_templates(staging, xlsx),
+        {"command": "caseaudit init" + (" --xlsx" if xlsx else "")},
+    )
+    what = "caseaudit.xlsx (a sheet per table)" if xlsx else "a CSV per table"
+    click.echo(f"wrote {what} and config.toml to {out_dir}: fill them in, then validate")
+
+
+@cli.command()
 @click.option(
     "--out",
     "out_dir",
