@@ -60,7 +60,7 @@ def test_init_xlsx_writes_one_workbook_a_sheet_per_table_and_a_readme(tmp_path: 
     role = readme[(readme["table"] == "staff") & (readme["column"] == "role")].iloc[0]
     assert "pq_officer" in role["holds"]
     # The blank workbook is a data folder: it validates (the README sheet is no table).
-    code, stdout, stderr = run("validate", str(tmp_path / "data"))
+    code, _, stderr = run("validate", str(tmp_path / "data"))
     assert code == 0, stderr
     assert stderr == ""
 
@@ -78,7 +78,7 @@ def test_a_filled_template_allocates(tmp_path: Path) -> None:
                 pd.read_csv(path, dtype=str, keep_default_na=False).to_excel(
                     writer, sheet_name=name, index=False
                 )
-    code, stdout, stderr = run(
+    code, _, stderr = run(
         "allocate", str(tmp_path / "data"), "--month", "2026-03", "--out", str(tmp_path / "out")
     )
     assert code == 0, stderr
