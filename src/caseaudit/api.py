@@ -13,6 +13,7 @@ import datetime as dt
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
@@ -51,6 +52,14 @@ from caseaudit.plans.month.tables import (
 from caseaudit.provenance import input_hashes, package_version
 from caseaudit.solver.core import SolveOptions
 
+#: Told the name of each stage as it starts (``caseaudit.cli.progress`` shows them).
+Stage = Callable[[str], None]
+
+
+def _silent(_stage: str) -> None:
+    """No progress: the default of every ``progress`` parameter."""
+
+
 if TYPE_CHECKING:
     from caseaudit.explaining.explainer import (
         Explanation as Explanation,  # caseaudit explain, issue 11
@@ -78,12 +87,16 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def load(data_dir: Path | str, month: str | None = None) -> Dataset:
+def load(data_dir: Path | str, month: str | None = None, progress: Stage | None = None) -> Dataset:
     """Read every table and check every rule; raises ``InputError`` with all problems,
-    cell errors and cross-table errors of every file together."""
+    cell errors and cross-table errors of every file together. ``progress`` is told
+    each stage as it starts (issue 24: the command line shows them on a terminal)."""
+    tell = progress or _silent
     issues = IssueCollector()
+    tell("reading")
     data = read_dataset(data_dir, issues)
     read_warnings = len(issues.warnings)  # the reader has shown its own
+    tell("checking")
     validate_dataset(data, month, issues).raise_if_any()
     for warning in issues.warnings[read_warnings:]:  # a late challenge, say (issue 20)
         warnings.warn(str(warning), InputWarning, stacklevel=2)
@@ -172,15 +185,21 @@ def allocate(
     seed: int | None = None,
     time_limit_s: float | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> AllocationResult:
-    """Allocate the month's cases (contract §4–5). ``data`` may be a directory path."""
+    """Allocate the month's cases (contract §4–5). ``data`` may be a directory path;
+    ``progress`` is told each stage as it starts (issue 24)."""
+    tell = progress or _silent
     started = time.perf_counter()
-    dataset = data if isinstance(data, Dataset) else load(data, month)
+    dataset = data if isinstance(data, Dataset) else load(data, month, tell)
     # A dataset loaded here was checked with the month's rules already; one given by the
     # caller is checked again, as it may have been loaded for another month.
+    tell("building")
     problem = build_problem(dataset, month, validate=isinstance(data, Dataset))
     timings = {"problem_s": time.perf_counter() - started}
+    tell("solving")
     solved, assignment, run_seed = _solve_month(dataset, problem, None, seed, time_limit_s)
+    tell("reasons")
     tables = _month_tables(problem, assignment)
     tables["allocations"] = with_sample_columns(dataset, month, tables["allocations"])
     timings.update(solved.timings, total_s=time.perf_counter() - started)
@@ -382,15 +401,21 @@ def reallocate(
     seed: int | None = None,
     time_limit_s: float | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> AllocationResult:
     """Re-plan a month after exemptions, leavers, late breaks or new conflicts (§4–5).
 
     Every allocation the rules still allow stays put unless moving it lets more cases be
     covered; the order is most cases, most due re-audits, fewest changes, preferences.
+    ``progress`` is told each stage as it starts (issue 24).
     """
+    tell = progress or _silent
     started = time.perf_counter()
+    tell("reading")
     previous = read_previous_plan(previous_dir, month)
-    dataset = without_recorded_plan(data if isinstance(data, Dataset) else load(data), previous)
+    loaded = data if isinstance(data, Dataset) else load(data, progress=tell)
+    dataset = without_recorded_plan(loaded, previous)
+    tell("building")
     problem = build_problem(
         dataset,
         month,
@@ -416,9 +441,11 @@ def reallocate(
         if cause is not None:
             must_move[case_id] = cause
     timings = {"problem_s": time.perf_counter() - started}
+    tell("solving")
     solved, assignment, run_seed = _solve_month(
         dataset, problem, previous.allocations[["case_id", "auditor_id"]], seed, time_limit_s
     )
+    tell("reasons")
     unallocated = unallocated_table(problem, assignment)
     changes, audit_ids = changes_table(
         problem,

@@ -88,12 +88,22 @@ def _shows_input_warnings(run: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress on the terminal (stderr), as in a pipe."
+)
 @click.version_option(package_name="caseaudit")
-def cli(debug: bool) -> None:
+def cli(debug: bool, quiet: bool) -> None:
     """Case file audit allocation for children's social care.
 
     Example: caseaudit allocate data/ --month 2026-03 --out out/
     """
+
+
+def _progress() -> Any:
+    """Stages on stderr while the command runs, on a terminal only (issue 24)."""
+    from caseaudit.cli.progress import progress
+
+    return progress(click.get_current_context().find_root().params.get("quiet", False))
 
 
 def _write_and_exit(
@@ -157,8 +167,12 @@ def allocate(
 
     check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_allocate(data_dir, month, seed=seed, time_limit_s=time_limit, command=command)
-    _write_and_exit(result, out_dir, force, f"files written to {out_dir}")
+    with _progress() as tell:
+        result = run_allocate(
+            data_dir, month, seed=seed, time_limit_s=time_limit, command=command, progress=tell
+        )
+        tell("writing")
+        _write_and_exit(result, out_dir, force, f"files written to {out_dir}")
 
 
 @cli.command()
@@ -191,19 +205,27 @@ def reallocate(
 
     check_output_dir(out_dir, force, [data_dir, previous_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_reallocate(
-        data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
-    )
-    counts = result.manifest["counts"]
-    assert isinstance(counts, dict)
-    _write_and_exit(
-        result,
-        out_dir,
-        force,
-        f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in all; "
-        f"files written to {out_dir}",
-        _exemption_lines(result.tables["exemption_decisions"]),
-    )
+    with _progress() as tell:
+        result = run_reallocate(
+            data_dir,
+            month,
+            previous_dir,
+            seed=seed,
+            time_limit_s=time_limit,
+            command=command,
+            progress=tell,
+        )
+        counts = result.manifest["counts"]
+        assert isinstance(counts, dict)
+        tell("writing")
+        _write_and_exit(
+            result,
+            out_dir,
+            force,
+            f"{plural(counts['must_move'], 'audit')} had to move; {counts['moved']} moved in "
+            f"all; files written to {out_dir}",
+            _exemption_lines(result.tables["exemption_decisions"]),
+        )
 
 
 def _exemption_lines(decisions: Any) -> list[str]:
@@ -427,8 +449,11 @@ def draw_sample(
 
     check_output_dir(out_dir, force)
     command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_draw_sample(data_dir, month, seed=seed, size=size, command=command)
-    result.write(out_dir, force=force)
+    with _progress() as tell:
+        tell("running")
+        result = run_draw_sample(data_dir, month, seed=seed, size=size, command=command)
+        tell("writing")
+        result.write(out_dir, force=force)
     click.echo(result.summary())
     click.echo(f"files written to {out_dir}; append sample.csv to cases.csv, then allocate")
 
@@ -479,8 +504,11 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
 
     check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_moderate(data_dir, as_of, seed=seed, command=command)
-    result.write(out_dir, force=force)
+    with _progress() as tell:
+        tell("running")
+        result = run_moderate(data_dir, as_of, seed=seed, command=command)
+        tell("writing")
+        result.write(out_dir, force=force)
     click.echo(result.summary())
     click.echo(f"files written to {out_dir}")
     if not result.fully_moderated:
@@ -504,8 +532,11 @@ def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
 
     check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_report(data_dir, as_of, command=command)
-    result.write(out_dir, force=force)
+    with _progress() as tell:
+        tell("running")
+        result = run_report(data_dir, as_of, command=command)
+        tell("writing")
+        result.write(out_dir, force=force)
     click.echo(result.summary())
     click.echo(f"files written to {out_dir} (open {out_dir / 'report.html'})")
 
@@ -561,8 +592,13 @@ def plan_breaks(
 
     check_output_dir(out_dir, force, [data_dir])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_plan_breaks(data_dir, year, seed=seed, time_limit_s=time_limit, command=command)
-    result.write(out_dir, force=force, emit_requests=emit_requests)
+    with _progress() as tell:
+        tell("running")
+        result = run_plan_breaks(
+            data_dir, year, seed=seed, time_limit_s=time_limit, command=command
+        )
+        tell("writing")
+        result.write(out_dir, force=force, emit_requests=emit_requests)
     click.echo(result.summary())
     click.echo(f"files written to {out_dir}")
     if result.shortfall is not None:
