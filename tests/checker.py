@@ -644,7 +644,36 @@ def _read_raw_input_table(data_dir: Path, name: str) -> list[dict[str, str | Non
             {_column_name(str(column)): _as_text(value) for column, value in row.items()}
             for row in table.to_pylist()
         ]
-    return None
+    return _read_workbook_table(data_dir, name)
+
+
+def _read_workbook_table(data_dir: Path, name: str) -> list[dict[str, str | None]] | None:
+    """Issue 24: ``<name>.xlsx`` (the sheet named like the table, else the first) or the
+    sheet of ``caseaudit.xlsx`` named like it, read with calamine itself; cells typed as
+    dates, booleans and numbers become the text a CSV would hold (``_as_text``)."""
+    from python_calamine import CalamineWorkbook
+
+    own, combined = data_dir / f"{name}.xlsx", data_dir / "caseaudit.xlsx"
+    path = own if own.exists() else combined if combined.exists() else None
+    if path is None:
+        return None
+    book = CalamineWorkbook.from_path(str(path))
+    sheets = {_column_name(sheet): sheet for sheet in book.sheet_names}
+    if name not in sheets and path == combined:
+        return None
+    records = book.get_sheet_by_name(sheets.get(name, book.sheet_names[0])).to_python(
+        skip_empty_area=False
+    )
+    if not records:
+        return []
+    header = [_column_name(str(column)) for column in records[0]]
+    rows = []
+    for record in records[1:]:
+        cells = [_as_text(cell) for cell in record]
+        if all(cell is None for cell in cells):
+            continue
+        rows.append(dict(zip(header, cells, strict=True)))
+    return rows
 
 
 @dataclass(frozen=True)

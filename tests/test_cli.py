@@ -35,7 +35,8 @@ OUTPUT_TABLES = (
     "exemption_decisions",  # an extra table: every exemption of the month, honoured or not
 )
 OUTPUT_FILES = {f"{t}.{ext}" for t in OUTPUT_TABLES for ext in ("csv", "parquet")} | {
-    "manifest.json"
+    "manifest.json",
+    "allocations.xlsx",  # the hand-off for people, issue 24
 }
 ISSUE_LINE = re.compile(r"^[^:\s]+:\d+: [^:\s]+: .+$")
 

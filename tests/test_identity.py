@@ -269,6 +269,33 @@ def test_conflicts_saved_through_libreoffice_are_refused(tmp_path: Path) -> None
     assert_leading_zero_hint(data)
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_conflicts_as_a_libreoffice_workbook_are_refused_at_the_cell(tmp_path: Path) -> None:
+    # Issue 24: the workbook itself as the table. LibreOffice reads 00000597 as the number
+    # 597; the reader gives it as "597" (not "597.0"), which the identity rules match.
+    data = conflicted("00000597").write(tmp_path / "data")
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(data),
+            str(data / "conflicts.csv"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (data / "conflicts.csv").unlink()
+    with pytest.raises(InputError) as caught:
+        load(data, MONTH)
+    (issue,) = caught.value.issues
+    assert str(issue).startswith("conflicts.xlsx:conflicts!B2: subject_id: '597' is the subject")
+    assert "'00000597'" in issue.message and "leading zeros" in issue.message
+
+
 @pytest.mark.parametrize("spelling", ["c00597", "C00597 ", "ｃ００５９７"])
 def test_a_subject_in_another_letter_case_still_bars_the_pair(
     tmp_path: Path, spelling: str

@@ -192,15 +192,17 @@ def test_semicolon_separated_staff_names_the_semicolons(data_dir: Path, tmp_path
     ]
 
 
-def test_spreadsheet_left_instead_of_cases_csv(data_dir: Path, tmp_path: Path) -> None:
+def test_a_broken_workbook_left_instead_of_cases_csv(data_dir: Path, tmp_path: Path) -> None:
+    # Issue 24: a workbook alone is read as its table; a zip that is no workbook (no
+    # workbook.xml, a CSV's text as its sheet) cannot be, and says so once.
     cases = data_dir / "cases.csv"
     with zipfile.ZipFile(data_dir / "cases.xlsx", "w") as workbook:  # an .xlsx is a zip
         workbook.writestr("xl/worksheets/sheet1.xml", cases.read_text(encoding="utf-8"))
     cases.unlink()
     lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
     assert lines == [
-        "cases.xlsx:1: -: cases.xlsx is a spreadsheet: save it as CSV UTF-8 or Parquet "
-        "(cases.csv or cases.parquet)"
+        "cases.xlsx:1: -: not a readable workbook (CalamineError): save it again from the "
+        "spreadsheet program as an Excel workbook (.xlsx)"
     ]
 
 

@@ -168,7 +168,7 @@ def test_a_column_that_may_be_absent_may_be_left_out() -> None:
         ("break preferences (1).csv", "break_preferences.csv"),
         ("exemption.csv", "exemptions.csv"),  # a near miss, beside the table
         ("history_2025.parquet", "history.csv"),
-        ("cases.xlsx", "cases.csv"),  # the workbook the CSV was saved from, or edited since
+        ("cases_final.xlsx", "cases.csv"),  # the workbook the CSV was saved from
     ],
 )
 def test_a_look_alike_beside_a_table_is_refused_naming_both(
@@ -184,13 +184,23 @@ def test_a_look_alike_beside_a_table_is_refused_naming_both(
     ]
 
 
-def test_a_workbook_alone_is_still_asked_to_be_saved_as_csv(data_dir: Path, tmp_path: Path) -> None:
-    (data_dir / "conflicts.csv").rename(data_dir / "Conflicts.xlsx")
+def test_a_workbook_named_like_a_table_beside_it_is_two_sources(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # Issue 24: cases.xlsx is read as cases, so beside cases.csv the table is given twice,
+    # whichever of the two was edited since.
+    shutil.copyfile(data_dir / "cases.csv", data_dir / "cases.xlsx")
     lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
     assert lines == [
-        "Conflicts.xlsx:1: -: not a table's file name: did you mean conflicts.csv? (save it "
-        'as CSV UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)"))'
+        "cases.xlsx:1: -: cases is given twice, by cases.xlsx and by cases.csv: keep only one"
     ]
+
+
+def test_a_misnamed_workbook_alone_is_told_its_name(data_dir: Path, tmp_path: Path) -> None:
+    # Issue 24: a workbook is read (no more "save it as CSV"), under the table's name.
+    (data_dir / "conflicts.csv").rename(data_dir / "Conflicts.xlsx")
+    lines = refused(allocate(data_dir, tmp_path / "out"), tmp_path / "out")
+    assert lines == ["Conflicts.xlsx:1: -: not a table's file name: did you mean conflicts.xlsx?"]
 
 
 @pytest.mark.parametrize(

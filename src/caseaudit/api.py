@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
@@ -51,6 +52,14 @@ from caseaudit.provenance import input_hashes
 from caseaudit.results import Result, manifest_header
 from caseaudit.solver import SolveOptions
 
+#: Told the name of each stage as it starts (``caseaudit.cli.progress`` shows them).
+Stage = Callable[[str], None]
+
+
+def _silent(_stage: str) -> None:
+    """No progress: the default of every ``progress`` parameter."""
+
+
 if TYPE_CHECKING:
     from caseaudit.explaining.explainer import (
         Explanation as Explanation,  # caseaudit explain, issue 11
@@ -80,10 +89,11 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def load(data_dir: Path | str, month: str | None = None) -> Dataset:
+def load(data_dir: Path | str, month: str | None = None, progress: Stage | None = None) -> Dataset:
     """Read every table and check every rule; raises ``InputError`` with all problems,
-    cell errors and cross-table errors of every file together."""
-    return load_dataset(data_dir, month, stacklevel=3)
+    cell errors and cross-table errors of every file together. ``progress`` is told
+    each stage as it starts (issue 24: the command line shows them on a terminal)."""
+    return load_dataset(data_dir, month, stacklevel=3, progress=progress)
 
 
 def generate(preset: str = "median", seed: int = 0, month: str | None = None) -> Dataset:
@@ -176,15 +186,21 @@ def allocate(
     seed: int | None = None,
     time_limit_s: float | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> AllocationResult:
-    """Allocate the month's cases (contract §4–5). ``data`` may be a directory path."""
+    """Allocate the month's cases (contract §4–5). ``data`` may be a directory path;
+    ``progress`` is told each stage as it starts (issue 24)."""
+    tell = progress or _silent
     started = time.perf_counter()
-    dataset = data if isinstance(data, Dataset) else load(data, month)
+    dataset = data if isinstance(data, Dataset) else load(data, month, tell)
     # A dataset loaded here was checked with the month's rules already; one given by the
     # caller is checked again, as it may have been loaded for another month.
+    tell("building")
     problem = build_problem(dataset, month, validate=isinstance(data, Dataset))
     timings = {"problem_s": time.perf_counter() - started}
+    tell("solving")
     solved, assignment, run_seed = _solve_month(dataset, problem, None, seed, time_limit_s)
+    tell("reasons")
     tables = _month_tables(problem, assignment)
     tables["allocations"] = with_sample_columns(dataset, month, tables["allocations"])
     timings.update(solved.timings, total_s=time.perf_counter() - started)
@@ -392,15 +408,21 @@ def reallocate(
     seed: int | None = None,
     time_limit_s: float | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> AllocationResult:
     """Re-plan a month after exemptions, leavers, late breaks or new conflicts (§4–5).
 
     Every allocation the rules still allow stays put unless moving it lets more cases be
     covered; the order is most cases, most due re-audits, fewest changes, preferences.
+    ``progress`` is told each stage as it starts (issue 24).
     """
+    tell = progress or _silent
     started = time.perf_counter()
+    tell("reading")
     previous = read_previous_plan(previous_dir, month)
-    dataset = without_recorded_plan(data if isinstance(data, Dataset) else load(data), previous)
+    loaded = data if isinstance(data, Dataset) else load(data, progress=tell)
+    dataset = without_recorded_plan(loaded, previous)
+    tell("building")
     problem = build_problem(
         dataset,
         month,
@@ -426,9 +448,11 @@ def reallocate(
         if cause is not None:
             must_move[case_id] = cause
     timings = {"problem_s": time.perf_counter() - started}
+    tell("solving")
     solved, assignment, run_seed = _solve_month(
         dataset, problem, previous.allocations[["case_id", "auditor_id"]], seed, time_limit_s
     )
+    tell("reasons")
     unallocated = unallocated_table(problem, assignment)
     changes, audit_ids = changes_table(
         problem,

@@ -89,21 +89,32 @@ def _shows_input_warnings(run: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress on the terminal (stderr), as in a pipe."
+)
 @click.version_option(package_name="caseaudit")
-def cli(debug: bool) -> None:
+def cli(debug: bool, quiet: bool) -> None:
     """Case file audit allocation for children's social care.
 
     Example: caseaudit allocate data/ --month 2026-03 --out out/
     """
 
 
+def _progress() -> Any:
+    """Stages on stderr while the command runs, on a terminal only (issue 24)."""
+    from caseaudit.cli.progress import progress
+
+    return progress(click.get_current_context().find_root().params.get("quiet", False))
+
+
 def _run(
     out_dir: Path,
     force: bool,
     inputs: list[Path],
-    call: Callable[[str], Result],
+    call: Callable[[str, Callable[[str], None]], Result],
     written: Callable[[Any], str] | None = None,
     details: Callable[[Any], Iterable[str]] = lambda result: (),
+    stages: bool = False,
     **write_options: bool,
 ) -> None:
     """The tail every command shares (contract §2): check the output folder before any
@@ -111,8 +122,12 @@ def _run(
     (the summary, ``details``, where the files are) and exit 3 when the result is not
     complete, saying why on stderr."""
     check_output_dir(out_dir, force, inputs)
-    result = call(shlex.join(["caseaudit", *sys.argv[1:]]))
-    result.write(out_dir, force=force, **write_options)
+    with _progress() as tell:  # stages on stderr, on a terminal only (issue 24)
+        if not stages:  # the API tells its own stages where it has them
+            tell("running")
+        result = call(shlex.join(["caseaudit", *sys.argv[1:]]), tell)
+        tell("writing")
+        result.write(out_dir, force=force, **write_options)
     click.echo(result.summary())
     for line in details(result):
         click.echo(line)
@@ -169,9 +184,10 @@ def allocate(
         out_dir,
         force,
         [data_dir],
-        lambda command: run_allocate(
-            data_dir, month, seed=seed, time_limit_s=time_limit, command=command
+        lambda command, tell: run_allocate(
+            data_dir, month, seed=seed, time_limit_s=time_limit, command=command, progress=tell
         ),
+        stages=True,
     )
 
 
@@ -214,9 +230,16 @@ def reallocate(
         out_dir,
         force,
         [data_dir, previous_dir],
-        lambda command: run_reallocate(
-            data_dir, month, previous_dir, seed=seed, time_limit_s=time_limit, command=command
+        lambda command, tell: run_reallocate(
+            data_dir,
+            month,
+            previous_dir,
+            seed=seed,
+            time_limit_s=time_limit,
+            command=command,
+            progress=tell,
         ),
+        stages=True,
         written=moved,
         details=lambda result: _exemption_lines(result.tables["exemption_decisions"]),
     )
@@ -306,6 +329,35 @@ def generate(
         {"command": "caseaudit generate", **made, "format": file_format},
     )
     click.echo(f"wrote {preset} (seed {seed}, month {month or DEFAULT_MONTH}) to {out_dir}")
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--xlsx", is_flag=True, help="One workbook, caseaudit.xlsx, a sheet per table.")
+@handles_errors
+def init(out_dir: Path, xlsx: bool) -> None:
+    """Write blank input tables to fill in (every table's header, as CSV or, with --xlsx,
+    one workbook) and a config.toml listing every setting with its default (issue 24).
+
+    Example: caseaudit init data/ --xlsx
+    """
+    from caseaudit.io.templates import write_templates
+
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        # Never over a filled-in template, not even with --force (it has none).
+        raise OutputLocationError(
+            f"{out_dir} is not empty: init writes blank tables only into a new or empty folder"
+        )
+    check_output_dir(out_dir, False, kind="data")
+    write_folder(
+        out_dir,
+        False,
+        "data",
+        lambda staging: write_templates(staging, xlsx),
+        {"command": "caseaudit init" + (" --xlsx" if xlsx else "")},
+    )
+    what = "caseaudit.xlsx (a sheet per table)" if xlsx else "a CSV per table"
+    click.echo(f"wrote {what} and config.toml to {out_dir}: fill them in, then validate")
 
 
 @cli.command()
@@ -416,7 +468,9 @@ def draw_sample(
         out_dir,
         force,
         [],
-        lambda command: run_draw_sample(data_dir, month, seed=seed, size=size, command=command),
+        lambda command, tell: run_draw_sample(
+            data_dir, month, seed=seed, size=size, command=command
+        ),
         written=lambda _: (
             f"files written to {out_dir}; append sample.csv to cases.csv, then allocate"
         ),
@@ -471,7 +525,7 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
         out_dir,
         force,
         [data_dir],
-        lambda command: run_moderate(data_dir, as_of, seed=seed, command=command),
+        lambda command, tell: run_moderate(data_dir, as_of, seed=seed, command=command),
     )
 
 
@@ -492,7 +546,7 @@ def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
         out_dir,
         force,
         [data_dir],
-        lambda command: run_report(data_dir, as_of, command=command),
+        lambda command, tell: run_report(data_dir, as_of, command=command),
         written=lambda _: f"files written to {out_dir} (open {out_dir / 'report.html'})",
     )
 
@@ -523,10 +577,14 @@ def notify(
 
     check_output_dir(out_dir, force)
     command = shlex.join(["caseaudit", *sys.argv[1:]])
-    result = run_notify(data_dir, as_of, plan=plan_dir, command=command)
-    if send:
-        result.send(data_dir)
-    result.write(out_dir, force=force)
+    with _progress() as tell:
+        tell("running")
+        result = run_notify(data_dir, as_of, plan=plan_dir, command=command)
+        if send:
+            tell("sending")
+            result.send(data_dir)
+        tell("writing")
+        result.write(out_dir, force=force)
     click.echo(result.summary())
     click.echo(f"files written to {out_dir}")
     if not result.undeliverable.empty:
@@ -591,7 +649,7 @@ def plan_breaks(
         out_dir,
         force,
         [data_dir],
-        lambda command: run_plan_breaks(
+        lambda command, tell: run_plan_breaks(
             data_dir, year, seed=seed, time_limit_s=time_limit, command=command
         ),
         emit_requests=emit_requests,

@@ -21,12 +21,20 @@ import io
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
 from caseaudit.io.config_reader import read_config
+from caseaudit.io.workbook import (
+    WORKBOOK_SUFFIXES,
+    Sheet,
+    combined_sheets,
+    read_sheet,
+    table_files,
+)
 from caseaudit.model.cells import NEAR_MISS, TITLE_ROW, header_below, normalise_header, typed_table
 from caseaudit.model.dataset import Dataset, SourceFile
 from caseaudit.model.errors import InputError, InputWarning, IssueCollector, Priority, plural
@@ -76,19 +84,25 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
     sources: dict[str, SourceFile] = {}
     unreadable: set[str] = set()
     misnamed = _misnamed_tables(directory, issues)
+    sheets = combined_sheets(directory, issues)  # caseaudit.xlsx, a sheet per table
     for schema in TABLES.values():
         if schema.name in misnamed:
             tables[schema.name] = Dataset.empty_table(schema.name)
             unreadable.add(schema.name)
             continue
-        found, problem = _find_table_file(directory, schema, issues)
+        sheet = sheets.get(schema.name)
+        found, problem = (
+            _find_table_file(directory, schema, issues)
+            if sheet is None
+            else _sheet_alone(directory, sheet, schema.name, issues)
+        )
         if found is None:
             tables[schema.name] = Dataset.empty_table(schema.name)
             if problem or schema.required_table:
                 unreadable.add(schema.name)
             continue
-        sources[schema.name] = SourceFile(schema.name, str(found), found.name, _sha256(found))
-        tables[schema.name], readable = _read_table(found, schema, issues)
+        tables[schema.name], readable, label = _read_table(found, schema, issues, sheet)
+        sources[schema.name] = SourceFile(schema.name, str(found), label, _sha256(found))
         if not readable:
             unreadable.add(schema.name)
     config, config_source, config_lines = read_config(directory / "config.toml", issues)
@@ -105,19 +119,46 @@ def read_dataset(data_dir: Path | str, issues: IssueCollector | None = None) -> 
     return data
 
 
-def load_dataset(data_dir: Path | str, month: str | None = None, stacklevel: int = 2) -> Dataset:
+def load_dataset(
+    data_dir: Path | str,
+    month: str | None = None,
+    stacklevel: int = 2,
+    progress: Callable[[str], None] | None = None,
+) -> Dataset:
     """Read every table and check every rule (contract §2: every problem reported
     together); raises ``InputError`` with the cell errors and cross-table errors of every
     file. A warning the checks add (a late challenge, say: issue 20) is shown with
     ``warnings.warn(..., stacklevel=stacklevel)``, counted from here: 2 names the caller
-    (the reader shows its own)."""
+    (the reader shows its own). ``progress`` is told each stage as it starts (issue 24)."""
     issues = IssueCollector()
+    if progress is not None:
+        progress("reading")
     data = read_dataset(data_dir, issues)
     read_warnings = len(issues.warnings)
+    if progress is not None:
+        progress("checking")
     validate_dataset(data, month, issues).raise_if_any()
     for warning in issues.warnings[read_warnings:]:
         warnings.warn(str(warning), InputWarning, stacklevel=stacklevel)
     return data
+
+
+def _sheet_alone(
+    directory: Path, sheet: Sheet, table: str, issues: IssueCollector
+) -> tuple[Path | None, bool]:
+    """``caseaudit.xlsx``'s sheet for ``table``, unless a file gives the table too: two
+    sources for one table are an input error naming both (issue 24)."""
+    others = table_files(directory, table)
+    if not others:
+        return sheet.path, False
+    issues.add(
+        f"{sheet.path.name}:{sheet.sheet}",
+        1,
+        "-",
+        f"{table} is given twice, by this sheet and by {' and '.join(others)}: keep only one",
+        Priority.FILE,
+    )
+    return None, True
 
 
 def _misnamed_tables(directory: Path, issues: IssueCollector) -> set[str]:
@@ -148,6 +189,14 @@ def _misnamed_tables(directory: Path, issues: IssueCollector) -> set[str]:
         if table is None:
             if suffix in (".csv", ".parquet"):
                 issues.warn(path.name, 1, "-", _ignored_file(path.stem))
+        elif own and exact and suffix in WORKBOOK_SUFFIXES:  # issue 24: two sources
+            issues.add(
+                path.name,
+                1,
+                "-",
+                f"{table} is given twice, by {path.name} and by {own[0]}: keep only one",
+                Priority.FILE,
+            )
         elif own:
             issues.add(
                 path.name,
@@ -159,8 +208,9 @@ def _misnamed_tables(directory: Path, issues: IssueCollector) -> set[str]:
             )
         elif not exact:
             misnamed.add(table)
-            wanted = f"{table}{suffix}" if suffix in (".csv", ".parquet") else f"{table}.csv"
-            how = "" if suffix in (".csv", ".parquet") else f" ({SAVE_AS_CSV})"
+            readable = (".csv", ".parquet", *WORKBOOK_SUFFIXES)
+            wanted = f"{table}{suffix}" if suffix in readable else f"{table}.csv"
+            how = "" if suffix in readable else f" ({SAVE_AS_CSV})"
             issues.add(
                 path.name,
                 1,
@@ -247,6 +297,20 @@ def _find_table_file(
         return csv_path, False
     if parquet_path.exists():
         return parquet_path, False
+    workbooks = [directory / f"{schema.name}{s}" for s in WORKBOOK_SUFFIXES]
+    workbooks = [path for path in workbooks if path.is_file()]
+    if len(workbooks) > 1:
+        names = " and ".join(path.name for path in workbooks)
+        issues.add(
+            workbooks[0].name,
+            1,
+            "-",
+            f"{schema.name} is given twice, by {names}: keep only one",
+            Priority.FILE,
+        )
+        return None, True
+    if workbooks:
+        return workbooks[0], False  # issue 24: a workbook is read like CSV
     for suffix in SPREADSHEET_SUFFIXES:
         other = directory / f"{schema.name}{suffix}"
         if other.exists():
@@ -286,18 +350,25 @@ def _sha256(path: Path) -> str:
 
 
 def _read_table(
-    path: Path, schema: TableSchema, issues: IssueCollector
-) -> tuple[pd.DataFrame, bool]:
-    """The typed table, and whether it can be trusted (its file and header are sound).
+    path: Path, schema: TableSchema, issues: IssueCollector, sheet: Sheet | None = None
+) -> tuple[pd.DataFrame, bool, str]:
+    """The typed table, whether it can be trusted (its file and header are sound), and
+    the name messages give it (a workbook's: ``cases.xlsx:cases``, issue 24).
 
     Cells of the columns that are there are checked even when the header is not sound,
     so that one run reports every problem; the table is then marked unreadable.
     """
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        given = read_sheet(path, schema, issues, sheet.sheet if sheet else None)
+        if given is None:
+            return Dataset.empty_table(schema.name), False, path.name
+        frame, sound = typed_table(given.label, schema, given.header, given.cells, issues)
+        return frame, sound, given.label
     raw = _read_raw(path, schema, issues)
     if raw is None:
-        return Dataset.empty_table(schema.name), False
+        return Dataset.empty_table(schema.name), False, path.name
     header, cells = raw
-    return typed_table(path.name, schema, header, cells, issues)
+    return (*typed_table(path.name, schema, header, cells, issues), path.name)
 
 
 def _read_raw(

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from caseaudit.io.folders import OutputLocationError, check_output_dir, write_folder
+from caseaudit.io.workbook_out import HANDOFF_TABLE, HANDOFF_WORKBOOK, workbook_bytes
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.config import OutputConfig
 from caseaudit.model.outputs import OUTPUT_TABLES, OutputTable
@@ -248,8 +249,9 @@ def write_outputs(
     force: bool = False,
     files: Mapping[str, bytes] | None = None,
 ) -> None:
-    """Write every table as CSV and Parquet plus ``manifest.json``, all or nothing;
-    ``files`` (name → bytes, a figure say) are written beside them in the same move."""
+    """Write every table as CSV and Parquet plus ``manifest.json``, all or nothing (a
+    hand-off, ``allocations``, also as ``allocations.xlsx``: issue 24); ``files`` (name
+    → bytes, a figure say) are written beside them in the same move."""
     out_dir = Path(out_dir)
     declared: list[tuple[OutputTable, pd.DataFrame]] = []
     for name, frame in tables.items():
@@ -260,6 +262,7 @@ def write_outputs(
         check_frame(table, frame)
 
     def fill(staging: Path) -> None:
+        written: dict[str, tuple[OutputTable, pd.DataFrame]] = {}
         for table, frame in declared:
             # A list P&Q chase from is written most urgent first (issue 10).
             ordered = (
@@ -273,6 +276,10 @@ def write_outputs(
                 csv_bytes(ordered, table.kinds, table_options)
             )
             (staging / f"{table.name}.parquet").write_bytes(parquet_bytes(ordered, table))
+            written[table.name] = (table, ordered)
+        if HANDOFF_TABLE in written:  # the hand-off for people, issue 24
+            month = manifest.get("month")
+            (staging / HANDOFF_WORKBOOK).write_bytes(workbook_bytes(written, options, month))
         folders: set[str] = set()
         for file_name, content in (files or {}).items():
             # Tens of thousands of notices: each folder made once, plain paths.

@@ -9,7 +9,7 @@ on many lines of one file are printed once, with a count and the first lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -30,6 +30,27 @@ class Priority(IntEnum):
     ROW = 3  # one cell, or a rule across rows or tables
 
 
+class SheetFile(str):
+    """A table read from a workbook's sheet, named as messages name it
+    (``cases.xlsx:cases``), with the letter of each column of its header, so that an
+    issue is located as a spreadsheet locates a cell: ``cases.xlsx:cases!F12`` (contract
+    §2). A column the header lacks (or ``-``) is located by its row: ``cases!1:1``."""
+
+    letters: dict[str, str]
+
+    def __new__(cls, label: str, letters: Mapping[str, str]) -> SheetFile:
+        named = super().__new__(cls, label)
+        named.letters = dict(letters)
+        return named
+
+    def __reduce__(self) -> tuple[object, ...]:  # kept whole across processes (sweep)
+        return (SheetFile, (str(self), self.letters))
+
+    def cell(self, line: int, column: str) -> str:
+        letter = self.letters.get(column)
+        return f"{self}!{letter}{line}" if letter else f"{self}!{line}:{line}"
+
+
 @dataclass(frozen=True, order=True)
 class InputIssue:
     """One problem in the input, located as a spreadsheet user would look for it.
@@ -45,6 +66,8 @@ class InputIssue:
     priority: Priority = field(default=Priority.ROW, compare=False)
 
     def __str__(self) -> str:
+        if isinstance(self.file, SheetFile):  # a workbook's sheet: where a spreadsheet looks
+            return f"{self.file.cell(self.line, self.column)}: {self.column}: {self.message}"
         return f"{self.file}:{self.line}: {self.column}: {self.message}"
 
     def sort_key(self) -> tuple[int, str, int, str, str]:

@@ -32,7 +32,7 @@ T = TypeVar("T", bound=Tables)
 #: How a message tells a user to keep leading zeros (contract §1).
 KEEP_ZEROS = (
     "a spreadsheet drops leading zeros from a column it reads as numbers: format the "
-    "column as Text before typing or pasting the ids, and save as CSV again"
+    "column as Text before typing or pasting the ids, and save the table again"
 )
 
 #: The staff ids each table names (contract §3), ``staff.manager_id`` included.

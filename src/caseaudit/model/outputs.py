@@ -687,6 +687,12 @@ NOTICE_FILES_SUMMARY = (
     "(`notify`) one RFC 5322 message per notice, UTF-8 plain text, ready for any mail "
     "client or `notify --send`"
 )
+#: ``allocations.xlsx``, the hand-off for people (issue 24, ``caseaudit.io.workbook_out``).
+HANDOFF_WORKBOOK_SUMMARY = (
+    "(`allocate`, `reallocate`) the hand-off for people: `allocations` and the run's other "
+    "tables as sheets, typed cells (ids as text, dates as dates, booleans Yes/No), frozen "
+    "header, filters"
+)
 MANIFEST_SUMMARY = (
     "versions, command, seed, input hashes, config, solver status, objective and bound, "
     "counts, times"
@@ -719,5 +725,6 @@ def outputs_markdown_table() -> str:
     lines.append("| `break_plan.png` | | " + BREAK_PLAN_FIGURE_SUMMARY + " |")
     lines.append("| `report.html` | | " + REPORT_HTML_SUMMARY + " |")
     lines.append("| `notices/*.eml` | | " + NOTICE_FILES_SUMMARY + " |")
+    lines.append("| `allocations.xlsx` | | " + HANDOFF_WORKBOOK_SUMMARY + " |")
     lines.append(f"| `manifest.json` | | {MANIFEST_SUMMARY} |")
     return "\n".join(lines) + "\n"

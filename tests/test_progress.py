@@ -1,0 +1,100 @@
+"""Progress on long runs (issue 24): the stages on stderr when it is a terminal, never
+in a pipe, in CI or with --quiet; stdout the same bytes in every case."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import caseaudit
+from caseaudit.cli.main import cli
+from caseaudit.synth import DEFAULT_MONTH
+
+SOURCE = str(Path(caseaudit.__file__).resolve().parents[1])  # this tree's caseaudit
+COMMAND = "import sys; from caseaudit.cli.main import main; sys.argv[0] = 'caseaudit'; main()"
+
+
+def caseaudit_run(args: list[str], cwd: Path, terminal: bool, **env: str) -> tuple[bytes, bytes]:
+    """stdout (always a pipe) and stderr (a pseudo-terminal when ``terminal``)."""
+    environment = {k: v for k, v in os.environ.items() if k != "CI"}
+    environment.update(PYTHONPATH=SOURCE, **env)
+    if not terminal:
+        done = subprocess.run(
+            [sys.executable, "-c", COMMAND, *args], cwd=cwd, env=environment, capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout, done.stderr
+    master, slave = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", COMMAND, *args],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closes when the process ends (EIO on Linux)
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout = process.stdout.read() if process.stdout else b""
+    assert process.wait() == 0, shown
+    os.close(master)
+    return stdout, shown
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("progress")
+    result = CliRunner().invoke(cli, ["generate", "--preset", "small", "--out", str(root / "d")])
+    assert result.exit_code == 0
+    return root / "d"
+
+
+def allocate_args(data_dir: Path, *extra: str) -> list[str]:
+    return [*extra, "allocate", str(data_dir), "--month", DEFAULT_MONTH, "--out", "out"]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this system")
+def test_progress_is_shown_on_a_terminal_and_never_in_a_pipe(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    runs = {}
+    for name, terminal, extra, env in (
+        ("pipe", False, (), {}),
+        ("terminal", True, (), {}),
+        ("quiet", True, ("--quiet",), {}),
+        ("ci", True, (), {"CI": "true"}),
+    ):
+        (tmp_path / name).mkdir()
+        runs[name] = caseaudit_run(
+            allocate_args(data_dir, *extra), tmp_path / name, terminal, **env
+        )
+    stdout = runs["pipe"][0]
+    assert stdout.startswith(f"{DEFAULT_MONTH}: ".encode())
+    for name, (out, _) in runs.items():
+        assert out == stdout, name  # stdout the same bytes, whatever stderr is
+    shown = runs["terminal"][1].decode("utf-8")
+    for words in (
+        "reading the input tables",
+        "checking",
+        "building",
+        "solving",
+        "reasons",
+        "writing the files",
+        "done",
+    ):
+        assert words in shown, (words, shown)
+    assert runs["pipe"][1] == b""
+    assert runs["quiet"][1] == b""
+    assert runs["ci"][1] == b""

@@ -1,0 +1,311 @@
+"""Workbooks in and out (issue 24): tables given as ``<table>.xlsx`` or as the sheets of
+one ``caseaudit.xlsx`` read exactly as their CSV; messages locate cells as a spreadsheet
+does; ``allocations.xlsx`` holds the hand-off's cells as the Parquet does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import caseaudit
+from caseaudit.cli.main import cli
+from caseaudit.io.workbook import EXCEL_EPOCH, cell_text
+from caseaudit.io.workbook_out import HANDOFF_WORKBOOK
+from caseaudit.synth import DEFAULT_MONTH
+from workbooks import csv_folder_as_workbooks
+
+MONTH = "2026-03"
+STAFF = """\
+staff_id,name,email,role,staff_group,service,team,manager_id,is_auditor,can_moderate,\
+active_from,active_to
+HS1,Head One,,head_of_service,csc,Safeguarding,,,true,true,,
+TM1,Team Manager 1,,team_manager,csc,Safeguarding,Team 1,HS1,true,,,
+00000597,Worker 1,,social_worker,csc,Safeguarding,Team 1,TM1,false,,,
+PQ1,Officer 1,pq1@x,pq_officer,pq,Performance and Quality,,,true,,,
+"""
+CASES = """\
+case_id,month,subject_id,case_type,service,team,allocated_worker_id,team_manager_id,iro_id
+C1,2026-03,P1,child,Safeguarding,Team 1,00000597,TM1,
+C2,2026-03,P2,child,Safeguarding,Team 1,00000597,TM1,
+"""
+BREAKS = "auditor_id,month,requested_on\nHS1,2026-03,2026-02-01\n"
+
+
+def tiny(root: Path) -> Path:
+    """Two cases of Team 1 whose worker's id has leading zeros; HS1 asks for a break."""
+    root.mkdir(parents=True)
+    for name, text in (("staff", STAFF), ("cases", CASES), ("breaks", BREAKS)):
+        (root / f"{name}.csv").write_text(text, encoding="utf-8")
+    return root
+
+
+def serial(day: dt.date) -> int:
+    """Excel's date serial number of ``day``."""
+    return (dt.datetime(day.year, day.month, day.day) - EXCEL_EPOCH).days
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def outputs(directory: Path) -> dict[str, bytes]:
+    """Every file written but the manifest, which names the input files and times."""
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.suffix != ".json"}
+
+
+# --- workbooks in -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["small", "median"])
+def test_every_preset_as_workbooks_allocates_to_byte_identical_outputs(
+    tmp_path: Path, preset: str
+) -> None:
+    # The same tables as CSV, as one .xlsx per table and as the sheets of caseaudit.xlsx
+    # (dates as date cells, booleans as TRUE/FALSE, ranks as numbers, ids as text): the
+    # reader types them alike, so every output is the same bytes.
+    data = tmp_path / "csv"
+    assert run("generate", "--preset", preset, "--out", str(data))[0] == 0
+    csv_folder_as_workbooks(data, tmp_path / "files")
+    csv_folder_as_workbooks(data, tmp_path / "book", combined=True)
+    written = {}
+    for name in ("csv", "files", "book"):
+        caseaudit.allocate(tmp_path / name, DEFAULT_MONTH).write(tmp_path / f"out-{name}")
+        written[name] = outputs(tmp_path / f"out-{name}")
+    assert HANDOFF_WORKBOOK in written["csv"]
+    assert written["files"] == written["csv"]
+    assert written["book"] == written["csv"]
+
+
+def test_text_ids_keep_their_zeros_and_serial_numbers_in_a_date_column_are_dates(
+    tmp_path: Path,
+) -> None:
+    # 00000597 is a text cell in both sheets: read as written. HS1's break request is
+    # the number 46054 in a date column (a date cell whose format was lost): Excel's
+    # serial for 2026-02-01, which is what breaks.csv says.
+    asked = dt.date(2026, 2, 1)
+    source = tiny(tmp_path / "csv")
+    csv_folder_as_workbooks(
+        source, tmp_path / "book", cells={("breaks", 2, "requested_on"): serial(asked)}
+    )
+    data = caseaudit.load(tmp_path / "book", MONTH)
+    assert list(data["cases"]["allocated_worker_id"]) == ["00000597", "00000597"]
+    assert list(data["staff"]["staff_id"])[2] == "00000597"
+    assert list(data["breaks"]["requested_on"]) == [asked]
+    assert serial(asked) == 46054
+
+
+def test_an_id_that_lost_its_zeros_is_caught_and_located_at_its_cell(tmp_path: Path) -> None:
+    # C2's worker is the number 597 (a column Excel read as numbers): "597", never
+    # "597.0", which the identity rules match to 00000597 once zeros are ignored; the
+    # message names the cell, G3 (allocated_worker_id is column G, C2 on row 3).
+    source = tiny(tmp_path / "csv")
+    csv_folder_as_workbooks(
+        source, tmp_path / "book", cells={("cases", 3, "allocated_worker_id"): 597.0}
+    )
+    code, stdout, stderr = run("validate", str(tmp_path / "book"))
+    assert code == 2, stdout + stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("cases.xlsx:cases!G3: allocated_worker_id: unknown staff_id '597';")
+    assert "'00000597'" in lines[0] and "leading zeros" in lines[0]
+
+
+def test_a_number_cell_reads_as_a_spreadsheet_shows_it() -> None:
+    # A whole number stored as the float 597.0 is "597"; a fraction keeps its digits; a
+    # date cell in a month column that is the 1st reads as its month (Excel turns a typed
+    # 2026-03 into 1 March 2026), any other day as the date (refused there by the reader).
+    assert cell_text(597.0, "text") == "597"
+    assert cell_text(597, None) == "597"
+    assert cell_text(0.25, "float") == "0.25"
+    assert cell_text(dt.datetime(2026, 3, 1), "month") == "2026-03"
+    assert cell_text(dt.datetime(2026, 3, 5), "month") == "2026-03-05"
+    assert cell_text(46054, "date") == "2026-02-01"
+    assert cell_text(46054.5, "date") == "2026-02-01 12:00"  # a time of day: refused
+    assert cell_text(True, "bool") == "true"
+
+
+def test_a_malformed_workbook_is_exit_2_with_the_cell_and_nothing_written(
+    tmp_path: Path,
+) -> None:
+    # Row 3 of the cases sheet has case_type "kid" (column D) and its month is a date
+    # cell of the 5th (column B), not a month: each located as a spreadsheet locates it.
+    source = tiny(tmp_path / "csv")
+    cells = {("cases", 3, "case_type"): "kid", ("cases", 3, "month"): dt.datetime(2026, 3, 5)}
+    csv_folder_as_workbooks(source, tmp_path / "book", cells=cells)
+    out = tmp_path / "out"
+    code, _, stderr = run("allocate", str(tmp_path / "book"), "--month", MONTH, "--out", str(out))
+    assert code == 2
+    assert not out.exists()
+    assert "cases.xlsx:cases!D3: case_type: 'kid' is not one of" in stderr
+    assert "cases.xlsx:cases!B3: month: expected a month as YYYY-MM, got '2026-03-05'" in stderr
+
+
+def test_a_missing_column_of_a_sheet_is_located_by_the_header_row(tmp_path: Path) -> None:
+    source = tiny(tmp_path / "csv")
+    cases = pd.read_csv(source / "cases.csv", dtype=str, keep_default_na=False)
+    cases.drop(columns=["team"]).to_csv(source / "cases.csv", index=False)
+    csv_folder_as_workbooks(source, tmp_path / "book", combined=True)
+    code, _, stderr = run("validate", str(tmp_path / "book"))
+    assert code == 2
+    assert stderr.startswith("caseaudit.xlsx:cases!1:1: team: required column missing")
+
+
+def test_an_unreadable_workbook_is_the_root_cause(tmp_path: Path) -> None:
+    source = tiny(tmp_path / "csv")
+    csv_folder_as_workbooks(source, tmp_path / "book")
+    (tmp_path / "book" / "staff.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    code, _, stderr = run("validate", str(tmp_path / "book"))
+    assert code == 2
+    assert stderr.splitlines()[0].startswith("staff.xlsx:1: -: not a readable workbook")
+
+
+def test_a_workbook_and_a_csv_for_one_table_are_an_error_naming_both(tmp_path: Path) -> None:
+    source = tiny(tmp_path / "csv")
+    csv_folder_as_workbooks(source, tmp_path / "files")
+    shutil.copy(source / "cases.csv", tmp_path / "files" / "cases.csv")
+    code, _, stderr = run("validate", str(tmp_path / "files"))
+    assert code == 2
+    assert "cases is given twice, by cases.xlsx and by cases.csv: keep only one" in stderr
+
+
+def test_a_sheet_and_a_file_for_one_table_are_an_error_naming_both(tmp_path: Path) -> None:
+    source = tiny(tmp_path / "csv")
+    csv_folder_as_workbooks(source, tmp_path / "book", combined=True)
+    shutil.copy(source / "breaks.csv", tmp_path / "book" / "breaks.csv")
+    code, _, stderr = run("validate", str(tmp_path / "book"))
+    assert code == 2
+    assert (
+        "caseaudit.xlsx:breaks:1: -: breaks is given twice, by this sheet and by breaks.csv"
+        in stderr
+    )
+
+
+def test_a_sheet_that_is_no_table_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    source = tiny(tmp_path / "csv")
+    (source / "notes.csv").write_text("anything\nat all\n", encoding="utf-8")
+    target = tmp_path / "book"
+    csv_folder_as_workbooks(source, target, combined=True)
+    data = caseaudit.load(target, MONTH)
+    assert len(data["cases"]) == 2
+    assert data.file_name("cases") == "caseaudit.xlsx:cases"
+
+
+# --- the workbook out ---------------------------------------------------------------------
+
+
+def expected_cell(value: object, kind: str) -> object:
+    """A Parquet cell as the workbook should hold it: booleans as Yes/No."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if kind == "bool":
+        return "Yes" if value else "No"
+    return value
+
+
+def parquet_cells(path: Path) -> tuple[list[str], list[list[object]]]:
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    return table.column_names, [[row[c] for c in table.column_names] for row in rows]
+
+
+KINDS = {"date32[day]": "date", "bool": "bool", "int64": "int", "double": "float"}
+
+
+def kinds_of(parquet: Path) -> list[str]:
+    """Each column's declared kind, as its Parquet type says."""
+    return [KINDS.get(str(t), "text") for t in pq.read_schema(parquet).types]
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("plan")
+    assert run("generate", "--preset", "small", "--out", str(root / "data"))[0] == 0
+    code, _, stderr = run(
+        "allocate", str(root / "data"), "--month", DEFAULT_MONTH, "--out", str(root / "out")
+    )
+    assert code == 0, stderr
+    return root / "out"
+
+
+def test_the_output_workbook_read_back_equals_the_parquet_cell_by_cell(plan_dir: Path) -> None:
+    sheets = pd.read_excel(
+        plan_dir / HANDOFF_WORKBOOK, sheet_name=None, dtype=object, engine="calamine"
+    )
+    tables = sorted(p.stem for p in plan_dir.glob("*.parquet"))
+    assert next(iter(sheets)) == "allocations"
+    assert sorted(sheets) == tables
+    for name in tables:
+        columns, rows = parquet_cells(plan_dir / f"{name}.parquet")
+        kinds = kinds_of(plan_dir / f"{name}.parquet")
+        sheet = sheets[name]
+        assert list(sheet.columns) == columns, name
+        assert len(sheet) == len(rows), name
+        pairs = zip(sheet.itertuples(index=False), rows, strict=True)
+        for row, (read, written) in enumerate(pairs):
+            for column, kind, got, want in zip(columns, kinds, read, written, strict=True):
+                got = None if isinstance(got, float) and got != got else got
+                if kind == "date" and got is not None:
+                    got = got.date()  # calamine gives a date cell as a datetime
+                assert got == expected_cell(want, kind), (name, row, column)
+
+
+def test_the_output_workbook_is_the_same_bytes_on_a_rerun(plan_dir: Path, tmp_path: Path) -> None:
+    data = plan_dir.parent / "data"
+    code, _, _ = run("allocate", str(data), "--month", DEFAULT_MONTH, "--out", str(tmp_path / "o"))
+    assert code == 0
+    assert (tmp_path / "o" / HANDOFF_WORKBOOK).read_bytes() == (
+        plan_dir / HANDOFF_WORKBOOK
+    ).read_bytes()
+
+
+def test_the_output_workbook_opened_by_libreoffice_equals_the_parquet(
+    plan_dir: Path, tmp_path: Path
+) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the headless check cannot run")
+    # Every sheet as CSV, cells as LibreOffice shows them (UTF-8, comma, all sheets: -1).
+    filters = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            filters,
+            "--outdir",
+            str(tmp_path),
+            str(plan_dir / HANDOFF_WORKBOOK),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    for parquet in sorted(plan_dir.glob("*.parquet")):
+        shown = pd.read_csv(
+            tmp_path / f"allocations-{parquet.stem}.csv", dtype=str, keep_default_na=False
+        )
+        columns, rows = parquet_cells(parquet)
+        kinds = kinds_of(parquet)
+        assert list(shown.columns) == columns, parquet.stem
+        assert len(shown) == len(rows), parquet.stem
+        pairs = zip(shown.itertuples(index=False), rows, strict=True)
+        for row, (read, written) in enumerate(pairs):
+            for column, kind, got, want in zip(columns, kinds, read, written, strict=True):
+                want = expected_cell(want, kind)
+                if want is None:
+                    assert got == "", (parquet.stem, row, column)
+                elif kind == "date":
+                    assert got == want.isoformat(), (parquet.stem, row, column)
+                elif kind == "float":  # shown in the General format: ten significant digits
+                    assert float(got) == pytest.approx(want, rel=1e-9), (parquet.stem, row, column)
+                else:
+                    assert got == str(want), (parquet.stem, row, column)
