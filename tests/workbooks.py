@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from caseaudit.io.reader import normalise_header, parse_date
+from caseaudit.model.cells import normalise_header, parse_date
 from caseaudit.model.schema import TABLES
 
 #: A cell written as given instead of from the CSV: (table, row, column) → value, the

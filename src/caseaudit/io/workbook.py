@@ -55,7 +55,7 @@ class RawSheet:
 
 def table_of_sheet(name: str) -> str | None:
     """The table a sheet's name names (``Break preferences`` → ``break_preferences``)."""
-    from caseaudit.io.reader import normalise_header
+    from caseaudit.model.cells import normalise_header
 
     normalised = normalise_header(name)
     return normalised if normalised in TABLES else None
@@ -146,7 +146,7 @@ def read_sheet(
             Priority.FILE,
         )
         return None
-    from caseaudit.io.reader import normalise_header
+    from caseaudit.model.cells import normalise_header
 
     label = f"{path.name}:{sheet}"
     if frame.empty:
