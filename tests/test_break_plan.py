@@ -130,12 +130,13 @@ def test_everyone_wishes_for_august_the_monthly_and_service_caps_hold(tmp_path: 
     for auditor, reason in reasons.items():
         if auditor in safeguarding:
             assert reason == (
-                f"Safeguarding's cap in {AUGUST} is full: 1 of 1 (1 equal claim (seeded tie-break))"
+                f"Safeguarding's cap in {AUGUST} is full: 1 of 1 (1 equal claim (drawn by lot "
+                "where all else is equal))"
             )
         else:
             assert reason == (
-                f"{AUGUST} is full: 3 of 3 (1 better-ranked wish, 2 equal claims (seeded "
-                "tie-break))"
+                f"{AUGUST} is full: 3 of 3 (1 better-ranked wish, 2 equal claims (drawn by lot "
+                "where all else is equal))"
             )
 
 
@@ -228,7 +229,7 @@ def test_popular_month_fairness_prefers_those_without_last_years_break(tmp_path:
     # Ten auditors, August's cap floor(0.2 × 10) = 2. P01, P02 and P03 all wish for
     # August at rank 1; history shows P01 had August 2025 off (no audit) while P02 and
     # P03 audited then. Equal wishes, so fairness decides: P02 and P03 get August, P01
-    # does not — whatever the seed (the seeded tie-break comes only after fairness).
+    # does not — whatever the seed (the draw by lot comes only after fairness).
     authority = pq_officers(Authority(), 10)
     for i in range(2, 11):
         authority.history("2025-08", f"C{i:02d}", f"P{i:02d}")

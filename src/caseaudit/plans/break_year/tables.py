@@ -209,7 +209,11 @@ def _wish_breakdown(holders: _Holders, rows: list[tuple], rank: int, had_break: 
                 "fairer claim (no break there last year)",
                 "fairer claims (no break there last year)",
             ),
-            (equal, "equal claim (seeded tie-break)", "equal claims (seeded tie-break)"),
+            (
+                equal,
+                "equal claim (drawn by lot where all else is equal)",
+                "equal claims (drawn by lot where all else is equal)",
+            ),
             (other, "break with nowhere else to go", "breaks with nowhere else to go"),
         ]
     )
