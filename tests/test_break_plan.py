@@ -373,6 +373,40 @@ def test_emitted_requests_are_granted_by_allocate_in_every_month(tmp_path: Path)
         assert set(decisions["auditor_id"]) == expected, month
 
 
+def test_the_merged_breaks_keep_other_years_and_take_the_plans_months(tmp_path: Path) -> None:
+    # Ten auditors (a month's cap 2). The data holds a break of the year before (P05,
+    # 2025-06: kept as it is, not this plan's), P03's kept June request, and no other.
+    # breaks_merged.csv = that old row + every planned break of the year (the emitted
+    # requests, 20 of them as in the test above): replacing breaks.csv by it, allocate
+    # grants June exactly as planned. The data's breaks.csv is never written.
+    authority = pq_officers(Authority(), 10)
+    authority.add("breaks", auditor_id="P05", month="2025-06", requested_on="2025-05-01")
+    authority.add("breaks", auditor_id="P03", month="2026-06", requested_on="2026-05-10")
+    authority.case("C1", month="2026-06")
+    data_dir = authority.write(tmp_path / "data")
+    before = (data_dir / "breaks.csv").read_bytes()
+    out = tmp_path / "plan"
+    result = run(
+        "plan-breaks", str(data_dir), "--year", str(YEAR), "--out", str(out), "--emit-requests"
+    )
+    assert result.exit_code == 0, result.output
+    assert (data_dir / "breaks.csv").read_bytes() == before
+    emitted = pd.read_csv(out / "breaks.csv", dtype=str)
+    merged = pd.read_csv(out / "breaks_merged.csv", dtype=str)
+    old = merged[merged["month"] == "2025-06"].to_dict("records")
+    assert old == [{"auditor_id": "P05", "month": "2025-06", "requested_on": "2025-05-01"}]
+    rest = merged[merged["month"] != "2025-06"]
+    key = ["month", "auditor_id"]
+    assert len(emitted) == 20
+    assert rest.sort_values(key).values.tolist() == emitted.sort_values(key).values.tolist()
+    shutil.copy(out / "breaks_merged.csv", data_dir / "breaks.csv")
+    june = caseaudit.allocate(load(data_dir), "2026-06").break_decisions
+    assert set(june["decision"]) == {"granted"}
+    planned = set(emitted.loc[emitted["month"] == "2026-06", "auditor_id"])
+    assert set(june["auditor_id"]) == planned
+    assert "P03" in planned
+
+
 def test_a_kept_late_request_is_emitted_on_time(tmp_path: Path) -> None:
     # Ten auditors (June's cap 2). P03 asked for June on time (10 May); P01 asked on
     # 3 June, late, and June still has room, so both are kept. The emitted breaks.csv is

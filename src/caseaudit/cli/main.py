@@ -567,7 +567,9 @@ def record(plan_dir: Path, data_dir: Path) -> None:
 @click.option(
     "--emit-requests",
     is_flag=True,
-    help="Also write breaks.csv: one on-time request per planned break, for allocate.",
+    help="Also write breaks.csv (one on-time request per planned break) and "
+    "breaks_merged.csv (the data's breaks with the plan's months, ready to replace "
+    "breaks.csv).",
 )
 @handles_errors
 def plan_breaks(
