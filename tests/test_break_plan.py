@@ -130,12 +130,13 @@ def test_everyone_wishes_for_august_the_monthly_and_service_caps_hold(tmp_path: 
     for auditor, reason in reasons.items():
         if auditor in safeguarding:
             assert reason == (
-                f"Safeguarding's cap in {AUGUST} is full: 1 of 1 (1 equal claim (seeded tie-break))"
+                f"Safeguarding's cap in {AUGUST} is full: 1 of 1 (1 equal claim (drawn by lot "
+                "where all else is equal))"
             )
         else:
             assert reason == (
-                f"{AUGUST} is full: 3 of 3 (1 better-ranked wish, 2 equal claims (seeded "
-                "tie-break))"
+                f"{AUGUST} is full: 3 of 3 (1 better-ranked wish, 2 equal claims (drawn by lot "
+                "where all else is equal))"
             )
 
 
@@ -228,7 +229,7 @@ def test_popular_month_fairness_prefers_those_without_last_years_break(tmp_path:
     # Ten auditors, August's cap floor(0.2 × 10) = 2. P01, P02 and P03 all wish for
     # August at rank 1; history shows P01 had August 2025 off (no audit) while P02 and
     # P03 audited then. Equal wishes, so fairness decides: P02 and P03 get August, P01
-    # does not — whatever the seed (the seeded tie-break comes only after fairness).
+    # does not — whatever the seed (the draw by lot comes only after fairness).
     authority = pq_officers(Authority(), 10)
     for i in range(2, 11):
         authority.history("2025-08", f"C{i:02d}", f"P{i:02d}")
@@ -370,6 +371,40 @@ def test_emitted_requests_are_granted_by_allocate_in_every_month(tmp_path: Path)
         assert set(decisions["decision"]) <= {"granted"}, month
         expected = set(planned.loc[planned["month"] == month, "auditor_id"])
         assert set(decisions["auditor_id"]) == expected, month
+
+
+def test_the_merged_breaks_keep_other_years_and_take_the_plans_months(tmp_path: Path) -> None:
+    # Ten auditors (a month's cap 2). The data holds a break of the year before (P05,
+    # 2025-06: kept as it is, not this plan's), P03's kept June request, and no other.
+    # breaks_merged.csv = that old row + every planned break of the year (the emitted
+    # requests, 20 of them as in the test above): replacing breaks.csv by it, allocate
+    # grants June exactly as planned. The data's breaks.csv is never written.
+    authority = pq_officers(Authority(), 10)
+    authority.add("breaks", auditor_id="P05", month="2025-06", requested_on="2025-05-01")
+    authority.add("breaks", auditor_id="P03", month="2026-06", requested_on="2026-05-10")
+    authority.case("C1", month="2026-06")
+    data_dir = authority.write(tmp_path / "data")
+    before = (data_dir / "breaks.csv").read_bytes()
+    out = tmp_path / "plan"
+    result = run(
+        "plan-breaks", str(data_dir), "--year", str(YEAR), "--out", str(out), "--emit-requests"
+    )
+    assert result.exit_code == 0, result.output
+    assert (data_dir / "breaks.csv").read_bytes() == before
+    emitted = pd.read_csv(out / "breaks.csv", dtype=str)
+    merged = pd.read_csv(out / "breaks_merged.csv", dtype=str)
+    old = merged[merged["month"] == "2025-06"].to_dict("records")
+    assert old == [{"auditor_id": "P05", "month": "2025-06", "requested_on": "2025-05-01"}]
+    rest = merged[merged["month"] != "2025-06"]
+    key = ["month", "auditor_id"]
+    assert len(emitted) == 20
+    assert rest.sort_values(key).values.tolist() == emitted.sort_values(key).values.tolist()
+    shutil.copy(out / "breaks_merged.csv", data_dir / "breaks.csv")
+    june = caseaudit.allocate(load(data_dir), "2026-06").break_decisions
+    assert set(june["decision"]) == {"granted"}
+    planned = set(emitted.loc[emitted["month"] == "2026-06", "auditor_id"])
+    assert set(june["auditor_id"]) == planned
+    assert "P03" in planned
 
 
 def test_a_kept_late_request_is_emitted_on_time(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """``caseaudit explain`` (issue 11): tiny hand-built months with the answers argued.
 
 Each rule is shown as the only blocker of a pair (and the independent checker's own
-reading of the rules agrees); a forced pair costs a case, or only preference points;
+reading of the rules agrees); a forced pair costs a case, or only weighs against the preferences;
 a crafted month has one Hall set whose blocked_by counts are argued, and its
 relaxations are confirmed by re-running ``allocate`` on changed input files; the
 direct conflicts are never offered; on the median preset explain agrees with
@@ -122,7 +122,7 @@ def test_a_forced_pair_that_costs_a_case(tmp_path: Path) -> None:
 def test_a_forced_pair_that_costs_only_preference_points(tmp_path: Path) -> None:
     # One case, two free auditors: A1 has no audit this year, A2 has three. Fair spread
     # costs 2 (the default weight) per audit this year, so the plan picks A1 (0) and
-    # forcing A2 costs 3 × 2 = 6 preference points; no case is lost.
+    # forcing A2 weighs 3 × 2 = 6 more against the preferences; no case is lost.
     authority = Authority().auditors("A1", "A2").case("C1")
     for number, month in enumerate(YEAR_2025[:3]):
         authority.history(month, f"H{number}", "A2")
@@ -137,7 +137,10 @@ def test_a_forced_pair_that_costs_only_preference_points(tmp_path: Path) -> None
     assert forced.changed.to_dict("records") == [
         {"case_id": "C1", "plan_auditor_id": "A1", "forced_auditor_id": "A2"}
     ]
-    assert "6 more preference points (fair spread of the audit year +6)" in forced.explanation
+    assert forced.explanation == (
+        "Giving C1 to A2 weighs 6 more against the month's preferences "
+        "(fair share of the year's audits +6); no case loses its auditor."
+    )
 
 
 def test_the_runner_up_is_the_next_cheapest_not_the_lowest_id(tmp_path: Path) -> None:
@@ -158,7 +161,29 @@ def test_the_runner_up_is_the_next_cheapest_not_the_lowest_id(tmp_path: Path) ->
     costs = case.auditors.set_index("auditor_id")["fair_spread"].to_dict()
     assert costs == {"A1": 0, "A2": 6, "A3": 2}
     assert "Runner-up A3 (the next cheapest allowed auditor)" in answer.summary()
-    assert "Cheapest allowed: A1 (no preference cost), A3 (fair spread 2), A2" in answer.summary()
+    assert (
+        "Cheapest allowed: A1 (nothing against), A3 (fair share of the year's audits 2), A2"
+        in answer.summary()
+    )
+
+
+def test_an_equally_good_pair_was_drawn_by_lot(tmp_path: Path) -> None:
+    # One case, two free auditors with no audit this year: both plans cover C1 and weigh
+    # the same against the preferences, so only the draw by lot (contract §4) chose A1
+    # or A2; whichever it was, the other is explained in those words.
+    authority = Authority().auditors("A1", "A2").case("C1")
+    data = load(authority.write(tmp_path / "data"), MONTH)
+    chosen = explain(data, MONTH, "C1").case
+    assert chosen is not None
+    other = "A2" if chosen.chosen == "A1" else "A1"
+    pair = explain(data, MONTH, "C1", other).pair
+    assert pair is not None and pair.forced is not None
+    assert pair.forced.decided_by == "tie_break"
+    assert pair.forced.explanation == (
+        f"Giving C1 to {other} is just as good (the same cases covered, the same weight "
+        "against the month's preferences); the plan was drawn by lot where all else is "
+        "equal (contract §4)."
+    )
 
 
 # ---------------------------------------------------------------- the month diagnosis
@@ -200,6 +225,12 @@ def test_the_hall_set_of_a_crafted_month(tmp_path: Path) -> None:
         "on_break": 2,
         "yearly_max": 1,
     }
+    # In the officer's words (issue 24): the cases share too few auditors.
+    assert (
+        "Shortage 1: these 3 cases of Safeguarding (Team 1) (C1, C2, C3) share only 2 "
+        "auditors who may take them, 1 case too many for them; of the other 5 auditors: "
+        "2 in the same team, 2 on an audit break, 1 at the yearly maximum of audits"
+    ) in answer.summary().splitlines()
     # Independently: the checker's reading of the rules gives the same allowed auditors.
     rules = checker.RuleReading(data_dir, MONTH)
     for case_id in ("C1", "C2", "C3"):

@@ -12,6 +12,7 @@ scrolling).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import html.parser
 import json
@@ -30,6 +31,7 @@ from builders import Authority
 from caseaudit.cli.main import cli
 from caseaudit.io.writer import write_outputs
 from caseaudit.model.outputs import OUTPUT_TABLES
+from caseaudit.reporting.html import EMPTY_FIGURE, EMPTY_LISTS, SHOWN_ROWS, cell_text, report_html
 from caseaudit.reporting.monitoring import FIGURE_NAMES, LIST_NAMES
 
 AS_OF = "2026-02-10"
@@ -627,6 +629,66 @@ def test_an_authority_without_a_ledger_has_empty_lists_and_zero_figures(tmp_path
         assert handle.read().splitlines() == [",".join(OUTPUT_TABLES["outstanding"].column_names)]
 
 
+def test_an_empty_overdue_list_says_why_and_is_not_called_outstanding(tmp_path: Path) -> None:
+    # No ledger: nothing is overdue on 2026-03-10, and the page says so in words. The
+    # list is "Overdue audits": "Outstanding" is the best grade only (issue 24).
+    authority = Authority().auditors("P1")
+    authority.case("C1")
+    page = report_of(authority, tmp_path, "2026-03-10").html.decode("utf-8")
+    assert '<td class="empty" colspan="11">No audits are overdue on 2026-03-10.</td>' in page
+    assert '<h2 id="outstanding">Overdue audits <span class="para">§6, §27 · 0</span></h2>' in page
+    assert "Outstanding audits" not in page
+    assert "No challenge is open on 2026-03-10." in page
+
+
+def test_statuses_are_shown_in_words_not_codes(tmp_path: Path) -> None:
+    # non_completion_ledger's overdue audits are allocated or non_completed in the
+    # ledger: the page says "not completed" for the latter; the CSV keeps the code.
+    assert cell_text("non_completed", "str", "status") == "not completed"
+    assert cell_text("actions_complete", "str", "status") == "actions complete"
+    assert cell_text("awaiting_moderator", "str", "moderation_status") == "awaiting moderator"
+    grade = "requires_improvement_good_elements"
+    assert cell_text(grade, "str", "judgement") == "requires improvement (good elements)"
+    # An id is not a code, whatever it looks like.
+    assert cell_text("S_0001", "str", "auditor_id") == "S_0001"
+    result = report_of(non_completion_ledger(), tmp_path)
+    statuses = result.outstanding["status"]
+    assert set(statuses) == {"allocated", "non_completed"}
+    page = result.html.decode("utf-8")
+    said = '<td data-label="Status">not completed</td>'
+    # Both lists with a status (overdue audits, non-completions) show it in words.
+    coded = pd.concat([statuses, result.tables["non_completions"]["status"]])
+    assert page.count(said) == int((coded == "non_completed").sum())
+    assert "non_<wbr>completed" not in page
+
+
+def test_a_national_list_shows_its_first_rows_and_leaves_the_rest_to_its_csv() -> None:
+    # The median authority's page with its overdue list swollen to 20,000 rows (a region
+    # a year behind): shown whole, each row some 700 bytes, the page would be about 14 MB.
+    # It shows the first SHOWN_ROWS (200) and says how many more outstanding.csv holds,
+    # so the page grows by those 200 rows only and stays under 5 MB.
+    result = caseaudit.report(caseaudit.generate("median", 0), "2026-02-28")
+    monitoring = result.monitoring
+    base = report_html(monitoring)
+    overdue = monitoring.tables["outstanding"]
+    copies = -(-20_000 // len(overdue))
+    long = pd.concat([overdue] * copies, ignore_index=True).head(20_000)
+    long["audit_id"] = [f"2025-01-X{n:05d}" for n in range(len(long))]
+    swollen = dataclasses.replace(monitoring, tables={**monitoring.tables, "outstanding": long})
+    page = report_html(swollen)
+    assert len(page) < 5_000_000
+    assert len(page) - len(base) < SHOWN_ROWS * 1_500
+    text = page.decode("utf-8")
+    assert (
+        '<p class="more" data-more="outstanding">and 19,800 more — see '
+        '<a href="outstanding.csv">outstanding.csv</a></p>'
+    ) in text
+    shown_ids = re.findall(r'<td data-label="Audit">(2025-01-X\d+)</td>', text)
+    assert shown_ids == [f"2025-01-X{n:05d}" for n in range(SHOWN_ROWS)]
+    # The headline count and the heading still count every row.
+    assert '<span class="count" data-count="outstanding">20000</span>' in text
+
+
 def test_a_share_with_nothing_to_share_is_null_in_parquet_as_in_csv(tmp_path: Path) -> None:
     """Contract §1: null is an empty CSV cell and a Parquet null, never NaN. No audit is
     judged in any of the twelve months, so every month's share is null in both files."""
@@ -687,7 +749,7 @@ def test_cli_report_writes_the_lists_the_page_and_the_manifest(tmp_path: Path) -
     out = tmp_path / "out"
     run = CliRunner().invoke(cli, ["report", str(data_dir), "--as-of", AS_OF, "--out", str(out)])
     assert run.exit_code == 0, run.output
-    assert run.stdout.startswith(f"as of {AS_OF}: 4 outstanding (3 non-completions)")
+    assert run.stdout.startswith(f"as of {AS_OF}: 4 overdue (3 non-completions)")
     for table in (t for t in OUTPUT_TABLES.values() if "report" in t.commands):
         assert (out / f"{table.name}.csv").exists(), table.name
         assert (out / f"{table.name}.parquet").exists(), table.name
@@ -778,11 +840,33 @@ class _Page(html.parser.HTMLParser):
             self.counts[self._count] += data
 
 
-def shown(text: str, kind: str) -> str:
+#: The codes the page shows in words (issue 24), written out here, not derived: a new
+#: code fails the test until its words are agreed.
+CODES_IN_WORDS = {
+    "non_completed": "not completed",
+    "allocated": "allocated",
+    "actions_complete": "actions complete",
+    "awaiting_moderator": "awaiting moderator",
+    "moderator_assigned": "moderator assigned",
+    "decided": "decided",
+    "head_of_service_review": "head of service review",
+    "none": "none",
+    "outstanding": "outstanding",
+    "good": "good",
+    "requires_improvement_good_elements": "requires improvement (good elements)",
+    "requires_improvement": "requires improvement",
+    "inadequate": "inadequate",
+}
+CODE_COLUMNS = ("status", "moderation_status", "escalation", "judgement", "final_judgement")
+
+
+def shown(text: str, kind: str, column: str = "") -> str:
     """A CSV cell as the page should show it: shares as percentages with one decimal,
-    booleans as yes/no, everything else as written."""
+    booleans as yes/no, codes in words, everything else as written."""
     if text == "":
         return ""
+    if column in CODE_COLUMNS:
+        return CODES_IN_WORDS[text]
     if kind == "float":
         return f"{100 * float(text):.1f}%"
     if kind == "bool":
@@ -855,6 +939,37 @@ document.getElementById("page").addEventListener("load", function () {{
 """
 
 
+#: The overdue list's key columns (the audit, who to chase, when it was due), as the page
+#: labels them: on a phone each must show whole, within the screen, on every card.
+KEY_COLUMNS = ("Audit", "Auditor", "Due on")
+#: Counts the overdue list's key cells and those laid out whole inside the phone's width.
+PHONE_KEYS_FRAME = """<!doctype html>
+<html><body style="margin:0">
+<iframe id="page" src="report.html" style="width:{width}px;height:844px;border:0"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", function () {{
+  var doc = this.contentDocument, width = this.contentWindow.innerWidth;
+  var cells = 0, visible = 0;
+  {labels}.forEach(function (label) {{
+    doc.querySelectorAll('table[data-table="outstanding"] td[data-label="' + label + '"]')
+      .forEach(function (cell) {{
+        cells += 1;
+        var box = cell.getBoundingClientRect();
+        var style = doc.defaultView.getComputedStyle(cell);
+        if (box.width > 0 && box.height > 0 && box.left >= 0 && box.right <= width
+            && style.display !== "none" && style.visibility !== "hidden") {{
+          visible += 1;
+        }}
+      }});
+  }});
+  document.body.setAttribute("data-key-cells", cells);
+  document.body.setAttribute("data-key-visible", visible);
+}});
+</script>
+</body></html>
+"""
+
+
 def chromium(*arguments: str) -> subprocess.CompletedProcess[str]:
     """Headless Chromium on the arguments; it must exit 0."""
     done = subprocess.run(
@@ -919,11 +1034,13 @@ def test_the_page_renders_in_chromium_and_shows_the_csvs_numbers(written_report:
         rows_in_csv[table.name] = len(body)
         kinds = [table.kinds[c] for c in header]
         expected = [
-            [shown(cell, kind) for cell, kind in zip(row, kinds, strict=True)] for row in body
+            [shown(cell, kind, c) for cell, kind, c in zip(row, kinds, header, strict=True)]
+            for row in body[:SHOWN_ROWS]
         ]
+        empty = EMPTY_LISTS.get(table.name, EMPTY_FIGURE).format(day="2026-02-28")
         seen = page.tables[table.name]
         assert len(seen[0]) == len(header), table.name  # the header row
-        assert seen[1:] == (expected or [["None as of this date."]]), table.name
+        assert seen[1:] == (expected or [[empty]]), table.name
     figures = [name for name in FIGURE_NAMES if rows_in_csv[name]]
     assert sorted(page.charts) == sorted(figures)
     assert len(page.charts) == 7  # issue 20 added amendments_by_service
@@ -967,6 +1084,19 @@ def test_the_page_fits_a_phone_without_sideways_scrolling(written_report: Path) 
     # The document is no wider than the phone: the lists fold into cards and a wide
     # figure table scrolls inside its own box, not the page.
     assert found["page-width"] <= PHONE_WIDTH
+
+
+@needs_chromium
+def test_the_overdue_lists_key_columns_stay_visible_on_a_phone(written_report: Path) -> None:
+    frame = PHONE_KEYS_FRAME.format(width=PHONE_WIDTH, labels=json.dumps(list(KEY_COLUMNS)))
+    found = laid_out(written_report / "phone-keys.html", frame)
+    with open(written_report / "outstanding.csv", encoding="utf-8") as handle:
+        overdue = len(handle.read().splitlines()) - 1
+    # The median authority has overdue audits (22 on 2026-02-28): every one's audit id,
+    # auditor and due date is on its card, whole, inside the 390 px screen.
+    assert overdue > 0
+    assert found["key-cells"] == len(KEY_COLUMNS) * overdue
+    assert found["key-visible"] == found["key-cells"]
 
 
 # ---------------------------------------------------------------- caseload estimates (issue 21)

@@ -31,7 +31,12 @@ from caseaudit.model.record import recorded_history
 from caseaudit.model.validate import validate_dataset
 from caseaudit.plans.break_year.adapter import YearSolution, solve_year
 from caseaudit.plans.break_year.problem import BreakYear, build_break_year
-from caseaudit.plans.break_year.tables import SOURCES, plan_tables, service_columns
+from caseaudit.plans.break_year.tables import (
+    SOURCES,
+    merged_breaks,
+    plan_tables,
+    service_columns,
+)
 from caseaudit.plans.moderation.adapter import ModerationSolution, solve_moderation
 from caseaudit.plans.moderation.problem import (
     ModerationProblem,
@@ -633,6 +638,10 @@ class BreakPlanResult(Result):
     manifest: dict[str, object] = field(default_factory=dict)
     #: Why some needed breaks have no month (exit 3), or None when the year is planned.
     shortfall: str | None = None
+    #: ``breaks_merged``, which ``--emit-requests`` also writes: the data's ``breaks``
+    #: with the planned months' requests replaced by the plan's, to replace
+    #: ``breaks.csv`` by hand (issue 24).
+    merged_requests: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def break_plan(self) -> pd.DataFrame:
@@ -703,6 +712,7 @@ class BreakPlanResult(Result):
         tables = dict(self.tables)
         if options.get("emit_requests"):
             tables["breaks"] = self.requests_for_allocate
+            tables["breaks_merged"] = self.merged_requests
         return tables
 
 
@@ -738,7 +748,13 @@ def plan_breaks(
         dataset, problem, solved, written.tables, run_seed, command, timings, written.shortfall
     )
     return BreakPlanResult(
-        problem, solved, written.tables, written.emitted, manifest, written.shortfall
+        problem,
+        solved,
+        written.tables,
+        written.emitted,
+        manifest,
+        written.shortfall,
+        merged_requests=merged_breaks(problem, dataset["breaks"], written.emitted),
     )
 
 

@@ -625,7 +625,9 @@ def record(plan_dir: Path, data_dir: Path) -> None:
 @click.option(
     "--emit-requests",
     is_flag=True,
-    help="Also write breaks.csv: one on-time request per planned break, for allocate.",
+    help="Also write breaks.csv (one on-time request per planned break) and "
+    "breaks_merged.csv (the data's breaks with the plan's months, ready to replace "
+    "breaks.csv).",
 )
 @handles_errors
 def plan_breaks(
@@ -685,6 +687,18 @@ def explain(
     unallocated and which relaxations would cover them. Writes no file.
 
     Example: caseaudit explain data/ --month 2026-03 --case C0000093 --auditor S0155
+
+    \b
+    Glossary (the words of the answer -> what they mean -> the id in --json):
+      fair share of the year's audits -> audits go first to whoever has had
+          fewest this audit year (policy §2) -> fair_spread
+      a fresh pair of eyes -> an auditor who has not audited the subject in
+          the last 12 months -> fresh_eyes
+      the original auditor for a re-audit -> policy §25 -> original_auditor
+      drawn by lot where all else is equal -> between equally good plans, a
+          draw fixed by the seed (same seed, same plan) -> tie_break
+      these 3 cases share only 2 auditors who may take them -> a shortage:
+          more cases than the auditors allowed them can take -> deficient_sets
     """
     from caseaudit.api import explain as run_explain
 

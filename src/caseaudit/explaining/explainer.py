@@ -417,7 +417,7 @@ class MonthAnswer:
         left = self.cases - self.allocated
         lines = [f"{month}: {self.allocated} of {plural(self.cases, 'case')} allocated."]
         if not left:
-            lines.append("Every case has an auditor: no deficient set, nothing to relax.")
+            lines.append("Every case has an auditor: no shortage of auditors, nothing to relax.")
             return lines
         lines[0] = lines[0][:-1] + f", {left} unallocated."
         if self.allocated < self.most_covered:
@@ -429,7 +429,7 @@ class MonthAnswer:
         for case_id in self.unknown_details:
             lines.append(f"{case_id}: re-audit due, but its details are unknown (no auditor).")
         for number, text in enumerate(self.deficient_sets["explanation"], start=1):
-            lines.append(f"Deficient set {number}: {text}")
+            lines.append(f"Shortage {number}: {text}")
         if len(self.relaxations):
             lines.append("Relaxations (each gain confirmed by solving the relaxed month):")
             for row in self.relaxations.itertuples():
@@ -565,11 +565,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _parts_text(row: Any) -> str:
     shown = [
-        f"{rule.replace('_', ' ')} {int(getattr(row, rule))}"
+        f"{SOFT_LABEL[rule]} {int(getattr(row, rule))}"
         for rule in PREFERENCE_RULES
         if int(getattr(row, rule))
     ]
-    return ", ".join(shown) or "no preference cost"
+    return ", ".join(shown) or "nothing against"
 
 
 # ---------------------------------------------------------------- the explainer
@@ -784,17 +784,17 @@ class Explainer:
             )
             moves = len(changed) - 1
             text = (
-                f"{giving} costs {plural(diff, 'more preference point')} ({by_rule})"
+                f"{giving} weighs {diff} more against the month's preferences ({by_rule})"
                 + (f" and moves {plural(moves, 'other audit')}" if moves else "")
                 + "; no case loses its auditor."
             )
         else:
             moves = len(changed) - 1
             text = (
-                f"{giving} is as good on coverage and preferences (both "
-                f"{plural(plan_cost.tiers['preference'], 'preference point')}"
+                f"{giving} is just as good (the same cases covered, the same weight against "
+                "the month's preferences"
                 + (f"; {plural(moves, 'other audit')} would move" if moves else "")
-                + "); the seeded tie-break (contract §4) chose the plan."
+                + "); the plan was drawn by lot where all else is equal (contract §4)."
             )
         return ForcedAnswer(
             case_id,
@@ -895,9 +895,9 @@ class Explainer:
                     "shortfall": found.shortfall,
                     "blocked_by": counts,
                     "explanation": (
-                        f"these {describe_cases(problem, found.cases)} ({shown}) have "
-                        f"{plural(len(found.auditors), 'allowed auditor')}{room}, "
-                        f"{found.shortfall} short; of the other "
+                        f"these {describe_cases(problem, found.cases)} ({shown}) share only "
+                        f"{plural(len(found.auditors), 'auditor')} who may take them{room}, "
+                        f"{plural(found.shortfall, 'case')} too many for them; of the other "
                         f"{plural(n_other, 'auditor')}: {describe_counts(counts)}"
                     ),
                 }

@@ -345,6 +345,15 @@ BREAK_PLAN_TABLES: tuple[OutputTable, ...] = (
         commands=("plan-breaks",),
         read_back=True,
     ),
+    OutputTable(
+        "breaks_merged",
+        _columns("auditor_id", "month:month", "requested_on:date"),
+        "with `--emit-requests`: the data's `breaks` with the planned months' requests "
+        "replaced by the plan's (other months kept as they are), ready to replace "
+        "`breaks.csv` in the data directory",
+        commands=("plan-breaks",),
+        read_back=True,
+    ),
 )
 OUTPUT_TABLES.update({table.name: table for table in BREAK_PLAN_TABLES})
 #: ``caseaudit report`` (issue 10): the lists P&Q chase from, most urgent first, each row

@@ -116,11 +116,13 @@ COLUMN_LABELS = {
     **GRADE_LABELS,
 }
 LIST_TITLES = {
-    "outstanding": ("Outstanding audits", "§6, §27", "Not completed by the month's last day."),
+    # "Overdue", not "Outstanding": that is the best grade (issue 24). The file keeps
+    # its name, outstanding.csv.
+    "outstanding": ("Overdue audits", "§6, §27", "Not completed by the month's last day."),
     "non_completions": (
         "Non-completions",
         "§28–31",
-        "Outstanding without an exemption agreed by the Assistant Director or the Strategic "
+        "Overdue without an exemption agreed by the Assistant Director or the Strategic "
         "Lead; still to be completed, whatever the delay.",
     ),
     "amendments_due": (
@@ -182,6 +184,35 @@ FIGURE_NOTES = {
         "inclusion probabilities (audits drawn before draw-sample)."
     ),
 }
+#: Why a list is empty, in words ({day}: the as-of day, ISO).
+EMPTY_LISTS = {
+    "outstanding": "No audits are overdue on {day}.",
+    "non_completions": "No audit is a non-completion on {day}.",
+    "amendments_due": "No returned audit awaits its amendments on {day}.",
+    "awaiting_actions": "No finalised audit awaits the team manager's actions on {day}.",
+    "inadequate_cycle": "No case is in the inadequate cycle on {day}.",
+    "challenges_open": "No challenge is open on {day}.",
+    "retrospective_exemptions": (
+        "No exemption was agreed after its audit's due date in the twelve months to {day}."
+    ),
+    "cancellations": "No audit was cancelled in the twelve months to {day}.",
+    "incomplete_audit_tools": "No audit has a judgement with a domain left unrated on {day}.",
+}
+#: A figure's table with no row.
+EMPTY_FIGURE = "Nothing to show as of {day}."
+#: Columns holding codes (statuses, grades, moderation states): shown in words.
+CODE_COLUMNS = frozenset(
+    {"status", "moderation_status", "escalation", "judgement", "final_judgement"}
+)
+#: Codes whose words are not the code with spaces; any other code reads with its
+#: underscores as spaces (``non_completed`` → "not completed").
+CODE_WORDS = {
+    "non_completed": "not completed",
+    **{code: label.lower() for code, label in GRADE_LABELS.items()},
+}
+#: A list or table longer than this shows its first rows and the count left to its CSV,
+#: which holds every row: a national page stays a few megabytes (issue 24).
+SHOWN_ROWS = 200
 #: Column kinds kept on one line (a date split as "2025-" / "03" reads badly).
 DAYS = ("date", "month")
 #: A figure's table longer than this (one row per auditor, say) is folded under its chart.
@@ -245,7 +276,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.figure-table td { white-space: nowrap; }
 td:first-child, td.day { white-space: nowrap; }
 tr.urgent td { background: #fdecea; }
-.empty { color: var(--muted); font-style: italic; }
+.empty, p.more { color: var(--muted); font-style: italic; }
 details summary { cursor: pointer; color: var(--accent); margin: .2rem 0 .6rem; }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
 @media (max-width: 700px) {
@@ -319,7 +350,7 @@ def report_html(monitoring: Monitoring) -> bytes:
         *(_figure(name, tables[name], monitoring) for name in FIGURE_NAMES),
         "</section>",
         '<section id="lists">',
-        *(_list(name, tables[name]) for name in LIST_NAMES),
+        *(_list(name, tables[name], as_of.isoformat()) for name in LIST_NAMES),
         "</section>",
         f"<footer>caseaudit {html.escape(version)} · report as of {as_of.isoformat()} · "
         "every table is also written as CSV and Parquet beside this page, in the same "
@@ -350,11 +381,19 @@ def _card(name: str, frame: pd.DataFrame) -> str:
     )
 
 
-def cell_text(value: object, kind: str) -> str:
+def code_words(code: str) -> str:
+    """A status, grade or state in words: ``actions_complete`` → "actions complete"."""
+    return CODE_WORDS.get(code, code.replace("_", " "))
+
+
+def cell_text(value: object, kind: str, column: str = "") -> str:
     """A value as the page shows it: shares as percentages, booleans as yes/no, dates ISO,
-    null as an empty cell; anything else as the CSV writes it."""
+    codes in words (``CODE_COLUMNS``), null as an empty cell; anything else as the CSV
+    writes it."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
+    if column in CODE_COLUMNS:
+        return code_words(str(value))
     if kind == "float":
         return f"{float(value):.1%}"  # type: ignore[arg-type]
     if kind == "bool":
@@ -364,7 +403,9 @@ def cell_text(value: object, kind: str) -> str:
     return str(value)
 
 
-def _table(name: str, frame: pd.DataFrame, css: str) -> str:
+def _table(name: str, frame: pd.DataFrame, css: str, empty: str) -> str:
+    """The table's first ``SHOWN_ROWS`` rows, then how many more its CSV holds; an
+    empty table says why (``empty``)."""
     declared = OUTPUT_TABLES[name]
     kinds = declared.kinds
     numeric = {c for c, k in kinds.items() if k in ("int", "float")}
@@ -375,16 +416,18 @@ def _table(name: str, frame: pd.DataFrame, css: str) -> str:
     )
     if frame.empty:
         body = (
-            f'<tr><td class="empty" colspan="{len(frame.columns)}">None as of this date.</td></tr>'
+            f'<tr><td class="empty" colspan="{len(frame.columns)}">{html.escape(empty)}</td></tr>'
         )
     else:
+        left = len(frame) - SHOWN_ROWS
+        frame = frame.head(SHOWN_ROWS)
         labels = [html.escape(COLUMN_LABELS.get(c, c)) for c in frame.columns]
         classes = [
             ' class="num"' if c in numeric else ' class="day"' if kinds[c] in DAYS else ""
             for c in frame.columns
         ]
         columns = [
-            [_breakable(html.escape(cell_text(v, kinds[c]))) for v in frame[c].tolist()]
+            [_breakable(html.escape(cell_text(v, kinds[c], c))) for v in frame[c].tolist()]
             for c in frame.columns
         ]
         urgent = _urgent_rows(name, frame)
@@ -400,9 +443,15 @@ def _table(name: str, frame: pd.DataFrame, css: str) -> str:
                 + "</tr>"
             )
         body = "\n".join(rows)
+    more = ""
+    if not frame.empty and left > 0:
+        more = (
+            f'<p class="more" data-more="{name}">and {left:,} more — see '
+            f'<a href="{name}.csv">{name}.csv</a></p>'
+        )
     return (
         f'<div class="scroll"><table class="{css}" data-table="{name}">'
-        f"<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></div>"
+        f"<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></div>{more}"
     )
 
 
@@ -424,29 +473,31 @@ def _urgent_rows(name: str, frame: pd.DataFrame) -> list[bool]:
     return [False] * len(frame)
 
 
-def _list(name: str, frame: pd.DataFrame) -> str:
+def _list(name: str, frame: pd.DataFrame, day: str) -> str:
     title, paragraph, what = LIST_TITLES[name]
     return (
         f'<h2 id="{name}">{html.escape(title)} <span class="para">{paragraph} · '
         f"{len(frame)}</span></h2>"
-        f'<p class="note">{html.escape(what)} Most urgent first.</p>' + _table(name, frame, "list")
+        f'<p class="note">{html.escape(what)} Most urgent first.</p>'
+        + _table(name, frame, "list", EMPTY_LISTS[name].format(day=day))
     )
 
 
 def _figure(name: str, frame: pd.DataFrame, monitoring: Monitoring) -> str:
     title, paragraph = FIGURE_TITLES[name]
+    empty = EMPTY_FIGURE.format(day=monitoring.as_of.isoformat())
     heading = f'<h2 id="{name}">{html.escape(title)} <span class="para">{paragraph}</span></h2>'
     if name in FIGURE_NOTES:
         heading += f'<p class="note">{html.escape(FIGURE_NOTES[name])}</p>'
     if frame.empty:
-        return heading + _table(name, frame, "figure-table")
+        return heading + _table(name, frame, "figure-table", empty)
     png = _png(CHARTS[name](frame, monitoring))
     encoded = base64.b64encode(png).decode("ascii")
     image = (
         f'<figure><img data-chart="{name}" alt="{html.escape(title)}: chart of the table '
         f'below" src="data:image/png;base64,{encoded}"></figure>'
     )
-    table = _table(name, frame, "figure-table")
+    table = _table(name, frame, "figure-table", empty)
     if len(frame) > FOLDED_ABOVE_ROWS:  # one row per auditor: folded under the chart
         table = f"<details><summary>The chart's {len(frame)} rows</summary>{table}</details>"
     return heading + image + table

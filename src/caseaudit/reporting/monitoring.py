@@ -125,7 +125,7 @@ class Monitoring:
             else f"no judgement confirmed {period}"
         )
         return (
-            f"as of {self.as_of.isoformat()}: {len(t['outstanding'])} outstanding "
+            f"as of {self.as_of.isoformat()}: {len(t['outstanding'])} overdue "
             f"({plural(non, 'non-completion')}), "
             f"{plural(len(t['amendments_due']), 'amendment')} due ({overdue_amendments} "
             f"overdue), {len(t['awaiting_actions'])} awaiting actions, "

@@ -244,7 +244,7 @@ SOFT_RULES: tuple[SoftRule, ...] = (
         popular_month_fairness,
     ),
     SoftRule("even_spread", "unwished breaks spread evenly", "§3, issue 9 §3", even_spread),
-    SoftRule("tie_break", "seeded tie-break", "contract §1", tie_break),
+    SoftRule("tie_break", "drawn by lot where all else is equal", "contract §1", tie_break),
 )
 
 

@@ -209,7 +209,11 @@ def _wish_breakdown(holders: _Holders, rows: list[tuple], rank: int, had_break: 
                 "fairer claim (no break there last year)",
                 "fairer claims (no break there last year)",
             ),
-            (equal, "equal claim (seeded tie-break)", "equal claims (seeded tie-break)"),
+            (
+                equal,
+                "equal claim (drawn by lot where all else is equal)",
+                "equal claims (drawn by lot where all else is equal)",
+            ),
             (other, "break with nowhere else to go", "breaks with nowhere else to go"),
         ]
     )
@@ -361,6 +365,19 @@ def emitted_requests(problem: BreakYear, plan: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return _frame(rows, EMITTED_COLUMNS)
+
+
+def merged_breaks(problem: BreakYear, breaks: pd.DataFrame, emitted: pd.DataFrame) -> pd.DataFrame:
+    """``breaks_merged`` (issue 24): the data's ``breaks`` with the plan's months taken
+    from the emitted requests, ready to replace ``breaks.csv`` (the user does that; the
+    data's file is never written). Requests for any other month (other years, the past
+    months of this one) are kept as they are; in a planned month, only the plan's
+    breaks, so that ``allocate`` grants exactly the plan there (a request the plan did
+    not keep is in ``request_decisions``, not here)."""
+    planned = set(problem.planned_months)
+    kept = breaks.loc[~breaks["month"].isin(planned), EMITTED_COLUMNS]
+    frame = pd.concat([kept, emitted[EMITTED_COLUMNS]], ignore_index=True)
+    return frame.sort_values(["month", "auditor_id"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- a year that cannot be planned

@@ -199,7 +199,7 @@ OBJECTIVE: tuple[Tier, ...] = (
     Tier("moderated", "the most challenges moderated", "§22, issue 8", most_moderated),
     Tier("largest_load", "the smallest largest load this month", "issue 8", smallest_largest_load),
     Tier("year_load", "fewer moderations this audit year", "issue 8", fewer_this_year),
-    Tier("tie_break", "deterministic tie-break", "contract §1", tie_break),
+    Tier("tie_break", "drawn by lot where all else is equal", "contract §1", tie_break),
 )
 
 

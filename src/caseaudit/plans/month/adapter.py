@@ -268,17 +268,23 @@ SOFT_RULES: tuple[SoftRule, ...] = (
         "minimal_change", "fewest changes to the previous plan", "§5", "change", minimal_change
     ),
     SoftRule(
-        "original_auditor", "original auditor for a re-audit", "§25", "preference", original_auditor
+        "original_auditor",
+        "the original auditor for a re-audit",
+        "§25",
+        "preference",
+        original_auditor,
     ),
-    SoftRule("fair_spread", "fair spread of the audit year", "§2", "preference", fair_spread),
+    SoftRule("fair_spread", "fair share of the year's audits", "§2", "preference", fair_spread),
     SoftRule(
         "fresh_eyes",
-        "fresh eyes on the subject",
+        "a fresh pair of eyes",
         "contract §4 objective (2)",
         "preference",
         fresh_eyes,
     ),
-    SoftRule("tie_break", "deterministic tie-break", "contract §4", "tie_break", tie_break),
+    SoftRule(
+        "tie_break", "drawn by lot where all else is equal", "contract §4", "tie_break", tie_break
+    ),
 )
 
 

@@ -224,7 +224,7 @@ def allocation_reason(
     elif spread.fewer_with_room_new_to_subject == 0:
         among = (
             f"the {plural(spread.fewer_with_room, 'free auditor')} with fewer audits this "
-            "year had audited this subject in the last 12 months (fresh eyes)"
+            "year had audited this subject in the last 12 months (a fresh pair of eyes)"
         )
     else:
         among = "the best balance of the month's preferences"
