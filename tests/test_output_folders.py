@@ -68,11 +68,37 @@ COMMANDS: dict[str, Callable[[Path, Path, str], list[str]]] = {
         "--out",
         out,
     ],
+    "draw-sample": lambda data, _plan, out: [
+        "draw-sample",
+        str(data),
+        "--month",
+        "2026-04",
+        "--out",
+        out,
+    ],
+    "notify": lambda data, plan, out: [
+        "notify",
+        str(data),
+        "--as-of",
+        "2026-03-02",
+        "--plan",
+        str(plan),
+        "--out",
+        out,
+    ],
     "generate": lambda _data, _plan, out: ["generate", "--preset", "small", "--out", out],
     "demo": lambda _data, _plan, out: ["demo", "--out", out],
 }
 #: Commands that read a data folder; the others make one (generate) or their own (demo).
-READS_DATA = ("allocate", "reallocate", "moderate", "report", "plan-breaks")
+READS_DATA = (
+    "allocate",
+    "reallocate",
+    "moderate",
+    "report",
+    "plan-breaks",
+    "draw-sample",
+    "notify",
+)
 #: Where --out points, relative to the test's area: ``data`` is the data folder given.
 PLACES = {
     "current folder": ".",

@@ -467,7 +467,7 @@ def draw_sample(
     _run(
         out_dir,
         force,
-        [],
+        [data_dir],
         lambda command, tell: run_draw_sample(
             data_dir, month, seed=seed, size=size, command=command
         ),
@@ -575,7 +575,8 @@ def notify(
     """
     from caseaudit.api import notify as run_notify
 
-    check_output_dir(out_dir, force)
+    # The notices never go into the data folder or the plan they read (contract §2).
+    check_output_dir(out_dir, force, [data_dir, *([plan_dir] if plan_dir else [])])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     with _progress() as tell:
         tell("running")
