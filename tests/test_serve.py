@@ -349,3 +349,78 @@ def test_the_data_page_shows_validates_messages_located(median: Path, tmp_path: 
     assert row in page
     assert "expected a date, got &#39;not-a-date&#39;" in page
     assert f"exemptions.csv:{line}: requested_on: expected a date, got 'not-a-date'" in cli.stderr
+
+
+# ------------------------------------------------------------------ changes, downloads, notices
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small preset, seed 0: a month that allocates in seconds."""
+    data = tmp_path_factory.mktemp("serve-small") / "data"
+    done = caseaudit("generate", "--preset", "small", "--seed", "0", "--out", data)
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+def finished(client: TestClient, answer: object) -> str:
+    """The run id an action's 303 names, once its job is done without errors."""
+    location = answer.headers["location"]  # type: ignore[attr-defined]
+    match = re.match(r"^/runs/([^/]+)/status$", location)
+    assert match, location
+    run_id = match.group(1)
+    job = client.app.state.runs.jobs[run_id]  # type: ignore[attr-defined]
+    for _ in range(1200):
+        if job.done:
+            break
+        time.sleep(0.1)
+    assert job.done and not job.errors, job.errors
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def planned(
+    small: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[TestClient, Secret, Path, str]:
+    """A server over the small preset with the month allocated once."""
+    secret = Secret()
+    runs = tmp_path_factory.mktemp("serve-small-runs") / "caseaudit-runs"
+    client = TestClient(create_app(small, runs, secret), follow_redirects=False)
+    client.cookies.set(COOKIE, secret.token)
+    run_id = finished(client, client.post(f"/month/{MONTH}/allocate", data={"csrf": secret.csrf}))
+    return client, secret, runs, run_id
+
+
+def test_a_leaver_entered_in_the_form_moves_their_audits(
+    planned: tuple[TestClient, Secret, Path, str], small: Path
+) -> None:
+    """An auditor whose last day is 2026-03-10 is not active the whole of March, so is
+    no auditor of it (contract §3, staff): every audit they had in the plan moves to
+    another auditor, and the page says which moved and why."""
+    client, secret, runs, run_id = planned
+    allocations = pd.read_csv(runs / run_id / "allocations.csv", dtype=str)
+    leaver = allocations["auditor_id"].value_counts().index[0]
+    theirs = set(allocations.loc[allocations["auditor_id"] == leaver, "case_id"])
+    before = snapshot(small)
+
+    form = {"csrf": secret.csrf, "run": run_id, "change": "leaver", "staff_id": leaver}
+    # A last day that is no date is refused, located, and nothing runs.
+    refused = client.post("/changes", data={**form, "active_to": "soon"})
+    assert refused.status_code == 400
+    assert "The leaver was not recorded" in refused.text
+    assert "active_to" in refused.text and "&#39;soon&#39;" in refused.text
+
+    replan = finished(client, client.post("/changes", data={**form, "active_to": "2026-03-10"}))
+    changes = pd.read_csv(runs / replan / "changes.csv", dtype=str)
+    moved = changes[changes["previous_auditor_id"] == leaver]
+    assert set(moved["case_id"]) == theirs
+    assert (moved["new_auditor_id"] != leaver).all()
+    after = pd.read_csv(runs / replan / "allocations.csv", dtype=str)
+    assert leaver not in set(after["auditor_id"])
+    # The plan's page shows the moves; the leaver is a file of the run, not of the data.
+    page = client.get(f"/month/{MONTH}?run={replan}").text
+    assert all(case in page for case in theirs)
+    assert pd.read_csv(runs / replan / "leavers_added.csv", dtype=str).to_dict("records") == [
+        {"staff_id": leaver, "active_to": "2026-03-10"}
+    ]
+    assert snapshot(small) == before

@@ -342,9 +342,12 @@ def create_app(
     def plan_data(manifest: dict[str, Any], month: str) -> Any:
         """The data a plan was made from: the data folder, with a re-plan's exemptions."""
 
-        data = month_data(month)
-        added = manifest["serve"].get("exemptions_added") or []
-        return with_exemptions(data, added) if added else data
+        serve = manifest["serve"]
+        return with_changes(
+            month_data(month),
+            serve.get("exemptions_added") or [],
+            serve.get("leavers_added") or [],
+        )
 
     def why_page(request: Request) -> Response:
         try:
@@ -373,13 +376,37 @@ def create_app(
 
     # -- changes ------------------------------------------------------------------------
 
-    def with_exemptions(data: Any, added: list[dict[str, str]]) -> Any:
-        """The data with exemptions added, through ``Dataset.replace``: checked as the
-        exemptions file is (contract §3), nothing written to the data folder."""
-        current = data["exemptions"]
-        kept = current[[c for c in current.columns if not str(c).startswith("_")]].astype(object)
-        rows = pd.DataFrame(added, columns=list(kept.columns))
-        return data.replace(exemptions=pd.concat([kept, rows], ignore_index=True))
+    def with_changes(data: Any, added: list[dict[str, str]], leavers: list[dict[str, str]]) -> Any:
+        """The data with exemptions added and leavers' last days set, through
+        ``Dataset.replace``: checked as the exemptions and staff files are (contract
+        §3), nothing written to the data folder. A leaver's last day is the staff row's
+        ``active_to``; one not active the whole month is no auditor of it (contract §3,
+        staff)."""
+        if not added and not leavers:
+            return data
+        tables: dict[str, pd.DataFrame] = {}
+        if added:
+            current = data["exemptions"]
+            kept = current[[c for c in current.columns if not str(c).startswith("_")]]
+            rows = pd.DataFrame(added, columns=list(kept.columns))
+            tables["exemptions"] = pd.concat([kept.astype(object), rows], ignore_index=True)
+        if leavers:
+            current = data["staff"]
+            staff = current[[c for c in current.columns if not str(c).startswith("_")]]
+            staff = staff.astype(object).copy()
+            ids = staff["staff_id"].astype(str)
+            unknown = [row["staff_id"] for row in leavers if row["staff_id"] not in set(ids)]
+            if unknown:
+                raise InputError(
+                    [
+                        InputIssue("replace(staff=…)", 1, "staff_id", f"unknown staff id {sid!r}")
+                        for sid in unknown
+                    ]
+                )
+            for row in leavers:
+                staff.loc[ids == row["staff_id"], "active_to"] = row["active_to"]
+            tables["staff"] = staff
+        return data.replace(**tables)
 
     def changes_page(request: Request) -> Response:
         run_id = request.query_params.get("run", "")
@@ -392,6 +419,7 @@ def create_app(
         manifest: dict[str, Any],
         fields: dict[str, str],
         messages: list[str],
+        kind: str = "",
     ) -> Response:
         allocations = read_table(runs.root / run_id / "allocations.csv")
         return page(
@@ -406,6 +434,8 @@ def create_app(
             fields=fields,
             messages=messages,
             added=manifest["serve"].get("exemptions_added") or [],
+            leavers=manifest["serve"].get("leavers_added") or [],
+            kind=kind,
         )
 
     async def changes_post(request: Request) -> Response:
@@ -413,36 +443,49 @@ def create_app(
         run_id = fields.get("run", "")
         manifest = run_or_404(run_id, ("allocate", "reallocate"))
         month = str(manifest["serve"]["month"])
-        row = {
-            "case_id": fields.get("case_id", "").strip(),
-            "month": month,
-            "auditor_id": fields.get("auditor_id", "").strip(),
-            "requested_on": fields.get("requested_on", "").strip(),
-            "decision": fields.get("decision", "").strip(),
-            "decided_by": fields.get("decided_by", "").strip(),
-            "decided_on": fields.get("decided_on", "").strip(),
-        }
-        added = [*(manifest["serve"].get("exemptions_added") or []), row]
+        added = list(manifest["serve"].get("exemptions_added") or [])
+        leavers = list(manifest["serve"].get("leavers_added") or [])
+        kind = fields.get("change", "exemption")
+        if kind == "leaver":
+            leavers.append(
+                {
+                    "staff_id": fields.get("staff_id", "").strip(),
+                    "active_to": fields.get("active_to", "").strip(),
+                }
+            )
+        elif kind == "exemption":
+            added.append(
+                {
+                    "case_id": fields.get("case_id", "").strip(),
+                    "month": month,
+                    "auditor_id": fields.get("auditor_id", "").strip(),
+                    "requested_on": fields.get("requested_on", "").strip(),
+                    "decision": fields.get("decision", "").strip(),
+                    "decided_by": fields.get("decided_by", "").strip(),
+                    "decided_on": fields.get("decided_on", "").strip(),
+                }
+            )
+        else:
+            raise HTTPException(404, "no such change")
         from starlette.concurrency import run_in_threadpool
 
         def check() -> list[str]:
-
             try:
-                with_exemptions(month_data(month), added)
+                with_changes(month_data(month), added, leavers)
             except InputError as error:
                 return error.lines()
             return []
 
         messages = await run_in_threadpool(check)
         if messages:
-            return changes_form(request, run_id, manifest, fields, messages)
+            return changes_form(request, run_id, manifest, fields, messages, kind)
 
         def replan(run_dir: Path, stage: Stage) -> None:
             from caseaudit import api
             from caseaudit.io.writer import write_outputs
 
-            stage("reading and checking the data with the new exemption")
-            data = with_exemptions(month_data(month), added)
+            stage(f"reading and checking the data with the new {kind}")
+            data = with_changes(month_data(month), added, leavers)
             stage("re-planning the month (as little moved as the rules allow)")
             result = api.reallocate(
                 data, month, runs.root / run_id, command=command("reallocate", month, run_id)
@@ -453,14 +496,20 @@ def create_app(
                 "month": month,
                 "previous": run_id,
                 "exemptions_added": added,
+                "leavers_added": leavers,
             }
-            table = pd.DataFrame(added)
+            # What the re-plan read beyond the data folder, as files of the run.
+            files = {}
+            if added:
+                files["exemptions_added.csv"] = pd.DataFrame(added).to_csv(index=False).encode()
+            if leavers:
+                files["leavers_added.csv"] = pd.DataFrame(leavers).to_csv(index=False).encode()
             write_outputs(
                 run_dir,
                 result.tables,
                 result.manifest,
                 result.problem.config.output,
-                files={"exemptions_added.csv": table.to_csv(index=False).encode()},
+                files=files,
             )
 
         return start(month, "reallocate", replan, request)
