@@ -424,3 +424,21 @@ def test_a_leaver_entered_in_the_form_moves_their_audits(
         {"staff_id": leaver, "active_to": "2026-03-10"}
     ]
     assert snapshot(small) == before
+
+
+def test_the_download_pages_offer_the_workbook(
+    planned: tuple[TestClient, Secret, Path, str],
+) -> None:
+    """allocate writes allocations.xlsx and lists it in the manifest's files: the plan
+    and the run's page link it, and the download is the run's file byte for byte."""
+    client, _secret, runs, run_id = planned
+    link = f'href="/runs/{run_id}/files/allocations.xlsx"'
+    assert link in client.get(f"/month/{MONTH}?run={run_id}").text
+    assert link in client.get(f"/runs/{run_id}").text
+    workbook = client.get(f"/runs/{run_id}/files/allocations.xlsx")
+    assert workbook.status_code == 200
+    assert workbook.content == (runs / run_id / "allocations.xlsx").read_bytes()
+    assert workbook.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert f'filename="{run_id}-allocations.xlsx"' in workbook.headers["content-disposition"]

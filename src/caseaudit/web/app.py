@@ -229,7 +229,10 @@ def create_app(
             if value:
                 shown = shown[shown[key] == value]
         staff = auditors(run_id)
+        files = run_or_404(run_id).get("files")
         return {
+            # The workbook allocate writes beside the CSV, offered when the run lists it.
+            "workbook": isinstance(files, list) and "allocations.xlsx" in files,
             "allocations": shown.to_dict("records")[:ROWS_SHOWN],
             "allocated_count": len(allocations),
             "shown_count": len(shown),
