@@ -442,3 +442,58 @@ def test_the_download_pages_offer_the_workbook(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert f'filename="{run_id}-allocations.xlsx"' in workbook.headers["content-disposition"]
+
+
+def test_the_notices_page_previews_each_message_of_a_notify_run(
+    planned: tuple[TestClient, Secret, Path, str], small: Path
+) -> None:
+    """The notices due on 2026-03-02 for the plan, made from the page, are ``notify``'s
+    own: each .eml the API renders is in the page as text; without ``[smtp]`` (the
+    preset has no config.toml) the page says how to set it and offers no send."""
+    from markupsafe import escape
+
+    from caseaudit import api
+
+    client, secret, runs, run_id = planned
+    assert 'id="notify"' in client.get(f"/notices?run={run_id}").text
+    made = client.post("/notices", data={"csrf": secret.csrf, "run": run_id, "as_of": "soon"})
+    assert made.status_code == 400
+    made = client.post("/notices", data={"csrf": secret.csrf, "run": run_id, "as_of": "2026-03-02"})
+    notify_id = finished(client, made)
+    assert notify_id == "2026-03-02-notify-001"
+    expected = api.notify(small, "2026-03-02", plan=runs / run_id).messages
+    assert expected  # the day has notices, so the preview below shows something
+    page = client.get(f"/notices?run={notify_id}").text
+    for name, message in expected.items():
+        assert f"<summary>{name.removeprefix('notices/')}</summary>" in page
+        assert str(escape(message.decode())) in page  # as Jinja escapes it
+    assert "[smtp]" in page and 'id="send"' not in page
+    # A send forced without the page's button is refused by the API, said located.
+    sent = client.post("/notices", data={"csrf": secret.csrf, "run": notify_id})
+    job = client.app.state.runs.jobs[sent.headers["location"].split("/")[2]]  # type: ignore[attr-defined]
+    for _ in range(600):
+        if job.done:
+            break
+        time.sleep(0.1)
+    assert job.done and any(line.startswith("config.toml:1: smtp.host:") for line in job.errors)
+
+
+def test_the_notices_page_offers_send_where_smtp_is_set(
+    planned: tuple[TestClient, Secret, Path, str], small: Path, tmp_path: Path
+) -> None:
+    """With ``[smtp]`` host and from in config.toml, the preview of a notify run has the
+    send button and no instructions (the same runs, read by a server over a copy)."""
+    import shutil
+
+    _client, _secret, runs, _run_id = planned
+    notify_id = "2026-03-02-notify-001"  # made by the test above, which runs first
+    if not (runs / notify_id).is_dir():
+        pytest.fail("run the notices tests together: this one reads the run the first made")
+    data = tmp_path / "data"
+    shutil.copytree(small, data)
+    (data / "config.toml").write_text('[smtp]\nhost = "127.0.0.1"\nfrom = "audits@example.org"\n')
+    secret = Secret()
+    client = TestClient(create_app(data, runs, secret))
+    client.cookies.set(COOKIE, secret.token)
+    page = client.get(f"/notices?run={notify_id}").text
+    assert 'id="send"' in page and 'id="smtp"' not in page

@@ -305,6 +305,8 @@ def create_app(
         assert isinstance(serve, dict)
         if serve.get("action") in ("allocate", "reallocate"):
             return f"/month/{serve['month']}?run={run_id}"
+        if serve.get("action") == "notify":
+            return f"/notices?run={run_id}"
         return f"/runs/{run_id}"
 
     def run_page(request: Request) -> Response:
@@ -579,16 +581,111 @@ def create_app(
         return handler
 
     def notices_page(request: Request) -> Response:
+        """A plan's notifications.csv and the form that makes the notices due on a day
+        (``notify``); a notify run's notices, each ``.eml`` shown as it would go, and
+        "send" where ``[smtp]`` is set (issue 22, issue 25)."""
+        from caseaudit.plans.notices.send import smtp_problems
+
         run_id = request.query_params.get("run", "")
-        run_or_404(run_id, ("allocate", "reallocate"))
-        table = read_table(runs.root / run_id / "notifications.csv")
+        manifest = run_or_404(run_id, ("allocate", "reallocate", "notify"))
+        folder = runs.root / run_id
+        serve = manifest["serve"]
+        if serve["action"] != "notify":
+            table = read_table(folder / "notifications.csv")
+            return page(
+                "notices.html.j2",
+                request,
+                title="Notices",
+                run_id=run_id,
+                plan=True,
+                month=serve["month"],
+                columns=list(table.columns),
+                rows=table.to_dict("records"),
+                notifies=[
+                    (nid, m)
+                    for nid, m in runs.finished("notify")
+                    if m["serve"].get("plan") == run_id
+                ],
+            )
+        files = manifest.get("files")
+        names = [
+            name
+            for name in (files if isinstance(files, list) else [])
+            if isinstance(name, str) and name.startswith("notices/") and name.endswith(".eml")
+        ]
+        notices = read_table(folder / "notices.csv")
+        undeliverable = read_table(folder / "undeliverable.csv")
+        data, _issues, _said = load()
+        problems = smtp_problems(data.config.smtp) if data is not None else []
         return page(
             "notices.html.j2",
             request,
-            title="Notices",
+            title=f"Notices as of {serve['argument']}",
             run_id=run_id,
-            columns=list(table.columns),
-            rows=table.to_dict("records"),
+            plan=False,
+            as_of=serve["argument"],
+            plan_id=serve.get("plan"),
+            columns=list(notices.columns),
+            rows=notices.to_dict("records"),
+            undeliverable=undeliverable.to_dict("records"),
+            undeliverable_columns=list(undeliverable.columns),
+            # The names come from the manifest the run wrote, never from the request.
+            messages=[
+                (
+                    name.removeprefix("notices/"),
+                    (folder / name).read_bytes().decode(errors="replace"),
+                )
+                for name in names
+            ],
+            smtp_problems=[message for _key, message in problems],
+        )
+
+    def notify_work(as_of: str, plan_id: str, send: bool) -> Any:
+        def work(run_dir: Path, stage: Stage) -> None:
+            from caseaudit import api
+
+            stage("reading and checking the data")
+            data = api.load(data_dir)
+            stage(f"finding the notices due on {as_of}")
+            result = api.notify(
+                data, as_of, plan=runs.root / plan_id, command=command("notify", as_of, plan_id)
+            )
+            if send:
+                stage("sending over [smtp]; each accepted notice recorded in notices_sent")
+                result.send(data_dir)
+            stage("writing the run folder")
+            result.manifest["serve"] = {
+                "action": "send" if send else "notify",
+                "argument": as_of,
+                "plan": plan_id,
+            }
+            result.write(run_dir)
+
+        return work
+
+    async def notices_post(request: Request) -> Response:
+        fields = await checked_form(request, secret)
+        run_id = fields.get("run", "")
+        manifest = run_or_404(run_id, ("allocate", "reallocate", "notify"))
+        serve = manifest["serve"]
+        if serve["action"] == "notify":  # send: the same notices again, then over [smtp]
+            as_of, plan_id, send = str(serve["argument"]), str(serve["plan"]), True
+            run_or_404(plan_id, ("allocate", "reallocate"))
+        else:
+            value = fields.get("as_of", "").strip()
+            try:
+                as_of = dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                return page(
+                    "error.html.j2",
+                    request,
+                    400,
+                    messages=[f"{value!r}: expected a date as YYYY-MM-DD"],
+                    title="Cannot run",
+                )
+            plan_id, send = run_id, False
+        return start(
+            as_of, "send" if send else "notify", notify_work(as_of, plan_id, send), request
         )
 
     # -- downloads ------------------------------------------------------------------------
@@ -640,6 +737,7 @@ def create_app(
         Route("/changes", changes_page),
         Route("/changes", changes_post, methods=["POST"]),
         Route("/notices", notices_page),
+        Route("/notices", notices_post, methods=["POST"]),
         Route("/report", plans_page("report", "Report", "as of (YYYY-MM-DD)")),
         Route("/report", plans_post("report"), methods=["POST"]),
         Route("/moderation", plans_page("moderate", "Moderation", "as of (YYYY-MM-DD)")),
