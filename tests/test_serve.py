@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -222,6 +223,22 @@ def server(median: Path) -> Iterator[tuple[str, Secret, Path]]:
     thread.join(10)
 
 
+#: Whether the page fits its width, and the form controls without a label.
+FITS_AND_LABELLED = """() => {
+  const controls = document.querySelectorAll('input:not([type=hidden]), select, textarea');
+  const unlabelled = [...controls]
+    .filter(c => c.labels.length === 0 && !c.getAttribute('aria-label')
+                 && !c.getAttribute('aria-labelledby'))
+    .map(c => c.outerHTML.slice(0, 80));
+  return [document.documentElement.scrollWidth <= window.innerWidth, unlabelled];
+}"""
+
+
+def fits_and_labelled(page: Any) -> tuple[bool, list[str]]:
+    fits, unlabelled = page.evaluate(FITS_AND_LABELLED)
+    return bool(fits), list(unlabelled)
+
+
 @needs_chromium
 def test_a_month_in_the_browser(server: tuple[str, Secret, Path], median: Path) -> None:
     from playwright.sync_api import sync_playwright
@@ -255,6 +272,18 @@ def test_a_month_in_the_browser(server: tuple[str, Secret, Path], median: Path) 
         assert page.locator("#allocations tbody tr").count() == len(
             pd.read_csv(cli_out / "allocations.csv")
         )
+        plan_url = page.url
+        # A phone (390 px) and a 1280 px screen at 200% zoom (640 CSS px): the page never
+        # scrolls sideways (wide tables scroll in their own box), and every control
+        # has a label a screen reader reads.
+        for width in (390, 640):
+            page.set_viewport_size({"width": width, "height": 844})
+            page.goto(plan_url)
+            assert fits_and_labelled(page) == (True, []), width
+            page.goto(f"{base}/changes?run={run_id}")
+            assert fits_and_labelled(page) == (True, []), width
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(plan_url)
         if os.environ.get("CASEAUDIT_SCREENSHOT"):  # docs/serve.png for the README
             page.set_viewport_size({"width": 1280, "height": 900})
             page.screenshot(path=os.environ["CASEAUDIT_SCREENSHOT"])
