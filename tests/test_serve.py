@@ -473,8 +473,16 @@ def test_the_download_pages_offer_the_workbook(
     assert f'filename="{run_id}-allocations.xlsx"' in workbook.headers["content-disposition"]
 
 
+@pytest.fixture(scope="module")
+def notified(planned: tuple[TestClient, Secret, Path, str]) -> str:
+    """The notices due on 2026-03-02 for the plan, made from the Notices page's form."""
+    client, secret, _runs, run_id = planned
+    form = {"csrf": secret.csrf, "run": run_id, "as_of": "2026-03-02"}
+    return finished(client, client.post("/notices", data=form))
+
+
 def test_the_notices_page_previews_each_message_of_a_notify_run(
-    planned: tuple[TestClient, Secret, Path, str], small: Path
+    planned: tuple[TestClient, Secret, Path, str], notified: str, small: Path
 ) -> None:
     """The notices due on 2026-03-02 for the plan, made from the page, are ``notify``'s
     own: each .eml the API renders is in the page as text; without ``[smtp]`` (the
@@ -487,9 +495,8 @@ def test_the_notices_page_previews_each_message_of_a_notify_run(
     assert 'id="notify"' in client.get(f"/notices?run={run_id}").text
     made = client.post("/notices", data={"csrf": secret.csrf, "run": run_id, "as_of": "soon"})
     assert made.status_code == 400
-    made = client.post("/notices", data={"csrf": secret.csrf, "run": run_id, "as_of": "2026-03-02"})
-    notify_id = finished(client, made)
-    assert notify_id == "2026-03-02-notify-001"
+    assert notified == "2026-03-02-notify-001"
+    notify_id = notified
     expected = api.notify(small, "2026-03-02", plan=runs / run_id).messages
     assert expected  # the day has notices, so the preview below shows something
     page = client.get(f"/notices?run={notify_id}").text
@@ -508,16 +515,14 @@ def test_the_notices_page_previews_each_message_of_a_notify_run(
 
 
 def test_the_notices_page_offers_send_where_smtp_is_set(
-    planned: tuple[TestClient, Secret, Path, str], small: Path, tmp_path: Path
+    planned: tuple[TestClient, Secret, Path, str], notified: str, small: Path, tmp_path: Path
 ) -> None:
     """With ``[smtp]`` host and from in config.toml, the preview of a notify run has the
     send button and no instructions (the same runs, read by a server over a copy)."""
     import shutil
 
     _client, _secret, runs, _run_id = planned
-    notify_id = "2026-03-02-notify-001"  # made by the test above, which runs first
-    if not (runs / notify_id).is_dir():
-        pytest.fail("run the notices tests together: this one reads the run the first made")
+    notify_id = notified
     data = tmp_path / "data"
     shutil.copytree(small, data)
     (data / "config.toml").write_text('[smtp]\nhost = "127.0.0.1"\nfrom = "audits@example.org"\n')
