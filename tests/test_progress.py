@@ -98,3 +98,50 @@ def test_progress_is_shown_on_a_terminal_and_never_in_a_pipe(
     assert runs["pipe"][1] == b""
     assert runs["quiet"][1] == b""
     assert runs["ci"][1] == b""
+
+
+def first_case_of_the_month(data_dir: Path) -> str:
+    """A case of the default month, for ``explain --case``."""
+    for line in (data_dir / "cases.csv").read_text(encoding="utf-8").splitlines()[1:]:
+        case_id, month = line.split(",")[:2]
+        if month == DEFAULT_MONTH:
+            return case_id
+    raise AssertionError("the small preset has no case in its month")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this system")
+@pytest.mark.parametrize(
+    ("command", "stages", "absent"),
+    [
+        # validate reads and checks, nothing else: no building nor solving to show
+        ("validate", ("reading the input tables", "checking every rule"), ("building", "solving")),
+        # explain makes the plan allocate makes, then answers from it; nothing is written
+        (
+            "explain",
+            ("reading the input tables", "checking", "building", "solving", "reasons"),
+            ("writing the files",),
+        ),
+    ],
+)
+def test_validate_and_explain_show_their_stages_on_a_terminal_only(
+    data_dir: Path,
+    tmp_path: Path,
+    command: str,
+    stages: tuple[str, ...],
+    absent: tuple[str, ...],
+) -> None:
+    args = [command, str(data_dir), "--month", DEFAULT_MONTH]
+    if command == "explain":
+        args += ["--case", first_case_of_the_month(data_dir)]
+    piped_out, piped_err = caseaudit_run(args, tmp_path, terminal=False)
+    shown_out, shown_err = caseaudit_run(args, tmp_path, terminal=True)
+    quiet_out, quiet_err = caseaudit_run(["--quiet", *args], tmp_path, terminal=True)
+    assert piped_out == shown_out == quiet_out  # stdout the same bytes, whatever stderr is
+    assert piped_out  # and it says something: the check's counts, the answer
+    shown = shown_err.decode("utf-8")
+    for words in (*stages, "done"):
+        assert words in shown, (words, shown)
+    for words in absent:
+        assert words not in shown, (words, shown)
+    assert piped_err == b""
+    assert quiet_err == b""

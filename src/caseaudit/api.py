@@ -247,12 +247,16 @@ def draw_sample(
     seed: int | None = None,
     size: int | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> SampleResult:
     """Draw the month's stratified sample from ``caseload`` (issue 21, contract §6):
-    ``result.sample`` is ready to append to cases.csv. ``data`` may be a directory."""
+    ``result.sample`` is ready to append to cases.csv. ``data`` may be a directory;
+    ``progress`` is told each stage as it starts (issue 24)."""
     from caseaudit.plans.sample import draw_sample as draw
 
-    dataset = data if isinstance(data, Dataset) else load(data)
+    tell = progress or _silent
+    dataset = data if isinstance(data, Dataset) else load(data, progress=tell)
+    tell("drawing")
     return draw(dataset, month, seed, size, command, validate=isinstance(data, Dataset))
 
 
@@ -571,17 +575,23 @@ def moderate(
     seed: int | None = None,
     time_limit_s: float | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> ModerationResult:
     """Find an independent senior manager for every challenged audit without consensus
-    (§21–22, issue 8). ``data`` may be a directory path; ``as_of`` a date or ISO text."""
+    (§21–22, issue 8). ``data`` may be a directory path; ``as_of`` a date or ISO text;
+    ``progress`` is told each stage as it starts (issue 24)."""
+    tell = progress or _silent
     started = time.perf_counter()
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of).strip())
-    dataset = data if isinstance(data, Dataset) else load(data)
+    dataset = data if isinstance(data, Dataset) else load(data, progress=tell)
     loaded = time.perf_counter()
+    tell("building")
     problem = build_moderation_problem(dataset, day, validate=isinstance(data, Dataset))
     timings = {"load_s": loaded - started, "problem_s": time.perf_counter() - loaded}
     run_seed = dataset.config.solver.seed if seed is None else seed
+    tell("solving")
     solved = solve_moderation(problem, run_seed, time_limit_s)
+    tell("reasons")
     moderation = moderation_table(problem, solved.assignment)
     unmoderated = unmoderated_table(problem, solved.assignment)
     tables = {
@@ -722,14 +732,18 @@ def plan_breaks(
     seed: int | None = None,
     time_limit_s: float | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> BreakPlanResult:
     """Plan the audit year that starts in ``year`` (§2–3, issue 9): each auditor's
     needed breaks, within the monthly and the service caps, past months as history
-    shows them, kept requests and wishes first. ``data`` may be a directory path."""
+    shows them, kept requests and wishes first. ``data`` may be a directory path;
+    ``progress`` is told each stage as it starts (issue 24)."""
+    tell = progress or _silent
     started = time.perf_counter()
-    dataset = data if isinstance(data, Dataset) else load(data)
+    dataset = data if isinstance(data, Dataset) else load(data, progress=tell)
     if isinstance(data, Dataset):
         validate_dataset(dataset).raise_if_any()
+    tell("building")
     problem = build_break_year(dataset, year)
     timings = {"problem_s": time.perf_counter() - started}
     settings = dataset.config.solver
@@ -739,7 +753,9 @@ def plan_breaks(
         time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
         workers=settings.workers,
     )
+    tell("solving")
     solved = solve_year(problem, run_seed, options)
+    tell("reasons")
     at = time.perf_counter()
     written = plan_tables(problem, solved.plan, solved.unplaced)
     timings.update(solved.timings, tables_s=time.perf_counter() - at)
@@ -828,6 +844,7 @@ def notify(
     as_of: dt.date | str,
     plan: Path | str | pd.DataFrame | AllocationResult | None = None,
     command: str | None = None,
+    progress: Stage | None = None,
 ) -> NoticesResult:
     """Every notice due on ``as_of`` (issue 22): the day's and those of the
     ``[notices] catch_up_working_days`` before it, less those in ``notices_sent``.
@@ -837,18 +854,20 @@ def notify(
     it, the ledger's rows of the as-of month stand for the plan when ``history`` holds
     them (the plan was recorded); else, when ``cases`` holds the month, the plan is
     computed as ``allocate`` computes it (same inputs and seed, same plan).
+    ``progress`` is told each stage as it starts (issue 24).
     """
     from caseaudit.model.calendar import month_of
     from caseaudit.plans.notices import build_notices
     from caseaudit.plans.notices.render import Templates
 
+    tell = progress or _silent
     started = time.perf_counter()
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of).strip())
     if isinstance(data, Dataset):
         dataset = data
         validate_dataset(dataset).raise_if_any()
     else:
-        dataset = load(data)
+        dataset = load(data, progress=tell)
     loaded = time.perf_counter()
     month = month_of(day)
     if isinstance(plan, AllocationResult):
@@ -863,7 +882,7 @@ def notify(
     elif (dataset["history"]["month"] == month).any():
         allocations, source = None, f"the ledger's rows of {month} (history)"
     elif (dataset["cases"]["month"] == month).any():
-        computed = allocate(dataset, month)
+        computed = allocate(dataset, month, progress=tell)
         allocations = computed.allocations
         source = f"{month} computed as allocate computes it (seed {computed.manifest['seed']})"
     else:
@@ -874,6 +893,7 @@ def notify(
 
     templates.check(list(KINDS), issues)
     issues.raise_if_any()
+    tell("notices")
     result = build_notices(
         dataset, day, allocations, templates, plan_source=source, command=command
     )

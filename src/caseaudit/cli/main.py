@@ -273,11 +273,13 @@ def validate(data_dir: Path, month: str | None) -> None:
     from caseaudit.api import load
     from caseaudit.model.validate import month_workload
 
-    data = load(data_dir, month)
+    with _progress() as tell:  # stages on stderr, on a terminal only (issue 24)
+        data = load(data_dir, month, progress=tell)
+        if month is not None:
+            cases, reaudits_due = month_workload(data, month)
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in data.tables.items() if len(frame))
     click.echo(f"valid: {counts}")
     if month is not None:
-        cases, reaudits_due = month_workload(data, month)
         empty = " (the month's sample is empty)" if not cases else ""
         click.echo(
             f"{month}: {plural(cases, 'case')} in {month}{empty}; "
@@ -319,15 +321,18 @@ def generate(
     if preset not in PRESETS:
         raise click.BadParameter(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     check_output_dir(out_dir, force, kind="data")
-    tables = generate_tables(preset, seed, month)
-    made = {"preset": preset, "seed": seed, "month": month or DEFAULT_MONTH}
-    write_folder(
-        out_dir,
-        force,
-        "data",
-        lambda staging: write_input_tables(staging, tables, file_format),
-        {"command": "caseaudit generate", **made, "format": file_format},
-    )
+    with _progress() as tell:  # stages on stderr, on a terminal only (issue 24)
+        tell("generating")
+        tables = generate_tables(preset, seed, month)
+        made = {"preset": preset, "seed": seed, "month": month or DEFAULT_MONTH}
+        tell("writing")
+        write_folder(
+            out_dir,
+            force,
+            "data",
+            lambda staging: write_input_tables(staging, tables, file_format),
+            {"command": "caseaudit generate", **made, "format": file_format},
+        )
     click.echo(f"wrote {preset} (seed {seed}, month {month or DEFAULT_MONTH}) to {out_dir}")
 
 
@@ -469,8 +474,9 @@ def draw_sample(
         force,
         [data_dir],
         lambda command, tell: run_draw_sample(
-            data_dir, month, seed=seed, size=size, command=command
+            data_dir, month, seed=seed, size=size, command=command, progress=tell
         ),
+        stages=True,
         written=lambda _: (
             f"files written to {out_dir}; append sample.csv to cases.csv, then allocate"
         ),
@@ -525,7 +531,10 @@ def moderate(data_dir: Path, as_of: dt.date, out_dir: Path, seed: int | None, fo
         out_dir,
         force,
         [data_dir],
-        lambda command, tell: run_moderate(data_dir, as_of, seed=seed, command=command),
+        lambda command, tell: run_moderate(
+            data_dir, as_of, seed=seed, command=command, progress=tell
+        ),
+        stages=True,
     )
 
 
@@ -546,7 +555,8 @@ def report(data_dir: Path, as_of: dt.date, out_dir: Path, force: bool) -> None:
         out_dir,
         force,
         [data_dir],
-        lambda command, tell: run_report(data_dir, as_of, command=command),
+        lambda command, tell: run_report(data_dir, as_of, command=command, progress=tell),
+        stages=True,
         written=lambda _: f"files written to {out_dir} (open {out_dir / 'report.html'})",
     )
 
@@ -579,8 +589,7 @@ def notify(
     check_output_dir(out_dir, force, [data_dir, *([plan_dir] if plan_dir else [])])
     command = shlex.join(["caseaudit", *sys.argv[1:]])
     with _progress() as tell:
-        tell("running")
-        result = run_notify(data_dir, as_of, plan=plan_dir, command=command)
+        result = run_notify(data_dir, as_of, plan=plan_dir, command=command, progress=tell)
         if send:
             tell("sending")
             result.send(data_dir)
@@ -653,8 +662,9 @@ def plan_breaks(
         force,
         [data_dir],
         lambda command, tell: run_plan_breaks(
-            data_dir, year, seed=seed, time_limit_s=time_limit, command=command
+            data_dir, year, seed=seed, time_limit_s=time_limit, command=command, progress=tell
         ),
+        stages=True,
         emit_requests=emit_requests,
     )
 
@@ -703,14 +713,16 @@ def explain(
     """
     from caseaudit.api import explain as run_explain
 
-    answer = run_explain(
-        data_dir,
-        month,
-        case=case_id.strip() if case_id else None,
-        auditor=auditor_id.strip() if auditor_id else None,
-        previous=previous_dir,
-        seed=seed,
-    )
+    with _progress() as tell:  # stages on stderr, on a terminal only (issue 24)
+        answer = run_explain(
+            data_dir,
+            month,
+            case=case_id.strip() if case_id else None,
+            auditor=auditor_id.strip() if auditor_id else None,
+            previous=previous_dir,
+            seed=seed,
+            progress=tell,
+        )
     click.echo(answer.to_json() if as_json else answer.summary())
 
 

@@ -22,9 +22,14 @@ from rich.console import Console
 STAGES = {
     "reading": "reading the input tables",
     "checking": "checking every rule across the tables",
-    "building": "building the month's problem",
+    "building": "building the problem to solve",
     "solving": "solving",
     "reasons": "writing each decision's reasons",
+    "generating": "generating the synthetic tables",
+    "drawing": "drawing the sample",
+    "monitoring": "gathering the monitoring lists and figures",
+    "notices": "gathering the notices due",
+    "sending": "sending the notices",
     "writing": "writing the files",
     "running": "working",
 }

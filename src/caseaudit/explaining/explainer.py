@@ -15,6 +15,7 @@ real solve of the month with one pair forced in or one rule relaxed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -588,7 +589,9 @@ class Explainer:
         seed: int | None = None,
         time_limit_s: float | None = None,
         validate: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
+        tell = progress or (lambda _stage: None)  # issue 24: the stages on a terminal
         self.data = data
         self.month = month
         self.seed = data.config.solver.seed if seed is None else seed
@@ -611,6 +614,7 @@ class Explainer:
                     )
                     if reason
                 }
+        tell("building")
         self.problem: MonthProblem = build_problem(
             data, month, validate=validate, previous_breaks=previous_breaks
         )
@@ -618,6 +622,7 @@ class Explainer:
             in_month = self.previous_plan["case_id"].isin(set(self.problem.cases["case_id"]))
             self.plan = self.previous_plan[in_month].reset_index(drop=True)
         else:
+            tell("solving")
             solved = solve_month(
                 self.problem, data.config, self.seed, time_limit_s, check_unique=False
             )
@@ -960,6 +965,7 @@ def explain(
     previous: Path | str | None = None,
     seed: int | None = None,
     time_limit_s: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Explanation:
     """Answer one question about the month's plan (issue 11), writing no file.
 
@@ -971,14 +977,22 @@ def explain(
 
     The plan is the one ``allocate`` makes for the same data, config and seed, or with
     ``previous`` the plan in that folder. An unknown case or auditor raises
-    ``InputError``.
+    ``InputError``. ``progress`` is told each stage as it starts (issue 24).
     """
-    dataset = data if isinstance(data, Dataset) else load_dataset(data, month)
+    dataset = data if isinstance(data, Dataset) else load_dataset(data, month, progress=progress)
     # A dataset loaded here was checked with the month's rules; one given by the caller
     # is checked again, as ``allocate`` does (it may have been loaded for another month).
     explainer = Explainer(
-        dataset, month, previous, seed, time_limit_s, validate=isinstance(data, Dataset)
+        dataset,
+        month,
+        previous,
+        seed,
+        time_limit_s,
+        validate=isinstance(data, Dataset),
+        progress=progress,
     )
+    if progress is not None:
+        progress("reasons")
     # Contract §1: "--case c1" names the case C1 of cases, spelled as cases spells it.
     known = Identities.of(dataset)
     case = None if case is None else known.case_ids.spell(case) or case

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -105,14 +106,21 @@ class ReportResult(Result):
 
 
 def report(
-    data: Dataset | Path | str, as_of: dt.date | str, command: str | None = None
+    data: Dataset | Path | str,
+    as_of: dt.date | str,
+    command: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ReportResult:
     """The monitoring lists and figures as of ``as_of`` (issue 10). ``data`` may be a
-    directory path; ``as_of`` a date or ISO text."""
+    directory path; ``as_of`` a date or ISO text; ``progress`` is told each stage as it
+    starts (issue 24)."""
+    tell = progress or (lambda _stage: None)
     started = time.perf_counter()
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of).strip())
     issues = IssueCollector()
+    tell("reading")
     dataset = data if isinstance(data, Dataset) else read_dataset(data, issues)
+    tell("checking")
     validate_dataset(dataset, None, issues)  # every table, as ``caseaudit.load`` does
     if "history" not in dataset.unreadable:
         # Contract §2: a month missing from the ledger before the as-of month would
@@ -120,6 +128,7 @@ def report(
         check_ledger_gaps(dataset, month_of(day), issues)
     issues.raise_if_any()
     loaded = time.perf_counter()
+    tell("monitoring")
     monitoring = build_monitoring(dataset, day)
     timings = {
         "load_s": loaded - started,
