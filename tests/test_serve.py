@@ -420,6 +420,26 @@ def planned(
     return client, secret, runs, run_id
 
 
+def test_a_runs_page_lists_its_stages_as_the_terminal_does(
+    planned: tuple[TestClient, Secret, Path, str],
+) -> None:
+    """The allocate run told the API's stages (issue 24) to its job as they started:
+    reading the tables comes before checking them, checking before solving, and the
+    run's page lists them in that order with the seconds since the run started."""
+    client, _secret, _runs, run_id = planned
+    told = [name for name, _seconds in client.app.state.runs.jobs[run_id].stages]  # type: ignore[attr-defined]
+    assert [name for name in told if name in ("reading", "checking", "solving")] == [
+        "reading",
+        "checking",
+        "solving",
+    ]
+    assert told[-2:] == ["writing", "done"]
+    page = client.get(f"/runs/{run_id}").text
+    listed = re.findall(r'<li data-stage="([a-z]+)"><span class="seconds">[0-9.]+s</span>', page)
+    assert listed == told
+    assert "reading the input tables" in page and "solving" in page
+
+
 def test_a_leaver_entered_in_the_form_moves_their_audits(
     planned: tuple[TestClient, Secret, Path, str], small: Path
 ) -> None:

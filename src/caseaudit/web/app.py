@@ -35,6 +35,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from caseaudit.cli.progress import STAGES
 from caseaudit.io.folders import OutputLocationError
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.errors import InputError, InputIssue, InputWarning
@@ -86,7 +87,9 @@ def create_app(
         lstrip_blocks=True,
     )
     # Globals, not render values: the forms' macros see globals only.
-    env.globals.update(csrf_field=CSRF_FIELD, csrf=secret.csrf, data_dir=str(data_dir))
+    env.globals.update(
+        csrf_field=CSRF_FIELD, csrf=secret.csrf, data_dir=str(data_dir), stage_words=STAGES
+    )
 
     def page(name: str, request: Request, status_code: int = 200, **values: Any) -> HTMLResponse:
         html = env.get_template(name).render(**values)
@@ -268,22 +271,20 @@ def create_app(
         def allocate(run_dir: Path, stage: Stage) -> None:
             from caseaudit import api
 
-            stage("reading and checking the data")
-            data = api.load(data_dir, month)
-            stage("solving the month")
-            result = api.allocate(data, month, command=command("allocate", month))
-            stage("writing the run folder")
+            data = api.load(data_dir, month, progress=stage)
+            result = api.allocate(data, month, command=command("allocate", month), progress=stage)
+            stage("writing")
             result.manifest["serve"] = {"action": "allocate", "month": month}
             result.write(run_dir)
 
         def sample(run_dir: Path, stage: Stage) -> None:
             from caseaudit import api
 
-            stage("reading and checking the data")
-            data = api.load(data_dir)
-            stage("drawing the sample")
-            result = api.draw_sample(data, month, command=command("draw-sample", month))
-            stage("writing the run folder")
+            data = api.load(data_dir, progress=stage)
+            result = api.draw_sample(
+                data, month, command=command("draw-sample", month), progress=stage
+            )
+            stage("writing")
             result.manifest["serve"] = {"action": "draw-sample", "month": month}
             result.write(run_dir)
 
@@ -328,6 +329,8 @@ def create_app(
                 for name, t in tables
             ],
             month_url=result_url(run_id),
+            # The stages as the terminal shows them, for a run of this server's life.
+            job=runs.jobs.get(run_id),
         )
 
     def why_answer(request: Request) -> tuple[str, str, str | None, Any]:
@@ -489,13 +492,16 @@ def create_app(
             from caseaudit import api
             from caseaudit.io.writer import write_outputs
 
-            stage(f"reading and checking the data with the new {kind}")
+            stage("checking")  # the data as read (cached) with the new rows
             data = with_changes(month_data(month), added, leavers)
-            stage("re-planning the month (as little moved as the rules allow)")
             result = api.reallocate(
-                data, month, runs.root / run_id, command=command("reallocate", month, run_id)
+                data,
+                month,
+                runs.root / run_id,
+                command=command("reallocate", month, run_id),
+                progress=stage,
             )
-            stage("writing the run folder")
+            stage("writing")
             result.manifest["serve"] = {
                 "action": "reallocate",
                 "month": month,
@@ -563,16 +569,14 @@ def create_app(
             def work(run_dir: Path, stage: Stage) -> None:
                 from caseaudit import api
 
-                stage("reading and checking the data")
-                data = api.load(data_dir)
-                stage(f"running {kind}")
+                data = api.load(data_dir, progress=stage)
                 run = {
                     "report": api.report,
                     "moderate": api.moderate,
                     "plan-breaks": api.plan_breaks,
                 }[kind]
-                result = run(data, argument, command=command(kind, str(argument)))  # type: ignore[operator]
-                stage("writing the run folder")
+                result = run(data, argument, command=command(kind, str(argument)), progress=stage)  # type: ignore[operator]
+                stage("writing")
                 result.manifest["serve"] = {"action": kind, "argument": str(argument)}
                 result.write(run_dir)
 
@@ -644,16 +648,18 @@ def create_app(
         def work(run_dir: Path, stage: Stage) -> None:
             from caseaudit import api
 
-            stage("reading and checking the data")
-            data = api.load(data_dir)
-            stage(f"finding the notices due on {as_of}")
+            data = api.load(data_dir, progress=stage)
             result = api.notify(
-                data, as_of, plan=runs.root / plan_id, command=command("notify", as_of, plan_id)
+                data,
+                as_of,
+                plan=runs.root / plan_id,
+                command=command("notify", as_of, plan_id),
+                progress=stage,
             )
             if send:
-                stage("sending over [smtp]; each accepted notice recorded in notices_sent")
+                stage("sending")  # over [smtp]; each accepted notice recorded in notices_sent
                 result.send(data_dir)
-            stage("writing the run folder")
+            stage("writing")
             result.manifest["serve"] = {
                 "action": "send" if send else "notify",
                 "argument": as_of,

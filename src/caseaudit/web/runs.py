@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,9 +40,20 @@ class Job:
 
     run_id: str
     action: str
-    stages: list[str] = field(default_factory=list)
+    #: Each stage as the API names it (``caseaudit.cli.progress.STAGES``: "reading",
+    #: "checking", "solving", ...) with the seconds since the run started, as the
+    #: terminal shows them (issue 24).
+    stages: list[tuple[str, float]] = field(default_factory=list)
     done: bool = False
     errors: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def tell(self, stage: str) -> None:
+        """The ``progress`` callback the action passes to the API: a stage told twice
+        in a row (``load`` inside ``allocate``, say) is listed once."""
+        if self.stages and self.stages[-1][0] == stage:
+            return
+        self.stages.append((stage, round(time.perf_counter() - self.started, 1)))
 
 
 class AlreadyRunning(Exception):
@@ -72,7 +84,7 @@ class Runs:
             run_dir = self.root / run_id
             # Refused before any work (contract §2): inside the data folder, say.
             check_output_dir(run_dir, False, [self.data_dir])
-            job = Job(run_id, action_name, ["started"])
+            job = Job(run_id, action_name)
             self.jobs[run_id] = job
             self._running = job
         threading.Thread(target=self._run, args=(job, run_dir, action), daemon=True).start()
@@ -89,8 +101,8 @@ class Runs:
 
     def _run(self, job: Job, run_dir: Path, action: Action) -> None:
         try:
-            action(run_dir, job.stages.append)
-            job.stages.append("done")
+            action(run_dir, job.tell)
+            job.tell("done")
         except InputError as error:
             job.errors = error.lines()
         except OutputLocationError as error:
