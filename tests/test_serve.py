@@ -29,6 +29,7 @@ from caseaudit.io.folders import write_folder
 from caseaudit.web import create_app
 from caseaudit.web.runs import AlreadyRunning, Runs
 from caseaudit.web.security import COOKIE, Secret
+from workbooks import csv_folder_as_workbooks
 
 CHROMIUM = Path("/usr/bin/chromium")
 MONTH = "2026-03"
@@ -438,6 +439,47 @@ def test_a_runs_page_lists_its_stages_as_the_terminal_does(
     listed = re.findall(r'<li data-stage="([a-z]+)"><span class="seconds">[0-9.]+s</span>', page)
     assert listed == told
     assert "reading the input tables" in page and "solving" in page
+
+
+def test_a_workbook_uploaded_on_the_data_page_becomes_the_data(small: Path, tmp_path: Path) -> None:
+    """The small preset as one caseaudit.xlsx, uploaded on the Data page: checked,
+    saved in a run folder of the server's (never the data folder), and from then on the
+    data page lists the workbook's tables with their rows, the same counts as the CSVs.
+    A file that is no workbook is refused, and the data folder stays as it was."""
+    empty = tmp_path / "data"
+    empty.mkdir()
+    csv_folder_as_workbooks(small, tmp_path / "book", combined=True)
+    secret = Secret()
+    runs = tmp_path / "caseaudit-runs"
+    client = TestClient(create_app(empty, runs, secret), follow_redirects=False)
+    client.cookies.set(COOKIE, secret.token)
+    assert 'action="/data/upload"' in client.get("/data").text
+
+    refused = client.post(
+        "/data/upload",
+        data={"csrf": secret.csrf},
+        files={"workbook": ("caseaudit.xlsx", b"case_id\nC1\n")},
+    )
+    assert refused.status_code == 400 and "caseaudit.xlsx" in refused.text
+    assert not runs.exists()
+    no_csrf = client.post("/data/upload", files={"workbook": ("caseaudit.xlsx", b"PK\x03\x04")})
+    assert no_csrf.status_code == 403
+
+    workbook = (tmp_path / "book" / "caseaudit.xlsx").read_bytes()
+    answer = client.post(
+        "/data/upload",
+        data={"csrf": secret.csrf},
+        files={"workbook": ("caseaudit.xlsx", workbook)},
+    )
+    run_id = finished(client, answer)
+    assert (runs / run_id / "caseaudit.xlsx").read_bytes() == workbook
+    assert list(empty.iterdir()) == []
+    page = client.get("/data").text
+    for name in ("staff", "cases"):
+        rows = len(pd.read_csv(small / f"{name}.csv", dtype=str))
+        assert f"<tr><td>{name}</td><td>{rows}</td></tr>" in page, name
+    assert f"Data folder: <code>{runs / run_id}</code>" in page
+    assert f'href="/month/{MONTH}"' in page
 
 
 def test_a_leaver_entered_in_the_form_moves_their_audits(

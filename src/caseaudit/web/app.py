@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shlex
+import tempfile
 import threading
 import warnings
 import zipfile
@@ -21,6 +22,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -36,11 +38,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from caseaudit.cli.progress import STAGES
-from caseaudit.io.folders import OutputLocationError
+from caseaudit.io.folders import OutputLocationError, write_folder
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.errors import InputError, InputIssue, InputWarning
 from caseaudit.web.runs import AlreadyRunning, Runs, Stage
-from caseaudit.web.security import CSRF_FIELD, Secret, TokenMiddleware, checked_form
+from caseaudit.web.security import (
+    CSRF_FIELD,
+    UPLOAD_BYTES,
+    UPLOAD_PATH,
+    Secret,
+    TokenMiddleware,
+    checked_form,
+)
 
 HERE = Path(__file__).parent
 #: The pages' own policy: nothing from another origin, no script at all.
@@ -52,6 +61,8 @@ REPORT_CSP = (
 )
 #: Rows of a table shown in a page before "download for the rest".
 ROWS_SHOWN = 500
+#: The one file an upload may be saved as: the whole data in one workbook (contract §3).
+WORKBOOK = "caseaudit.xlsx"
 #: What a month's plan may be filtered by (GET query parameters, issue 25).
 FILTERS = ("service", "team", "auditor_id")
 
@@ -112,7 +123,7 @@ def create_app(
             for p in data_dir.iterdir()
             if p.is_file()
         )
-        key = (month, *files)
+        key = (month, str(data_dir), *files)  # the folder too: an upload switches it
         with cache_lock:
             if key not in loaded:
                 with warnings.catch_warnings(record=True) as caught:
@@ -290,6 +301,48 @@ def create_app(
 
         return {"allocate": allocate, "draw-sample": sample}[action]
 
+    async def upload_workbook(request: Request) -> Response:
+        """A ``caseaudit.xlsx`` chosen on the Data page: checked as ``validate`` checks
+        a data folder, then saved (through ``write_folder``) in a new run folder that
+        becomes the data folder of every later action. A workbook with problems is
+        refused with its located messages and nothing changes (contract §2)."""
+        async with request.form(max_files=1, max_fields=5) as form:
+            if not secret.is_csrf(form.get(CSRF_FIELD)):
+                raise HTTPException(403, "403 forbidden: the form's CSRF token is missing or wrong")
+            chosen = form.get("workbook")
+            content = await chosen.read(UPLOAD_BYTES + 1) if isinstance(chosen, UploadFile) else b""
+        # An .xlsx is a zip archive: anything else is refused before it is read.
+        if not content.startswith(b"PK\x03\x04") or len(content) > UPLOAD_BYTES:
+            return page(
+                "error.html.j2",
+                request,
+                400,
+                messages=[f"choose one {WORKBOOK} workbook (.xlsx, at most 20 MB)"],
+                title="Cannot upload",
+            )
+
+        def work(run_dir: Path, stage: Stage) -> None:
+            nonlocal data_dir
+            from caseaudit import api
+
+            with tempfile.TemporaryDirectory() as scratch:
+                (Path(scratch) / WORKBOOK).write_bytes(content)
+                api.load(Path(scratch), progress=stage)  # InputError: located, nothing written
+            stage("writing")
+            write_folder(
+                run_dir,
+                False,
+                "data",
+                lambda folder: (folder / WORKBOOK).write_bytes(content),
+                {"serve": {"action": "upload"}},
+            )
+            # From now on every page and action reads the uploaded workbook.
+            data_dir = run_dir
+            runs.data_dir = run_dir.resolve()
+            env.globals["data_dir"] = str(run_dir)
+
+        return start(dt.date.today().isoformat(), "upload", work, request)
+
     def status_page(request: Request) -> Response:
         run_id = request.path_params["run_id"]
         job = runs.jobs.get(run_id)
@@ -308,6 +361,8 @@ def create_app(
             return f"/month/{serve['month']}?run={run_id}"
         if serve.get("action") == "notify":
             return f"/notices?run={run_id}"
+        if serve.get("action") == "upload":
+            return "/data"
         return f"/runs/{run_id}"
 
     def run_page(request: Request) -> Response:
@@ -735,6 +790,7 @@ def create_app(
     routes = [
         Route("/", home),
         Route("/data", data_page),
+        Route(UPLOAD_PATH, upload_workbook, methods=["POST"]),
         Route("/month/{month}", month_page),
         Route("/month/{month}/allocate", month_action("allocate"), methods=["POST"]),
         Route("/month/{month}/draw-sample", month_action("draw-sample"), methods=["POST"]),

@@ -23,6 +23,9 @@ COOKIE = "caseaudit_token"
 CSRF_FIELD = "csrf"
 #: Forms hold a few identifiers and dates; anything larger is not one of ours.
 MAX_BODY_BYTES = 64 * 1024
+#: The one form that carries a file: a workbook (``caseaudit.xlsx``) for the data page.
+UPLOAD_PATH = "/data/upload"
+UPLOAD_BYTES = 20 * 1024 * 1024
 #: Paths served without the token: the stylesheet holds nothing of the data.
 PUBLIC_PREFIXES = ("/static/",)
 
@@ -81,7 +84,8 @@ class TokenMiddleware:
             await forbidden(scope, receive, send)
             return
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        cap = UPLOAD_BYTES if request.url.path == UPLOAD_PATH else MAX_BODY_BYTES
+        if length is not None and (not length.isdigit() or int(length) > cap):
             too_large = PlainTextResponse("413 request too large", status_code=413)
             await too_large(scope, receive, send)
             return
