@@ -482,6 +482,41 @@ def test_a_workbook_uploaded_on_the_data_page_becomes_the_data(small: Path, tmp_
     assert f'href="/month/{MONTH}"' in page
 
 
+def test_an_uploaded_workbook_with_a_problem_changes_nothing(small: Path, tmp_path: Path) -> None:
+    """A staff row whose active_from is 'soon' is no date (contract §3, staff): the
+    upload's run stops with the located message on its status page, no run folder is
+    written, and the data folder stays the one the server was started on."""
+    data = tmp_path / "data"
+    data.mkdir()
+    csv_folder_as_workbooks(
+        small, tmp_path / "book", combined=True, cells={("staff", 2, "active_from"): "soon"}
+    )
+    secret = Secret()
+    runs = tmp_path / "caseaudit-runs"
+    client = TestClient(create_app(data, runs, secret), follow_redirects=False)
+    client.cookies.set(COOKIE, secret.token)
+    answer = client.post(
+        "/data/upload",
+        data={"csrf": secret.csrf},
+        files={"workbook": ("caseaudit.xlsx", (tmp_path / "book" / "caseaudit.xlsx").read_bytes())},
+    )
+    run_id = answer.headers["location"].split("/")[2]
+    job = client.app.state.runs.jobs[run_id]  # type: ignore[attr-defined]
+    for _ in range(600):
+        if job.done:
+            break
+        time.sleep(0.1)
+    assert job.done and job.errors
+    status = client.get(f"/runs/{run_id}/status").text
+    assert "nothing was written" in status
+    # Located as validate locates a workbook's cell: the sheet and the cell (K is active_from).
+    assert job.errors[0].startswith(
+        "caseaudit.xlsx:staff!K2: active_from: expected a date, got 'soon'"
+    ), job.errors
+    assert not (runs / run_id).exists()
+    assert f"Data folder: <code>{data}</code>" in client.get("/data").text
+
+
 def test_a_leaver_entered_in_the_form_moves_their_audits(
     planned: tuple[TestClient, Secret, Path, str], small: Path
 ) -> None:
