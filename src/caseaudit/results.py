@@ -80,3 +80,21 @@ def manifest_header(command: str | None, function: str, solver: bool = True) -> 
     header["python_version"] = sys.version.split()[0]
     header["command"] = command or f"caseaudit.{function}()"
     return header
+
+
+#: The stages every command tells its ``progress`` callback, in the words a terminal and
+#: the web page show (issue 24, issue 25).
+STAGES = {
+    "reading": "reading the input tables",
+    "checking": "checking every rule across the tables",
+    "building": "building the problem to solve",
+    "solving": "solving",
+    "reasons": "writing each decision's reasons",
+    "generating": "generating the synthetic tables",
+    "drawing": "drawing the sample",
+    "monitoring": "gathering the monitoring lists and figures",
+    "notices": "gathering the notices due",
+    "sending": "sending the notices",
+    "writing": "writing the files",
+    "running": "working",
+}

@@ -18,21 +18,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-#: A stage as the API names it (``caseaudit.api``'s ``progress`` callbacks), in words.
-STAGES = {
-    "reading": "reading the input tables",
-    "checking": "checking every rule across the tables",
-    "building": "building the problem to solve",
-    "solving": "solving",
-    "reasons": "writing each decision's reasons",
-    "generating": "generating the synthetic tables",
-    "drawing": "drawing the sample",
-    "monitoring": "gathering the monitoring lists and figures",
-    "notices": "gathering the notices due",
-    "sending": "sending the notices",
-    "writing": "writing the files",
-    "running": "working",
-}
+from caseaudit.results import STAGES
 
 #: What the API calls at the start of each stage.
 Stage = Callable[[str], None]

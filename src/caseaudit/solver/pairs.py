@@ -59,6 +59,26 @@ class PairCost:
     def n_agents(self) -> int:
         return len(self.agent)
 
+    @classmethod
+    def tie_break(
+        cls,
+        task_fingerprints: np.ndarray,
+        agent_fingerprints: np.ndarray,
+        seed: int,
+        tie_range: int,
+    ) -> PairCost:
+        """Only the seeded pseudo-random number per (task, agent) pair, from the ids'
+        fingerprints: the last tier of every plan, so that one optimum stands out among
+        equals (contract §1: same inputs and seed, same plan)."""
+        return cls(
+            np.zeros(len(task_fingerprints), dtype=np.int64),
+            np.zeros(len(agent_fingerprints), dtype=np.int64),
+            tie_task=task_fingerprints,
+            tie_agent=agent_fingerprints,
+            tie_seed=seed,
+            tie_range=tie_range,
+        )
+
     def tie(self, task: np.ndarray, agent: np.ndarray) -> np.ndarray:
         if not self.tie_range:
             return np.zeros(len(task), dtype=np.int64)

@@ -37,10 +37,10 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from caseaudit.cli.progress import STAGES
 from caseaudit.io.folders import OutputLocationError, write_folder
 from caseaudit.model.calendar import MONTH_PATTERN
 from caseaudit.model.errors import InputError, InputIssue, InputWarning
+from caseaudit.results import STAGES
 from caseaudit.web.runs import AlreadyRunning, Runs, Stage
 from caseaudit.web.security import (
     CSRF_FIELD,

@@ -40,7 +40,7 @@ class Job:
 
     run_id: str
     action: str
-    #: Each stage as the API names it (``caseaudit.cli.progress.STAGES``: "reading",
+    #: Each stage as the API names it (``caseaudit.results.STAGES``: "reading",
     #: "checking", "solving", ...) with the seconds since the run started, as the
     #: terminal shows them (issue 24).
     stages: list[tuple[str, float]] = field(default_factory=list)

@@ -173,15 +173,9 @@ def fewer_this_year(index: ModerationIndex, seed: int) -> Term:
 def tie_break(index: ModerationIndex, seed: int) -> Term:
     """Contract §1: a fixed pseudo-random number per (audit, manager) pair, from the ids
     and the seed, so that one optimum stands out among equals (the month's mechanism)."""
-    per_audit, per_moderator = _zeros(index)
     return Term(
-        pair=PairCost(
-            per_audit,
-            per_moderator,
-            tie_task=index.audit_fingerprint,
-            tie_agent=index.moderator_fingerprint,
-            tie_seed=seed,
-            tie_range=TIE_BREAK_RANGE,
+        pair=PairCost.tie_break(
+            index.audit_fingerprint, index.moderator_fingerprint, seed, TIE_BREAK_RANGE
         )
     )
 

@@ -234,15 +234,9 @@ def fresh_eyes(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm
 def tie_break(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
     """Contract §4 objective (3): a fixed pseudo-random number per (case, auditor) pair,
     from the ids and the seed, so that one optimum stands out among equals."""
-    per_case, per_auditor = _zeros(index)
     return CostTerm(
-        pair=PairCost(
-            per_case,
-            per_auditor,
-            tie_task=index.case_fingerprint,
-            tie_agent=index.auditor_fingerprint,
-            tie_seed=seed,
-            tie_range=TIE_BREAK_RANGE,
+        pair=PairCost.tie_break(
+            index.case_fingerprint, index.auditor_fingerprint, seed, TIE_BREAK_RANGE
         )
     )
 
