@@ -361,6 +361,38 @@ def test_the_hall_check_replaces_a_case_no_auditor_may_take(tmp_path):
     assert rank["Y"] == 2  # X was first in the order
 
 
+def test_max_cover_is_halls_condition_on_a_tiny_month():
+    # Tasks 0 and 1 may only go to agent 0 (one slot): {0, 1} has one neighbour, so one
+    # is left whatever the plan (Hall's condition fails). Letting task 1 go to agent 1
+    # too covers both. A group over both agents holding one unit (a spare kept free)
+    # leaves one again.
+    from caseaudit.solver import AssignmentProblem, Capacities, ExplicitPairs, max_cover
+
+    def cover(tasks: list[int], agents: list[int], group_room: int | None = None) -> int:
+        slots = (np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
+        demand, leave = np.ones(2, dtype=np.int64), np.ones(2, dtype=np.int64)
+        if group_room is None:
+            capacities = Capacities.ungrouped(demand, leave, slots)
+        else:
+            capacities = Capacities(
+                demand,
+                leave,
+                slots,
+                agent_group=np.zeros(2, dtype=np.int64),
+                group_parent=np.array([-1], dtype=np.int64),
+                group_slot_costs=(np.zeros(group_room, dtype=np.int64),),
+            )
+        n = len(tasks)
+        pairs = ExplicitPairs(np.array(tasks), np.array(agents), np.zeros(n, dtype=np.int64), 2, 2)
+        covered, pair_count = max_cover(AssignmentProblem(pairs, capacities), 16)
+        assert pair_count == n
+        return int(covered.sum())
+
+    assert cover([0, 1], [0, 0]) == 1
+    assert cover([0, 1, 1], [0, 0, 1]) == 2
+    assert cover([0, 1, 1], [0, 0, 1], group_room=1) == 1
+
+
 # ---------------------------------------------------------------- the whole draw
 
 
@@ -395,3 +427,28 @@ def test_drawn_sample_is_allocated_in_full(median_tables):
     assert result.unallocated.empty
     assert len(result.allocations) == len(drawn.sample) + drawn.size.reaudits_due
     assert result.allocations["stratum"].notna().sum() == len(drawn.sample)
+
+
+def test_the_month_with_the_drawn_cases_is_the_month_built_again(median_tables):
+    # The Hall check adds the drawn cases to the month built before the draw instead of
+    # building it again (issue 21's performance). Nothing but the list of cases differs
+    # between the two, so both ways must give the same problem, table by table.
+    from caseaudit.plans.month.problem import CASE_COLUMNS, build_problem, with_month_cases
+
+    data = dataset_from_tables(median_tables, label="{name}")
+    rows = draw_sample(data, MONTH).sample[CASE_COLUMNS]
+    extended = with_month_cases(data, build_problem(data, MONTH, validate=False), rows)
+    cases = pd.concat([median_tables["cases"], rows], ignore_index=True)
+    again = build_problem(
+        dataset_from_tables({**median_tables, "cases": cases}, label="{name}"),
+        MONTH,
+        validate=False,
+    )
+    assert len(extended.cases) == len(rows) + int(again.cases["reaudit_due"].sum())
+    for table in ("cases", "conflicts", "seen_subject", "auditors", "reaudit_schedule"):
+        pd.testing.assert_frame_equal(getattr(extended, table), getattr(again, table))
+    for rule, restriction in again.restrictions.items():
+        pairs = extended.restrictions[rule].pairs
+        assert sorted(map(tuple, pairs.to_numpy().tolist())) == sorted(
+            map(tuple, restriction.pairs.to_numpy().tolist())
+        )

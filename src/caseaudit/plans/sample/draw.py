@@ -411,7 +411,7 @@ def _draw_with_hall(
     def cases_at(positions: list[int]) -> pd.DataFrame:
         return rows.iloc[positions][columns].assign(month=month)
 
-    hall = check_hall(data, month, cases_at(chosen), spare, seed)
+    hall = check_hall(data, problem, cases_at(chosen), spare, seed)
     proof: dict[str, object] = {**hall.proof, "rounds": 1}
     if hall.uncovered:
         uncovered = sorted(hall.uncovered)
@@ -445,7 +445,7 @@ def _draw_with_hall(
             if not offered:
                 break
             rounds += 1
-            hall = check_hall(data, month, cases_at(chosen), spare, seed, cases_at(offered))
+            hall = check_hall(data, problem, cases_at(chosen), spare, seed, cases_at(offered))
             for position in offered:  # by stratum, each in its order
                 stratum = str(rows.at[position, "stratum"])
                 cursor[stratum] = max(
