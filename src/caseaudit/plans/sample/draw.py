@@ -81,6 +81,7 @@ class SampleResult(Result):
             lines.append(f"  not open on the month's first day (not listed): {counts_['not_open']}")
         if counts_.get("replaced"):
             lines.append(f"  replaced (no auditor could take them): {counts_['replaced']}")
+        lines += _year_to_date_lines(self.manifest.get("rounding", {}))
         return "\n".join(lines)
 
     @property
@@ -146,6 +147,7 @@ def draw_sample(
             year_share=Fraction(year_total * count, total_eligible)
             if total_eligible
             else Fraction(0),
+            name=stratum,
         )
         for stratum, label_row, label_column, count in zip(
             strata["stratum"], strata["_row"], strata["_column"], strata["eligible"], strict=True
@@ -235,6 +237,29 @@ def draw_sample(
         "timings_s": {k: round(v, 4) for k, v in sorted(timings.items())},
     }
     return SampleResult(month, tables, manifest, wanted, tuple(shortfall), data.config.output)
+
+
+def _year_to_date_lines(rounding: object) -> list[str]:
+    """What stdout says of the strata more than one case from their year-to-date share
+    (issue 21), and why: contract §6 keeps this month's floors and ceilings first."""
+    assert isinstance(rounding, dict)
+    year = rounding.get("year_to_date", {})
+    lines = []
+    if year.get("out_of_reach"):
+        names = year["out_of_reach"]
+        lines.append(
+            f"  year to date: {plural(len(names), 'stratum', 'strata')} more than one case "
+            "from the share of the year's drawn cases whatever this month draws (each "
+            f"rounded towards it where the margins allow): {', '.join(names)}"
+        )
+    if year.get("beyond_one_for_the_margins"):
+        names = year["beyond_one_for_the_margins"]
+        lines.append(
+            f"  year to date: {plural(len(names), 'stratum', 'strata')} left more than one "
+            "case from the share, the fewest that this month's floors and ceilings allow "
+            f"(kept first, contract §6; proven by the flow): {', '.join(names)}"
+        )
+    return lines
 
 
 def _check_inputs(data: Dataset, month: str) -> IssueCollector:
