@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -73,6 +73,11 @@ class MonthProblem:
     exemption_decisions: pd.DataFrame
     break_cap: int
     eligible_count: int
+    #: The rules' facts that do not depend on the month's list of cases, kept so that
+    #: ``with_month_cases`` adds cases without reading them again: each staff member's
+    #: managers up the chain, and the inadequate audits awaiting a re-audit.
+    ancestors: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    awaiting: pd.DataFrame | None = field(default=None, repr=False)
 
     def replace(self, **changes: object) -> MonthProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -187,12 +192,13 @@ def build_problem(
     schedule = reaudit_schedule(data, month, awaiting, case_service)
 
     manager_of = {s: m for s, m in zip(staff["staff_id"], staff["manager_id"], strict=True) if m}
+    ancestors = ancestors_of(manager_of)
     facts = MonthFacts(
         month=month,
         config=config,
         auditors=auditors,
         cases=cases[~cases["details_missing"]],
-        ancestors=ancestors_of(manager_of),
+        ancestors=ancestors,
         declared=data["conflicts"],
         exemptions=exemptions,
     )
@@ -218,6 +224,8 @@ def build_problem(
         exemption_decisions=exemptions,
         break_cap=cap,
         eligible_count=len(eligible),
+        ancestors=ancestors,
+        awaiting=awaiting,
     )
 
 
@@ -415,7 +423,7 @@ def with_month_cases(
     month = problem.month
     staff = data["staff"]
     manager_of = dict(zip(staff["staff_id"], staff["manager_id"], strict=True))
-    awaiting = awaiting_reaudits(data, month)
+    awaiting = awaiting_reaudits(data, month) if problem.awaiting is None else problem.awaiting
     latest_awaiting = (
         awaiting.sort_values(["case_id", "confirmed_on", "audit_id"]).groupby("case_id").tail(1)
     )
@@ -427,7 +435,7 @@ def with_month_cases(
         config=data.config,
         auditors=problem.auditors.drop(columns="capacity"),
         cases=added,
-        ancestors=ancestors_of({s: m for s, m in manager_of.items() if m}),
+        ancestors=problem.ancestors or ancestors_of({s: m for s, m in manager_of.items() if m}),
         declared=data["conflicts"],
         exemptions=problem.exemption_decisions,
     )

@@ -299,13 +299,20 @@ def _check_inputs(data: Dataset, month: str) -> IssueCollector:
 
 def _labels(frame: pd.DataFrame, variables: list[str]) -> pd.Series:
     """Each row's stratum: its values of the stratum variables, joined by `` / ``."""
-    parts = [frame[v].map(lambda x: NONE_LABEL if x is None else str(x)) for v in variables]
     if not len(frame):
         return pd.Series([], dtype=object)
-    label = parts[0]
-    for part in parts[1:]:
-        label = label + " / " + part
-    return label.astype(object)
+    label = _texts(frame[variables[0]])
+    for variable in variables[1:]:
+        label = label + " / " + _texts(frame[variable])
+    return pd.Series(label, index=frame.index, dtype=object)
+
+
+def _texts(column: pd.Series) -> np.ndarray:
+    """Each value as its label's text (``str``, an empty value ``NONE_LABEL``), spelled
+    once per distinct value: a caseload has a few services for 150,000 rows."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = np.array([*(str(u) for u in uniques), NONE_LABEL], dtype=object)
+    return texts[codes]  # code -1, an empty value, is the last
 
 
 def _strata_frame(
