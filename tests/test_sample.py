@@ -516,6 +516,19 @@ def test_max_cover_is_halls_condition_on_a_tiny_month():
     assert cover([0, 1, 1], [0, 0, 1], group_room=1) == 1
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from("ABCDEFGH"), st.sampled_from("ABCDEFGHIJ"), max_size=8))
+def test_managers_chains_walked_once_are_the_chains_walked_one_by_one(manager_of):
+    # ancestors_of reuses each manager's chain (the month is built once per draw at
+    # national scale); the chains must be those of walking each member's up one by one
+    # (the guarded walk), loops included (validation rejects them, they must not hang).
+    from caseaudit.model.conflicts import _walk, ancestors_of
+
+    chains = ancestors_of(manager_of)
+    assert list(chains) == list(manager_of)
+    assert chains == {staff_id: _walk(manager_of, staff_id) for staff_id in manager_of}
+
+
 # ---------------------------------------------------------------- the whole draw
 
 
