@@ -38,8 +38,9 @@ the month starts; when the two intervals do not meet, it is *out of reach* this 
 and only the squared distance below pulls it back.) Whether the margins allow every
 stratum its bound at once is a flow-feasibility question that no per-stratum argument
 settles (two strata of a row can both need rounding up while the row's margin takes one
-more), so the flow decides it, in this order, each tier weighing more than everything
-below it (``solver.tier_weights``):
+more; with one stratum variable the exact total plays the margin's part), so the flow
+decides it, in this order, each tier weighing more than everything below it
+(``solver.tier_weights``):
 
 1. this month's floor or ceiling of every stratum, row and column, and the exact total
    (``hard``: never given up, contract §6);
@@ -52,6 +53,10 @@ below it (``solver.tier_weights``):
    costs less than the same distance piled on one), in millionths of a case;
 4. equal distances to the larger fractional part (a largest-remainder, earliest-deadline
    rule), then the core's seeded tie-break.
+
+With one stratum variable every simulated year of the tests keeps every stratum within
+one all year (hypothesis); with two, the margins can leave a stratum past one (found by
+hypothesis), and the tests check month by month that the flow leaves the fewest.
 """
 
 from __future__ import annotations
@@ -125,7 +130,10 @@ def _distance_cost(cell: Cell, count: int) -> int:
 
 def controlled_rounding(cells: list[Cell], seed: int = 0) -> Rounding:
     """Each cell's count: floor or ceiling of its share, every row and column total the
-    floor or ceiling of its share, the total exact; the year to date the objective."""
+    floor or ceiling of its share, the total exact (hard, contract §6); then every
+    stratum within one of its year-to-date share where those bounds allow, then the
+    least squared distance (the order of the module's docstring). The proof says which
+    strata are beyond one and why."""
     total_share = sum((c.share for c in cells), Fraction(0))
     if total_share.denominator != 1:
         raise ValueError(f"the shares add up to {total_share}, not a whole number")
