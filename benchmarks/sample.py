@@ -5,8 +5,12 @@ The `national` preset (about 15,000 auditors who can take a case and a caseload 
 The figure is the whole `caseaudit draw-sample` process as P&Q would run it (interpreter
 start, imports, reading, validation, the draw, the Hall check, the files), the median of
 a few runs, with its peak resident memory (``benchmarks/measure.py``); beside it, in the
-same run, the baseline: a process that only reads the caseload (and staff, which every
-data directory needs). Target: ≤ 10 s and ≤ 2 GiB.
+same run, two baselines: a process that only reads the caseload (and staff, which every
+data directory needs), and ``caseaudit validate`` of the same folder (reading and
+checking every table, as draw-sample does first). Then where the time went: reading and
+checking the folder (the whole process less the draw's own stages), building the month
+(the size), the exclusions and the rounding, the draw with the Hall check. Target:
+≤ 10 s and ≤ 2 GiB.
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ def main() -> None:
             "parquet",
         )
         baseline = _timed([sys.executable, "-c", READ_ONLY, str(baseline_dir)], args.runs)
+        validate_command = [sys.executable, "-m", "caseaudit.cli.main", "validate"]
+        validated = _timed([*validate_command, str(data_dir)], args.runs)
         command = [sys.executable, str(MEASURE), str(measured), "draw-sample", str(data_dir)]
         command += ["--month", DEFAULT_MONTH, "--out", str(out), "--force"]
         times, peaks = [], []
@@ -86,6 +92,14 @@ def main() -> None:
             peaks.append(report["peak_mib"])
         manifest = json.loads((out / "manifest.json").read_text())
     counts, timings = manifest["counts"], manifest["timings_s"]
+    whole = statistics.median(times)
+    stages = {
+        "reading and checking (and writing)": max(whole - timings["total_s"], 0.0),
+        "building the month (size)": timings["size_s"],
+        "exclusions and rounding": timings["rounding_s"],
+        "draw and Hall check": timings["draw_and_hall_s"],
+    }
+    slowest = max(stages, key=lambda stage: stages[stage])
     print(
         f"draw-sample {args.preset} (seed {args.seed}), caseload {counts['caseload']} rows, "
         f"{counts['eligible']} eligible\n"
@@ -96,6 +110,11 @@ def main() -> None:
         f"Hall check {timings['draw_and_hall_s']:.3f} s\n"
         f"  baseline       {statistics.median(baseline):8.3f} s (CPU "
         f"{statistics.median(CPU['-c']):.3f} s): reading the caseload alone\n"
+        f"  validate       {statistics.median(validated):8.3f} s (CPU "
+        f"{statistics.median(CPU['-m']):.3f} s): reading and checking the same folder\n"
+        f"  stages         "
+        + ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in stages.items())
+        + f"; the most: {slowest}\n"
         f"  load average   {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
         flush=True,
     )

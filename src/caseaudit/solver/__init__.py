@@ -11,6 +11,7 @@ from caseaudit.solver.core import (
     CoreResult,
     SolveOptions,
     SolverSettings,
+    max_cover,
     solve,
 )
 from caseaudit.solver.network import Capacities
@@ -30,6 +31,7 @@ __all__ = [
     "PairCost",
     "SolveOptions",
     "SolverSettings",
+    "max_cover",
     "mix",
     "pair_keys",
     "solve",

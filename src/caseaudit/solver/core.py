@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from caseaudit.solver.network import Capacities, FlowResult, solve_flow, unique_plan
+from caseaudit.solver.network import max_cover as network_max_cover
 from caseaudit.solver.pairs import EMPTY, ExplicitPairs, ImplicitPairs, pair_keys, price
 
 if TYPE_CHECKING:
@@ -397,3 +398,17 @@ def _solve_side_constrained(
     if status == "feasible":
         notes.append("the time limit cut CP-SAT's search: the plan is not proven optimal")
     return kept, final.pair_value, status, final.objective, max(final.bound, flow.objective), notes
+
+
+def max_cover(problem: AssignmentProblem, candidate_limit: int) -> tuple[np.ndarray, int]:
+    """Each task's units met by a maximum flow (no costs) over the pairs :func:`solve`
+    would take under ``candidate_limit`` (the cheapest per task, every side pair), and
+    how many pairs those are. All met: the plan proves Hall's condition for every task
+    at once; otherwise ``solve`` says which to leave."""
+    space = problem.pairs
+    if isinstance(space, ExplicitPairs):
+        task, agent = space.task, space.agent
+    else:
+        keys = np.union1d(space.initial(candidate_limit), _side_keys(problem))
+        task, agent = np.divmod(keys, max(space.n_agents, 1))
+    return network_max_cover(problem.capacities, task, agent), len(task)

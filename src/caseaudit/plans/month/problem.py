@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -73,6 +73,11 @@ class MonthProblem:
     exemption_decisions: pd.DataFrame
     break_cap: int
     eligible_count: int
+    #: The rules' facts that do not depend on the month's list of cases, kept so that
+    #: ``with_month_cases`` adds cases without reading them again: each staff member's
+    #: managers up the chain, and the inadequate audits awaiting a re-audit.
+    ancestors: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    awaiting: pd.DataFrame | None = field(default=None, repr=False)
 
     def replace(self, **changes: object) -> MonthProblem:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -187,12 +192,13 @@ def build_problem(
     schedule = reaudit_schedule(data, month, awaiting, case_service)
 
     manager_of = {s: m for s, m in zip(staff["staff_id"], staff["manager_id"], strict=True) if m}
+    ancestors = ancestors_of(manager_of)
     facts = MonthFacts(
         month=month,
         config=config,
         auditors=auditors,
         cases=cases[~cases["details_missing"]],
-        ancestors=ancestors_of(manager_of),
+        ancestors=ancestors,
         declared=data["conflicts"],
         exemptions=exemptions,
     )
@@ -218,6 +224,8 @@ def build_problem(
         exemption_decisions=exemptions,
         break_cap=cap,
         eligible_count=len(eligible),
+        ancestors=ancestors,
+        awaiting=awaiting,
     )
 
 
@@ -290,6 +298,17 @@ def _cases_to_allocate(data: Dataset, month: str, awaiting: pd.DataFrame) -> pd.
                 {"case_id": case_id, "month": month, "subject_id": subject, "details_missing": True}
             )
     cases = pd.concat([this_month, pd.DataFrame(added, columns=[*CASE_COLUMNS, "details_missing"])])
+    return _case_facts(cases, latest_awaiting, due_cases, manager_of)
+
+
+def _case_facts(
+    cases: pd.DataFrame,
+    latest_awaiting: pd.DataFrame,
+    due_cases: set[str],
+    manager_of: dict[str, str],
+) -> pd.DataFrame:
+    """The month's case rows with what the rules read beside their details: whether each
+    is a re-audit (and of which audit, by whom), whether it is due, its group manager."""
     cases = cases.astype(object).where(cases.notna(), None)
     reaudit_of = dict(zip(latest_awaiting["case_id"], latest_awaiting["audit_id"], strict=True))
     original = dict(zip(latest_awaiting["case_id"], latest_awaiting["auditor_id"], strict=True))
@@ -377,4 +396,87 @@ def _eligible_pairs(problem: MonthProblem) -> pd.DataFrame:
             "is_original": is_original,
             "seen_subject": seen_subject,
         }
+    )
+
+
+def with_month_cases(
+    data: Dataset,
+    problem: MonthProblem,
+    rows: pd.DataFrame,
+    hard_rules: Iterable[HardRule] = HARD_RULES,
+) -> MonthProblem:
+    """``build_problem`` of ``data`` with ``rows`` appended to its cases of the month,
+    without building the month again (issue 21: ``draw-sample`` checks its drawn cases,
+    then candidate replacements, against the month it has already built).
+
+    ``problem`` is ``build_problem(data, month, hard_rules=hard_rules)``; ``rows`` are
+    cases of its month (``CASE_COLUMNS``) that are not in it. Nothing but the month's
+    list of cases changes: the auditors, their eligibility and capacity, the breaks, the
+    exemptions and the awaited re-audits are read from staff, breaks, exemptions and
+    history only, and the monthly maximum bounds every capacity. So the new cases' own
+    rows, forbidden pairs (each pair rule reads one case at a time) and fresh-eyes pairs
+    are made and merged in the order ``build_problem`` gives them.
+    """
+    if not any(rule.id == "monthly_max" for rule in hard_rules):
+        # Without the monthly maximum a capacity is the number of cases: build again.
+        raise ValueError("with_month_cases needs the monthly maximum among the rules")
+    month = problem.month
+    staff = data["staff"]
+    manager_of = dict(zip(staff["staff_id"], staff["manager_id"], strict=True))
+    awaiting = awaiting_reaudits(data, month) if problem.awaiting is None else problem.awaiting
+    latest_awaiting = (
+        awaiting.sort_values(["case_id", "confirmed_on", "audit_id"]).groupby("case_id").tail(1)
+    )
+    due_cases = set(awaiting.loc[awaiting["reaudit_month"] <= month, "case_id"])
+    added = rows[CASE_COLUMNS].assign(month=month, details_missing=False)
+    added = _case_facts(added, latest_awaiting, due_cases, manager_of)
+    facts = MonthFacts(
+        month=month,
+        config=data.config,
+        auditors=problem.auditors.drop(columns="capacity"),
+        cases=added,
+        ancestors=problem.ancestors or ancestors_of({s: m for s, m in manager_of.items() if m}),
+        declared=data["conflicts"],
+        exemptions=problem.exemption_decisions,
+    )
+    restrictions, _, forbidden = apply_rules(facts, hard_rules)
+    new_conflicts = forbidden[forbidden["auditor_id"].isin(set(problem.auditors["staff_id"]))]
+    conflicts = (
+        pd.concat(
+            [problem.conflicts, new_conflicts.rename(columns={"rule": "kind"})],
+            ignore_index=True,
+        )
+        .sort_values(["case_id", "auditor_id", "kind"])
+        .reset_index(drop=True)[["case_id", "auditor_id", "kind", "detail"]]
+    )
+    merged = {
+        rule_id: dataclasses.replace(
+            problem.restrictions[rule_id],
+            pairs=pd.concat([problem.restrictions[rule_id].pairs, new.pairs], ignore_index=True)
+            if len(new.pairs)
+            else problem.restrictions[rule_id].pairs,
+        )
+        for rule_id, new in restrictions.items()
+    }
+    cases = pd.concat([problem.cases, added], ignore_index=True)
+    cases = cases.sort_values("case_id").reset_index(drop=True)
+    seen = pd.concat(
+        [problem.seen_subject, _seen_subject(data, month, added, problem.auditors)],
+        ignore_index=True,
+    )
+    schedule = problem.reaudit_schedule
+    if added["case_id"].isin(set(awaiting["case_id"])).any():
+        # A new case awaits a later re-audit: the schedule names its service as this
+        # month's list gives it (build_problem's order: this month's row, else the latest).
+        case_service = dict(zip(cases["case_id"], cases["service"], strict=True))
+        latest = _latest_case_rows(data, month)
+        for case_id, service in zip(latest["case_id"], latest["service"], strict=True):
+            case_service.setdefault(case_id, service)
+        schedule = reaudit_schedule(data, month, awaiting, case_service)
+    return problem.replace(
+        cases=cases,
+        conflicts=conflicts,
+        restrictions=merged,
+        seen_subject=seen.sort_values(["case_id", "auditor_id"]).reset_index(drop=True),
+        reaudit_schedule=schedule,
     )

@@ -81,6 +81,7 @@ class SampleResult(Result):
             lines.append(f"  not open on the month's first day (not listed): {counts_['not_open']}")
         if counts_.get("replaced"):
             lines.append(f"  replaced (no auditor could take them): {counts_['replaced']}")
+        lines += _year_to_date_lines(self.manifest.get("rounding", {}))
         return "\n".join(lines)
 
     @property
@@ -146,6 +147,7 @@ def draw_sample(
             year_share=Fraction(year_total * count, total_eligible)
             if total_eligible
             else Fraction(0),
+            name=stratum,
         )
         for stratum, label_row, label_column, count in zip(
             strata["stratum"], strata["_row"], strata["_column"], strata["eligible"], strict=True
@@ -237,6 +239,29 @@ def draw_sample(
     return SampleResult(month, tables, manifest, wanted, tuple(shortfall), data.config.output)
 
 
+def _year_to_date_lines(rounding: object) -> list[str]:
+    """What stdout says of the strata more than one case from their year-to-date share
+    (issue 21), and why: contract §6 keeps this month's floors and ceilings first."""
+    assert isinstance(rounding, dict)
+    year = rounding.get("year_to_date", {})
+    lines = []
+    if year.get("out_of_reach"):
+        names = year["out_of_reach"]
+        lines.append(
+            f"  year to date: {plural(len(names), 'stratum', 'strata')} more than one case "
+            "from the share of the year's drawn cases whatever this month draws (each "
+            f"rounded towards it where the margins allow): {', '.join(names)}"
+        )
+    if year.get("beyond_one_for_the_margins"):
+        names = year["beyond_one_for_the_margins"]
+        lines.append(
+            f"  year to date: {plural(len(names), 'stratum', 'strata')} left more than one "
+            "case from the share, the fewest that this month's floors and ceilings allow "
+            f"(kept first, contract §6; proven by the flow): {', '.join(names)}"
+        )
+    return lines
+
+
 def _check_inputs(data: Dataset, month: str) -> IssueCollector:
     """Contract §6: the caseload is required; a ``cases`` table already holding the month
     and a ledger holding it or later are input errors (the month is drawn once)."""
@@ -274,13 +299,20 @@ def _check_inputs(data: Dataset, month: str) -> IssueCollector:
 
 def _labels(frame: pd.DataFrame, variables: list[str]) -> pd.Series:
     """Each row's stratum: its values of the stratum variables, joined by `` / ``."""
-    parts = [frame[v].map(lambda x: NONE_LABEL if x is None else str(x)) for v in variables]
     if not len(frame):
         return pd.Series([], dtype=object)
-    label = parts[0]
-    for part in parts[1:]:
-        label = label + " / " + part
-    return label.astype(object)
+    label = _texts(frame[variables[0]])
+    for variable in variables[1:]:
+        label = label + " / " + _texts(frame[variable])
+    return pd.Series(label, index=frame.index, dtype=object)
+
+
+def _texts(column: pd.Series) -> np.ndarray:
+    """Each value as its label's text (``str``, an empty value ``NONE_LABEL``), spelled
+    once per distinct value: a caseload has a few services for 150,000 rows."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = np.array([*(str(u) for u in uniques), NONE_LABEL], dtype=object)
+    return texts[codes]  # code -1, an empty value, is the last
 
 
 def _strata_frame(
@@ -411,7 +443,7 @@ def _draw_with_hall(
     def cases_at(positions: list[int]) -> pd.DataFrame:
         return rows.iloc[positions][columns].assign(month=month)
 
-    hall = check_hall(data, month, cases_at(chosen), spare, seed)
+    hall = check_hall(data, problem, cases_at(chosen), spare, seed)
     proof: dict[str, object] = {**hall.proof, "rounds": 1}
     if hall.uncovered:
         uncovered = sorted(hall.uncovered)
@@ -445,7 +477,7 @@ def _draw_with_hall(
             if not offered:
                 break
             rounds += 1
-            hall = check_hall(data, month, cases_at(chosen), spare, seed, cases_at(offered))
+            hall = check_hall(data, problem, cases_at(chosen), spare, seed, cases_at(offered))
             for position in offered:  # by stratum, each in its order
                 stratum = str(rows.at[position, "stratum"])
                 cursor[stratum] = max(

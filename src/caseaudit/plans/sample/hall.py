@@ -2,9 +2,11 @@
 must let every drawn case and every due re-audit have an auditor at once — Hall's
 condition, decided by the assignment core's flow.
 
-The month's problem is built by ``model.problem.build_problem`` with the drawn cases in
-it, so the check applies exactly ``allocate``'s hard rules (eligibility, breaks, the
-yearly and monthly maxima, exemptions and every conflict). Its flow covers, in order:
+The month's problem is the one ``plans.month.problem.build_problem`` built before the
+draw, with the drawn cases added by ``with_month_cases`` (the same problem as building
+it again with them in ``cases``, without building the month twice), so the check applies
+exactly ``allocate``'s hard rules (eligibility, breaks, the yearly and monthly maxima,
+exemptions and every conflict). Its flow covers, in order:
 the due re-audits (``allocate`` covers them first), then as many drawn cases as
 possible, then the earliest drawn; ``[sample] spare_auditors`` of the available
 auditors are kept free by a group capacity over them all. A plan that covers every case
@@ -14,15 +16,14 @@ over every allowed pair and the cases it leaves are those no plan can add.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from caseaudit.model.dataset import LINE, Dataset
+from caseaudit.model.dataset import Dataset
 from caseaudit.plans.month.adapter import encode_month
-from caseaudit.plans.month.problem import MonthProblem, build_problem
+from caseaudit.plans.month.problem import MonthProblem, with_month_cases
 from caseaudit.solver import (
     EMPTY,
     AssignmentProblem,
@@ -30,6 +31,7 @@ from caseaudit.solver import (
     ImplicitPairs,
     PairCost,
     SolveOptions,
+    max_cover,
     solve,
 )
 
@@ -52,18 +54,9 @@ class HallCheck:
     proof: dict[str, object]
 
 
-def with_sample(data: Dataset, sample: pd.DataFrame) -> Dataset:
-    """The dataset with the drawn cases in ``cases``, as if appended to cases.csv; not
-    validated again (the rows come from the validated caseload)."""
-    rows = sample.reindex(columns=data["cases"].columns).copy()
-    rows[LINE] = 0
-    cases = pd.concat([data["cases"], rows], ignore_index=True)
-    return dataclasses.replace(data, tables={**data.tables, "cases": cases})
-
-
 def check_hall(
     data: Dataset,
-    month: str,
+    before: MonthProblem,
     drawn: pd.DataFrame,
     spare: int,
     seed: int,
@@ -71,13 +64,14 @@ def check_hall(
 ) -> HallCheck:
     """Which drawn cases the month cannot cover, and, with ``candidates`` (possible
     replacements), which of those one plan covers beside every covered drawn case.
+    ``before`` is the month's problem before the draw.
 
     The flow's costs are tiered so that one integer orders plans lexicographically:
     due re-audits covered first, then drawn cases, then candidates, then a seeded
     tie-break (each tier's unit exceeds everything the tiers below can add up to).
     """
     extra = candidates if candidates is not None else drawn.iloc[:0]
-    problem = build_problem(with_sample(data, pd.concat([drawn, extra])), month, validate=False)
+    problem = with_month_cases(data, before, pd.concat([drawn, extra]))
     index = encode_month(problem)
     n, m = index.n_cases, index.n_auditors
     # pandas' hashed ``isin``: numpy's sorts object arrays (seconds at national scale).
@@ -127,22 +121,22 @@ def check_hall(
         ),
     )
     assignment = AssignmentProblem(pairs, capacities)
-    quick = solve(
-        assignment,
-        SolveOptions(seed=seed, candidate_limit=CANDIDATES_PER_CASE, check_unique=False),
-    )
-    if len(quick.task) == n:
-        result, status = quick, "covered"
+    # First a maximum flow over a few candidates per case, costs aside: when it covers
+    # every case, which plan covers them does not matter. Otherwise the tiered flow
+    # over every allowed pair says, proven, which cases no plan can add.
+    quick, candidate_pairs = max_cover(assignment, CANDIDATES_PER_CASE)
+    covered = np.zeros(n, dtype=bool)
+    if int(quick.sum()) == n:
+        covered[:], status = True, "covered"
         proof = (
-            f"a plan covering all {n} cases on {quick.stats.get('candidate_pairs', 0)} "
+            f"a plan covering all {n} cases on {candidate_pairs} "
             "candidate pairs: Hall's condition holds (the plan is its own proof)"
         )
     else:
         result = solve(assignment, SolveOptions(seed=seed, check_unique=False))
         status = result.status
         proof = f"the most cases coverable, {result.proof}"
-    covered = np.zeros(n, dtype=bool)
-    covered[result.task] = True
+        covered[result.task] = True
     return HallCheck(
         uncovered=frozenset(index.case_ids[is_drawn & ~covered].tolist()),
         candidates_covered=frozenset(index.case_ids[is_candidate & covered].tolist()),
