@@ -15,7 +15,8 @@ real solve of the month with one pair forced in or one rule relaxed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -642,11 +643,19 @@ class Explainer:
         if self.previous_plan is not None:
             in_month = self.previous_plan["case_id"].isin(set(self.problem.cases["case_id"]))
             return self.previous_plan[in_month].reset_index(drop=True)
-        self._tell("solving")
-        solved = solve_month(
-            self.problem, self.data.config, self.seed, self.time_limit_s, check_unique=False
-        )
+        with self._solving():
+            solved = solve_month(
+                self.problem, self.data.config, self.seed, self.time_limit_s, check_unique=False
+            )
         return solved.assignment
+
+    @contextmanager
+    def _solving(self) -> Iterator[None]:
+        """Tell ``progress`` of a solve (issue 24), then of the reasons again: the
+        questions solve when they need to, in the middle of their answer."""
+        self._tell("solving")
+        yield
+        self._tell("reasons")
 
     @cached_property
     def costing(self) -> Costing:
@@ -768,15 +777,16 @@ class Explainer:
 
     def force(self, case_id: str, auditor_id: str) -> ForcedAnswer:
         """Solve again with the pair forced in and compare tier by tier."""
-        assignment, solved = force_pair(
-            self.problem,
-            self.data.config,
-            self.seed,
-            case_id,
-            auditor_id,
-            self.previous_plan,
-            self.time_limit_s,
-        )
+        with self._solving():
+            assignment, solved = force_pair(
+                self.problem,
+                self.data.config,
+                self.seed,
+                case_id,
+                auditor_id,
+                self.previous_plan,
+                self.time_limit_s,
+            )
         forced_cost = self.costing.plan(assignment)
         return self._compare(case_id, auditor_id, assignment, forced_cost, solved.status)
 
@@ -976,15 +986,17 @@ class Explainer:
         relaxed_rows = []
         if sets:
             in_sets = sorted({c for found in sets for c in found.cases})
-            for relaxation in relaxations(
-                problem,
-                self.data.config,
-                self.seed,
-                hall.most_covered,
-                in_sets,
-                self.time_limit_s,
-                seen_subject_by_any_auditor(self.data, problem),
-            ):
+            with self._solving():
+                offered = relaxations(
+                    problem,
+                    self.data.config,
+                    self.seed,
+                    hall.most_covered,
+                    in_sets,
+                    self.time_limit_s,
+                    seen_subject_by_any_auditor(self.data, problem),
+                )
+            for relaxation in offered:
                 relaxed_rows.append(
                     {
                         "rule": relaxation.rule,
