@@ -530,15 +530,16 @@ def _loads_after(problem: ModerationProblem, assignment: pd.DataFrame) -> pd.Ser
 
 def moderation_table(problem: ModerationProblem, assignment: pd.DataFrame) -> pd.DataFrame:
     """One row per audit given a moderator, with why this one (contract columns)."""
-    audits = problem.audits.set_index("audit_id")
-    moderators = problem.moderators.set_index("staff_id")
-    loads = _loads_after(problem, assignment)
+    # Plain dicts per row: a pandas row lookup per moderation costs seconds nationally.
+    audits = problem.audits.set_index("audit_id").to_dict("index")
+    moderators = problem.moderators.set_index("staff_id").to_dict("index")
+    loads = _loads_after(problem, assignment).to_dict()
     allowed = _allowed_counts(problem)
     rows = []
     for audit_id, moderator_id in zip(
         assignment["audit_id"], assignment["moderator_id"], strict=True
     ):
-        audit, moderator = audits.loc[audit_id], moderators.loc[moderator_id]
+        audit, moderator = audits[audit_id], moderators[moderator_id]
         challengers = list(audit["challengers"])
         people = f"of the auditor {audit['auditor_id']}"
         if challengers:
