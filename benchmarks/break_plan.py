@@ -4,20 +4,20 @@
   several runs; target ≤ 1 s.
 - national preset (20,000 auditors): `caseaudit plan-breaks` as P&Q run it, one process
   (interpreter start, reading, solving, tables, figure, writing), whether the manifest
-  says proven optimal, and the process's peak memory (``resource.getrusage`` of the
-  child); target ≤ 15 s. Beside it, `caseaudit validate` on the same directory: reading
-  and checking the inputs, which every command pays before it plans anything.
+  says proven optimal, the process's peak memory and the seconds of each stage
+  (``benchmarks/stages.py``); target ≤ 5 s, ≤ 1.5 GiB (issue 23). Beside it,
+  `caseaudit validate` on the same directory: reading and checking the inputs, which
+  every command pays before it plans anything.
 
-Generating the national preset takes about 30 s; it is written as Parquet.
+Generating the national preset (seed 1) takes about 30 s; it is written as Parquet.
+``--national-dir`` names a folder of it to use instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +28,7 @@ from caseaudit.io.tables import write_input_tables
 from caseaudit.plans.break_year.adapter import solve_year
 from caseaudit.plans.break_year.problem import build_break_year
 from caseaudit.synth import generate_tables
+from stages import Run, measured, national_line
 
 BIN = Path(sys.executable).parent
 YEAR = 2026  # the audit year after the presets' default month (2026-03)
@@ -46,44 +47,25 @@ def median_solve(root: Path, runs: int) -> tuple[float, str]:
     return statistics.median(times), status
 
 
-def child_run(command: list[str]) -> tuple[float, int, float]:
-    """Wall time, exit code and peak RSS (MiB) of a child process. ``RUSAGE_CHILDREN``
-    gives the largest child so far, so the first child run is the one measured."""
-    started = time.perf_counter()
-    done = subprocess.run(command, check=False, capture_output=True)
-    wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, done.returncode, peak / 1024
-
-
-def national_run(root: Path) -> dict[str, object]:
-    data_dir, out = root / "national", root / "national-out"
-    started = time.perf_counter()
-    write_input_tables(data_dir, generate_tables("national", 1, None), "parquet")
-    generated = time.perf_counter() - started
-    plan_cmd = [
-        str(BIN / "caseaudit"),
-        "plan-breaks",
-        str(data_dir),
-        "--year",
-        str(YEAR),
-        "--out",
-        str(out),
-        "--force",
-    ]
-    wall, code, peak = child_run(plan_cmd)
+def national_run(root: Path, data_dir: Path | None) -> dict[str, object]:
+    generated = 0.0
+    if data_dir is None:
+        data_dir = root / "national"
+        started = time.perf_counter()
+        write_input_tables(data_dir, generate_tables("national", 1, None), "parquet")
+        generated = time.perf_counter() - started
+    out, report = root / "national-out", root / "stages.json"
+    baseline = measured(["validate", str(data_dir)], report)
+    run = measured(["plan-breaks", str(data_dir), "--year", str(YEAR), "--out", str(out)], report)
     manifest = json.loads((out / "manifest.json").read_text())
-    validate_wall, _, _ = child_run([str(BIN / "caseaudit"), "validate", str(data_dir)])
     solver = manifest["solver"]
     return {
         "generate_s": generated,
-        "whole_s": wall,
-        "exit": code,
-        "peak_mib": peak,
+        "run": run,
+        "baseline": baseline,
         "status": solver["status"],
         "stages": [(s["stage"], s["status"]) for s in solver["stages"]],
         "timings": manifest["timings_s"],
-        "validate_s": validate_wall,
         "breaks": manifest["counts"]["break_plan"],
     }
 
@@ -92,29 +74,31 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="Median over this many solves.")
     parser.add_argument("--skip-national", action="store_true", help="Median preset only.")
+    parser.add_argument("--national-dir", type=Path, help="A national preset's folder to use.")
+    parser.add_argument("--national-only", action="store_true", help="National alone.")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        solve_s, status = median_solve(root, args.runs)
-        print(
-            f"plan-breaks median preset: solve {solve_s:.3f} s (median of {args.runs}), "
-            f"{status} [target ≤ 1 s]"
-        )
+        if not args.national_only:
+            solve_s, status = median_solve(root, args.runs)
+            print(
+                f"plan-breaks median preset: solve {solve_s:.3f} s (median of {args.runs}), "
+                f"{status} [target ≤ 1 s]"
+            )
         if args.skip_national:
             return
-        figures = national_run(root)
+        figures = national_run(root, args.national_dir)
         proven = "proven optimal" if figures["status"] == "optimal" else "NOT proven optimal"
+        run, baseline = figures["run"], figures["baseline"]
+        assert isinstance(run, Run) and isinstance(baseline, Run)
         print(
-            f"plan-breaks national preset (20,000 auditors): whole run {figures['whole_s']:.1f} s, "
-            f"{proven}, peak {figures['peak_mib']:.0f} MiB, exit {figures['exit']}, "
-            f"{figures['breaks']} breaks [target ≤ 15 s]"
+            f"plan-breaks national preset (20,000 auditors): {proven}, exit {run.exit}, "
+            f"{figures['breaks']} breaks; solver stages {figures['stages']}"
         )
-        print(f"  stages: {figures['stages']}; in-process timings (s): {figures['timings']}")
-        print(
-            f"  beside it: caseaudit validate on the same data {figures['validate_s']:.1f} s "
-            f"(reading and checking the inputs); generating the preset "
-            f"{figures['generate_s']:.0f} s"
-        )
+        print(national_line("plan-breaks", run, 5, baseline))
+        print(f"  in-process timings (s): {figures['timings']}")
+        if figures["generate_s"]:
+            print(f"  generating the preset {figures['generate_s']:.0f} s")
 
 
 if __name__ == "__main__":

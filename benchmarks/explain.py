@@ -11,6 +11,13 @@ of a few runs with the peak memory of the process (``benchmarks/measure.py``):
   ``[policy] max_audits_per_year = 9`` so that the month is short of auditors.
 
 Targets (issue 11): pair ≤ 2 s, month diagnosis ≤ 10 s.
+
+Then the national preset (issue 23; ``--national-dir`` names a folder of it, else it is
+generated, seed 0, Parquet), one whole process each, beside ``caseaudit validate`` on the
+same folder (reading and checking the inputs, which every command pays first), with the
+peak memory and the seconds of each stage (``benchmarks/stages.py``): a pair and a case
+of the plan that ``allocate`` wrote (``--previous``: the plan is given), and the month.
+Targets: a pair ≤ 4 s, a case ≤ 4 s, the month ≤ 8 s, each ≤ 1.5 GiB.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ import pandas as pd
 
 from caseaudit.io.tables import write_input_tables
 from caseaudit.synth import DEFAULT_MONTH, generate_tables
+from stages import measured as staged
+from stages import national_line
 
 MEASURE = Path(__file__).with_name("measure.py")
 
@@ -73,7 +82,46 @@ def main() -> None:
     parser.add_argument("--preset", default="largest")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-national", action="store_true", help="Leave out national.")
+    parser.add_argument("--national-dir", type=Path, help="A national preset's folder to use.")
+    parser.add_argument(
+        "--national-plan", type=Path, help="allocate's output on that folder (else run here)."
+    )
+    parser.add_argument("--national-only", action="store_true", help="National alone.")
     args = parser.parse_args()
+    if not args.national_only:
+        preset_figures(args)
+    if not args.skip_national:
+        national_figures(args.national_dir, args.national_plan)
+
+
+def national_figures(data_dir: Path | None, plan_dir: Path | None) -> None:
+    """The national preset's questions, one whole process each, beside validate."""
+    month = DEFAULT_MONTH
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        report = root / "stages.json"
+        if data_dir is None:
+            data_dir = root / "national"
+            write_input_tables(data_dir, generate_tables("national", 0, month), "parquet")
+        if plan_dir is None:
+            plan_dir = root / "plan"
+            staged(["allocate", str(data_dir), "--month", month, "--out", str(plan_dir)], report)
+        plan = pd.read_parquet(plan_dir / "allocations.parquet")
+        case_id, auditor_id = str(plan["case_id"].iloc[1]), str(plan["auditor_id"].iloc[0])
+        question = ["explain", str(data_dir), "--month", month]
+        given = ["--previous", str(plan_dir)]
+        baseline = staged(["validate", str(data_dir)], report)
+        pair = staged([*question, "--case", case_id, "--auditor", auditor_id, *given], report)
+        case = staged([*question, "--case", case_id, *given], report)
+        whole = staged(question, report)
+    print(f"explain  national (seed 0), {month}, one whole process each", flush=True)
+    print(national_line(f"pair {case_id}/{auditor_id}", pair, 4, baseline))
+    print(national_line(f"case {case_id}", case, 4, baseline))
+    print(national_line("month", whole, 8, baseline), flush=True)
+
+
+def preset_figures(args: argparse.Namespace) -> None:
     month = DEFAULT_MONTH
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -5,6 +5,12 @@ moderator, as of the first working day of the target month. The figure is the wh
 `caseaudit moderate` process as P&Q would run it (interpreter start, imports, reading,
 validation, the solve and the files), the median of a few runs, beside its status and
 the peak memory of those runs (``resource.getrusage`` of the child processes).
+
+Then the national preset (issue 23; ``--national-dir`` names a folder of it, else it is
+generated, seed 0) with its challenges topped up the same way to 2,000 audits waiting:
+one whole ``caseaudit moderate`` process beside ``caseaudit validate`` on the same
+folder, with the peak memory and the seconds of each stage (``benchmarks/stages.py``).
+Target: ≤ 5 s, ≤ 1.5 GiB.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,6 +31,7 @@ import pandas as pd
 
 from caseaudit.io.tables import write_input_tables
 from caseaudit.synth import generate_tables
+from stages import measured, national_line
 
 BIN = Path(sys.executable).parent
 #: Finished or judged audits that a practitioner may still challenge (§21).
@@ -76,7 +84,45 @@ def main() -> None:
     parser.add_argument("--challenges", type=int, default=200)
     parser.add_argument("--as-of", default="2026-03-02")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-national", action="store_true", help="Leave out national.")
+    parser.add_argument("--national-dir", type=Path, help="A national preset's folder to use.")
+    parser.add_argument("--national-only", action="store_true", help="National alone.")
+    parser.add_argument("--national-challenges", type=int, default=2000)
     args = parser.parse_args()
+    if not args.national_only:
+        preset_figures(args)
+    if not args.skip_national:
+        national_figures(args.national_dir, args.national_challenges, args.as_of)
+
+
+def national_figures(data_dir: Path | None, wanted: int, as_of: str) -> None:
+    """National with ``wanted`` audits waiting: moderate beside validate, one run each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        national = root / "national"
+        if data_dir is None:
+            write_input_tables(national, generate_tables("national", 0), "parquet")
+        else:
+            shutil.copytree(data_dir, national)
+        names = ("challenges", "moderations", "history", "cases")
+        tables = {name: pd.read_parquet(national / f"{name}.parquet") for name in names}
+        waiting = top_up_challenges(tables, wanted, as_of)
+        write_input_tables(national, {"challenges": tables["challenges"]}, "parquet")
+        report, out = root / "stages.json", root / "out"
+        baseline = measured(["validate", str(national)], report)
+        run = measured(["moderate", str(national), "--as-of", as_of, "--out", str(out)], report)
+        manifest = json.loads((out / "manifest.json").read_text())
+    counts, solver = manifest["counts"], manifest["solver"]
+    print(
+        f"moderate  national (seed 0), {waiting} challenged audits as of {as_of}: "
+        f"{solver['status']} ({solver['proof']}), {counts['moderation']} moderated, "
+        f"{counts['unmoderated']} left",
+        flush=True,
+    )
+    print(national_line("moderate", run, 5, baseline), flush=True)
+
+
+def preset_figures(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir, out = Path(tmp) / "data", Path(tmp) / "out"
         tables = generate_tables(args.preset, args.seed)

@@ -26,6 +26,7 @@ import checker
 from builders import MONTH, YEAR_2025, Authority
 from caseaudit import allocate, explain, load
 from caseaudit.cli.main import cli
+from caseaudit.explaining.diagnosis import every_open_case_coverable
 from caseaudit.explaining.explainer import JSON_SCHEMA, Explainer
 from caseaudit.explaining.facts import RelaxUnit, SetBlocks
 from caseaudit.explaining.variants import relaxed
@@ -367,6 +368,50 @@ def test_deficient_sets_match_an_independent_maximum_matching(tmp_path: Path) ->
         assert len(found["auditors"]) < len(found["cases"])
         outside = len(auditor_ids) - len(found["auditors"])
         assert sum(found["blocked_by"].values()) == outside
+
+
+def _no_solve(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the month was solved")
+
+
+def test_a_month_every_open_case_can_have_is_explained_without_solving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # C1 (Team 1) and C4 (Team 2); auditors A0 (a social worker of Team 1: not C1's),
+    # A1 and A2 (P&Q); C9's inadequate audit is due but cases has no row for it (closed).
+    # The greedy cover tries A0 for C1 (same team: forbidden), gives C1 A1 and C4 A2:
+    # every open case can be covered, so allocate's plan covers both (coverage is its
+    # first tier) and leaves only C9, which no auditor may take. The month's answer says
+    # so without a solve, and is allocate's word for word.
+    authority = Authority().auditors("A1", "A2").case("C1")
+    authority.staff("A0", role="social_worker", team="Team 1", manager="TM1")
+    authority.staff("SW2", role="social_worker", team="Team 2", manager="TM1", auditor=False)
+    authority.case("C4", team="Team 2", worker="SW2", manager=None)
+    authority.history("2026-01", "C9", "A1", judgement="inadequate", confirmed="2026-01-10")
+    data = load(authority.write(tmp_path / "data"), MONTH)
+    result = allocate(data, MONTH)
+    explainer = Explainer(data, MONTH)
+    assert every_open_case_coverable(explainer.problem)
+    monkeypatch.setattr("caseaudit.explaining.explainer.solve_month", _no_solve)
+    answer = explain(data, MONTH)
+    month = answer.as_json()["month"]
+    assert (month["cases"], month["allocated"], month["most_covered"]) == (3, 2, 2)
+    assert month["unknown_details"] == ["C9"]
+    assert month["unallocated"] == result.unallocated[["case_id", "reason"]].to_dict("records")
+    assert (month["deficient_sets"], month["relaxations"]) == ([], [])
+    assert answer.as_json()["plan"]["allocated"] == len(result.allocations) == 2
+    monkeypatch.undo()
+    # The plan itself is solved on first use, and is allocate's.
+    assert answer.plan.to_dict("records") == result.allocations[["case_id", "auditor_id"]].to_dict(
+        "records"
+    )
+
+
+def test_a_short_month_is_not_taken_for_covered(tmp_path: Path) -> None:
+    # The crafted month of the Hall set: C1-C3 share only A1 and A2, so no plan covers
+    # every open case; the greedy cover says so (and the month is solved, as above).
+    explainer = Explainer(load(_short_month().write(tmp_path / "data"), MONTH), MONTH)
+    assert not every_open_case_coverable(explainer.problem)
 
 
 #: The rules that bar an auditor from every case of the month (contract §3, §2–3, §2).

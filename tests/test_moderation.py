@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from caseaudit.plans.moderation.adapter import (
 )
 from caseaudit.plans.moderation.problem import (
     MODERATION_RULES,
+    _first_rule_counts,
     build_moderation_problem,
     moderation_blockers,
 )
@@ -540,3 +542,29 @@ def test_reruns_are_byte_identical(
 def test_generated_moderators_come_from_several_services(median_dirs: dict[str, Path]) -> None:
     staff = pd.read_parquet(median_dirs["parquet"] / "staff.parquet")
     assert staff.loc[staff["can_moderate"], "service"].nunique() >= 3
+
+
+def test_unmoderated_counts_agree_with_the_blockers_pair_by_pair(
+    median_dirs: dict[str, Path],
+) -> None:
+    # The unmoderated reasons count every (audit, manager) pair at once (a national run
+    # leaves hundreds of audits to hundreds of managers); pair by pair, the first rule
+    # of moderation_blockers gives the same counts, for every audit waiting on the
+    # ledger's last day, with every manager full (so each free pair counts as filled).
+    data = load(median_dirs["parquet"])
+    problem = build_moderation_problem(data, dt.date(2026, 2, 28))
+    managers = list(problem.moderators["staff_id"])
+    full = pd.Series(problem.cap, index=managers)
+    audits = list(problem.audits.loc[~problem.audits["details_missing"], "audit_id"])
+    assert audits and managers
+    expected = {}
+    for audit_id in audits:
+        counted: Counter[str] = Counter()
+        for staff_id in managers:
+            blockers = moderation_blockers(problem, audit_id, staff_id)
+            counted[blockers[0].rule if blockers else "filled"] += 1
+        expected[audit_id] = counted
+    assert _first_rule_counts(problem, audits, full) == expected
+    # A manager with room whom no rule bars would have taken the audit.
+    with pytest.raises(RuntimeError, match="plan not maximal"):
+        _first_rule_counts(problem, audits, pd.Series(0, index=managers))

@@ -264,6 +264,53 @@ def _pieces(pairs: _AllowedPairs, cases: list[int], auditors: list[int]) -> list
     return pieces
 
 
+#: Auditors a greedy cover may try per open case, on average, before it gives up.
+COVER_TRIES_PER_CASE = 64
+
+
+def every_open_case_coverable(problem: MonthProblem) -> bool:
+    """Whether one plan gives every open case (details known) an allowed auditor within
+    capacity, found greedily: each case in turn takes the next auditor with room, in a
+    round over the auditors, who may audit it (not a forbidden pair). True proves that
+    the most cases any plan covers is every open case (Hall's condition holds, contract
+    §4's coverage tier can be met in full); False proves nothing (the greedy gave up, or
+    no such plan exists) and the caller solves.
+
+    The forbidden pairs are sorted keys, so each try is a binary search; the tries are
+    bounded (``COVER_TRIES_PER_CASE`` per case on average), so a month whose cases most
+    auditors may not take costs no more than that bound."""
+    index = encode_month(problem)
+    open_cases = np.flatnonzero(~index.closed)
+    room = index.capacity.copy()
+    if int(room.clip(min=0).sum()) < len(open_cases):
+        return False
+    free = [int(a) for a in np.flatnonzero(room > 0)]
+    forbidden = index.forbidden
+    n_forbidden, n_auditors = len(forbidden), index.n_auditors
+    tries_left = COVER_TRIES_PER_CASE * max(len(open_cases), 1)
+    at = 0
+    for case in open_cases.tolist():
+        base = case * n_auditors
+        while True:
+            if not free or tries_left <= 0:
+                return False
+            tries_left -= 1
+            at %= len(free)
+            auditor = free[at]
+            key = base + auditor
+            found = int(forbidden.searchsorted(key))
+            if found < n_forbidden and int(forbidden[found]) == key:
+                at += 1
+                continue
+            room[auditor] -= 1
+            if room[auditor] > 0:
+                at += 1
+            else:
+                free.pop(at)
+            break
+    return True
+
+
 def deficient_sets(problem: MonthProblem, plan: pd.DataFrame) -> HallDiagnosis:
     """Hall's condition from a maximum matching, which is a maximum flow of the month's
     network (source → case, 1; case → allowed auditor; auditor → sink, their capacity).

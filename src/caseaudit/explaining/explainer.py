@@ -15,8 +15,10 @@ real solve of the month with one pair forced in or one rule relaxed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from caseaudit.explaining.diagnosis import (
     HallDiagnosis,
     PlanCost,
     deficient_sets,
+    every_open_case_coverable,
     force_pair,
     relaxations,
 )
@@ -45,11 +48,11 @@ from caseaudit.io.previous import read_previous_plan
 from caseaudit.io.reader import load_dataset
 from caseaudit.model.dataset import LINE, Dataset
 from caseaudit.model.errors import InputError, InputIssue, plural
-from caseaudit.model.identity import Identities
+from caseaudit.model.identity import Spellings
 from caseaudit.plans.month.adapter import SOFT_RULES, TIERS, solve_month
 from caseaudit.plans.month.problem import MonthProblem, build_problem, seen_subject_by_any_auditor
 from caseaudit.plans.month.rules import blocking_rules
-from caseaudit.plans.month.tables import allocations_table, unallocated_reason
+from caseaudit.plans.month.tables import allocation_reasons, unallocated_reason
 
 SCHEMA_ID = "caseaudit.explain/1"
 #: Preference rules in the order the answer names them (issue 11).
@@ -489,11 +492,20 @@ class Explanation:
     plan_source: str
     previous_dir: str | None
     seed: int
-    plan: pd.DataFrame
+    #: How many cases the plan allocates.
+    allocated: int
+    #: The explainer that answered: ``plan`` reads the plan off it.
+    explainer: Explainer = field(repr=False, compare=False)
     pair: PairAnswer | None = None
     case: CaseAnswer | None = None
     auditor: AuditorAnswer | None = None
     month_answer: MonthAnswer | None = None
+
+    @property
+    def plan(self) -> pd.DataFrame:
+        """The plan explained (case_id, auditor_id); the month's question does not need
+        it when every open case can be covered, so it is solved here on first use."""
+        return self.explainer.plan
 
     def summary(self) -> str:
         """Short human text, ordered like the question."""
@@ -518,7 +530,7 @@ class Explanation:
                 "source": self.plan_source,
                 "directory": self.previous_dir,
                 "seed": self.seed,
-                "allocated": len(self.plan),
+                "allocated": self.allocated,
             },
             "pair": _json(self.pair),
             "case": _json(self.case),
@@ -539,14 +551,14 @@ def _json(answer: Any) -> Any:
 def _json_fields(answer: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     """An answer's fields in order as JSON: tables as rows, nested answers as theirs."""
     document = {}
-    for field in fields(answer):
-        if field.name not in leave_out:
-            value = getattr(answer, field.name)
+    for member in fields(answer):
+        if member.name not in leave_out:
+            value = getattr(answer, member.name)
             if isinstance(value, pd.DataFrame):
                 value = _records(value)
             elif hasattr(value, "as_json"):
                 value = value.as_json()
-            document[field.name] = value
+            document[member.name] = value
     return document
 
 
@@ -614,27 +626,68 @@ class Explainer:
                     )
                     if reason
                 }
+        self._tell = tell
         tell("building")
         self.problem: MonthProblem = build_problem(
             data, month, validate=validate, previous_breaks=previous_breaks
         )
+        self._reasons: dict[str, str] = {}
+
+    # The plan and what is read off it are made on first use: the month's question
+    # needs no plan when every open case can be covered (``_covers_every_open_case``).
+
+    @cached_property
+    def plan(self) -> pd.DataFrame:
+        """The plan explained: the previous plan's pairs of the month, else the plan
+        ``allocate`` makes for the same data, config and seed."""
         if self.previous_plan is not None:
             in_month = self.previous_plan["case_id"].isin(set(self.problem.cases["case_id"]))
-            self.plan = self.previous_plan[in_month].reset_index(drop=True)
-        else:
-            tell("solving")
+            return self.previous_plan[in_month].reset_index(drop=True)
+        with self._solving():
             solved = solve_month(
-                self.problem, data.config, self.seed, time_limit_s, check_unique=False
+                self.problem, self.data.config, self.seed, self.time_limit_s, check_unique=False
             )
-            self.plan = solved.assignment
-        self.costing = Costing(self.problem, data.config, self.seed, self.previous_plan)
-        self.plan_cost = self.costing.plan(self.plan)
-        self.auditor_of = dict(zip(self.plan["case_id"], self.plan["auditor_id"], strict=True))
-        #: Each auditor's cases in the plan, by case_id.
-        self.cases_of: dict[str, list[str]] = {}
+        return solved.assignment
+
+    @contextmanager
+    def _solving(self) -> Iterator[None]:
+        """Tell ``progress`` of a solve (issue 24), then of the reasons again: the
+        questions solve when they need to, in the middle of their answer."""
+        self._tell("solving")
+        yield
+        self._tell("reasons")
+
+    @cached_property
+    def costing(self) -> Costing:
+        return Costing(self.problem, self.data.config, self.seed, self.previous_plan)
+
+    @cached_property
+    def plan_cost(self) -> PlanCost:
+        return self.costing.plan(self.plan)
+
+    @cached_property
+    def auditor_of(self) -> dict[str, str]:
+        """Who audits each allocated case in the plan."""
+        return dict(zip(self.plan["case_id"], self.plan["auditor_id"], strict=True))
+
+    @cached_property
+    def cases_of(self) -> dict[str, list[str]]:
+        """Each auditor's cases in the plan, by case_id."""
+        cases_of: dict[str, list[str]] = {}
         for case_id, auditor_id in sorted(self.auditor_of.items()):
-            self.cases_of.setdefault(auditor_id, []).append(case_id)
-        self._reasons: dict[str, str] | None = None
+            cases_of.setdefault(auditor_id, []).append(case_id)
+        return cases_of
+
+    @cached_property
+    def _covers_every_open_case(self) -> bool:
+        """Whether the plan explained covers every open case, known without solving:
+        ``allocate``'s plan covers the most cases any plan can (coverage is the first
+        tier, contract §4, and the flow is exact over every allowed pair), so if one
+        plan covers every open case, so does it. Not for a previous plan (it may cover
+        fewer) nor under a candidate limit (its plan is not proven to cover the most)."""
+        if self.previous_plan is not None or self.data.config.solver.max_candidates_per_case:
+            return False
+        return every_open_case_coverable(self.problem)
 
     # ------------------------------------------------------------ checks
 
@@ -671,16 +724,27 @@ class Explainer:
 
     def reason(self, case_id: str) -> str:
         """The plan's reason for a case, as ``allocate`` writes it."""
-        if self._reasons is None:
-            if self.previous_dir is not None:
-                self._reasons = dict(self.previous_reasons)
-            else:
-                table = allocations_table(self.problem, self.plan)
-                self._reasons = dict(zip(table["case_id"], table["reason"], strict=True))
-        if case_id in self._reasons:
-            return self._reasons[case_id]
-        if case_id in self.auditor_of:
+        if self.previous_dir is not None and case_id in self.previous_reasons:
+            return self.previous_reasons[case_id]
+        if case_id not in self.auditor_of:
+            return self._unallocated_reason(case_id)
+        if self.previous_dir is not None:
             return f"{case_id} is allocated to {self.auditor_of[case_id]} in the previous plan."
+        if case_id not in self._reasons:
+            # Only the case asked about: the month's other reasons are not read.
+            self._reasons.update(allocation_reasons(self.problem, self.plan, [case_id]))
+        return self._reasons[case_id]
+
+    @property
+    def allocated(self) -> int:
+        """How many cases the plan allocates: every open case when that is known without
+        solving (``_covers_every_open_case``)."""
+        # A plan already made is counted; making one to count it would cost a solve.
+        if "plan" in vars(self) or not self._covers_every_open_case:
+            return len(self.plan)
+        return int((~self.problem.cases["details_missing"]).sum())
+
+    def _unallocated_reason(self, case_id: str) -> str:
         return unallocated_reason(self.problem, case_id, self._case_is(case_id, "details_missing"))
 
     def _case_is(self, case_id: str, flag: str) -> bool:
@@ -713,15 +777,16 @@ class Explainer:
 
     def force(self, case_id: str, auditor_id: str) -> ForcedAnswer:
         """Solve again with the pair forced in and compare tier by tier."""
-        assignment, solved = force_pair(
-            self.problem,
-            self.data.config,
-            self.seed,
-            case_id,
-            auditor_id,
-            self.previous_plan,
-            self.time_limit_s,
-        )
+        with self._solving():
+            assignment, solved = force_pair(
+                self.problem,
+                self.data.config,
+                self.seed,
+                case_id,
+                auditor_id,
+                self.previous_plan,
+                self.time_limit_s,
+            )
         forced_cost = self.costing.plan(assignment)
         return self._compare(case_id, auditor_id, assignment, forced_cost, solved.status)
 
@@ -871,17 +936,24 @@ class Explainer:
     def month_diagnosis(self) -> MonthAnswer:
         problem = self.problem
         cases = problem.cases
-        unallocated_ids = [c for c in cases["case_id"] if c not in self.auditor_of]
+        if self._covers_every_open_case:
+            # The plan leaves only the closed cases: no deficient set, nothing to solve.
+            unallocated_ids = cases.loc[cases["details_missing"], "case_id"].tolist()
+            reasons = [self._unallocated_reason(c) for c in unallocated_ids]
+        else:
+            unallocated_ids = [c for c in cases["case_id"] if c not in self.auditor_of]
+            reasons = [self.reason(c) for c in unallocated_ids]
+        allocated = self.allocated
         unallocated = pd.DataFrame(
-            {"case_id": unallocated_ids, "reason": [self.reason(c) for c in unallocated_ids]},
+            {"case_id": unallocated_ids, "reason": reasons},
             columns=["case_id", "reason"],
         )
         unknown = sorted(cases.loc[cases["details_missing"], "case_id"])
-        # A plan that covers every case has no deficient set.
+        # A plan that covers every case it can has no deficient set.
         hall = (
             deficient_sets(problem, self.plan)
-            if unallocated_ids
-            else HallDiagnosis([], len(self.plan))
+            if unallocated_ids and not self._covers_every_open_case
+            else HallDiagnosis([], allocated)
         )
         sets = hall.sets
         rows = []
@@ -914,15 +986,17 @@ class Explainer:
         relaxed_rows = []
         if sets:
             in_sets = sorted({c for found in sets for c in found.cases})
-            for relaxation in relaxations(
-                problem,
-                self.data.config,
-                self.seed,
-                hall.most_covered,
-                in_sets,
-                self.time_limit_s,
-                seen_subject_by_any_auditor(self.data, problem),
-            ):
+            with self._solving():
+                offered = relaxations(
+                    problem,
+                    self.data.config,
+                    self.seed,
+                    hall.most_covered,
+                    in_sets,
+                    self.time_limit_s,
+                    seen_subject_by_any_auditor(self.data, problem),
+                )
+            for relaxation in offered:
                 relaxed_rows.append(
                     {
                         "rule": relaxation.rule,
@@ -948,7 +1022,7 @@ class Explainer:
         )
         return MonthAnswer(
             len(cases),
-            len(self.plan),
+            allocated,
             hall.most_covered,
             unallocated,
             unknown,
@@ -994,21 +1068,33 @@ def explain(
     if progress is not None:
         progress("reasons")
     # Contract §1: "--case c1" names the case C1 of cases, spelled as cases spells it.
-    known = Identities.of(dataset)
-    case = None if case is None else known.case_ids.spell(case) or case
-    auditor = None if auditor is None else known.staff_ids.spell(auditor) or auditor
+    case = None if case is None else _spelled(dataset["cases"]["case_id"], case)
+    auditor = None if auditor is None else _spelled(dataset["staff"]["staff_id"], auditor)
     explainer.check_ids(case, auditor)
-    common = {
-        "month": month,
-        "plan_source": "previous" if previous is not None else "allocate",
-        "previous_dir": explainer.previous_dir,
-        "seed": explainer.seed,
-        "plan": explainer.plan,
-    }
+    answers: dict[str, Any] = {}
     if case is not None and auditor is not None:
-        return Explanation(question="pair", pair=explainer.pair(case, auditor), **common)
-    if case is not None:
-        return Explanation(question="case", case=explainer.case(case), **common)
-    if auditor is not None:
-        return Explanation(question="auditor", auditor=explainer.auditor(auditor), **common)
-    return Explanation(question="month", month_answer=explainer.month_diagnosis(), **common)
+        answers = {"question": "pair", "pair": explainer.pair(case, auditor)}
+    elif case is not None:
+        answers = {"question": "case", "case": explainer.case(case)}
+    elif auditor is not None:
+        answers = {"question": "auditor", "auditor": explainer.auditor(auditor)}
+    else:
+        answers = {"question": "month", "month_answer": explainer.month_diagnosis()}
+    return Explanation(
+        month=month,
+        plan_source="previous" if previous is not None else "allocate",
+        previous_dir=explainer.previous_dir,
+        seed=explainer.seed,
+        allocated=explainer.allocated,
+        explainer=explainer,
+        **answers,
+    )
+
+
+def _spelled(values: pd.Series, value: str) -> str:
+    """``value`` as the defining table spells it (contract §1), or as given when it names
+    nothing (``check_ids`` then says so). The loaded data is already spelled so (each
+    key has one spelling), so a value found as given is its own spelling."""
+    if (values == value).any():
+        return value
+    return Spellings(values.tolist()).spell(value) or value

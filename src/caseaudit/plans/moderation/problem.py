@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from caseaudit.model.asof import known_on
@@ -529,15 +530,16 @@ def _loads_after(problem: ModerationProblem, assignment: pd.DataFrame) -> pd.Ser
 
 def moderation_table(problem: ModerationProblem, assignment: pd.DataFrame) -> pd.DataFrame:
     """One row per audit given a moderator, with why this one (contract columns)."""
-    audits = problem.audits.set_index("audit_id")
-    moderators = problem.moderators.set_index("staff_id")
-    loads = _loads_after(problem, assignment)
+    # Plain dicts per row: a pandas row lookup per moderation costs seconds nationally.
+    audits = problem.audits.set_index("audit_id").to_dict("index")
+    moderators = problem.moderators.set_index("staff_id").to_dict("index")
+    loads = _loads_after(problem, assignment).to_dict()
     allowed = _allowed_counts(problem)
     rows = []
     for audit_id, moderator_id in zip(
         assignment["audit_id"], assignment["moderator_id"], strict=True
     ):
-        audit, moderator = audits.loc[audit_id], moderators.loc[moderator_id]
+        audit, moderator = audits[audit_id], moderators[moderator_id]
         challengers = list(audit["challengers"])
         people = f"of the auditor {audit['auditor_id']}"
         if challengers:
@@ -583,47 +585,109 @@ def _allowed_counts(problem: ModerationProblem) -> Counter[str]:
     return counts
 
 
+def _first_rule_counts(
+    problem: ModerationProblem, audit_ids: list[str], loads: pd.Series
+) -> dict[str, Counter[str]]:
+    """Per audit of ``audit_ids`` (details known), each senior manager who may moderate
+    counted once: under the first rule that bars them from it (``moderation_blockers``'
+    order, the restrictions' order), else as ``filled`` when this plan's other
+    moderations fill them up to the cap. All pairs at once, as a matrix of rule ranks
+    (audits × managers), not pair by pair: a national month leaves hundreds of audits
+    to hundreds of managers."""
+    managers = problem.moderators["staff_id"].tolist()
+    rule_ids = list(problem.restrictions)
+    never = len(rule_ids)  # the rank of "no rule bars the pair"
+    column = {staff_id: j for j, staff_id in enumerate(managers)}
+    row = {audit_id: i for i, audit_id in enumerate(audit_ids)}
+    # A rule that bars a manager everywhere bars every pair of theirs.
+    everywhere = np.full(len(managers), never, dtype=np.int64)
+    for rank in range(never - 1, -1, -1):
+        bar = problem.restrictions[rule_ids[rank]].everywhere
+        barred = [column[s] for s, detail in bar.items() if s in column and detail]
+        everywhere[barred] = rank
+    ranks = np.tile(everywhere, (len(audit_ids), 1))
+    pairs = problem.forbidden
+    pairs = pairs[
+        pairs["audit_id"].isin(row.keys())
+        & pairs["moderator_id"].isin(column.keys())
+        & pairs["detail"].notna()
+    ]
+    rank_of = {rule_id: rank for rank, rule_id in enumerate(rule_ids)}
+    np.minimum.at(
+        ranks,
+        (
+            pairs["audit_id"].map(row).to_numpy(dtype=np.int64),
+            pairs["moderator_id"].map(column).to_numpy(dtype=np.int64),
+        ),
+        pairs["rule"].map(rank_of).to_numpy(dtype=np.int64),
+    )
+    full = np.array([loads.get(s, 0) >= problem.cap for s in managers], dtype=bool)
+    counts = {}
+    for audit_id, audit_ranks in zip(audit_ids, ranks, strict=True):
+        free = audit_ranks == never
+        if (free & ~full).any():  # a free, allowed manager would have taken it
+            staff_id = managers[int(np.flatnonzero(free & ~full)[0])]
+            raise RuntimeError(f"{staff_id} could still moderate {audit_id}: plan not maximal")
+        counted = np.bincount(audit_ranks, minlength=never + 1)
+        found: Counter[str] = Counter(
+            {rule_ids[rank]: int(n) for rank, n in enumerate(counted[:never]) if n}
+        )
+        if counted[never]:
+            found["filled"] = int(counted[never])
+        counts[audit_id] = found
+    return counts
+
+
 def unmoderated_reason(problem: ModerationProblem, audit_id: str, loads: pd.Series) -> str:
     """What blocked each senior manager who may moderate, counted by the first rule that
     bars them (in ``MODERATION_RULES`` order); those free of every rule were filled up to
     the cap by this plan's other moderations."""
-    audit = problem.audits.set_index("audit_id").loc[audit_id]
-    if audit["details_missing"]:
-        return (
-            f"the details of {audit['case_id']} in {audit['month']} are not in cases, so no "
-            "moderator's independence of the case can be checked"
-        )
+    return _unmoderated_reasons(problem, [audit_id], loads)[audit_id]
+
+
+def _unmoderated_reasons(
+    problem: ModerationProblem, audit_ids: list[str], loads: pd.Series
+) -> dict[str, str]:
+    """``unmoderated_reason`` of each of ``audit_ids``, their counts found together."""
+    audits = problem.audits.set_index("audit_id").loc[audit_ids]
     managers = problem.moderators["staff_id"].tolist()
-    if not managers:
-        return "no staff member is flagged can_moderate"
-    context = {"service": audit["service"], "cap": problem.cap, "as_of": problem.as_of}
-    counts: Counter[str] = Counter()
-    for staff_id in managers:
-        blockers = moderation_blockers(problem, audit_id, staff_id)
-        if blockers:
-            counts[blockers[0].rule] += 1
-        elif loads.get(staff_id, 0) >= problem.cap:
-            counts["filled"] += 1
-        else:  # a free, allowed manager would have taken it: the plan is not maximal
-            raise RuntimeError(f"{staff_id} could still moderate {audit_id}: plan not maximal")
-    parts = [
-        f"{counts[rule.id]} {rule.label.format(**context)}"
-        for rule in MODERATION_RULES
-        if counts[rule.id]
+    known = [
+        a for a, missing in zip(audit_ids, audits["details_missing"], strict=True) if not missing
     ]
-    if counts["filled"]:
-        parts.append(
-            f"{counts['filled']} at {problem.cap} of {problem.cap} this month with this "
-            "plan's other moderations"
-        )
+    counts = _first_rule_counts(problem, known, loads) if managers else {}
     noun = plural(len(managers), "senior manager")
-    return f"of {noun} who may moderate, " + ", ".join(parts)
+    reasons = {}
+    for audit_id, audit in zip(audit_ids, audits.to_dict("records"), strict=True):
+        if audit["details_missing"]:
+            reasons[audit_id] = (
+                f"the details of {audit['case_id']} in {audit['month']} are not in cases, so "
+                "no moderator's independence of the case can be checked"
+            )
+            continue
+        if not managers:
+            reasons[audit_id] = "no staff member is flagged can_moderate"
+            continue
+        found = counts[audit_id]
+        context = {"service": audit["service"], "cap": problem.cap, "as_of": problem.as_of}
+        parts = [
+            f"{found[rule.id]} {rule.label.format(**context)}"
+            for rule in MODERATION_RULES
+            if found[rule.id]
+        ]
+        if found["filled"]:
+            parts.append(
+                f"{found['filled']} at {problem.cap} of {problem.cap} this month with this "
+                "plan's other moderations"
+            )
+        reasons[audit_id] = f"of {noun} who may moderate, " + ", ".join(parts)
+    return reasons
 
 
 def unmoderated_table(problem: ModerationProblem, assignment: pd.DataFrame) -> pd.DataFrame:
     loads = _loads_after(problem, assignment)
     left = sorted(set(problem.audits["audit_id"]) - set(assignment["audit_id"]))
-    rows = [{"audit_id": a, "reason": unmoderated_reason(problem, a, loads)} for a in left]
+    reasons = _unmoderated_reasons(problem, left, loads)
+    rows = [{"audit_id": a, "reason": reasons[a]} for a in left]
     return pd.DataFrame(rows, columns=UNMODERATED_COLUMNS).astype(object)
 
 

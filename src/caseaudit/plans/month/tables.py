@@ -337,3 +337,33 @@ def unallocated_reason(problem: MonthProblem, case_id: str, details_missing: boo
     if free:
         parts.append(f"the other {plural(free, 'auditor')} needed for other cases")
     return f"no auditor available: of {plural(len(auditors), 'auditor')}, " + "; ".join(parts)
+
+
+def allocation_reasons(
+    problem: MonthProblem, assignment: pd.DataFrame, case_ids: list[str]
+) -> dict[str, str]:
+    """The reasons ``allocations_table`` gives the allocated cases among ``case_ids``,
+    worked out for those cases alone (``caseaudit explain`` asks about one case of a
+    national month): the plan's loads and rooms are the whole plan's, only the counts
+    of each case's candidates (``_spread``) are limited to the cases asked about."""
+    cases = problem.cases.set_index("case_id")
+    year_of = problem.auditors.set_index("staff_id")["year_count"]
+    plan = Plan.of(problem, assignment)
+    asked = {c: plan.auditor_of[c] for c in case_ids if c in plan.auditor_of}
+    spread = _spread(problem, Plan(asked, plan.cases_of, plan.with_room, plan.auditors))
+    seen = problem.seen_subject
+    seen = seen[seen["case_id"].isin(asked.keys())]
+    seen_keys = set(zip(seen["case_id"], seen["auditor_id"], strict=True))
+    return {
+        case_id: allocation_reason(
+            problem,
+            plan,
+            case_id,
+            cases.loc[case_id].to_dict(),
+            auditor_id,
+            int(year_of[auditor_id]),
+            spread[case_id],
+            (case_id, auditor_id) in seen_keys,
+        )
+        for case_id, auditor_id in asked.items()
+    }
