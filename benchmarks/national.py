@@ -82,6 +82,11 @@ def measured(work: Path, arguments: list[str]) -> dict[str, object]:
     return figures
 
 
+#: A pair's and a case's question asked of the month's plan, as P&Q ask it once allocate has
+#: run (`--previous`); the month's question is asked without a plan.
+EXPLAIN_PLAN = ["explain", "data", "--month", DEFAULT_MONTH, "--json", "--previous", "allocate"]
+
+
 def plan_rows(work: Path) -> pd.DataFrame:
     return pd.read_parquet(work / "allocate" / "allocations.parquet")
 
@@ -89,12 +94,12 @@ def plan_rows(work: Path) -> pd.DataFrame:
 def explain_pair(work: Path) -> list[str]:
     plan = plan_rows(work)
     pair = ["--case", str(plan["case_id"].iloc[1]), "--auditor", str(plan["auditor_id"].iloc[0])]
-    return ["explain", "data", "--month", DEFAULT_MONTH, "--json", *pair]
+    return [*EXPLAIN_PLAN, *pair]
 
 
 def explain_case(work: Path) -> list[str]:
     case = str(plan_rows(work)["case_id"].iloc[0])
-    return ["explain", "data", "--month", DEFAULT_MONTH, "--json", "--case", case]
+    return [*EXPLAIN_PLAN, "--case", case]
 
 
 def exempted(count: int) -> Callable[[Path], None]:
