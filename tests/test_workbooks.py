@@ -23,7 +23,7 @@ from caseaudit.cli.main import cli
 from caseaudit.io.workbook import EXCEL_EPOCH, cell_text
 from caseaudit.io.workbook_out import HANDOFF_WORKBOOK
 from caseaudit.synth import DEFAULT_MONTH
-from workbooks import csv_folder_as_workbooks, libreoffice_workbooks
+from workbooks import Formula, csv_folder_as_workbooks, libreoffice_workbooks
 
 MONTH = "2026-03"
 STAFF = """\
@@ -269,6 +269,34 @@ def test_a_malformed_workbook_is_exit_2_with_the_cell_and_nothing_written(
     assert not out.exists()
     assert "cases.xlsx:cases!D3: case_type: 'kid' is not one of" in stderr
     assert "cases.xlsx:cases!B3: month: expected a month as YYYY-MM, got '2026-03-05'" in stderr
+
+
+@pytest.mark.parametrize("combined", [False, True], ids=["cases.xlsx", "caseaudit.xlsx"])
+def test_a_formula_that_shows_an_error_is_refused_at_its_cell_not_read_as_blank(
+    tmp_path: Path, combined: bool
+) -> None:
+    # C2's worker is a lookup that failed (#N/A, G3) and C1's IRO one whose reference
+    # was deleted (#REF!, I2). calamine reads an error cell as an empty one: the optional
+    # IRO would pass for "no IRO" (and its conflict go unchecked), the worker for a blank.
+    # Each is refused at its cell with the error the spreadsheet shows, and nothing else
+    # is said of the sheet until they are mended (its other cells cannot be trusted).
+    source = tiny(tmp_path / "csv")
+    cells = {
+        ("cases", 3, "allocated_worker_id"): Formula("=VLOOKUP(C3,staff!A:A,1,FALSE)", "#N/A"),
+        ("cases", 2, "iro_id"): Formula("=#REF!", "#REF!"),
+    }
+    csv_folder_as_workbooks(source, tmp_path / "book", combined=combined, cells=cells)
+    out = tmp_path / "out"
+    code, _, stderr = run("allocate", str(tmp_path / "book"), "--month", MONTH, "--out", str(out))
+    assert code == 2
+    assert not out.exists()
+    book = "caseaudit.xlsx" if combined else "cases.xlsx"
+    assert stderr.strip().splitlines() == [
+        f"{book}:cases!I2: iro_id: the cell shows the error #REF! (a formula that failed): "
+        "mend the formula or type the value",
+        f"{book}:cases!G3: allocated_worker_id: the cell shows the error #N/A (a formula "
+        "that failed): mend the formula or type the value",
+    ]
 
 
 def test_a_missing_column_of_a_sheet_is_located_by_the_header_row(tmp_path: Path) -> None:

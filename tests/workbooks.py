@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,14 @@ from caseaudit.model.schema import TABLES
 #: A cell written as given instead of from the CSV: (table, row, column) → value, the
 #: row counted as the sheet counts it (the header is row 1).
 Cells = dict[tuple[str, int, str], object]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell and the value a spreadsheet saved with it (``#N/A``: an error)."""
+
+    formula: str
+    shown: str
 
 
 def _write_sheet(
@@ -33,6 +42,9 @@ def _write_sheet(
         kind = schema.column(column).kind if column in schema.column_names else "text"
         for row, text in enumerate(frame[header].tolist(), start=1):
             given = (cells or {}).get((name, row + 1, header), text)
+            if isinstance(given, Formula):
+                sheet.write_formula(row, position, given.formula, None, given.shown)
+                continue
             if isinstance(given, dt.datetime):
                 sheet.write_datetime(row, position, given, date_format)
                 continue
