@@ -386,7 +386,29 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "out"
 
 
-def test_the_output_workbook_read_back_equals_the_parquet_cell_by_cell(plan_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def replan_dir(plan_dir: Path) -> Path:
+    """``reallocate`` of the same month after ``plan_dir``: its workbook has ``changes``."""
+    out = plan_dir.parent / "replan"
+    code, _, stderr = run(
+        "reallocate",
+        str(plan_dir.parent / "data"),
+        "--month",
+        DEFAULT_MONTH,
+        "--previous",
+        str(plan_dir),
+        "--out",
+        str(out),
+    )
+    assert code == 0, stderr
+    return out
+
+
+@pytest.mark.parametrize("command", ["allocate", "reallocate"])
+def test_the_output_workbook_read_back_equals_the_parquet_cell_by_cell(
+    request: pytest.FixtureRequest, command: str
+) -> None:
+    plan_dir: Path = request.getfixturevalue("plan_dir" if command == "allocate" else "replan_dir")
     sheets = pd.read_excel(
         plan_dir / HANDOFF_WORKBOOK, sheet_name=None, dtype=object, engine="calamine"
     )
