@@ -299,6 +299,45 @@ def test_a_formula_that_shows_an_error_is_refused_at_its_cell_not_read_as_blank(
     ]
 
 
+@pytest.mark.skipif(SOFFICE is None, reason=NO_LIBREOFFICE)
+def test_a_formula_error_in_an_ods_saved_by_libreoffice_is_refused_at_its_cell(
+    office_profile: Path, tmp_path: Path
+) -> None:
+    # The same sheet saved by LibreOffice as .ods (its own format): an error cell there
+    # is marked calcext:value-type="error", and calamine reads it as empty too.
+    source = tiny(tmp_path / "csv")
+    cells = {
+        ("cases", 3, "allocated_worker_id"): Formula("=NA()", "#N/A"),
+        ("cases", 2, "iro_id"): Formula("=1/0", "#DIV/0!"),
+    }
+    csv_folder_as_workbooks(source, tmp_path / "book", cells=cells)
+    assert SOFFICE is not None
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation={office_profile.as_uri()}",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path / "book"),
+            str(tmp_path / "book" / "cases.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (tmp_path / "book" / "cases.xlsx").unlink()
+    code, _, stderr = run("validate", str(tmp_path / "book"))
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "cases.ods:cases!I2: iro_id: the cell shows the error #DIV/0! (a formula that "
+        "failed): mend the formula or type the value",
+        "cases.ods:cases!G3: allocated_worker_id: the cell shows the error #N/A (a formula "
+        "that failed): mend the formula or type the value",
+    ]
+
+
 def test_a_missing_column_of_a_sheet_is_located_by_the_header_row(tmp_path: Path) -> None:
     source = tiny(tmp_path / "csv")
     cases = pd.read_csv(source / "cases.csv", dtype=str, keep_default_na=False)

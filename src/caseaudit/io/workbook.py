@@ -225,10 +225,17 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     row and column counted from 0, with the error as shown. calamine reads such a cell
     as an empty one (python-calamine issue 105), which would pass for a blank: an
     optional id or date silently missing, where contract §2 refuses invalid input at its
-    cell. Looked for in .xlsx and .xlsm (their sheets are
-    XML, an error cell marked ``t="e"``); .xls and .ods are not looked into."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return {}
+    cell. Looked for in .xlsx and .xlsm (an error cell is marked ``t="e"``) and in .ods
+    as LibreOffice saves it (``calcext:value-type="error"``); an .xls is not looked into."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_error_cells(path, sheet)
+    if suffix == ".ods":
+        return _ods_error_cells(path, sheet)
+    return {}
+
+
+def _xlsx_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, sheet)
         if part is None or part not in archive.namelist():
@@ -245,6 +252,49 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             shown = next((v.text for v in element if _local(v.tag) == "v" and v.text), "#VALUE!")
             found[xl_cell_to_rowcol(reference)] = shown
         element.clear()
+    return found
+
+
+#: OpenDocument's table namespace, and LibreOffice's mark of a cell showing an error.
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_ERROR = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+
+
+def _ods_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """As :func:`error_cells` for an .ods: rows and cells are counted as written, a
+    ``number-rows-repeated`` / ``number-columns-repeated`` one as that many."""
+    with zipfile.ZipFile(path) as archive:
+        if "content.xml" not in archive.namelist():
+            return {}
+        data = archive.read("content.xml")
+    if b'value-type="error"' not in data:
+        return {}
+    name, rows_repeated, columns_repeated = (
+        f"{{{_ODS_TABLE}}}{key}"
+        for key in ("name", "number-rows-repeated", "number-columns-repeated")
+    )
+    found: dict[tuple[int, int], str] = {}
+    inside, row, column = False, 0, 0
+    for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = element.tag
+        if tag == f"{{{_ODS_TABLE}}}table":
+            inside = event == "start" and element.get(name) == sheet
+        elif not inside:
+            continue
+        elif tag == f"{{{_ODS_TABLE}}}table-row":
+            if event == "start":
+                column = 0
+            else:
+                row += int(element.get(rows_repeated, "1"))
+                element.clear()
+        elif event == "end" and tag in (
+            f"{{{_ODS_TABLE}}}table-cell",
+            f"{{{_ODS_TABLE}}}covered-table-cell",
+        ):
+            if element.get(_ODS_ERROR) == "error":
+                shown = "".join(element.itertext()).strip() or "#VALUE!"
+                found[(row, column)] = shown
+            column += int(element.get(columns_repeated, "1"))
     return found
 
 
