@@ -5,21 +5,25 @@ does; ``allocations.xlsx`` holds the hand-off's cells as the Parquet does."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
 
 import caseaudit
 from caseaudit.cli.main import cli
 from caseaudit.io.workbook import EXCEL_EPOCH, cell_text
 from caseaudit.io.workbook_out import HANDOFF_WORKBOOK
 from caseaudit.synth import DEFAULT_MONTH
-from workbooks import csv_folder_as_workbooks
+from workbooks import Formula, csv_folder_as_workbooks, libreoffice_workbooks
 
 MONTH = "2026-03"
 STAFF = """\
@@ -56,32 +60,151 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def outputs(directory: Path) -> dict[str, bytes]:
-    """Every file written but the manifest, which names the input files and times."""
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.suffix != ".json"}
-
-
 # --- workbooks in -------------------------------------------------------------------------
 
+#: Every preset but region in `make test`; region (1,875 cases, 250,000 rows to write and
+#: read as cells) in `make test-long` only.
+PRESETS = [
+    "small",
+    "median",
+    "largest",
+    pytest.param("region", marks=pytest.mark.long),
+]
+#: LibreOffice starts five times a preset (one import filter a start, seconds each): small
+#: in `make test`, the larger presets in `make test-long`.
+LIBREOFFICE_PRESETS = [
+    "small",
+    pytest.param("median", marks=pytest.mark.long),
+    pytest.param("largest", marks=pytest.mark.long),
+    pytest.param("region", marks=pytest.mark.long),
+]
+SOFFICE = shutil.which("soffice")
+NO_LIBREOFFICE = "LibreOffice (soffice) is not installed: its conversions cannot run"
 
-@pytest.mark.parametrize("preset", ["small", "median"])
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_same_outputs(expected: Path, actual: Path, data: Path) -> None:
+    """Every file of ``actual`` is the bytes of ``expected`` (a run on the CSV tables),
+    ``manifest.json`` compared key by key but for two keys. ``timings_s``: seconds
+    measured, different on every run (golden.py leaves them out too). ``inputs_sha256``:
+    it names and hashes the files read, ``cases.csv`` there and ``cases.xlsx:cases`` or
+    ``caseaudit.xlsx:cases`` here, so it is checked apart: one ``<file>:<sheet>`` for
+    each table the CSV run read, the sheet named like the table, hashed as the workbook
+    in ``data`` is."""
+    files = sorted(p.name for p in actual.iterdir())
+    assert files == sorted(p.name for p in expected.iterdir())
+    assert HANDOFF_WORKBOOK in files
+    for name in files:
+        if name != "manifest.json":
+            assert (actual / name).read_bytes() == (expected / name).read_bytes(), name
+    wanted = json.loads((expected / "manifest.json").read_text(encoding="utf-8"))
+    got = json.loads((actual / "manifest.json").read_text(encoding="utf-8"))
+    read_csv, read_now = wanted.pop("inputs_sha256"), got.pop("inputs_sha256")
+    del wanted["timings_s"], got["timings_s"]
+    assert got == wanted
+    sources = {key.partition(":")[2]: key.partition(":")[0] for key in read_now}
+    assert sorted(sources) == sorted(Path(name).stem for name in read_csv)
+    assert len(sources) == len(read_now)  # one sheet a table
+    for table, file in sources.items():
+        assert read_now[f"{file}:{table}"] == sha256(data / file), (file, table)
+
+
+@pytest.fixture(scope="module")
+def office_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One LibreOffice user profile for the module's conversions: made by the first start,
+    it makes every later start seconds quicker."""
+    return tmp_path_factory.mktemp("office") / "profile"
+
+
+@pytest.fixture(scope="module")
+def csv_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[Path, Path]]:
+    """A preset's CSV tables and the files ``allocate`` writes from them, made once for
+    both the workbooks written by the test and LibreOffice's."""
+    made: dict[str, tuple[Path, Path]] = {}
+
+    def run_of(preset: str) -> tuple[Path, Path]:
+        if preset not in made:
+            root = tmp_path_factory.mktemp(preset)
+            assert run("generate", "--preset", preset, "--out", str(root / "csv"))[0] == 0
+            caseaudit.allocate(root / "csv", DEFAULT_MONTH).write(root / "out-csv")
+            made[preset] = root / "csv", root / "out-csv"
+        return made[preset]
+
+    return run_of
+
+
+@pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_as_workbooks_allocates_to_byte_identical_outputs(
-    tmp_path: Path, preset: str
+    csv_run: Callable[[str], tuple[Path, Path]], tmp_path: Path, preset: str
 ) -> None:
     # The same tables as CSV, as one .xlsx per table and as the sheets of caseaudit.xlsx
     # (dates as date cells, booleans as TRUE/FALSE, ranks as numbers, ids as text): the
     # reader types them alike, so every output is the same bytes.
-    data = tmp_path / "csv"
-    assert run("generate", "--preset", preset, "--out", str(data))[0] == 0
-    csv_folder_as_workbooks(data, tmp_path / "files")
-    csv_folder_as_workbooks(data, tmp_path / "book", combined=True)
-    written = {}
-    for name in ("csv", "files", "book"):
+    data, expected = csv_run(preset)
+    for name, combined in (("files", False), ("book", True)):
+        csv_folder_as_workbooks(data, tmp_path / name, combined=combined)
         caseaudit.allocate(tmp_path / name, DEFAULT_MONTH).write(tmp_path / f"out-{name}")
-        written[name] = outputs(tmp_path / f"out-{name}")
-    assert HANDOFF_WORKBOOK in written["csv"]
-    assert written["files"] == written["csv"]
-    assert written["book"] == written["csv"]
+        assert_same_outputs(expected, tmp_path / f"out-{name}", tmp_path / name)
+
+
+@pytest.mark.skipif(SOFFICE is None, reason=NO_LIBREOFFICE)
+@pytest.mark.parametrize("preset", LIBREOFFICE_PRESETS)
+def test_every_preset_converted_by_libreoffice_allocates_to_byte_identical_outputs(
+    csv_run: Callable[[str], tuple[Path, Path]], office_profile: Path, tmp_path: Path, preset: str
+) -> None:
+    # Each CSV converted to <table>.xlsx by LibreOffice as P&Q are told to import it
+    # (every column Text but the dates, Date YMD): ids, months, booleans and ranks are
+    # text cells, dates are date cells, which the reader gives as the CSV's cells.
+    assert SOFFICE is not None
+    data, expected = csv_run(preset)
+    libreoffice_workbooks(data, tmp_path / "office", SOFFICE, office_profile)
+    book = CalamineWorkbook.from_path(str(tmp_path / "office" / "breaks.xlsx"))
+    cells = book.get_sheet_by_name("breaks").to_python()
+    assert isinstance(cells[1][2], dt.date) and isinstance(cells[1][1], str)  # typed as chosen
+    caseaudit.allocate(tmp_path / "office", DEFAULT_MONTH).write(tmp_path / "out")
+    assert_same_outputs(expected, tmp_path / "out", tmp_path / "office")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason=NO_LIBREOFFICE)
+def test_a_preset_converted_by_libreoffice_with_its_own_guesses_allocates_the_same(
+    csv_run: Callable[[str], tuple[Path, Path]], office_profile: Path, tmp_path: Path
+) -> None:
+    # The CSVs opened and saved as .xlsx with no choice made: LibreOffice makes the dates
+    # date cells and the ranks numbers (2, read back as the float 2.0), and leaves the
+    # months and the true/false cells as text. The preset's ids all hold a letter, so
+    # none is taken for a number (an id of digits is: test_identity.py), and the reader
+    # gives back the CSV's cells.
+    assert SOFFICE is not None
+    data, expected = csv_run("small")
+    libreoffice_workbooks(data, tmp_path / "office", SOFFICE, office_profile, typed=False)
+    book = CalamineWorkbook.from_path(str(tmp_path / "office" / "break_preferences.xlsx"))
+    assert isinstance(book.get_sheet_by_index(0).to_python()[1][2], float)  # rank, guessed
+    caseaudit.allocate(tmp_path / "office", DEFAULT_MONTH).write(tmp_path / "out")
+    assert_same_outputs(expected, tmp_path / "out", tmp_path / "office")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason=NO_LIBREOFFICE)
+def test_text_ids_keep_their_zeros_through_libreoffice_imported_as_text(
+    office_profile: Path, tmp_path: Path
+) -> None:
+    # 00000597 imported as Text is the text 00000597 (imported as Standard it would be the
+    # number 597: test_identity.py); HS1's request date is a date cell. The tables read
+    # from LibreOffice's workbooks are the CSV's, cell for cell.
+    assert SOFFICE is not None
+    source = tiny(tmp_path / "csv")
+    libreoffice_workbooks(source, tmp_path / "office", SOFFICE, office_profile)
+    staff = CalamineWorkbook.from_path(str(tmp_path / "office" / "staff.xlsx"))
+    assert staff.get_sheet_by_name("staff").to_python()[3][0] == "00000597"
+    from_csv, from_office = (
+        caseaudit.load(source, MONTH),
+        caseaudit.load(tmp_path / "office", MONTH),
+    )
+    for table in ("staff", "cases", "breaks"):
+        pd.testing.assert_frame_equal(from_office[table], from_csv[table])
+    assert list(from_office["breaks"]["requested_on"]) == [dt.date(2026, 2, 1)]
 
 
 def test_text_ids_keep_their_zeros_and_serial_numbers_in_a_date_column_are_dates(
@@ -146,6 +269,73 @@ def test_a_malformed_workbook_is_exit_2_with_the_cell_and_nothing_written(
     assert not out.exists()
     assert "cases.xlsx:cases!D3: case_type: 'kid' is not one of" in stderr
     assert "cases.xlsx:cases!B3: month: expected a month as YYYY-MM, got '2026-03-05'" in stderr
+
+
+@pytest.mark.parametrize("combined", [False, True], ids=["cases.xlsx", "caseaudit.xlsx"])
+def test_a_formula_that_shows_an_error_is_refused_at_its_cell_not_read_as_blank(
+    tmp_path: Path, combined: bool
+) -> None:
+    # C2's worker is a lookup that failed (#N/A, G3) and C1's IRO one whose reference
+    # was deleted (#REF!, I2). calamine reads an error cell as an empty one: the optional
+    # IRO would pass for "no IRO" (and its conflict go unchecked), the worker for a blank.
+    # Each is refused at its cell with the error the spreadsheet shows, and nothing else
+    # is said of the sheet until they are mended (its other cells cannot be trusted).
+    source = tiny(tmp_path / "csv")
+    cells = {
+        ("cases", 3, "allocated_worker_id"): Formula("=VLOOKUP(C3,staff!A:A,1,FALSE)", "#N/A"),
+        ("cases", 2, "iro_id"): Formula("=#REF!", "#REF!"),
+    }
+    csv_folder_as_workbooks(source, tmp_path / "book", combined=combined, cells=cells)
+    out = tmp_path / "out"
+    code, _, stderr = run("allocate", str(tmp_path / "book"), "--month", MONTH, "--out", str(out))
+    assert code == 2
+    assert not out.exists()
+    book = "caseaudit.xlsx" if combined else "cases.xlsx"
+    assert stderr.strip().splitlines() == [
+        f"{book}:cases!I2: iro_id: the cell shows the error #REF! (a formula that failed): "
+        "mend the formula or type the value",
+        f"{book}:cases!G3: allocated_worker_id: the cell shows the error #N/A (a formula "
+        "that failed): mend the formula or type the value",
+    ]
+
+
+@pytest.mark.skipif(SOFFICE is None, reason=NO_LIBREOFFICE)
+def test_a_formula_error_in_an_ods_saved_by_libreoffice_is_refused_at_its_cell(
+    office_profile: Path, tmp_path: Path
+) -> None:
+    # The same sheet saved by LibreOffice as .ods (its own format): an error cell there
+    # is marked calcext:value-type="error", and calamine reads it as empty too.
+    source = tiny(tmp_path / "csv")
+    cells = {
+        ("cases", 3, "allocated_worker_id"): Formula("=NA()", "#N/A"),
+        ("cases", 2, "iro_id"): Formula("=1/0", "#DIV/0!"),
+    }
+    csv_folder_as_workbooks(source, tmp_path / "book", cells=cells)
+    assert SOFFICE is not None
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation={office_profile.as_uri()}",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path / "book"),
+            str(tmp_path / "book" / "cases.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (tmp_path / "book" / "cases.xlsx").unlink()
+    code, _, stderr = run("validate", str(tmp_path / "book"))
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "cases.ods:cases!I2: iro_id: the cell shows the error #DIV/0! (a formula that "
+        "failed): mend the formula or type the value",
+        "cases.ods:cases!G3: allocated_worker_id: the cell shows the error #N/A (a formula "
+        "that failed): mend the formula or type the value",
+    ]
 
 
 def test_a_missing_column_of_a_sheet_is_located_by_the_header_row(tmp_path: Path) -> None:
@@ -235,7 +425,29 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "out"
 
 
-def test_the_output_workbook_read_back_equals_the_parquet_cell_by_cell(plan_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def replan_dir(plan_dir: Path) -> Path:
+    """``reallocate`` of the same month after ``plan_dir``: its workbook has ``changes``."""
+    out = plan_dir.parent / "replan"
+    code, _, stderr = run(
+        "reallocate",
+        str(plan_dir.parent / "data"),
+        "--month",
+        DEFAULT_MONTH,
+        "--previous",
+        str(plan_dir),
+        "--out",
+        str(out),
+    )
+    assert code == 0, stderr
+    return out
+
+
+@pytest.mark.parametrize("command", ["allocate", "reallocate"])
+def test_the_output_workbook_read_back_equals_the_parquet_cell_by_cell(
+    request: pytest.FixtureRequest, command: str
+) -> None:
+    plan_dir: Path = request.getfixturevalue("plan_dir" if command == "allocate" else "replan_dir")
     sheets = pd.read_excel(
         plan_dir / HANDOFF_WORKBOOK, sheet_name=None, dtype=object, engine="calamine"
     )
@@ -267,7 +479,7 @@ def test_the_output_workbook_is_the_same_bytes_on_a_rerun(plan_dir: Path, tmp_pa
 
 
 def test_the_output_workbook_opened_by_libreoffice_equals_the_parquet(
-    plan_dir: Path, tmp_path: Path
+    plan_dir: Path, office_profile: Path, tmp_path: Path
 ) -> None:
     soffice = shutil.which("soffice")
     if soffice is None:
@@ -278,7 +490,7 @@ def test_the_output_workbook_opened_by_libreoffice_equals_the_parquet(
         [
             soffice,
             "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
+            f"-env:UserInstallation={office_profile.as_uri()}",
             "--convert-to",
             filters,
             "--outdir",

@@ -8,17 +8,21 @@ date; a number elsewhere is written as a spreadsheet shows it (``597``, never
 ``597.0``), so that an id that lost its leading zeros is caught by the identity rules
 (``caseaudit.model.identity``); text stays text (``00000597`` stays). Each table is
 named ``<file>:<sheet>`` with its header's column letters, so messages locate a cell as
-a spreadsheet does: ``cases.xlsx:cases!F12: team: ...``.
+a spreadsheet does: ``cases.xlsx:cases!F12: team: ...``. A cell that shows a formula's
+error (``#N/A``, ``#REF!``) is refused at its cell: calamine reads it as an empty cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from caseaudit.model.errors import IssueCollector, Priority, SheetFile
 from caseaudit.model.schema import TABLES, TableSchema
@@ -160,6 +164,19 @@ def read_sheet(
         letters.setdefault(normalised, xl_col_to_name(position))
         known = normalised in schema.column_names
         kinds.append(schema.column(normalised).kind if known else None)
+    located = SheetFile(label, letters)
+    if errors := error_cells(path, sheet):
+        for (row, position), shown in sorted(errors.items()):
+            named = normalise_header(header[position]) if position < len(header) else "-"
+            issues.add(
+                located,
+                row + 1,
+                named,
+                f"the cell shows the error {shown} (a formula that failed): mend the "
+                "formula or type the value",
+                Priority.FILE,
+            )
+        return None  # the sheet's other cells may follow from the errors: not read
     cells = frame.iloc[1:].reset_index(drop=True)
     texts = pd.DataFrame(
         {
@@ -168,7 +185,117 @@ def read_sheet(
         },
         index=cells.index,
     )
-    return RawSheet(SheetFile(label, letters), header, texts)
+    return RawSheet(located, header, texts)
+
+
+#: The XML parts of an .xlsx, found through its relationships (ECMA-376 part 1, §12).
+_WORKBOOK_PART = "xl/workbook.xml"
+_WORKBOOK_RELATIONSHIPS = "xl/_rels/workbook.xml.rels"
+
+
+def _local(tag: str) -> str:
+    """An XML name without its namespace (transitional and strict .xlsx differ in it)."""
+    return tag.rpartition("}")[2]
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member that holds ``sheet``'s cells: workbook.xml names its relationship,
+    the relationships its target."""
+    book = ElementTree.fromstring(archive.read(_WORKBOOK_PART))
+    ids = [
+        value
+        for element in book.iter()
+        if _local(element.tag) == "sheet" and element.get("name") == sheet
+        for key, value in element.attrib.items()
+        if _local(key) == "id"
+    ]
+    if not ids:
+        return None
+    relationships = ElementTree.fromstring(archive.read(_WORKBOOK_RELATIONSHIPS))
+    for relationship in relationships:
+        if relationship.get("Id") == ids[0] and (target := relationship.get("Target")):
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return str(PurePosixPath("xl") / target)
+    return None
+
+
+def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """The cells of ``sheet`` that show a formula's error (``#N/A``, ``#REF!``, ...), by
+    row and column counted from 0, with the error as shown. calamine reads such a cell
+    as an empty one (python-calamine issue 105), which would pass for a blank: an
+    optional id or date silently missing, where contract §2 refuses invalid input at its
+    cell. Looked for in .xlsx and .xlsm (an error cell is marked ``t="e"``) and in .ods
+    as LibreOffice saves it (``calcext:value-type="error"``); an .xls is not looked into."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_error_cells(path, sheet)
+    if suffix == ".ods":
+        return _ods_error_cells(path, sheet)
+    return {}
+
+
+def _xlsx_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, sheet)
+        if part is None or part not in archive.namelist():
+            return {}
+        data = archive.read(part)
+    if b't="e"' not in data and b"t='e'" not in data:
+        return {}  # no error cell: the usual sheet is not parsed a second time
+    found: dict[tuple[int, int], str] = {}
+    for _, element in ElementTree.iterparse(io.BytesIO(data)):
+        if _local(element.tag) != "c":
+            continue
+        if element.get("t") == "e" and (reference := element.get("r")):
+            # Excel saves the error shown as the cell's value; "#VALUE!" if a writer did not
+            shown = next((v.text for v in element if _local(v.tag) == "v" and v.text), "#VALUE!")
+            found[xl_cell_to_rowcol(reference)] = shown
+        element.clear()
+    return found
+
+
+#: OpenDocument's table namespace, and LibreOffice's mark of a cell showing an error.
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_ERROR = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+
+
+def _ods_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """As :func:`error_cells` for an .ods: rows and cells are counted as written, a
+    ``number-rows-repeated`` / ``number-columns-repeated`` one as that many."""
+    with zipfile.ZipFile(path) as archive:
+        if "content.xml" not in archive.namelist():
+            return {}
+        data = archive.read("content.xml")
+    if b'value-type="error"' not in data:
+        return {}
+    name, rows_repeated, columns_repeated = (
+        f"{{{_ODS_TABLE}}}{key}"
+        for key in ("name", "number-rows-repeated", "number-columns-repeated")
+    )
+    found: dict[tuple[int, int], str] = {}
+    inside, row, column = False, 0, 0
+    for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = element.tag
+        if tag == f"{{{_ODS_TABLE}}}table":
+            inside = event == "start" and element.get(name) == sheet
+        elif not inside:
+            continue
+        elif tag == f"{{{_ODS_TABLE}}}table-row":
+            if event == "start":
+                column = 0
+            else:
+                row += int(element.get(rows_repeated, "1"))
+                element.clear()
+        elif event == "end" and tag in (
+            f"{{{_ODS_TABLE}}}table-cell",
+            f"{{{_ODS_TABLE}}}covered-table-cell",
+        ):
+            if element.get(_ODS_ERROR) == "error":
+                shown = "".join(element.itertext()).strip() or "#VALUE!"
+                found[(row, column)] = shown
+            column += int(element.get(columns_repeated, "1"))
+    return found
 
 
 def cell_text(value: object, kind: str | None) -> str:
