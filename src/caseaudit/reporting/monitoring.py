@@ -190,6 +190,12 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, SHARE_DIGITS) if whole else None
 
 
+def _objects(values: list[object], index: pd.Index) -> pd.Series:
+    """``values`` as a column of Python objects: pandas would hold a list of texts as an
+    Arrow string column, slow to build and to turn back into objects row by row."""
+    return pd.Series(values, index=index, dtype=object)
+
+
 def _nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as Python objects with None for null (NaN, NaT, pd.NA)."""
     frame = frame.astype(object)
@@ -203,7 +209,11 @@ def _nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
 def _frame(name: str, rows: pd.DataFrame | list[dict[str, object]]) -> pd.DataFrame:
     """Rows as the declared columns, null as None, ints as Python ints."""
     columns = OUTPUT_TABLES[name].column_names
-    frame = pd.DataFrame(rows, columns=columns) if isinstance(rows, list) else rows[columns]
+    frame = (
+        pd.DataFrame(rows, columns=columns, dtype=object)  # Python values, as given
+        if isinstance(rows, list)
+        else rows[columns]
+    )
     frame = frame.astype(object).where(frame.notna(), None)
     for column, kind in OUTPUT_TABLES[name].kinds.items():
         if kind == "int":
@@ -265,7 +275,8 @@ class _Ledger:
                     merged.at[position, "team_manager_id"] = earlier["team_manager_id"].iloc[-1]
         staff = self.data["staff"]
         manager_of = dict(zip(staff["staff_id"], staff["manager_id"], strict=True))
-        merged["group_manager_id"] = merged["team_manager_id"].map(manager_of)
+        managers = [manager_of.get(tm) for tm in merged["team_manager_id"].tolist()]
+        merged["group_manager_id"] = _objects(managers, merged.index)
         due = {m: last_day(m) for m in set(merged["month"])}
         merged["due_on"] = merged["month"].map(due)
         return _nulls_as_none(merged)
@@ -291,7 +302,9 @@ class _Ledger:
         late["non_completion"] = pd.Series(
             [item is None or not item[0] for item in found], index=late.index, dtype=bool
         )
-        late["exemption"] = [NO_EXEMPTION if item is None else item[1] for item in found]
+        late["exemption"] = _objects(
+            [NO_EXEMPTION if item is None else item[1] for item in found], late.index
+        )
         return late
 
     @cached_property
@@ -357,12 +370,15 @@ class _Ledger:
         waiting["age_days"] = self._days_since(waiting["finalised_on"])
         judgements = self.judgements
         effective = dict(zip(judgements["audit_id"], judgements["judgement"], strict=True))
-        waiting["judgement"] = [
-            effective.get(audit_id, judgement)
-            for audit_id, judgement in zip(
-                waiting["audit_id"], waiting["overall_judgement"], strict=True
-            )
-        ]
+        waiting["judgement"] = _objects(
+            [
+                effective.get(audit_id, judgement)
+                for audit_id, judgement in zip(
+                    waiting["audit_id"], waiting["overall_judgement"], strict=True
+                )
+            ],
+            waiting.index,
+        )
         return _frame("awaiting_actions", waiting)
 
     def inadequate_cycle(self) -> pd.DataFrame:
@@ -661,10 +677,13 @@ class _Ledger:
         incomplete["domains_rated"] = done[short].tolist()
         incomplete["domains_expected"] = len(domains)
         positions = distinct.get_indexer(domains)
-        incomplete["missing_domains"] = [
-            "; ".join(d for d, at in zip(domains, positions, strict=True) if not rated[at])
-            for rated in has[short].tolist()
-        ]
+        incomplete["missing_domains"] = _objects(
+            [
+                "; ".join(d for d, at in zip(domains, positions, strict=True) if not rated[at])
+                for rated in has[short].tolist()
+            ],
+            incomplete.index,
+        )
         return _frame("incomplete_audit_tools", incomplete)
 
     @cached_property
@@ -891,11 +910,12 @@ class _Ledger:
         and cancelled rows aside), those completed by the month's last day, those
         completed later, and those not completed yet, by the case's service."""
         audits = self.audits
-        due = audits[
+        due = audits.loc[
             audits["month"].isin(self.period)
             & (audits["due_on"] < self.as_of)
-            & ~audits["status"].isin(NOT_COUNTED_STATUSES)
-        ].copy()
+            & ~audits["status"].isin(NOT_COUNTED_STATUSES),
+            ["service", "completed_on", "due_on"],
+        ]
         due["service"] = due["service"].fillna("(no case details)")
         completed = due["completed_on"].to_numpy(dtype=object)
         done = pd.notna(completed)
