@@ -688,11 +688,12 @@ class _Ledger:
 
     @cached_property
     def _audit_codes(self) -> np.ndarray:
-        """Each row of :attr:`audits`: its audit id's position among :attr:`_audit_ids`."""
+        """Each row of :attr:`audits`: its audit id's position among the distinct ids."""
         return self._audit_factors[0]
 
     @cached_property
     def _audit_factors(self) -> tuple[np.ndarray, pd.Index]:
+        """The ledger's audit ids factorised: each row's code, and the distinct ids."""
         codes, ids = pd.factorize(self.audits["audit_id"])
         return codes, pd.Index(ids, dtype=object)
 
