@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import html.parser
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -742,6 +743,65 @@ def test_lists_are_written_most_urgent_first(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert [r["audit_id"] for r in rows] == list(result.outstanding["audit_id"])
     assert [r["days_overdue"] for r in rows] == ["41", "10", "10", "10"]
+
+
+def test_ties_are_broken_by_every_column_as_text_in_order() -> None:
+    # Issue 23: urgent_first ranks a column by its distinct values and stops once no two
+    # rows tie. Four rows of the overdue list, 10 days overdue each but the first (41):
+    # 41 comes first (most overdue); the three at 10 tie on audit_id "A" and "A" and a
+    # null (read as the empty text, which sorts before "A"); the two "A" rows tie on
+    # month too and are told apart by case_id ("C1" before "C2") — the later columns
+    # (a date, an int) are never needed.
+    columns = OUTPUT_TABLES["outstanding"].column_names
+    base = dict.fromkeys(columns)
+    rows = [
+        {**base, "audit_id": "A", "month": "2026-01", "case_id": "C2", "days_overdue": 10},
+        {**base, "audit_id": "Z", "month": "2025-12", "case_id": "C9", "days_overdue": 41},
+        {**base, "audit_id": "A", "month": "2026-01", "case_id": "C1", "days_overdue": 10},
+        {**base, "audit_id": None, "month": "2026-01", "case_id": "C3", "days_overdue": 10},
+    ]
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    ordered = OUTPUT_TABLES["outstanding"].urgent_first(frame)
+    assert list(ordered["case_id"]) == ["C9", "C3", "C1", "C2"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_urgent_first_orders_as_sorting_each_rows_texts(seed: int) -> None:
+    # The order urgent_first gives (ranks by distinct value, early stop) against the
+    # contract's definition written out directly: the urgency key, then every column's
+    # text compared in order (null as the empty text), rows fully equal in input order.
+    # Few distinct values per column, so that rows tie on the first columns and deeper.
+    rng = random.Random(seed)
+    table = OUTPUT_TABLES["amendments_due"]
+    kinds = table.kinds
+    pools: dict[str, list[object]] = {
+        "text": ["a", "b", "", None, "B", "ä"],
+        "month": ["2026-01", "2025-12", None],
+        "date": [dt.date(2026, 1, 2), dt.date(2025, 12, 31), None],
+        "int": [0, 7, 10, None],
+        "bool": [True, False, None],
+        "float": [0.5, 0.25, None],
+    }
+    rows = [{c: rng.choice(pools[kinds[c]]) for c in table.column_names} for _ in range(60)]
+    frame = pd.DataFrame(rows, columns=table.column_names, dtype=object)
+    ordered = table.urgent_first(frame)
+
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    def key(position: int) -> tuple[object, ...]:
+        row = rows[position]
+        due = row["amendment_due_on"]  # ascending, nulls after every day
+        return (due is None, due or dt.date.min, *(text(row[c]) for c in table.column_names))
+
+    expected = sorted(range(len(rows)), key=key)
+    assert ordered.to_dict("records") == [rows[i] for i in expected]
 
 
 def test_cli_report_writes_the_lists_the_page_and_the_manifest(tmp_path: Path) -> None:

@@ -164,7 +164,7 @@ def _statuses_known_on(original: pd.DataFrame, known: pd.DataFrame, day: dt.date
         again = (rows["status"] == "completed") & rows["resubmitted_on"].notna()
         status_date = status_date.where(~again, "resubmitted_on")
     step_later = pd.Series(False, index=known.index, dtype=bool)
-    for column in set(status_date.dropna()):
+    for column in status_date.dropna().unique():  # a few distinct columns
         if column in rows.columns:
             step_later |= (status_date == column) & after(rows[column], day)
     if not step_later.any():

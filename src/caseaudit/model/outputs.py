@@ -97,7 +97,13 @@ class OutputTable:
             _urgency_rank(frame[key.lstrip("-").partition(":")[0]], key, kinds)
             for key in self.urgency
         ]
-        keys += [_text_rank(frame[column]) for column in frame.columns]
+        # Every column as text breaks the ties left, in order; once no two rows tie,
+        # the later columns cannot change the order and are not ranked (issue 23: a
+        # list's first column is the audit id, so at national scale most are skipped).
+        for column in frame.columns:
+            if keys and _all_distinct(keys):
+                break
+            keys.append(_text_rank(frame[column]))
         order = np.lexsort(keys[::-1])
         return frame.iloc[order].reset_index(drop=True)
 
@@ -120,8 +126,38 @@ class OutputTable:
         return dataclasses.replace(self, columns=(*contract, *named, *extras), family=None)
 
 
+def _all_distinct(keys: list[np.ndarray]) -> bool:
+    """Whether no two rows have the same rank in every key."""
+    group = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:  # each row's group among the distinct tuples of ranks so far
+        group = np.unique(group * (int(key.max()) + 1) + key, return_inverse=True)[1]
+    return int(group.max()) + 1 == len(group)
+
+
+#: Sets of value types within which equal values have the same text, so that a column of
+#: them can be ranked by its distinct values (not 1 and True, 0.0 and -0.0, a date and a
+#: datetime, which are equal but read differently).
+_RANKED_BY_VALUE = (
+    frozenset({str, type(None)}),
+    frozenset({dt.date, type(None)}),
+    frozenset({bool, type(None)}),
+    frozenset({int, type(None)}),
+)
+
+
 def _text_rank(values: pd.Series) -> np.ndarray:
     """Each value's rank as text by code point (contract §1), nulls first as empty text."""
+    items = values.tolist()
+    types = set(map(type, items))
+    if any(types <= allowed for allowed in _RANKED_BY_VALUE):
+        # Each distinct value's text once (pandas' factorize: None is -1, its text "").
+        codes, distinct = pd.factorize(pd.Series(items, dtype=object))
+        texts = ["" if v is None else _plain_text(v) for v in distinct.tolist()]
+        if (codes < 0).any():
+            texts.append("")
+        order = {text: position for position, text in enumerate(sorted(set(texts)))}
+        ranks = np.fromiter((order[t] for t in texts), dtype=np.int64, count=len(texts))
+        return ranks[codes]  # -1, a null, takes the last: the text ""
     texts = [
         "" if v is None or (isinstance(v, float) and np.isnan(v)) else _plain_text(v)
         for v in values.tolist()

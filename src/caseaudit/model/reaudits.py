@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from caseaudit.model.calendar import (
@@ -31,11 +32,11 @@ AWAITING_COLUMNS = [
 def on_or_before(days: pd.Series, day: dt.date) -> pd.Series:
     """Whether each date is on or before ``day`` (null: no), as a boolean mask even when
     empty (an empty object Series would select columns instead of rows)."""
-    return pd.Series(
-        [d is not None and d == d and d <= day for d in days.tolist()],
-        index=days.index,
-        dtype=bool,
-    )
+    values = days.to_numpy(dtype=object)
+    present = pd.notna(values)
+    result = np.zeros(len(values), dtype=bool)
+    result[present] = values[present] <= day  # compared one by one, as Python compares
+    return pd.Series(result, index=days.index, dtype=bool)
 
 
 def is_late(raised_on: dt.date | None, finalised_on: dt.date | None) -> bool:
@@ -150,9 +151,12 @@ def head_of_service_by_service(data: Tables, month: str) -> dict[str, str]:
 
 def active_on(staff: pd.DataFrame, day: object) -> pd.Series:
     """Staff active on ``day`` (active dates inclusive, null = open-ended)."""
-    starts = staff["active_from"].map(lambda d: d is None or d <= day)
-    ends = staff["active_to"].map(lambda d: d is None or d >= day)
-    return starts & ends
+    starts = staff["active_from"].to_numpy(dtype=object)
+    ends = staff["active_to"].to_numpy(dtype=object)
+    started, not_ended = pd.isna(starts), pd.isna(ends)  # null: open-ended
+    started[~started] = starts[~started] <= day
+    not_ended[~not_ended] = ends[~not_ended] >= day
+    return pd.Series(started & not_ended, index=staff.index, dtype=bool)
 
 
 def reaudit_schedule(

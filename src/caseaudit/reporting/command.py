@@ -120,6 +120,7 @@ def report(
     issues = IssueCollector()
     tell("reading")
     dataset = data if isinstance(data, Dataset) else read_dataset(data, issues)
+    read = time.perf_counter()
     tell("checking")
     validate_dataset(dataset, None, issues)  # every table, as ``caseaudit.load`` does
     if "history" not in dataset.unreadable:
@@ -132,6 +133,8 @@ def report(
     monitoring = build_monitoring(dataset, day)
     timings = {
         "load_s": loaded - started,
+        "read_s": read - started,
+        "check_s": loaded - read,
         "monitoring_s": time.perf_counter() - loaded,
     }
     timings["total_s"] = time.perf_counter() - started

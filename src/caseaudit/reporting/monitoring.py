@@ -17,9 +17,12 @@ the as-of month, except the audits per auditor (the audit year, §2) and the bre
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
+import numpy as np
 import pandas as pd
 
 from caseaudit.model.asof import known_on
@@ -39,7 +42,6 @@ from caseaudit.model.conflicts import EXEMPTION_APPROVER_ROLE
 from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import plural
 from caseaudit.model.exemptions import exemption_decisions
-from caseaudit.model.history import yearly_counts
 from caseaudit.model.outputs import CHASE_COLUMNS, OUTPUT_TABLES, REPORT_TABLES
 from caseaudit.model.reaudits import (
     active_on,
@@ -188,10 +190,30 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, SHARE_DIGITS) if whole else None
 
 
+def _objects(values: list[object], index: pd.Index) -> pd.Series:
+    """``values`` as a column of Python objects: pandas would hold a list of texts as an
+    Arrow string column, slow to build and to turn back into objects row by row."""
+    return pd.Series(values, index=index, dtype=object)
+
+
+def _nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as Python objects with None for null (NaN, NaT, pd.NA)."""
+    frame = frame.astype(object)
+    for column in frame.columns:  # a column without a null is left as it is
+        null = frame[column].isna()
+        if null.any():
+            frame[column] = frame[column].where(~null, None)
+    return frame
+
+
 def _frame(name: str, rows: pd.DataFrame | list[dict[str, object]]) -> pd.DataFrame:
     """Rows as the declared columns, null as None, ints as Python ints."""
     columns = OUTPUT_TABLES[name].column_names
-    frame = pd.DataFrame(rows, columns=columns) if isinstance(rows, list) else rows[columns]
+    frame = (
+        pd.DataFrame(rows, columns=columns, dtype=object)  # Python values, as given
+        if isinstance(rows, list)
+        else rows[columns]
+    )
     frame = frame.astype(object).where(frame.notna(), None)
     for column, kind in OUTPUT_TABLES[name].kinds.items():
         if kind == "int":
@@ -201,6 +223,19 @@ def _frame(name: str, rows: pd.DataFrame | list[dict[str, object]]) -> pd.DataFr
         elif kind == "float":
             frame[column] = [None if v is None else float(v) for v in frame[column]]
     return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Ratings:
+    """``outcomes`` as codes: each rating's audit among ``audit_ids`` (-1: not in the
+    ledger), its domain among ``domains`` and its rating among ``ratings`` (-1: null)."""
+
+    audit_ids: pd.Index
+    audit: np.ndarray
+    domain: np.ndarray
+    domains: list[str]
+    rating: np.ndarray
+    ratings: list[str]
 
 
 class _Ledger:
@@ -240,13 +275,11 @@ class _Ledger:
                     merged.at[position, "team_manager_id"] = earlier["team_manager_id"].iloc[-1]
         staff = self.data["staff"]
         manager_of = dict(zip(staff["staff_id"], staff["manager_id"], strict=True))
-        merged["group_manager_id"] = [
-            manager_of.get(tm) if tm is not None and tm == tm else None
-            for tm in merged["team_manager_id"]
-        ]
+        managers = [manager_of.get(tm) for tm in merged["team_manager_id"].tolist()]
+        merged["group_manager_id"] = _objects(managers, merged.index)
         due = {m: last_day(m) for m in set(merged["month"])}
         merged["due_on"] = merged["month"].map(due)
-        return merged.astype(object).where(merged.notna(), None)
+        return _nulls_as_none(merged)
 
     def _days_since(self, days: pd.Series) -> list[int | None]:
         return [None if d is None else (self.as_of - d).days for d in days]
@@ -263,15 +296,18 @@ class _Ledger:
             & (audits["due_on"] < self.as_of)
         ].copy()
         late["days_overdue"] = self._days_since(late["due_on"])
-        words = self._exemption_words()
+        words = self._exemption_words
         keys = zip(late["case_id"], late["month"], late["auditor_id"], strict=True)
         found = [words.get(key) for key in keys]
         late["non_completion"] = pd.Series(
             [item is None or not item[0] for item in found], index=late.index, dtype=bool
         )
-        late["exemption"] = [NO_EXEMPTION if item is None else item[1] for item in found]
+        late["exemption"] = _objects(
+            [NO_EXEMPTION if item is None else item[1] for item in found], late.index
+        )
         return late
 
+    @cached_property
     def _exemption_words(self) -> dict[tuple[str, str, str], tuple[bool, str]]:
         """(case, month, auditor) → (honoured, the decision in policy words) (§4, §30)."""
         exemptions = self.data["exemptions"]
@@ -290,6 +326,13 @@ class _Ledger:
         late = self._not_done
         return _frame("non_completions", late[late["non_completion"]])
 
+    @cached_property
+    def _amendment_due_on(self) -> Callable[[dt.date], dt.date]:
+        """§20: the day an amendment returned on a day is due back, worked out once per
+        day (a national ledger has tens of thousands of returns on a few hundred days)."""
+        days = self.policy.amendment_working_days
+        return cache(lambda day: self.calendar.add_working_days(day, days))
+
     def amendments_due(self) -> pd.DataFrame:
         """§20: a returned audit is due back ``amendment_working_days`` working days after
         its return (bank holidays skipped); overdue once the as-of day is past that."""
@@ -299,10 +342,9 @@ class _Ledger:
             (audits["status"] == "returned")
             & (audits["returned_on"].isna() | on_or_before(audits["returned_on"], self.as_of))
         ].copy()
-        days = self.policy.amendment_working_days
+        due_on = self._amendment_due_on
         returned["amendment_due_on"] = [
-            None if d is None else self.calendar.add_working_days(d, days)
-            for d in returned["returned_on"]
+            None if d is None else due_on(d) for d in returned["returned_on"]
         ]
         returned["overdue"] = [
             None if d is None else self.as_of > d for d in returned["amendment_due_on"]
@@ -326,13 +368,17 @@ class _Ledger:
         by_then = finalised.isna() | on_or_before(finalised, self.as_of)
         waiting = audits[(not_confirmed | confirmed_later) & by_then].copy()
         waiting["age_days"] = self._days_since(waiting["finalised_on"])
-        effective = self.judgements.set_index("audit_id")["judgement"]
-        waiting["judgement"] = [
-            effective.get(audit_id, judgement)
-            for audit_id, judgement in zip(
-                waiting["audit_id"], waiting["overall_judgement"], strict=True
-            )
-        ]
+        judgements = self.judgements
+        effective = dict(zip(judgements["audit_id"], judgements["judgement"], strict=True))
+        waiting["judgement"] = _objects(
+            [
+                effective.get(audit_id, judgement)
+                for audit_id, judgement in zip(
+                    waiting["audit_id"], waiting["overall_judgement"], strict=True
+                )
+            ],
+            waiting.index,
+        )
         return _frame("awaiting_actions", waiting)
 
     def inadequate_cycle(self) -> pd.DataFrame:
@@ -363,11 +409,13 @@ class _Ledger:
             reaudit_deadline(d, within) for d in open_cycle["confirmed_on"]
         ]
         open_cycle["reaudit_month"] = [reaudit_month(d) for d in open_cycle["reaudit_deadline"]]
-        chase = self.audits.set_index("audit_id")
+        audits = self.audits
+        chase = audits[audits["audit_id"].isin(open_cycle["audit_id"])].set_index("audit_id")
+        service_of = dict(zip(chase.index, chase["service"], strict=True))
         services = {
-            case: chase.at[audit_id, "service"]
+            case: service_of[audit_id]
             for audit_id, case in zip(open_cycle["audit_id"], open_cycle["case_id"], strict=True)
-            if chase.at[audit_id, "service"] is not None
+            if service_of[audit_id] is not None
         }
         schedule = reaudit_schedule(self.data, self.month, open_cycle, services)
         people = chase.loc[schedule["audit_id"], [c for c in CHASE if c not in ("audit_id",)]]
@@ -396,7 +444,8 @@ class _Ledger:
         cycle["reaudit_audit_id"] = pd.Series(
             [reaudit_of.get(a) for a in cycle["audit_id"]], index=cycle.index, dtype=object
         )
-        staged = [self._stage(row) for row in cycle.to_dict("records")]
+        records = cycle.to_dict("records")
+        staged = [self._stage(row) for row in records]
         cycle["stage"] = [stage for stage, _, _ in staged]
         cycle["chase_id"] = [
             auditor_of.get(row["reaudit_audit_id"])
@@ -404,7 +453,7 @@ class _Ledger:
             else self.strategic_lead
             if who == "strategic_lead"
             else row.get(who)
-            for row, (_, who, _) in zip(cycle.to_dict("records"), staged, strict=True)
+            for row, (_, who, _) in zip(records, staged, strict=True)
         ]
         cycle["chase_role"] = [role for _, _, role in staged]
         return _frame("inadequate_cycle", cycle)
@@ -473,36 +522,35 @@ class _Ledger:
         decided_mask = assigned["final_judgement"].notna() & on_or_before(
             assigned["decided_on"], as_of
         )
-        decided = (
-            assigned[decided_mask]
-            .sort_values(["audit_id", "decided_on", "moderator_id"])
-            .groupby("audit_id")
-            .tail(1)
-            .set_index("audit_id")
-        )
-        pending = (
-            assigned[~decided_mask]
-            .sort_values(["audit_id", "assigned_on", "moderator_id"])
-            .groupby("audit_id")
-            .tail(1)
-            .set_index("audit_id")
-        )
+        # Each audit's latest moderation (decided, else pending) as a row of values.
+        columns = ["audit_id", "moderator_id", "assigned_on", "final_judgement", "decided_on"]
+        decided = {
+            row[0]: row
+            for row in assigned[decided_mask]
+            .sort_values(["audit_id", "decided_on", "moderator_id"])[columns]
+            .itertuples(index=False)
+        }
+        pending = {
+            row[0]: row
+            for row in assigned[~decided_mask]
+            .sort_values(["audit_id", "assigned_on", "moderator_id"])[columns]
+            .itertuples(index=False)
+        }
         finalised = dict(zip(self.audits["audit_id"], self.audits["finalised_on"], strict=True))
         rows = []
         for item in first.itertuples(index=False):
             moderator = assigned_on = final = decided_on = None
-            if item.audit_id in decided.index:
+            found = decided.get(item.audit_id)
+            if found is not None:
                 state = "decided"
-                found = decided.loc[item.audit_id]
-                final, decided_on = found["final_judgement"], found["decided_on"]
+                final, decided_on = found.final_judgement, found.decided_on
                 if month_of(decided_on) != self.month:
                     continue  # listed only in the month of the decision
-            elif item.audit_id in pending.index:
-                state, found = "moderator_assigned", pending.loc[item.audit_id]
             else:
-                state, found = "awaiting_moderator", None
+                found = pending.get(item.audit_id)
+                state = "awaiting_moderator" if found is None else "moderator_assigned"
             if found is not None:
-                moderator, assigned_on = found["moderator_id"], found["assigned_on"]
+                moderator, assigned_on = found.moderator_id, found.assigned_on
             rows.append(
                 {
                     "audit_id": item.audit_id,
@@ -519,7 +567,8 @@ class _Ledger:
             )
         declared = OUTPUT_TABLES["challenges_open"].column_names
         listed = pd.DataFrame(rows, columns=["audit_id", *(c for c in declared if c not in CHASE)])
-        people = self.audits[CHASE]
+        audits = self.audits
+        people = audits.loc[audits["audit_id"].isin(listed["audit_id"]), CHASE]
         merged = listed.merge(people, on="audit_id", how="left")
         return _frame("challenges_open", merged)
 
@@ -528,9 +577,11 @@ class _Ledger:
         the as-of day and within the twelve months to it. Until its ``decided_on`` the
         audit was a non-completion, and reports dated before then still say so."""
         exemptions = self.data["exemptions"]
-        honoured = {key for key, (is_honoured, _) in self._exemption_words().items() if is_honoured}
+        honoured = {key for key, (is_honoured, _) in self._exemption_words.items() if is_honoured}
         start = first_day(self.period[0])
-        audits = self.audits.drop_duplicates(["case_id", "month", "auditor_id"], keep="last")
+        audits = self.audits
+        audits = audits[audits["case_id"].isin(exemptions["case_id"])]  # the few concerned
+        audits = audits.drop_duplicates(["case_id", "month", "auditor_id"], keep="last")
         by_key = audits.set_index(["case_id", "month", "auditor_id"])
         rows = []
         for item in exemptions.itertuples(index=False):
@@ -603,24 +654,65 @@ class _Ledger:
         if "outcomes" not in self.data.sources and outcomes.empty:
             return _frame("incomplete_audit_tools", [])
         domains = self.data.config.outcomes.domains
-        rated: dict[str, set[str]] = {}
-        for audit_id, domain in zip(outcomes["audit_id"], outcomes["domain"], strict=True):
-            rated.setdefault(audit_id, set()).add(domain)
         audits = self.audits
-        judged = audits[
+        selected = (
             audits["month"].isin(self.period)
             & audits["overall_judgement"].notna()
             & ~audits["status"].isin(NOT_COUNTED_STATUSES)
-        ].copy()
-        done = [len(rated.get(a, set()) & set(domains)) for a in judged["audit_id"]]
-        judged["judgement"] = judged["overall_judgement"]
-        judged["domains_rated"] = done
-        judged["domains_expected"] = len(domains)
-        judged["missing_domains"] = [
-            "; ".join(d for d in domains if d not in rated.get(a, set()))
-            for a in judged["audit_id"]
-        ]
-        return _frame("incomplete_audit_tools", judged[judged["domains_rated"] < len(domains)])
+        ).to_numpy()
+        judged = audits[selected]
+        # Whether each audit has a rating of each distinct domain of the config: a matrix
+        # filled from the ratings' positions (one lookup per rating, not a loop).
+        ratings = self._ratings
+        distinct = pd.Index(list(dict.fromkeys(domains)), dtype=object)
+        column = distinct.get_indexer(ratings.domains)[ratings.domain]
+        known = (ratings.audit >= 0) & (ratings.domain >= 0) & (column >= 0)
+        has = np.zeros((len(ratings.audit_ids), len(distinct)), dtype=bool)
+        has[ratings.audit[known], column[known]] = True
+        has = has[self._audit_codes[selected]]  # each judged row, as its audit
+        done = has.sum(axis=1)
+        short = done < len(domains)
+        incomplete = judged[short].copy()
+        incomplete["judgement"] = incomplete["overall_judgement"]
+        incomplete["domains_rated"] = done[short].tolist()
+        incomplete["domains_expected"] = len(domains)
+        positions = distinct.get_indexer(domains)
+        incomplete["missing_domains"] = _objects(
+            [
+                "; ".join(d for d, at in zip(domains, positions, strict=True) if not rated[at])
+                for rated in has[short].tolist()
+            ],
+            incomplete.index,
+        )
+        return _frame("incomplete_audit_tools", incomplete)
+
+    @cached_property
+    def _audit_codes(self) -> np.ndarray:
+        """Each row of :attr:`audits`: its audit id's position among the distinct ids."""
+        return self._audit_factors[0]
+
+    @cached_property
+    def _audit_factors(self) -> tuple[np.ndarray, pd.Index]:
+        """The ledger's audit ids factorised: each row's code, and the distinct ids."""
+        codes, ids = pd.factorize(self.audits["audit_id"])
+        return codes, pd.Index(ids, dtype=object)
+
+    @cached_property
+    def _ratings(self) -> _Ratings:
+        """``outcomes`` as codes, for the two tables read from it (some 1.4 million ratings
+        nationally)."""
+        outcomes = self.data["outcomes"]
+        domain, domains = pd.factorize(outcomes["domain"])
+        rating, ratings = pd.factorize(outcomes["rating"])
+        audit_ids = self._audit_factors[1]
+        return _Ratings(
+            audit_ids=audit_ids,
+            audit=audit_ids.get_indexer(outcomes["audit_id"]),
+            domain=domain,
+            domains=list(domains),
+            rating=rating,
+            ratings=list(ratings),
+        )
 
     # ---------------------------------------------------------------- the figures
 
@@ -637,7 +729,7 @@ class _Ledger:
         of the period) or by service (every service with an audit in the period)."""
         judged = self.judgements[self.judgements["month"].isin(self.period)]
         keys = judged[by].fillna("(no case details)")
-        counts = pd.crosstab(keys, judged["judgement"]) if len(judged) else pd.DataFrame()
+        counts = judged.groupby([keys, judged["judgement"]]).size().to_dict()
         if by == "month":
             groups = list(self.period)
         else:
@@ -645,12 +737,7 @@ class _Ledger:
             groups = sorted(set(in_period["service"].fillna("(no case details)")))
         rows: list[dict[str, object]] = []
         for group in groups:
-            grades = {
-                grade: int(counts.at[group, grade])
-                if group in counts.index and grade in counts.columns
-                else 0
-                for grade in JUDGEMENTS
-            }
+            grades = {grade: int(counts.get((group, grade), 0)) for grade in JUDGEMENTS}
             judged_count = sum(grades.values())
             rows.append(
                 {
@@ -674,6 +761,8 @@ class _Ledger:
         if "inclusion_probability" not in history.columns:
             return _frame("caseload_estimates", [])
         design = history[["audit_id", "case_id", "month", "reaudit_of", "inclusion_probability"]]
+        # Only drawn audits count (below); leaving the others out first keeps the merge small.
+        design = design[pd.to_numeric(design["inclusion_probability"], errors="coerce") > 0]
         judged = self.judgements[["audit_id", "judgement"]].merge(design, on="audit_id")
         probability = pd.to_numeric(judged["inclusion_probability"], errors="coerce")
         judged = judged[
@@ -714,19 +803,25 @@ class _Ledger:
     def domain_ratings(self) -> pd.DataFrame:
         """§16 (organisational learning): each domain's ratings over the period's audits;
         ``not_met_share`` is of the ratings other than not_applicable."""
-        outcomes = self.data["outcomes"]
-        in_period = set(self.audits.loc[self.audits["month"].isin(self.period), "audit_id"])
-        rated = outcomes[outcomes["audit_id"].isin(in_period)]
-        counts = pd.crosstab(rated["domain"], rated["rating"]) if len(rated) else pd.DataFrame()
+        ratings = self._ratings
+        in_period = np.zeros(len(ratings.audit_ids) + 1, dtype=bool)  # the last: no audit
+        in_period[self._audit_codes[self.audits["month"].isin(self.period).to_numpy()]] = True
+        rated = in_period[ratings.audit] & (ratings.domain >= 0) & (ratings.rating >= 0)
+        pairs = ratings.domain[rated] * len(ratings.ratings) + ratings.rating[rated]
+        tally = np.bincount(pairs, minlength=len(ratings.domains) * len(ratings.ratings))
+        counts = {
+            (domain, rating): n
+            for (domain, rating), n in zip(
+                itertools.product(ratings.domains, ratings.ratings), tally.tolist(), strict=True
+            )
+            if n
+        }
         rows: list[dict[str, object]] = []
-        for domain in counts.index:
-            ratings = {
-                rating: int(counts.at[domain, rating]) if rating in counts.columns else 0
-                for rating in RATINGS
-            }
-            applicable = sum(n for rating, n in ratings.items() if rating != "not_applicable")
-            share = _share(ratings["not_met"], applicable)
-            rows.append({"domain": domain, **ratings, "not_met_share": share})
+        for domain in sorted({domain for domain, _ in counts}):
+            ratings_of = {rating: int(counts.get((domain, rating), 0)) for rating in RATINGS}
+            applicable = sum(n for rating, n in ratings_of.items() if rating != "not_applicable")
+            share = _share(ratings_of["not_met"], applicable)
+            rows.append({"domain": domain, **ratings_of, "not_met_share": share})
         return _frame("domain_ratings", rows)
 
     def audits_per_auditor(self) -> pd.DataFrame:
@@ -740,11 +835,11 @@ class _Ledger:
             & (audits["month"] <= year_end)
             & ~audits["status"].isin(NOT_COUNTED_STATUSES)
         ]
-        counts = in_year.groupby("auditor_id").size()
-        completed = in_year[in_year["completed_on"].notna()].groupby("auditor_id").size()
+        counts = in_year.groupby("auditor_id").size().to_dict()
+        completed = in_year[in_year["completed_on"].notna()].groupby("auditor_id").size().to_dict()
         staff = self.data["staff"]
         auditors = staff[(staff["is_auditor"] == True) & active_on(staff, self.as_of)]  # noqa: E712
-        ids = sorted(set(auditors["staff_id"]) | set(counts.index))
+        ids = sorted(set(auditors["staff_id"]) | set(counts))
         service = dict(zip(staff["staff_id"], staff["service"], strict=True))
         rows = [
             {
@@ -766,20 +861,13 @@ class _Ledger:
         later = sorted(m for m in set(breaks["month"]) if self.month < m <= horizon)
         staff = self.data["staff"]
         auditors = staff[staff["is_auditor"] == True]  # noqa: E712
-        spans = list(
-            zip(auditors["staff_id"], auditors["active_from"], auditors["active_to"], strict=True)
-        )
+        ids = auditors["staff_id"].to_numpy()
         rows = []
         for month in [*self.period, *later]:
-            first, last = first_day(month), last_day(month)
             # Eligible: active for the whole month (contract §3).
-            eligible = {
-                staff_id
-                for staff_id, start, end in spans
-                if (start is None or start <= first) and (end is None or end >= last)
-            }
-            counts = yearly_counts(self.data, month)
-            at_maximum = set(counts[counts >= self.policy.max_audits_per_year].index) & eligible
+            whole = active_on(auditors, first_day(month)) & active_on(auditors, last_day(month))
+            eligible = set(ids[whole.to_numpy()])
+            at_maximum = self._at_yearly_maximum(month) & eligible
             cap = break_cap(self.policy.max_break_fraction, len(eligible))
             requests = breaks[breaks["month"] == month]
             decided = decide_breaks(requests, month, eligible, at_maximum, cap)["decision"]
@@ -797,22 +885,45 @@ class _Ledger:
             )
         return _frame("breaks_by_month", rows)
 
+    @cached_property
+    def _counted_audits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The ledger's counted rows (contract §4 rule 2) as codes: the distinct months in
+        order, each row's month among them, the distinct auditors, each row's auditor."""
+        history = self.data["history"]
+        counted = history[~history["status"].isin(NOT_COUNTED_STATUSES)]
+        months, month_codes = np.unique(counted["month"].to_numpy(dtype=str), return_inverse=True)
+        auditor_codes, auditors = pd.factorize(counted["auditor_id"])
+        return months, month_codes, np.asarray(auditors, dtype=object), auditor_codes
+
+    def _at_yearly_maximum(self, month: str) -> set[str]:
+        """The auditors with ``max_audits_per_year`` audits or more in the audit year before
+        ``month``: :func:`caseaudit.model.history.yearly_counts`, for the many months of
+        the breaks figure from one pass over the ledger."""
+        months, month_codes, auditors, auditor_codes = self._counted_audits
+        start = audit_year_start(month, self.policy.audit_year_start_month)
+        first, end = np.searchsorted(months, [start, month])  # months in [start, month)
+        in_year = (month_codes >= first) & (month_codes < end)
+        counts = np.bincount(auditor_codes[in_year], minlength=len(auditors))
+        return set(auditors[counts >= self.policy.max_audits_per_year])
+
     def completion_by_service(self) -> pd.DataFrame:
         """§6: of the period's audits whose month has ended by the as-of day (reallocated
         and cancelled rows aside), those completed by the month's last day, those
         completed later, and those not completed yet, by the case's service."""
         audits = self.audits
-        due = audits[
+        due = audits.loc[
             audits["month"].isin(self.period)
             & (audits["due_on"] < self.as_of)
-            & ~audits["status"].isin(NOT_COUNTED_STATUSES)
-        ].copy()
-        due["service"] = due["service"].fillna("(no case details)")
-        due["on_time"] = [
-            c is not None and c <= d
-            for c, d in zip(due["completed_on"], due["due_on"], strict=True)
+            & ~audits["status"].isin(NOT_COUNTED_STATUSES),
+            ["service", "completed_on", "due_on"],
         ]
-        due["late"] = due["completed_on"].notna() & ~due["on_time"].astype(bool)
+        due["service"] = due["service"].fillna("(no case details)")
+        completed = due["completed_on"].to_numpy(dtype=object)
+        done = pd.notna(completed)
+        in_time = np.zeros(len(due), dtype=bool)
+        in_time[done] = completed[done] <= due["due_on"].to_numpy(dtype=object)[done]
+        due["on_time"] = in_time
+        due["late"] = done & ~in_time
         rows = []
         for service, group in due.groupby("service", sort=True):
             total, on_time, late = len(group), int(group["on_time"].sum()), int(group["late"].sum())
@@ -834,12 +945,10 @@ class _Ledger:
         return (``resubmitted_on``), back later, not back yet; the share on time is of
         those back or past their due day."""
         audits = self.audits
-        returned = audits[
-            audits["returned_on"].notna()
-            & audits["returned_on"].map(lambda d: d is not None and month_of(d) in self.period)
-        ].copy()
-        days = self.policy.amendment_working_days
-        due = [self.calendar.add_working_days(d, days) for d in returned["returned_on"]]
+        days = audits["returned_on"]
+        months = days.map({day: month_of(day) for day in set(days.dropna())})  # null: NaN
+        returned = audits[months.isin(self.period)].copy()
+        due = [self._amendment_due_on(day) for day in returned["returned_on"]]
         back = returned["resubmitted_on"].tolist()
         returned["on_time"] = [b is not None and b <= d for b, d in zip(back, due, strict=True)]
         returned["late"] = [b is not None and b > d for b, d in zip(back, due, strict=True)]
@@ -848,7 +957,7 @@ class _Ledger:
             b is not None or self.as_of > d for b, d in zip(back, due, strict=True)
         ]
         returned["service"] = returned["service"].fillna("(no case details)")
-        returned["return_month"] = returned["returned_on"].map(month_of)
+        returned["return_month"] = months[returned.index]
         rows = []
         for (service, month), group in returned.groupby(["service", "return_month"], sort=True):
             on_time = int(group["on_time"].sum())
