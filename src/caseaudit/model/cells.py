@@ -287,9 +287,16 @@ class _ColumnTexts:
     values: np.ndarray
     filled: np.ndarray
     cleaned: np.ndarray | None
+    #: For a column read as categories (a Parquet file's, ``io.reader``): each row's
+    #: position in ``distinct`` and the column of its distinct values, in which every one
+    #: appears (a null last, when there is one), so that a column is parsed once per
+    #: distinct value (``_parse_column``).
+    codes: np.ndarray | None = None
+    distinct: _ColumnTexts | None = None
 
     def kept(self, rows: np.ndarray) -> _ColumnTexts:
-        """The same column with only ``rows`` (a boolean mask)."""
+        """The same column with only ``rows`` (a boolean mask); ``distinct`` is dropped,
+        since a value may no longer appear."""
         cleaned = None if self.cleaned is None else self.cleaned[rows]
         return _ColumnTexts(self.values[rows], self.filled[rows], cleaned)
 
@@ -302,6 +309,8 @@ def _clean_one(value: str) -> str | None:
 
 def _column_texts(column: pd.Series) -> _ColumnTexts:
     """``_clean_texts`` of a column, by Python only for the cells it may change."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _category_texts(column)
     values = column.to_numpy(dtype=object)
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in _NEVER_BLANK:  # Parquet dates, booleans, numbers: only nulls are empty
@@ -322,9 +331,45 @@ def _column_texts(column: pd.Series) -> _ColumnTexts:
     else:
         codes, uniques = pd.factorize(values)
         cleaned_uniques = np.empty(len(uniques) + 1, dtype=object)
-        cleaned_uniques[:-1] = [_clean_one(value) for value in uniques]
+        cleaned_uniques[:-1] = _clean_each(uniques)
         cleaned = cleaned_uniques[codes]  # code -1 (null) takes the last, None
     return _ColumnTexts(values, cleaned != None, cleaned)  # noqa: E711
+
+
+def _clean_each(texts: np.ndarray) -> np.ndarray:
+    """``_clean_one`` of each text, by Python only for those it may change (a text that
+    pyarrow's trim leaves as it is, and not empty, is its own)."""
+    cleaned = np.array(texts, dtype=object)
+    try:
+        arrow = pa.array(cleaned, type=pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: not UTF-8
+        cleaned[:] = [_clean_one(text) for text in texts]
+        return cleaned
+    may_change = pc.or_(
+        pc.not_equal(pc.utf8_trim(arrow, characters=_TRIMMED), arrow), pc.equal(arrow, "")
+    )
+    for row in np.flatnonzero(may_change.to_numpy(zero_copy_only=False)):
+        cleaned[row] = _clean_one(texts[row])
+    return cleaned
+
+
+def _category_texts(column: pd.Series) -> _ColumnTexts:
+    """``_column_texts`` of a column of categories, computed on its distinct values
+    and taken by code."""
+    codes = column.cat.codes.to_numpy()
+    if not np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)).all():
+        column = column.cat.remove_unused_categories()  # each distinct value appears
+        codes = column.cat.codes.to_numpy()
+    has_null = bool((codes < 0).any())
+    categories = column.cat.categories.to_numpy(dtype=object)
+    values = np.empty(len(categories) + has_null, dtype=object)
+    values[: len(categories)] = categories  # a null, when there is one, last: None
+    distinct = _column_texts(pd.Series(values, dtype=object))
+    positions = np.where(codes < 0, len(categories), codes) if has_null else codes
+    cleaned = None if distinct.cleaned is None else distinct.cleaned[positions]
+    return _ColumnTexts(
+        distinct.values[positions], distinct.filled[positions], cleaned, positions, distinct
+    )
 
 
 def _parse_column(
@@ -335,6 +380,24 @@ def _parse_column(
     issues: IssueCollector,
     texts: _ColumnTexts | None = None,
 ) -> list[object] | np.ndarray:
+    if texts is not None and texts.distinct is not None and texts.codes is not None:
+        # The paths that report nothing, run on the distinct values: each maps a value
+        # alone, and each condition that sends a column to the per-cell path holds of
+        # the column when it holds of its distinct values, every one of which appears.
+        once = _parse_quietly(texts.distinct.values, column, texts.distinct)
+        if once is not None:
+            return np.asarray(once, dtype=object)[texts.codes]
+    quiet = _parse_quietly(values, column, texts)
+    if quiet is not None:
+        return quiet
+    return _parse_each(values, column, lines, file, issues)
+
+
+def _parse_quietly(
+    values: np.ndarray, column: Column, texts: _ColumnTexts | None
+) -> list[object] | np.ndarray | None:
+    """The column parsed by a path that needs no located message, None when a cell
+    needs one (``_parse_each`` then reports it)."""
     if column.kind in ("text", "enum", "month"):
         fast = _parse_text_column(values, column, texts)
         if fast is not None:
@@ -347,6 +410,13 @@ def _parse_column(
         parsed_once = _parse_distinct(values, column)
         if parsed_once is not None:
             return parsed_once
+    return None
+
+
+def _parse_each(
+    values: np.ndarray, column: Column, lines: list[int], file: str, issues: IssueCollector
+) -> list[object]:
+    """Every cell parsed alone, each failure reported at its line."""
     parsed: list[object] = []
     failed: list[tuple[int, str, object]] = []  # (line, message, value)
     filled = 0
