@@ -413,8 +413,6 @@ def _parquet_cells(column: pa.ChunkedArray) -> pd.Series:
     kind = column.type
     if pa.types.is_dictionary(kind) and _is_text(kind.value_type):
         encoded = column.combine_chunks()  # one dictionary for the chunks'
-        if pc.count_distinct(encoded.dictionary).as_py() != len(encoded.dictionary):
-            encoded = encoded.cast(kind.value_type).dictionary_encode()  # a value twice
         distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
     elif _is_text(kind) or pa.types.is_date(kind):
         encoded = column.combine_chunks().dictionary_encode()
@@ -423,8 +421,13 @@ def _parquet_cells(column: pa.ChunkedArray) -> pd.Series:
     else:
         return column.to_pandas(date_as_object=True)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    categories = pd.Index(distinct, dtype=object)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False))
+    try:
+        categories = pd.Categorical.from_codes(
+            codes, categories=pd.Index(distinct, dtype=object), validate=False
+        )
+    except ValueError:  # a dictionary that holds a value twice (another writer's)
+        return _parquet_cells(pa.chunked_array([encoded.cast(encoded.dictionary.type)]))
+    return pd.Series(categories, copy=False)
 
 
 def _read_csv(

@@ -80,24 +80,29 @@ def typed_table(
     positions, sound = checked
     first_issue = len(issues.issues)
     texts = [_column_texts(cells.iloc[:, position]) for position in range(cells.shape[1])]
-    lines = list(range(2, len(cells) + 2))
+    lines = np.arange(2, len(cells) + 2)
     if len(cells):
         filled = np.zeros(len(cells), dtype=bool)
         for column_texts in texts:
             filled |= column_texts.filled
         if not filled.all():
             cells = cells[filled]
-            lines = np.arange(2, len(filled) + 2)[filled].tolist()
+            lines = lines[filled]
             texts = [column_texts.kept(filled) for column_texts in texts]
     typed: dict[str, Any] = {}
     for column in schema.columns:
         if column.name in positions:
-            position = positions[column.name]
-            values = texts[position].values
-            typed[column.name] = _parse_column(values, column, lines, file, issues, texts[position])
+            typed[column.name] = _parse_column(
+                texts[positions[column.name]], column, lines, file, issues
+            )
         else:
             typed[column.name] = [column.default] * len(cells)
-    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in typed.items()})
+    # copy=False: each column is its own array already (pandas would copy it, then copy
+    # every column again into one block).
+    frame = pd.DataFrame(
+        {name: pd.Series(values, dtype=object, copy=False) for name, values in typed.items()},
+        copy=False,
+    )
     frame[LINE] = lines
     if schema.name == "staff":  # the other tables' references follow from its cells
         issues.issues[first_issue:] = [
@@ -284,7 +289,7 @@ class _ColumnTexts:
     """One column's cells as read (``values``), which of them ``_clean_texts`` reads as
     filled, and (when every cell is text or null) ``_clean_texts`` itself."""
 
-    values: np.ndarray
+    given: np.ndarray | None
     filled: np.ndarray
     cleaned: np.ndarray | None
     #: For a column read as categories (a Parquet file's, ``io.reader``): each row's
@@ -294,11 +299,30 @@ class _ColumnTexts:
     codes: np.ndarray | None = None
     distinct: _ColumnTexts | None = None
 
+    @property
+    def values(self) -> np.ndarray:
+        """The cells as read (of a column of categories, taken from ``distinct`` only
+        when asked for: the usual column never needs them)."""
+        if self.given is not None:
+            return self.given
+        assert self.distinct is not None and self.codes is not None
+        return self.distinct.values[self.codes]
+
+    def by_cell(self) -> _ColumnTexts:
+        """The same column without ``distinct``: its cells and their cleaned texts."""
+        if self.distinct is None or self.codes is None:
+            return self
+        cleaned = self.distinct.cleaned
+        return _ColumnTexts(
+            self.values, self.filled, None if cleaned is None else cleaned[self.codes]
+        )
+
     def kept(self, rows: np.ndarray) -> _ColumnTexts:
-        """The same column with only ``rows`` (a boolean mask); ``distinct`` is dropped,
-        since a value may no longer appear."""
-        cleaned = None if self.cleaned is None else self.cleaned[rows]
-        return _ColumnTexts(self.values[rows], self.filled[rows], cleaned)
+        """The same column with only ``rows`` (a boolean mask), by cell: a distinct value
+        may no longer appear."""
+        column = self.by_cell()
+        cleaned = None if column.cleaned is None else column.cleaned[rows]
+        return _ColumnTexts(column.values[rows], column.filled[rows], cleaned)
 
 
 def _clean_one(value: str) -> str | None:
@@ -364,33 +388,34 @@ def _category_texts(column: pd.Series) -> _ColumnTexts:
     categories = column.cat.categories.to_numpy(dtype=object)
     values = np.empty(len(categories) + has_null, dtype=object)
     values[: len(categories)] = categories  # a null, when there is one, last: None
-    distinct = _column_texts(pd.Series(values, dtype=object))
+    kind = pd.api.types.infer_dtype(categories, skipna=True)
+    if kind in ("string", "empty"):
+        # ``_column_texts`` of distinct texts: each cleaned once, without factorizing.
+        cleaned = np.empty(len(values), dtype=object)
+        cleaned[: len(categories)] = _clean_each(categories)
+        distinct = _ColumnTexts(values, cleaned != None, cleaned)  # noqa: E711
+    else:
+        distinct = _column_texts(pd.Series(values, dtype=object, copy=False))
     positions = np.where(codes < 0, len(categories), codes) if has_null else codes
-    cleaned = None if distinct.cleaned is None else distinct.cleaned[positions]
-    return _ColumnTexts(
-        distinct.values[positions], distinct.filled[positions], cleaned, positions, distinct
-    )
+    return _ColumnTexts(None, distinct.filled[positions], None, positions, distinct)
 
 
 def _parse_column(
-    values: np.ndarray,
-    column: Column,
-    lines: list[int],
-    file: str,
-    issues: IssueCollector,
-    texts: _ColumnTexts | None = None,
+    texts: _ColumnTexts, column: Column, lines: np.ndarray, file: str, issues: IssueCollector
 ) -> list[object] | np.ndarray:
-    if texts is not None and texts.distinct is not None and texts.codes is not None:
+    if texts.distinct is not None and texts.codes is not None:
         # The paths that report nothing, run on the distinct values: each maps a value
         # alone, and each condition that sends a column to the per-cell path holds of
         # the column when it holds of its distinct values, every one of which appears.
         once = _parse_quietly(texts.distinct.values, column, texts.distinct)
         if once is not None:
             return np.asarray(once, dtype=object)[texts.codes]
+        texts = texts.by_cell()  # a cell needs its message
+    values = texts.values
     quiet = _parse_quietly(values, column, texts)
     if quiet is not None:
         return quiet
-    return _parse_each(values, column, lines, file, issues)
+    return _parse_each(values, column, lines.tolist(), file, issues)
 
 
 def _parse_quietly(

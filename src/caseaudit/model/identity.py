@@ -21,10 +21,11 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from caseaudit.model.config import Config
 from caseaudit.model.errors import IssueCollector
-from caseaudit.model.keys import identity_key, identity_keys, zeros_ignored
+from caseaudit.model.keys import identity_key, identity_key_array, identity_keys, zeros_ignored
 from caseaudit.model.tables import LINE, Tables
 
 #: A dataset in, the same kind of dataset out.
@@ -78,6 +79,7 @@ class Spellings:
         self._keys: list[str] | None = None
         self._by_key: dict[str, str] | None = None
         self._spellings: frozenset[str] | None = None
+        self._one_per_key: bool | None = None
         self._by_zeros: dict[str, list[str]] | None = None
 
     @property
@@ -105,8 +107,15 @@ class Spellings:
         return self._by_key
 
     def one_spelling_per_key(self) -> bool:
-        """Whether no two values given share a key (the usual case)."""
-        return len(set(self.keys)) == len(self.values)
+        """Whether no two values given share a key (the usual case), counted by pyarrow
+        without a Python list of the keys."""
+        if self._one_per_key is None:
+            if self._keys is None and (array := identity_key_array(self.values)) is not None:
+                distinct = pc.count_distinct(array).as_py()
+            else:
+                distinct = len(set(self.keys))
+            self._one_per_key = distinct == len(self.values)
+        return self._one_per_key
 
     def spellings(self) -> frozenset[str]:
         """Every value as spelled (each key's first value)."""

@@ -146,9 +146,15 @@ def _unknown(frame: pd.DataFrame, column: str, known: set | frozenset) -> set:
 
 
 def _pairs_in(frame: pd.DataFrame, columns: list[str], pairs: pd.DataFrame) -> np.ndarray:
-    """Whether each row's values of ``columns`` are a row of ``pairs`` (no null)."""
-    given = pd.MultiIndex.from_frame(frame[columns].astype(object))
-    return np.asarray(given.isin(pd.MultiIndex.from_frame(pairs.astype(object))), dtype=bool)
+    """Whether each row's values of ``columns`` are a row of ``pairs`` (which holds no
+    null): each value numbered (a null 0, in no pair), each row one number of those."""
+    combined = np.zeros(len(frame) + len(pairs), dtype=np.int64)
+    for column in columns:
+        both = np.concatenate([_values(frame, column), _values(pairs, column)])
+        codes, distinct = pd.factorize(both)
+        combined = combined * (len(distinct) + 1) + (codes + 1)
+    given, known = combined[: len(frame)], combined[len(frame) :]
+    return pd.Series(given).isin(known).to_numpy(dtype=bool)
 
 
 def _later(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -163,10 +169,12 @@ def _check_unique(data: Tables, table: str, key: tuple[str, ...], issues: IssueC
     frame = data[table]
     if frame.empty:
         return
-    complete = frame[frame[list(key)].notna().all(axis=1)]
-    repeated = complete.duplicated(list(key), keep=False)
+    keys = frame[list(key)]
+    complete = keys.notna().all(axis=1).to_numpy(dtype=bool)
+    repeated = keys[complete].duplicated(keep=False).to_numpy(dtype=bool)
     if not repeated.any():
         return  # the usual case, without a row-by-row walk
+    complete = frame[complete]
     first_line: dict[tuple, int] = {}
     for row in _rows(complete[repeated], key):
         values, line = tuple(row[:-1]), row[-1]
