@@ -94,11 +94,10 @@ def main() -> None:
         data_dir = args.data
         if data_dir is None:
             data_dir = str(Path(tmp) / "national")
+            generate = [sys.executable, "-m", "caseaudit.cli.main", "generate"]
+            options = ["--preset", "national", "--seed", "0", "--format", "parquet"]
             subprocess.run(
-                [sys.executable, "-m", "caseaudit.cli.main", "generate", "--preset", "national"]
-                + ["--seed", "0", "--format", "parquet", "--out", data_dir],
-                check=True,
-                capture_output=True,
+                [*generate, *options, "--out", data_dir], check=True, capture_output=True
             )
         python = sys.executable
         startup = _measure([python, "-c", "import caseaudit.cli.main"], args.runs)
