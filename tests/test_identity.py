@@ -28,7 +28,8 @@ import caseaudit
 from builders import MONTH, Authority, allocated, solve
 from caseaudit import InputError, load
 from caseaudit.cli.main import cli
-from caseaudit.model.identity import identity_key, zeros_ignored
+from caseaudit.model.identity import Spellings, identity_key, zeros_ignored
+from caseaudit.model.keys import identity_keys
 from caseaudit.model.schema import TABLES
 
 # --- the normalisation ------------------------------------------------------------------
@@ -543,3 +544,53 @@ def test_the_ascii_shortcut_gives_the_unicode_key(value: str) -> None:
     # Unicode rule gives: NFKC, whitespace runs as one space, trimmed, case-folded, NFKC.
     text = " ".join(unicodedata.normalize("NFKC", value).split())
     assert identity_key(value) == unicodedata.normalize("NFKC", text.casefold())
+
+
+# --- the vectorised keys and spellings (issue 23) ---------------------------------------
+#: Text that meets every branch of the key: ASCII letters in both cases, digits, ASCII
+#: whitespace (the information separators U+001C..U+001F split too), a non-breaking
+#: space, full-width and ligature forms, a titlecase digraph, combining marks.
+_KEYED_TEXT = st.text(
+    alphabet=st.sampled_from("aA0 \t\n\x0b\x0c\r\x1c\x1f\x00\u00a0\u2003ｂＢﬀǅ\u0301ß"),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_KEYED_TEXT, st.text(max_size=8)), max_size=12))
+def test_the_vectorised_keys_are_identity_key(values: list[str]) -> None:
+    # identity_keys (pyarrow's ascii_lower for ASCII text without whitespace, the rest
+    # through identity_key) must be identity_key, value by value: one definition.
+    assert identity_keys(values) == [identity_key(value) for value in values]
+
+
+def test_a_text_that_is_not_utf8_still_gets_its_key() -> None:
+    # A lone surrogate (a DataFrame given in memory may hold one) is no UTF-8: pyarrow
+    # refuses it, and the keys come from identity_key alone.
+    values = ["A\ud800", "B c"]
+    assert identity_keys(values) == [identity_key(value) for value in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _KEYED_TEXT), max_size=12), st.lists(_KEYED_TEXT))
+def test_spellings_spell_each_value_as_its_first_spelling(
+    defining: list[str | None], named: list[str]
+) -> None:
+    # The spelling of a key is the first value given with it; a value that names none
+    # is unknown. ``changes`` skips the key of a value that is itself a spelling, so it
+    # must agree with the plain rule on every value.
+    first: dict[str, str] = {}
+    for value in defining:
+        if value is not None:
+            first.setdefault(identity_key(value), value)
+    spellings = Spellings(defining)
+    assert spellings.spellings() == set(first.values())
+    assert spellings.one_spelling_per_key() == (
+        len(first) == len({v for v in defining if v is not None})
+    )
+    expected = {
+        value: first[identity_key(value)]
+        for value in named
+        if identity_key(value) in first and first[identity_key(value)] != value
+    }
+    assert spellings.changes(named) == expected

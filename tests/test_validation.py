@@ -821,3 +821,57 @@ def test_unreadable_parquet(tmp_path: Path) -> None:
     (data_dir / "cases.parquet").write_bytes(b"not parquet at all")
     issue = the_issue(load_issues(data_dir))
     assert_located(issue, "cases.parquet", 1, "-", "Parquet")
+
+
+def write_text_parquet_dir(root: Path, tables: dict[str, str]) -> Path:
+    """The CSV fixtures as Parquet tables of text, every cell as written (padding and
+    empty cells kept): what the reader types once per distinct value (issue 23)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in tables.items():
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        pq.write_table(
+            table.cast(pa.schema([(n, pa.string()) for n in frame.columns])),
+            root / f"{name}.parquet",
+        )
+    return root
+
+
+def test_parquet_text_reads_as_the_same_csv(tmp_path: Path) -> None:
+    # Issue 23: a Parquet column of text is typed once per distinct value (the
+    # dictionary Parquet stores it as). Padded text, text dates and booleans, empty
+    # optional cells: every table reads as the same cells in CSV.
+    staff = set_cell(STAFF, 6, "team", "  Team 1 ")
+    staff = set_cell(staff, 4, "active_from", "01/02/2026")
+    tables = {**FULL, "staff": staff}
+    from_csv = caseaudit.load(write_dir(tmp_path / "csv", tables), MONTH)
+    from_parquet = caseaudit.load(write_text_parquet_dir(tmp_path / "parquet", tables), MONTH)
+    for name in FULL:
+        pd.testing.assert_frame_equal(from_csv[name], from_parquet[name])
+
+
+def test_parquet_text_is_refused_as_the_same_csv(tmp_path: Path) -> None:
+    # Issue 23: when a distinct value of a Parquet column needs a message, each cell is
+    # read alone, as in CSV: the same messages at the same lines. An unknown role, a
+    # date that is no date, a month "2026-3", an empty required subject.
+    staff = set_cell(STAFF, 5, "role", "boss")
+    staff = set_cell(staff, 4, "active_from", "31/02/2026")
+    cases = set_cell(CASES, 3, "month", "2026-3")
+    cases = set_cell(cases, 2, "subject_id", " ")
+    tables = {**MINIMAL, "staff": staff, "cases": cases}
+    from_csv = load_issues(write_dir(tmp_path / "csv", tables))
+    from_parquet = load_issues(write_text_parquet_dir(tmp_path / "parquet", tables))
+
+    def located(issues: list[InputIssue]) -> list[tuple[str, int, str, str]]:
+        return [
+            (
+                i.file.replace(".parquet", ".csv"),
+                i.line,
+                i.column,
+                i.message.replace(".parquet", ".csv"),
+            )
+            for i in issues
+        ]
+
+    assert len(from_csv) >= 4
+    assert located(from_parquet) == located(from_csv)

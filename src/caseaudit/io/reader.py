@@ -24,7 +24,10 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from caseaudit.io.config_reader import read_config
@@ -378,7 +381,9 @@ def _read_raw(
     i + 2), or None when the file cannot be read as a table (reported)."""
     if path.suffix == ".parquet":
         try:
-            table = pq.read_table(path)
+            # Text read as dictionaries (as Parquet stores it): no text decoded twice.
+            texts = [f.name for f in pq.read_schema(path) if _is_text(f.type)]
+            table = pq.read_table(path, read_dictionary=texts)
         except Exception as exc:  # pyarrow raises many kinds; the message locates it
             issues.add(
                 path.name,
@@ -390,10 +395,39 @@ def _read_raw(
             )
             return None
         header = [str(name) for name in table.column_names]
-        frame = table.to_pandas(types_mapper=None, date_as_object=True)
-        frame.columns = range(len(header))
-        return header, frame
+        columns = {
+            position: _parquet_cells(table.column(position)) for position in range(len(header))
+        }
+        return header, pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
     return _read_csv(path, schema, issues)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _parquet_cells(column: pa.ChunkedArray) -> pd.Series:
+    """A Parquet column's cells: text and dates as categories (each distinct value one
+    Python object), so that the cells are typed once per distinct value (``model.cells``)
+    and the table holds each value once; any other type as pandas reads it."""
+    kind = column.type
+    if pa.types.is_dictionary(kind) and _is_text(kind.value_type):
+        encoded = column.combine_chunks()  # one dictionary for the chunks'
+        distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    elif _is_text(kind) or pa.types.is_date(kind):
+        encoded = column.combine_chunks().dictionary_encode()
+        distinct = np.empty(len(encoded.dictionary), dtype=object)
+        distinct[:] = encoded.dictionary.to_pylist()  # few days, as ``datetime.date``
+    else:
+        return column.to_pandas(date_as_object=True)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    try:
+        categories = pd.Categorical.from_codes(
+            codes, categories=pd.Index(distinct, dtype=object), validate=False
+        )
+    except ValueError:  # a dictionary that holds a value twice (another writer's)
+        return _parquet_cells(pa.chunked_array([encoded.cast(encoded.dictionary.type)]))
+    return pd.Series(categories, copy=False)
 
 
 def _read_csv(

@@ -80,24 +80,29 @@ def typed_table(
     positions, sound = checked
     first_issue = len(issues.issues)
     texts = [_column_texts(cells.iloc[:, position]) for position in range(cells.shape[1])]
-    lines = list(range(2, len(cells) + 2))
+    lines = np.arange(2, len(cells) + 2)
     if len(cells):
         filled = np.zeros(len(cells), dtype=bool)
         for column_texts in texts:
             filled |= column_texts.filled
         if not filled.all():
             cells = cells[filled]
-            lines = np.arange(2, len(filled) + 2)[filled].tolist()
+            lines = lines[filled]
             texts = [column_texts.kept(filled) for column_texts in texts]
     typed: dict[str, Any] = {}
     for column in schema.columns:
         if column.name in positions:
-            position = positions[column.name]
-            values = texts[position].values
-            typed[column.name] = _parse_column(values, column, lines, file, issues, texts[position])
+            typed[column.name] = _parse_column(
+                texts[positions[column.name]], column, lines, file, issues
+            )
         else:
             typed[column.name] = [column.default] * len(cells)
-    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in typed.items()})
+    # copy=False: each column is its own array already (pandas would copy it, then copy
+    # every column again into one block).
+    frame = pd.DataFrame(
+        {name: pd.Series(values, dtype=object, copy=False) for name, values in typed.items()},
+        copy=False,
+    )
     frame[LINE] = lines
     if schema.name == "staff":  # the other tables' references follow from its cells
         issues.issues[first_issue:] = [
@@ -284,14 +289,40 @@ class _ColumnTexts:
     """One column's cells as read (``values``), which of them ``_clean_texts`` reads as
     filled, and (when every cell is text or null) ``_clean_texts`` itself."""
 
-    values: np.ndarray
+    given: np.ndarray | None
     filled: np.ndarray
     cleaned: np.ndarray | None
+    #: For a column read as categories (a Parquet file's, ``io.reader``): each row's
+    #: position in ``distinct`` and the column of its distinct values, in which every one
+    #: appears (a null last, when there is one), so that a column is parsed once per
+    #: distinct value (``_parse_column``).
+    codes: np.ndarray | None = None
+    distinct: _ColumnTexts | None = None
+
+    @property
+    def values(self) -> np.ndarray:
+        """The cells as read (of a column of categories, taken from ``distinct`` only
+        when asked for: the usual column never needs them)."""
+        if self.given is not None:
+            return self.given
+        assert self.distinct is not None and self.codes is not None
+        return self.distinct.values[self.codes]
+
+    def by_cell(self) -> _ColumnTexts:
+        """The same column without ``distinct``: its cells and their cleaned texts."""
+        if self.distinct is None or self.codes is None:
+            return self
+        cleaned = self.distinct.cleaned
+        return _ColumnTexts(
+            self.values, self.filled, None if cleaned is None else cleaned[self.codes]
+        )
 
     def kept(self, rows: np.ndarray) -> _ColumnTexts:
-        """The same column with only ``rows`` (a boolean mask)."""
-        cleaned = None if self.cleaned is None else self.cleaned[rows]
-        return _ColumnTexts(self.values[rows], self.filled[rows], cleaned)
+        """The same column with only ``rows`` (a boolean mask), by cell: a distinct value
+        may no longer appear."""
+        column = self.by_cell()
+        cleaned = None if column.cleaned is None else column.cleaned[rows]
+        return _ColumnTexts(column.values[rows], column.filled[rows], cleaned)
 
 
 def _clean_one(value: str) -> str | None:
@@ -302,6 +333,8 @@ def _clean_one(value: str) -> str | None:
 
 def _column_texts(column: pd.Series) -> _ColumnTexts:
     """``_clean_texts`` of a column, by Python only for the cells it may change."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _category_texts(column)
     values = column.to_numpy(dtype=object)
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in _NEVER_BLANK:  # Parquet dates, booleans, numbers: only nulls are empty
@@ -322,19 +355,74 @@ def _column_texts(column: pd.Series) -> _ColumnTexts:
     else:
         codes, uniques = pd.factorize(values)
         cleaned_uniques = np.empty(len(uniques) + 1, dtype=object)
-        cleaned_uniques[:-1] = [_clean_one(value) for value in uniques]
+        cleaned_uniques[:-1] = _clean_each(uniques)
         cleaned = cleaned_uniques[codes]  # code -1 (null) takes the last, None
     return _ColumnTexts(values, cleaned != None, cleaned)  # noqa: E711
 
 
+def _clean_each(texts: np.ndarray) -> np.ndarray:
+    """``_clean_one`` of each text, by Python only for those it may change (a text that
+    pyarrow's trim leaves as it is, and not empty, is its own)."""
+    cleaned = np.array(texts, dtype=object)
+    try:
+        arrow = pa.array(cleaned, type=pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: not UTF-8
+        cleaned[:] = [_clean_one(text) for text in texts]
+        return cleaned
+    may_change = pc.or_(
+        pc.not_equal(pc.utf8_trim(arrow, characters=_TRIMMED), arrow), pc.equal(arrow, "")
+    )
+    for row in np.flatnonzero(may_change.to_numpy(zero_copy_only=False)):
+        cleaned[row] = _clean_one(texts[row])
+    return cleaned
+
+
+def _category_texts(column: pd.Series) -> _ColumnTexts:
+    """``_column_texts`` of a column of categories, computed on its distinct values
+    and taken by code."""
+    codes = column.cat.codes.to_numpy()
+    if not np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)).all():
+        column = column.cat.remove_unused_categories()  # each distinct value appears
+        codes = column.cat.codes.to_numpy()
+    has_null = bool((codes < 0).any())
+    categories = column.cat.categories.to_numpy(dtype=object)
+    values = np.empty(len(categories) + has_null, dtype=object)
+    values[: len(categories)] = categories  # a null, when there is one, last: None
+    kind = pd.api.types.infer_dtype(categories, skipna=True)
+    if kind in ("string", "empty"):
+        # ``_column_texts`` of distinct texts: each cleaned once, without factorizing.
+        cleaned = np.empty(len(values), dtype=object)
+        cleaned[: len(categories)] = _clean_each(categories)
+        distinct = _ColumnTexts(values, cleaned != None, cleaned)  # noqa: E711
+    else:
+        distinct = _column_texts(pd.Series(values, dtype=object, copy=False))
+    positions = np.where(codes < 0, len(categories), codes) if has_null else codes
+    return _ColumnTexts(None, distinct.filled[positions], None, positions, distinct)
+
+
 def _parse_column(
-    values: np.ndarray,
-    column: Column,
-    lines: list[int],
-    file: str,
-    issues: IssueCollector,
-    texts: _ColumnTexts | None = None,
+    texts: _ColumnTexts, column: Column, lines: np.ndarray, file: str, issues: IssueCollector
 ) -> list[object] | np.ndarray:
+    if texts.distinct is not None and texts.codes is not None:
+        # The paths that report nothing, run on the distinct values: each maps a value
+        # alone, and each condition that sends a column to the per-cell path holds of
+        # the column when it holds of its distinct values, every one of which appears.
+        once = _parse_quietly(texts.distinct.values, column, texts.distinct)
+        if once is not None:
+            return np.asarray(once, dtype=object)[texts.codes]
+        texts = texts.by_cell()  # a cell needs its message
+    values = texts.values
+    quiet = _parse_quietly(values, column, texts)
+    if quiet is not None:
+        return quiet
+    return _parse_each(values, column, lines.tolist(), file, issues)
+
+
+def _parse_quietly(
+    values: np.ndarray, column: Column, texts: _ColumnTexts | None
+) -> list[object] | np.ndarray | None:
+    """The column parsed by a path that needs no located message, None when a cell
+    needs one (``_parse_each`` then reports it)."""
     if column.kind in ("text", "enum", "month"):
         fast = _parse_text_column(values, column, texts)
         if fast is not None:
@@ -347,6 +435,13 @@ def _parse_column(
         parsed_once = _parse_distinct(values, column)
         if parsed_once is not None:
             return parsed_once
+    return None
+
+
+def _parse_each(
+    values: np.ndarray, column: Column, lines: list[int], file: str, issues: IssueCollector
+) -> list[object]:
+    """Every cell parsed alone, each failure reported at its line."""
     parsed: list[object] = []
     failed: list[tuple[int, str, object]] = []  # (line, message, value)
     filled = 0

@@ -16,14 +16,16 @@ leading-zero hint.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from caseaudit.model.config import Config
 from caseaudit.model.errors import IssueCollector
-from caseaudit.model.keys import identity_key, zeros_ignored
+from caseaudit.model.keys import identity_key, identity_key_array, identity_keys, zeros_ignored
 from caseaudit.model.tables import LINE, Tables
 
 #: A dataset in, the same kind of dataset out.
@@ -63,21 +65,85 @@ CASE_ID_COLUMNS: dict[str, tuple[str, ...]] = {"exemptions": ("case_id",), "hist
 
 class Spellings:
     """The values of one identity as their defining table spells them: the first
-    spelling of each key (in the order given) is the value's spelling."""
+    spelling of each key (in the order given) is the value's spelling.
+
+    Built lazily, each part once (the values are a snapshot taken here): at national
+    scale most lookups are of a value already spelled as defined, which needs no key
+    (``changes``), so the keys of the hundreds of thousands of defining values are
+    computed in one vectorised pass (``identity_keys``) and the key → spelling map only
+    when some value is spelled otherwise."""
 
     def __init__(self, values: Iterable[object]) -> None:
-        self.by_key: dict[str, str] = {}
-        for value in _distinct(values):
-            self.by_key.setdefault(identity_key(value), value)
+        self._given = values if isinstance(values, np.ndarray) else list(values)
+        self._values: list[str] | None = None
+        self._keys: list[str] | None = None
+        self._by_key: dict[str, str] | None = None
+        self._spellings: frozenset[str] | None = None
+        self._one_per_key: bool | None = None
         self._by_zeros: dict[str, list[str]] | None = None
+
+    @property
+    def values(self) -> list[str]:
+        """The distinct texts given, in the order of their first appearance."""
+        if self._values is None:
+            self._values = _distinct(self._given)
+        return self._values
+
+    @property
+    def keys(self) -> list[str]:
+        """``identity_key`` of each of ``values``."""
+        if self._keys is None:
+            self._keys = identity_keys(self.values)
+        return self._keys
+
+    @property
+    def by_key(self) -> dict[str, str]:
+        """Each key's spelling: the first value given with that key."""
+        if self._by_key is None:
+            by_key: dict[str, str] = {}
+            for key, value in zip(self.keys, self.values, strict=True):
+                by_key.setdefault(key, value)
+            self._by_key = by_key
+        return self._by_key
+
+    def one_spelling_per_key(self) -> bool:
+        """Whether no two values given share a key (the usual case), counted by pyarrow
+        without a Python list of the keys."""
+        if self._one_per_key is None:
+            if self._keys is None and (array := identity_key_array(self.values)) is not None:
+                distinct = pc.count_distinct(array).as_py()
+            else:
+                distinct = len(set(self.keys))
+            self._one_per_key = distinct == len(self.values)
+        return self._one_per_key
+
+    def spellings(self) -> frozenset[str]:
+        """Every value as spelled (each key's first value)."""
+        if self._spellings is None:
+            self._spellings = frozenset(
+                self.values if self.one_spelling_per_key() else self.by_key.values()
+            )
+        return self._spellings
 
     def spell(self, value: str) -> str | None:
         """The defining spelling of ``value``, None when it names nothing."""
         return self.by_key.get(identity_key(value))
 
+    def changes(self, values: Iterable[object]) -> dict[str, str]:
+        """Each of ``values`` (distinct) that names a value spelled otherwise, mapped to
+        that spelling. A value that is itself a spelling is its own (the key of that
+        spelling was first given by it), so only the others need their key."""
+        changes: dict[str, str] = {}
+        for value in set(values).difference(self.spellings()):
+            if isinstance(value, str):
+                spelling = self.spell(value)
+                if spelling is not None and spelling != value:
+                    changes[value] = spelling
+        return changes
+
     def spelt(self) -> list[str]:
         """Every value, as spelled, sorted as text by code point (contract §1)."""
-        return sorted(self.by_key.values())
+        return sorted(self.spellings())
 
     def without_zeros(self, value: str) -> str | None:
         """The one known value that ``value`` matches once leading zeros are ignored and
@@ -120,22 +186,22 @@ class Identities:
     @staticmethod
     def of(data: Tables) -> Identities:
         staff = data["staff"]
-        services = Spellings(staff["service"].tolist())
+        services = Spellings(_column(staff, "service"))
         team_values: dict[str, list[object]] = {}
-        for service, team in zip(staff["service"].tolist(), staff["team"].tolist(), strict=True):
+        service_keys = dict(zip(services.values, services.keys, strict=True))
+        # One row per (service, team) pair, in the order of first appearance.
+        pairs = staff[["service", "team"]].drop_duplicates()
+        for service, team in zip(pairs["service"].tolist(), pairs["team"].tolist(), strict=True):
             if isinstance(service, str):
-                team_values.setdefault(identity_key(service), []).append(team)
+                team_values.setdefault(service_keys[service], []).append(team)
+        subjects = [
+            _column(data[table], "subject_id") for table in ("cases", "history", "caseload")
+        ]
         return Identities(
-            staff_ids=Spellings(staff["staff_id"].tolist()),
-            case_ids=Spellings(data["cases"]["case_id"].tolist()),
-            subjects=Spellings(
-                [
-                    *data["cases"]["subject_id"].tolist(),
-                    *data["history"]["subject_id"].tolist(),
-                    *data["caseload"]["subject_id"].tolist(),
-                ]
-            ),
-            audit_ids=Spellings(data["history"]["audit_id"].tolist()),
+            staff_ids=Spellings(_column(staff, "staff_id")),
+            case_ids=Spellings(_column(data["cases"], "case_id")),
+            subjects=Spellings(np.concatenate(subjects)),
+            audit_ids=Spellings(_column(data["history"], "audit_id")),
             services=services,
             teams={service: Spellings(values) for service, values in team_values.items()},
         )
@@ -147,15 +213,18 @@ class Identities:
         return spellings if spellings is not None else Spellings(())
 
 
-def _distinct(values: Iterable[object]) -> list[str]:
+def _column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_numpy(dtype=object)
+
+
+def _distinct(values: np.ndarray | list[object]) -> list[str]:
     """The distinct texts of ``values``, in the order of their first appearance."""
-    return [v for v in pd.unique(pd.Series(list(values), dtype=object)) if isinstance(v, str)]
-
-
-def _keys(values: pd.Series) -> list[str | None]:
-    """``identity_key`` of each value (None for a null), computed once per distinct one."""
-    keys = {value: identity_key(value) for value in _distinct(values)}
-    return [keys.get(v) if isinstance(v, str) else None for v in values.tolist()]
+    array = np.empty(len(values), dtype=object)
+    array[:] = values  # not np.asarray: it would read a list of equal tuples as a matrix
+    distinct = pd.unique(array.astype(object, copy=False))
+    if pd.api.types.infer_dtype(distinct, skipna=True) == "string":
+        return distinct[~pd.isna(distinct)].tolist()  # texts and nulls only
+    return [v for v in distinct if isinstance(v, str)]
 
 
 def canonical_dataset(data: T, issues: IssueCollector) -> T:
@@ -163,15 +232,15 @@ def canonical_dataset(data: T, issues: IssueCollector) -> T:
     (contract §1); two values of one table's key that only differ in spelling are
     reported in ``issues``. A value that names nothing is left as written, for
     ``validate_dataset`` to report."""
-    _check_key_spellings(data, issues)
     known = Identities.of(data)
+    _check_key_spellings(data, known, issues)
     tables = dict(data.tables)
 
     def respell(table: str, column: str, spellings: Spellings) -> None:
-        tables[table] = _respelled(tables[table], column, spellings.spell)
+        tables[table] = _respelled(tables[table], column, spellings)
 
     staff = tables["staff"]
-    tables["staff"] = _respelled(staff, "service", known.services.spell)
+    tables["staff"] = _respelled(staff, "service", known.services)
     tables["staff"] = _respelled_teams(tables["staff"], known)
     for table, columns in STAFF_ID_COLUMNS.items():
         for column in columns:
@@ -188,12 +257,12 @@ def canonical_dataset(data: T, issues: IssueCollector) -> T:
     # A rated domain as ``[outcomes] domains`` spells it (§16, issue 20).
     respell("outcomes", "domain", Spellings(data.config.outcomes.domains))
     tables["cases"] = _respelled_case_ids(tables["cases"], known.case_ids)
-    tables["cases"] = _respelled(tables["cases"], "service", known.services.spell)
+    tables["cases"] = _respelled(tables["cases"], "service", known.services)
     tables["cases"] = _respelled_teams(tables["cases"], known)
     # The open cases the sample is drawn from (issue 21) name staff, services and teams
     # as the sample does.
     respell("caseload", "subject_id", known.subjects)
-    tables["caseload"] = _respelled(tables["caseload"], "service", known.services.spell)
+    tables["caseload"] = _respelled(tables["caseload"], "service", known.services)
     tables["caseload"] = _respelled_teams(tables["caseload"], known)
     config = _respelled_config(data, known)
     if all(tables[name] is data.tables[name] for name in tables) and config is data.config:
@@ -201,23 +270,16 @@ def canonical_dataset(data: T, issues: IssueCollector) -> T:
     return dataclasses.replace(data, tables=tables, config=config)
 
 
-def _respelled(
-    frame: pd.DataFrame, column: str, spell: Callable[[str], str | None]
-) -> pd.DataFrame:
-    """``frame`` with ``column`` respelled (a value ``spell`` does not know is kept);
+def _respelled(frame: pd.DataFrame, column: str, spellings: Spellings) -> pd.DataFrame:
+    """``frame`` with ``column`` respelled (a value ``spellings`` does not know is kept);
     the same frame when nothing changes, the usual case."""
-    values = frame[column].tolist()
-    changes: dict[str, str] = {}
-    for value in set(values):
-        if isinstance(value, str):
-            spelling = spell(value)
-            if spelling is not None and spelling != value:
-                changes[value] = spelling
+    values = frame[column].to_numpy(dtype=object)
+    changes = spellings.changes(pd.unique(values))
     if not changes:
         return frame
     changed = frame.copy()
     changed[column] = pd.Series(
-        [changes.get(v, v) if isinstance(v, str) else v for v in values],
+        [changes.get(v, v) if isinstance(v, str) else v for v in values.tolist()],
         index=frame.index,
         dtype=object,
     )
@@ -227,13 +289,11 @@ def _respelled(
 def _respelled_teams(frame: pd.DataFrame, known: Identities) -> pd.DataFrame:
     """``frame``'s team (a pair with its service, contract §3) as ``staff`` spells it
     for that service; ``frame``'s service is already respelled."""
-    pairs = set(zip(frame["service"].tolist(), frame["team"].tolist(), strict=True))
     changes: dict[tuple[str, str], str] = {}
-    for service, team in pairs:
-        if isinstance(service, str) and isinstance(team, str):
-            spelling = known.teams_of(service).spell(team)
-            if spelling is not None and spelling != team:
-                changes[(service, team)] = spelling
+    for service, teams in frame.groupby("service", sort=False)["team"]:
+        if isinstance(service, str):
+            team_changes = known.teams_of(service).changes(pd.unique(teams.to_numpy(object)))
+            changes.update({(service, team): to for team, to in team_changes.items()})
     if not changes:
         return frame
     changed = frame.copy()
@@ -251,10 +311,17 @@ def _respelled_teams(frame: pd.DataFrame, known: Identities) -> pd.DataFrame:
 def _respelled_case_ids(cases: pd.DataFrame, case_ids: Spellings) -> pd.DataFrame:
     """One case's rows of several months in one spelling, its first; rows of one month
     whose ids only differ in spelling are an error (reported) and keep theirs."""
-    respelled = _respelled(cases, "case_id", case_ids.spell)
+    respelled = _respelled(cases, "case_id", case_ids)
     if respelled is cases:
         return cases
-    keys = pd.DataFrame({"key": _keys(cases["case_id"]), "month": cases["month"].tolist()})
+    distinct = Spellings(_column(cases, "case_id"))
+    key_of = dict(zip(distinct.values, distinct.keys, strict=True))
+    keys = pd.DataFrame(
+        {
+            "key": cases["case_id"].map(key_of).to_numpy(dtype=object),
+            "month": _column(cases, "month"),
+        }
+    )
     clashing = keys.duplicated(keep=False).to_numpy() & keys["key"].notna().to_numpy()
     kept = cases[clashing & (respelled["case_id"] != cases["case_id"]).to_numpy()]
     respelled.loc[kept.index, "case_id"] = kept["case_id"]
@@ -280,13 +347,13 @@ _DEFINING_KEYS = {
 }
 
 
-def _check_key_spellings(data: Tables, issues: IssueCollector) -> None:
+def _check_key_spellings(data: Tables, known: Identities, issues: IssueCollector) -> None:
     """Contract §1: two different values of one table's key that normalise alike are an
     input error (``S1`` and ``s1`` in staff), located at the later row."""
+    defined = {"staff": known.staff_ids, "cases": known.case_ids, "history": known.audit_ids}
     for table, (column, rest) in _DEFINING_KEYS.items():
         frame = data[table]
-        distinct = _distinct(frame[column])
-        if len({identity_key(value) for value in distinct}) == len(distinct):
+        if defined[table].one_spelling_per_key():
             continue  # the usual case: every key has one spelling, without a row walk
         first: dict[tuple, tuple[str, int]] = {}
         columns = [column, *rest, LINE]

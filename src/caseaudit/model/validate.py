@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from caseaudit.model.calendar import MONTH_PATTERN as MONTH_TEXT
@@ -110,12 +111,13 @@ def _rows(frame: pd.DataFrame, columns: Iterable[str]) -> Iterable[tuple]:
 
 
 def _flagged_rows(
-    frame: pd.DataFrame, columns: Iterable[str], flagged: Iterable[bool]
+    frame: pd.DataFrame, columns: Iterable[str], flagged: np.ndarray | pd.Series
 ) -> Iterable[tuple]:
-    """``_rows`` of only the rows flagged (in order): the rows a check must look at one
-    by one, found in one pass so that a valid table is not walked row by row."""
-    rows = [position for position, flag in enumerate(flagged) if flag]
-    if not rows:
+    """``_rows`` of only the rows flagged (a boolean mask, in order): the rows a check
+    must look at one by one, found by vectorised tests so that a valid table is not
+    walked row by row."""
+    rows = np.flatnonzero(np.asarray(flagged, dtype=bool))
+    if not len(rows):
         return ()
     return _rows(frame.iloc[rows], columns)
 
@@ -124,22 +126,55 @@ def _rows_with(frame: pd.DataFrame, column: str, values: set) -> Iterable[tuple]
     """``_rows(frame, [column])`` of only the rows whose value is one of ``values``."""
     if not values:
         return ()
-    return _flagged_rows(frame, [column], (value in values for value in frame[column].tolist()))
+    return _flagged_rows(frame, [column], frame[column].isin(list(values)))
 
 
-def _unknown(frame: pd.DataFrame, column: str, known: set) -> set:
+def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_numpy(dtype=object)
+
+
+def _distinct(frame: pd.DataFrame, column: str) -> set:
+    """The distinct values of ``column`` that are not null."""
+    distinct = set(pd.unique(_values(frame, column)))
+    distinct.discard(None)
+    return distinct
+
+
+def _unknown(frame: pd.DataFrame, column: str, known: set | frozenset) -> set:
     """The distinct values of ``column`` that are not null and not in ``known``."""
-    return {v for v in set(frame[column].tolist()) if v is not None and v not in known}
+    return _distinct(frame, column).difference(known)
+
+
+def _pairs_in(frame: pd.DataFrame, columns: list[str], pairs: pd.DataFrame) -> np.ndarray:
+    """Whether each row's values of ``columns`` are a row of ``pairs`` (which holds no
+    null): each value numbered (a null 0, in no pair), each row one number of those."""
+    combined = np.zeros(len(frame) + len(pairs), dtype=np.int64)
+    for column in columns:
+        both = np.concatenate([_values(frame, column), _values(pairs, column)])
+        codes, distinct = pd.factorize(both)
+        combined = combined * (len(distinct) + 1) + (codes + 1)
+    given, known = combined[: len(frame)], combined[len(frame) :]
+    return pd.Series(given).isin(known).to_numpy(dtype=bool)
+
+
+def _later(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Whether ``first`` is after ``second``, row by row, where both are given."""
+    both = np.asarray(pd.notna(first) & pd.notna(second), dtype=bool)
+    later = np.zeros(len(first), dtype=bool)
+    later[both] = np.asarray(first[both] > second[both], dtype=bool)
+    return later
 
 
 def _check_unique(data: Tables, table: str, key: tuple[str, ...], issues: IssueCollector) -> None:
     frame = data[table]
     if frame.empty:
         return
-    complete = frame[frame[list(key)].notna().all(axis=1)]
-    repeated = complete.duplicated(list(key), keep=False)
+    keys = frame[list(key)]
+    complete = keys.notna().all(axis=1).to_numpy(dtype=bool)
+    repeated = keys[complete].duplicated(keep=False).to_numpy(dtype=bool)
     if not repeated.any():
         return  # the usual case, without a row-by-row walk
+    complete = frame[complete]
     first_line: dict[tuple, int] = {}
     for row in _rows(complete[repeated], key):
         values, line = tuple(row[:-1]), row[-1]
@@ -164,22 +199,22 @@ def _unknown_id(data: Tables, kind: str, value: str, spellings: Spellings, defin
 
 def _check_staff(data: Tables, staff_spellings: Spellings, issues: IssueCollector) -> None:
     staff = data["staff"]
-    staff_ids = set(staff["staff_id"].dropna())
+    staff_ids = _distinct(staff, "staff_id")
     file = data.file_name("staff")
-    ids = staff["staff_id"].tolist()
-    managers = staff["manager_id"].tolist()
+    ids = _values(staff, "staff_id")
+    managers = _values(staff, "manager_id")
+    managed = np.asarray(pd.notna(managers), dtype=bool)
+    unknown_manager = managed & ~staff["manager_id"].isin(list(staff_ids)).to_numpy(dtype=bool)
+    own_manager = managed & np.asarray(managers == ids, dtype=bool)
     # The chain as the rows give it (a later row of one staff_id wins).
-    manager_of: dict[str, str] = {
-        staff_id: manager_id
-        for staff_id, manager_id in zip(ids, managers, strict=True)
-        if manager_id is not None and manager_id in staff_ids and manager_id != staff_id
-    }
+    chained = managed & ~unknown_manager & ~own_manager
+    manager_of: dict[str, str] = dict(
+        zip(ids[chained].tolist(), managers[chained].tolist(), strict=True)
+    )
     flagged = (
-        (manager_id is not None and (manager_id not in staff_ids or manager_id == staff_id))
-        or (active_from is not None and active_to is not None and active_from > active_to)
-        for staff_id, manager_id, active_from, active_to in zip(
-            ids, managers, staff["active_from"].tolist(), staff["active_to"].tolist(), strict=True
-        )
+        unknown_manager
+        | own_manager
+        | _later(_values(staff, "active_from"), _values(staff, "active_to"))
     )
     for staff_id, manager_id, active_from, active_to, line in _flagged_rows(
         staff, ["staff_id", "manager_id", "active_from", "active_to"], flagged
@@ -216,7 +251,7 @@ def _check_staff(data: Tables, staff_spellings: Spellings, issues: IssueCollecto
                 chain = " → ".join([*_rotate(loop, first), first])
                 if line_of is None:
                     line_of = {}
-                    for staff_id, line in zip(ids, staff[LINE].tolist(), strict=True):
+                    for staff_id, line in zip(ids.tolist(), staff[LINE].tolist(), strict=True):
                         line_of.setdefault(staff_id, line)
                 issues.add(file, line_of[first], "manager_id", f"management chain loops: {chain}")
         for member in path:
@@ -233,7 +268,7 @@ def _check_staff_references(
 ) -> None:
     """Staff ids named in other tables must exist in staff (the value is named)."""
     staff = data["staff"]
-    staff_ids = set(staff["staff_id"].dropna())
+    staff_ids = _distinct(staff, "staff_id")
     for table, columns in STAFF_REFERENCES.items():
         frame = data[table]
         for column in columns:
@@ -244,7 +279,7 @@ def _check_staff_references(
     auditors = set(staff.loc[staff["is_auditor"] == True, "staff_id"])  # noqa: E712
     for table in ("breaks", "exemptions"):
         frame = data[table]
-        named = set(frame["auditor_id"].tolist())
+        named = _distinct(frame, "auditor_id")
         not_auditors = {v for v in named if v in staff_ids and v not in auditors}
         for value, line in _rows_with(frame, "auditor_id", not_auditors):
             if value in staff_ids and value not in auditors:
@@ -258,7 +293,7 @@ def _check_audit_references(
 ) -> None:
     """Audit and case ids named in other tables must exist where they are defined."""
     if readable("history"):
-        history_ids = set(data["history"]["audit_id"].dropna())
+        history_ids = _distinct(data["history"], "audit_id")
         for table in ("challenges", "outcomes"):
             frame = data[table]
             unknown = _unknown(frame, "audit_id", history_ids)
@@ -267,7 +302,7 @@ def _check_audit_references(
                     message = _unknown_id(data, "audit_id", value, known.audit_ids, "history")
                     issues.add(data.file_name(table), line, "audit_id", message)
     if readable("challenges"):
-        challenged = set(data["challenges"]["audit_id"].dropna())
+        challenged = _distinct(data["challenges"], "audit_id")
         moderations = data["moderations"]
         unknown = _unknown(moderations, "audit_id", challenged)
         for value, line in _rows_with(moderations, "audit_id", unknown):
@@ -279,7 +314,7 @@ def _check_audit_references(
                     f"audit_id {value!r} has no challenge in challenges",
                 )
     if readable("cases"):
-        case_ids = set(data["cases"]["case_id"].dropna())
+        case_ids = _distinct(data["cases"], "case_id")
         exemptions = data["exemptions"]
         unknown = _unknown(exemptions, "case_id", case_ids)
         for value, line in _rows_with(exemptions, "case_id", unknown):
@@ -294,12 +329,15 @@ def _check_case_teams(data: Tables, table: str, known: Identities, issues: Issue
     lists the services or the service's teams. Values are compared as
     ``canonical_dataset`` spelled them."""
     cases = data[table]
-    services = set(known.services.by_key.values())
-    pairs = set(zip(data["staff"]["service"].tolist(), data["staff"]["team"].tolist(), strict=True))
-    flagged = (
-        service is not None
-        and (service not in services or (team is not None and (service, team) not in pairs))
-        for service, team in zip(cases["service"].tolist(), cases["team"].tolist(), strict=True)
+    services = known.services.spellings()
+    pairs = data["staff"][["service", "team"]].dropna().drop_duplicates()
+    service = cases["service"]
+    flagged = service.notna().to_numpy(dtype=bool) & (
+        ~service.isin(list(services)).to_numpy(dtype=bool)
+        | (
+            cases["team"].notna().to_numpy(dtype=bool)
+            & ~_pairs_in(cases, ["service", "team"], pairs)
+        )
     )
     file, staff_file = data.file_name(table), data.file_name("staff")
     for service, team, line in _flagged_rows(cases, ["service", "team"], flagged):
@@ -318,21 +356,21 @@ def _check_ledger_subjects(data: Tables, issues: IssueCollector) -> None:
     """Contract §3: the ledger's subject of a case of ``cases`` is that case's subject
     there; "597" for "00000597" would hide who saw the child (§11) and let a conflict
     declared in one spelling miss the case in the other."""
-    cases = data["cases"]
-    subjects_of: dict[str, set[str]] = {}
-    for case_id, subject in zip(
-        cases["case_id"].tolist(), cases["subject_id"].tolist(), strict=True
-    ):
-        if case_id is not None and subject is not None:
-            subjects_of.setdefault(case_id, set()).add(subject)
+    given = data["cases"][["case_id", "subject_id"]].dropna().drop_duplicates()
     history = data["history"]
     flagged = (
-        case_id in subjects_of and subject is not None and subject not in subjects_of[case_id]
-        for case_id, subject in zip(
-            history["case_id"].tolist(), history["subject_id"].tolist(), strict=True
-        )
+        history["case_id"].isin(given["case_id"]).to_numpy(dtype=bool)
+        & history["subject_id"].notna().to_numpy(dtype=bool)
+        & ~_pairs_in(history, ["case_id", "subject_id"], given)
     )
+    if not flagged.any():
+        return
     cases_file = data.file_name("cases")
+    subjects_of: dict[str, set[str]] = {}
+    for case_id, subject in zip(
+        given["case_id"].tolist(), given["subject_id"].tolist(), strict=True
+    ):
+        subjects_of.setdefault(case_id, set()).add(subject)
     for case_id, subject, line in _flagged_rows(history, ["case_id", "subject_id"], flagged):
         spelled = sorted(subjects_of[case_id])
         message = Spellings(spelled).unknown(
@@ -349,7 +387,7 @@ def _check_subjects(data: Tables, subjects: Spellings, issues: IssueCollector) -
     ``history`` or ``caseload`` — a child that exists, or the conflict would silently bar
     no one."""
     conflicts = data["conflicts"]
-    known = set(subjects.by_key.values())
+    known = subjects.spellings()
     for value, line in _rows_with(
         conflicts, "subject_id", _unknown(conflicts, "subject_id", known)
     ):
@@ -379,14 +417,13 @@ def late_challenges(data: Tables) -> list[tuple[str, int, dt.date, dt.date]]:
     """Challenges raised after their audit was finalised (§21: a challenge comes before
     finalisation; one raised on the finalisation day is not late): (audit_id, line,
     raised_on, finalised_on), in the order of the file."""
-    finalised = {
-        audit_id: day
-        for audit_id, day in zip(
-            data["history"]["audit_id"], data["history"]["finalised_on"], strict=True
-        )
-        if day is not None
-    }
-    challenges = data["challenges"]
+    history, challenges = data["history"], data["challenges"]
+    # Only the audits challenged: a later row of one audit_id wins, as in a dict.
+    rows = history[
+        history["finalised_on"].notna().to_numpy(dtype=bool)
+        & history["audit_id"].isin(list(_distinct(challenges, "audit_id"))).to_numpy(dtype=bool)
+    ]
+    finalised = dict(zip(rows["audit_id"].tolist(), rows["finalised_on"].tolist(), strict=True))
     return [
         (audit_id, line, raised, finalised[audit_id])
         for audit_id, raised, line in zip(
@@ -419,28 +456,30 @@ def _check_connected_services(data: Tables, issues: IssueCollector) -> None:
 def _check_history(data: Tables, audit_spellings: Spellings, issues: IssueCollector) -> None:
     history = data["history"]
     file = data.file_name("history")
-    audit_ids = set(history["audit_id"].dropna())
+    audit_ids = _distinct(history, "audit_id")
     # ``AUDIT_ID`` matches ``<month>-<case_id>`` when the month is ``\d{4}-\d{2}``
     # (7 characters) and the case id is not empty and holds no line break.
-    plain_months = {
-        m for m in set(history["month"].tolist()) if isinstance(m, str) and MONTH_PART.fullmatch(m)
-    }
+    plain_months = [
+        m for m in _distinct(history, "month") if isinstance(m, str) and MONTH_PART.fullmatch(m)
+    ]
+    audit_id, month, case_id, judgement, confirmed, reaudit_of = (
+        _values(history, column) for column in _HISTORY_CHECKED
+    )
+    named = np.asarray(pd.notna(audit_id) & pd.notna(month) & pd.notna(case_id), dtype=bool)
+    given = pd.Series(audit_id[named], dtype=object)
+    misnamed = np.zeros(len(history), dtype=bool)
+    misnamed[named] = (
+        (given != month[named] + "-" + case_id[named])
+        | ~pd.Series(month[named], dtype=object).isin(plain_months)
+        | (given.str.len() == 8)
+        | given.str.contains("\n", regex=False)
+    ).to_numpy(dtype=bool)
     flagged = (
-        (
-            audit_id is not None
-            and month is not None
-            and case_id is not None
-            and (
-                audit_id != f"{month}-{case_id}"
-                or month not in plain_months
-                or len(audit_id) == 8
-                or "\n" in audit_id
-            )
-        )
-        or (judgement == "inadequate" and confirmed is None)
-        or (reaudit_of is not None and reaudit_of not in audit_ids)
-        for audit_id, month, case_id, judgement, confirmed, reaudit_of in zip(
-            *(history[column].tolist() for column in _HISTORY_CHECKED), strict=True
+        misnamed
+        | (np.asarray(judgement == "inadequate", dtype=bool) & np.asarray(pd.isna(confirmed)))
+        | (
+            np.asarray(pd.notna(reaudit_of), dtype=bool)
+            & ~history["reaudit_of"].isin(list(audit_ids)).to_numpy(dtype=bool)
         )
     )
     for audit_id, month, case_id, judgement, confirmed, reaudit_of, line in _flagged_rows(
@@ -490,7 +529,7 @@ def _check_month(data: Tables, month: str, issues: IssueCollector) -> None:
     """The month's own rules (contract §2): history must end before ``month`` and leave
     no gap; ``cases`` must hold the month (when it holds any); the month needs work."""
     history = data["history"]
-    later = {v for v in set(history["month"].tolist()) if v is not None and v >= month}
+    later = {v for v in _distinct(history, "month") if v >= month}
     for value, line in _rows_with(history, "month", later):
         if value is not None and value >= month:
             issues.add(
@@ -500,7 +539,7 @@ def _check_month(data: Tables, month: str, issues: IssueCollector) -> None:
                 f"history already holds month {value}; allocate {month} needs a ledger of "
                 "earlier months only",
             )
-    held = sorted({m for m in set(data["cases"]["month"].tolist()) if m is not None})
+    held = sorted(_distinct(data["cases"], "month"))
     if held and month not in held:
         # A typo (2027-01 for 2026-01) or a sample not yet added: with re-audits overdue
         # the month would otherwise run, exit 0, with those alone. Its ledger "gaps"
@@ -540,7 +579,7 @@ def check_ledger_gaps(data: Tables, month: str, issues: IssueCollector) -> None:
     earliest up to the one before ``month`` has at least one row, unless ``[ledger]
     missing_months`` lists it. A month's rows left out would silently change re-audits
     due, yearly counts and the report; one line names every missing month."""
-    months = {m for m in set(data["history"]["month"].tolist()) if m is not None and m < month}
+    months = {m for m in _distinct(data["history"], "month") if m < month}
     if not months:
         return
     allowed = set(data.config.ledger.missing_months)
@@ -566,7 +605,7 @@ def _check_missing_months(data: Tables, issues: IssueCollector) -> None:
     """A month listed in ``[ledger] missing_months`` (no audits at all) that ``history``
     has rows for is a contradiction: refused at the key's line."""
     listed = set(data.config.ledger.missing_months)
-    held = listed.intersection(data["history"]["month"].tolist())
+    held = listed.intersection(_distinct(data["history"], "month"))
     if held and data.config_source is not None:
         issues.add(
             data.config_source.file_name,
