@@ -84,7 +84,8 @@ class PairCost:
         )
 
     def tie(self, task: np.ndarray, agent: np.ndarray) -> np.ndarray:
-        if not self.tie_range:
+        # At weight 0 (an earlier stage of a lexicographic solve) there is nothing to hash.
+        if not self.tie_range or not self.tie_weight:
             return np.zeros(len(task), dtype=np.int64)
         mixed = mix(self.tie_task[task], self.tie_agent[agent], self.tie_seed)
         return (mixed % np.uint64(self.tie_range)).astype(np.int64) * self.tie_weight
