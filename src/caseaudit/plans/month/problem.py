@@ -95,10 +95,16 @@ class MonthProblem:
     def pair_details(self) -> dict[tuple[str, str, str], str]:
         """(case_id, auditor_id, rule) → why that rule forbids the pair."""
         frame = self.conflicts
+        # Columns as lists first: iterating a pandas string column is one call per value.
         return dict(
             zip(
-                zip(frame["case_id"], frame["auditor_id"], frame["kind"], strict=True),
-                frame["detail"],
+                zip(
+                    frame["case_id"].tolist(),
+                    frame["auditor_id"].tolist(),
+                    frame["kind"].tolist(),
+                    strict=True,
+                ),
+                frame["detail"].tolist(),
                 strict=True,
             )
         )
@@ -106,7 +112,7 @@ class MonthProblem:
     @cached_property
     def auditor_blocks(self) -> dict[str, list[tuple[str, str]]]:
         """Per auditor, the rules that bar them from every case this month."""
-        return auditor_blocks(self.restrictions, self.auditors["staff_id"])
+        return auditor_blocks(self.restrictions, self.auditors["staff_id"].tolist())
 
     @property
     def eligible_pair_count(self) -> int:

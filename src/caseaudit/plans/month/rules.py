@@ -425,9 +425,10 @@ def auditor_blocks(
     """Per auditor, the rules that bar them from every case this month, with details."""
     blocks: dict[str, list[tuple[str, str]]] = {a: [] for a in auditor_ids}
     for rule_id, restriction in restrictions.items():
-        barred = restriction.capacity[restriction.capacity <= 0]
-        for staff_id in barred.index:
-            blocks[staff_id].append((rule_id, restriction.capacity_detail[staff_id]))
+        barred = restriction.capacity.index[restriction.capacity <= 0]
+        details = restriction.capacity_detail.reindex(barred)
+        for staff_id, detail in zip(barred.tolist(), details.tolist(), strict=True):
+            blocks[staff_id].append((rule_id, detail))
     return blocks
 
 

@@ -43,14 +43,17 @@ class Plan:
 
     @classmethod
     def of(cls, problem: MonthProblem, assignment: pd.DataFrame) -> Plan:
-        auditor_of = dict(zip(assignment["case_id"], assignment["auditor_id"], strict=True))
+        auditor_of = dict(
+            zip(assignment["case_id"].tolist(), assignment["auditor_id"].tolist(), strict=True)
+        )
         cases_of: dict[str, list[str]] = {}
         for case_id, auditor_id in sorted(auditor_of.items()):
             cases_of.setdefault(auditor_id, []).append(case_id)
         load = Counter(auditor_of.values())
-        capacity = zip(problem.auditors["staff_id"], problem.auditors["capacity"], strict=True)
+        staff_ids = problem.auditors["staff_id"].tolist()
+        capacity = zip(staff_ids, problem.auditors["capacity"].tolist(), strict=True)
         with_room = frozenset(a for a, room in capacity if room > load.get(a, 0))
-        return cls(auditor_of, cases_of, with_room, frozenset(problem.auditors["staff_id"]))
+        return cls(auditor_of, cases_of, with_room, frozenset(staff_ids))
 
 
 def why_not_auditing(
@@ -150,16 +153,19 @@ def allocations_table(
     calendar = WorkingCalendar(problem.config.calendar.country, problem.config.calendar.subdivision)
     distributed_on = calendar.first_working_day(problem.month)
     due_on = last_day(problem.month)
-    # Plain dicts per row: a pandas row lookup per allocation costs seconds nationally.
-    cases = problem.cases.set_index("case_id").to_dict("index")
-    auditors = problem.auditors.set_index("staff_id")[["name", "email", "year_count"]]
-    auditor_rows = auditors.to_dict("index")
+    # Plain dicts per row: a pandas row lookup per allocation costs seconds nationally;
+    # built from column lists (``to_dict`` boxes every value one call at a time).
+    cases = _rows_by(problem.cases, "case_id")
+    auditor_columns = ["staff_id", "name", "email", "year_count"]
+    auditor_rows = _rows_by(problem.auditors[auditor_columns], "staff_id")
     plan = Plan.of(problem, assignment)
     spread = _spread(problem, plan)
     seen = problem.seen_subject
-    seen_keys = set(zip(seen["case_id"], seen["auditor_id"], strict=True))
+    seen_keys = set(zip(seen["case_id"].tolist(), seen["auditor_id"].tolist(), strict=True))
     rows = []
-    for case_id, auditor_id in zip(assignment["case_id"], assignment["auditor_id"], strict=True):
+    for case_id, auditor_id in zip(
+        assignment["case_id"].tolist(), assignment["auditor_id"].tolist(), strict=True
+    ):
         case = cases[case_id]
         auditor = auditor_rows[auditor_id]
         reason = allocation_reason(
@@ -197,6 +203,17 @@ def allocations_table(
         )
     frame = pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
     return frame.sort_values(["audit_id"]).reset_index(drop=True)
+
+
+def _rows_by(frame: pd.DataFrame, key: str) -> dict[Any, dict[str, Any]]:
+    """Each row as a dict of its other columns, by ``key`` (``set_index(key).to_dict
+    ("index")``, the same values, one list per column)."""
+    columns = [c for c in frame.columns if c != key]
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    return {
+        k: dict(zip(columns, row, strict=True))
+        for k, row in zip(frame[key].tolist(), values, strict=True)
+    }
 
 
 def allocation_reason(
