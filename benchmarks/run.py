@@ -14,6 +14,13 @@ machines are noisy: medians of several runs, ratios, and the peak memory of each
 - reallocate, whole process: 5 honoured exemptions on the month's plan (and 500 at
   national): wall time, peak memory, the solve's stages (lexicographic where the tiers
   do not fit one 64-bit cost), and the changed allocations against the freed audits.
+- baseline of issue 23: ``caseaudit validate --month`` on the same folder in the same
+  run (reading and checking alone), printed beside allocate and reallocate with each
+  run's stage split from its manifest (read, check, build, solve, reasons; write is
+  the rest of the process after the imports).
+
+``--data DIR`` reuses a generated folder (``--presets national --data DIR``) instead of
+generating the preset again.
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ def process_figures(data_dir: Path, runs: int) -> dict[str, object]:
     return {
         "process_s": statistics.median(walls),
         "process_peak_mib": max(peaks),
+        "split": stage_split(manifest, statistics.median(walls), imports),
         "imports_s": imports,
         "proof_status": solver["status"],
         "proof": solver["proof"],
@@ -77,6 +85,34 @@ def process_figures(data_dir: Path, runs: int) -> dict[str, object]:
         "pair_stats": solver["pairs"],
         "process_timings": manifest["timings_s"],
     }
+
+
+def stage_split(manifest: dict[str, object], wall: float, imports: float) -> dict[str, float]:
+    """Where a run's time went, from its manifest's ``timings_s`` (the API's stages) and
+    the process's wall time: write is what is left after the imports and the API."""
+    timings = manifest["timings_s"]
+    assert isinstance(timings, dict)
+    split = {
+        stage: float(timings.get(f"{key}_s", 0.0))
+        for stage, key in (
+            ("read", "reading"),
+            ("check", "checking"),
+            ("build", "building"),
+            ("solve", "solving"),
+            ("reasons", "reasons"),
+        )
+    }
+    split["write"] = max(wall - imports - float(timings.get("total_s", 0.0)), 0.0)
+    return split
+
+
+def validate_figures(data_dir: Path) -> dict[str, object]:
+    """The baseline of issue 23: `caseaudit validate --month` of the same folder, whole
+    process (reading and checking the inputs, nothing else), with its peak memory."""
+    report = data_dir.parent / "measure-validate.json"
+    command = [sys.executable, str(MEASURE), str(report), "validate", str(data_dir)]
+    wall = timed([*command, "--month", DEFAULT_MONTH])
+    return {"process_s": wall, "peak_mib": json.loads(report.read_text())["peak_mib"]}
 
 
 def solve_times(data_dir: Path, runs: int) -> dict[str, object]:
@@ -159,7 +195,9 @@ def with_exemptions(data_dir: Path, previous: Path, later: Path, exemptions: int
     write_input_tables(later, {"exemptions": pd.concat([existing[kept], extra])}, "parquet")
 
 
-def reallocation_figures(data_dir: Path, work: Path, exemptions: int) -> dict[str, object]:
+def reallocation_figures(
+    data_dir: Path, work: Path, exemptions: int, imports: float = 0.0
+) -> dict[str, object]:
     """A whole `caseaudit reallocate` process after ``exemptions`` honoured exemptions on
     the month's plan (written by the allocate runs of :func:`process_figures`): wall
     time, peak memory, the stages' timings, freed against changed audits."""
@@ -176,6 +214,8 @@ def reallocation_figures(data_dir: Path, work: Path, exemptions: int) -> dict[st
     return {
         "exemptions": exemptions,
         "process_s": wall,
+        "split": stage_split(manifest, wall, imports),
+        "pricing_rounds": solver["pairs"].get("pricing_rounds", 0),
         "peak_mib": measured["peak_mib"],
         "exit": measured["exit"],
         "problem_s": timings.get("problem_s", 0.0),
@@ -194,19 +234,29 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["median", "largest", "region"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None, help="Also write the figures here.")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="A generated folder of the (one) preset to reuse."
+    )
     args = parser.parse_args()
     figures: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for preset in args.presets:
             work = Path(tmp) / preset
             data_dir = work / "data"
-            write_input_tables(data_dir, generate_tables(preset, 0), "parquet")
+            if args.data is not None:
+                shutil.copytree(args.data, data_dir)
+            else:
+                write_input_tables(data_dir, generate_tables(preset, 0), "parquet")
             runs = 1 if preset == "national" else args.runs
+            # The baseline first, in the same run: reading and checking alone.
+            baseline = validate_figures(data_dir)
             row: dict[str, object] = process_figures(data_dir, runs)
+            row["validate"] = baseline
             row.update(solve_times(data_dir, runs))
             # A re-plan after 5 honoured exemptions, and after 500 at national (issue 23).
+            imports = float(row["imports_s"])  # type: ignore[arg-type]
             row["reallocate"] = [
-                reallocation_figures(data_dir, work, count)
+                reallocation_figures(data_dir, work, count, imports)
                 for count in ((5, 500) if preset == "national" else (5,))
             ]
             figures[preset] = row
@@ -243,9 +293,30 @@ def print_row(preset: str, row: dict[str, object], runs: int) -> None:
         print(
             f"  reallocate {re['exemptions']:>3} ex. process {re['process_s']:8.3f} s  peak "
             f"{re['peak_mib']:7.0f} MiB  (read+build {re['problem_s']:.3f} s, solve "
-            f"{re['stage']:.3f} s in {re['stages']} stage(s), flows {re['flow']:.3f} s) "
-            f"freed {re['freed']}, changed {re['changed']}, unallocated "
-            f"{re['unallocated']}, {re['status']} (exit {re['exit']})",
+            f"{re['stage']:.3f} s in {re['stages']} stage(s), {re['pricing_rounds']} pricing "
+            f"rounds, flows {re['flow']:.3f} s) freed {re['freed']}, changed {re['changed']}, "
+            f"unallocated {re['unallocated']}, {re['status']} (exit {re['exit']})",
+            flush=True,
+        )
+    baseline = row["validate"]
+    assert isinstance(baseline, dict)
+    print(
+        f"  baseline: caseaudit validate --month, same folder, same run "
+        f"{baseline['process_s']:8.3f} s  peak {baseline['peak_mib']:7.0f} MiB",
+        flush=True,
+    )
+    runs_split = [("allocate", row["process_s"], row["split"])]
+    runs_split += [
+        (f"reallocate {re['exemptions']}", re["process_s"], re["split"]) for re in replans
+    ]
+    for name, wall, split in runs_split:
+        assert isinstance(split, dict)
+        ratio = float(wall) / max(float(baseline["process_s"]), 1e-9)  # type: ignore[arg-type]
+        slowest = max(split, key=split.get)
+        parts = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in split.items())
+        print(
+            f"  {name:16s} {float(wall):8.3f} s = {ratio:.1f}x validate; stages (s): {parts};"
+            f" most: {slowest}",
             flush=True,
         )
 

@@ -46,7 +46,11 @@ def ints(values: object) -> np.ndarray:
 
 @st.composite
 def problems(
-    draw: st.DrawFn, max_tasks: int = 4, max_agents: int = 5, max_demand: int = 1
+    draw: st.DrawFn,
+    max_tasks: int = 4,
+    max_agents: int = 5,
+    max_demand: int = 1,
+    min_tie_weight: int = 1,
 ) -> AssignmentProblem:
     """A random month in the core's terms: separable costs with ties and sparse
     corrections (negative ones too), forbidden pairs, closed tasks, capacities of 0–2
@@ -66,7 +70,7 @@ def problems(
         tie_agent=np.array(draw(st.lists(seeds, min_size=m, max_size=m)), dtype=np.uint64),
         tie_seed=draw(st.integers(0, 99)),
         tie_range=draw(st.sampled_from([0, 1, 3])),
-        tie_weight=draw(st.integers(1, 2)),
+        tie_weight=draw(st.integers(min_tie_weight, 2)),
     )
     forbidden = sorted(draw(st.sets(st.integers(0, n * m - 1), max_size=3)))
     closed = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
@@ -305,8 +309,44 @@ def test_small_ties_are_every_allowed_pair_below_the_floor(problem, data):
     assert set(priced.tolist()) == expected
 
 
+@FAST
+@given(
+    st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=7),
+    st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=5),
+    st.integers(0, 2**32),
+    st.sampled_from([1, 2, 3, 1024, 1000]),
+    st.integers(1, 9),
+)
+def test_small_ties_in_cache_sized_blocks_are_the_mixed_ties(tasks, agents, seed, tie_range, floor):
+    # ``ties_below`` hashes a block of a few tasks at a time and does the finaliser's
+    # first step per side (a shift distributes over xor): with blocks of one task (many
+    # blocks) it must list exactly the pairs whose ``mix`` is below the floor, the tie
+    # ``PairCost`` itself computes pair by pair.
+    import caseaudit.solver.pairs as pairs_module
+    from caseaudit.solver.ties import fold_high, mix, mix_left, mix_rest, mix_right
+
+    left = np.array(tasks, dtype=np.uint64)
+    right = np.array(agents, dtype=np.uint64)
+    n, m = len(left), len(right)
+    cost = PairCost.tie_break(left, right, seed, tie_range)
+    space = ImplicitPairs(n, m, EMPTY, np.zeros(n, dtype=bool), cost)
+    task, agent = np.divmod(np.arange(n * m, dtype=np.int64), m)
+    tie = mix(left[task], right[agent], seed) % np.uint64(tie_range)
+    expected = np.flatnonzero(tie < np.uint64(floor))
+    folded = fold_high(mix_left(left[task])) ^ fold_high(mix_right(right[agent], seed))
+    assert (mix_rest(folded, np.empty_like(folded)) == mix(left[task], right[agent], seed)).all()
+    saved = pairs_module.TIE_BLOCK_CELLS
+    try:
+        pairs_module.TIE_BLOCK_CELLS = 1
+        assert space.ties_below(floor).tolist() == expected.tolist()
+    finally:
+        pairs_module.TIE_BLOCK_CELLS = saved
+    assert space.ties_below(floor).tolist() == expected.tolist()
+
+
 @settings(max_examples=30, deadline=None)
-@given(problems(max_tasks=9, max_agents=10, max_demand=2))
+# Tie weight 0 too: an earlier stage of a lexicographic solve (its ties price nothing).
+@given(problems(max_tasks=9, max_agents=10, max_demand=2, min_tie_weight=0))
 def test_priced_solve_matches_network_simplex(problem):
     optimum = network_simplex_optimum(problem)
     assert solve(problem, PRICED).objective == optimum

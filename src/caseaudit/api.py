@@ -65,6 +65,26 @@ def _silent(_stage: str) -> None:
     """No progress: the default of every ``progress`` parameter."""
 
 
+class _StageClock:
+    """Passes each stage on to ``tell`` and times it until the next one starts: the
+    manifest's ``<stage>_s`` timings (issue 23: which stage took the time)."""
+
+    def __init__(self, tell: Stage) -> None:
+        self.tell = tell
+        self.marks: list[tuple[str, float]] = []
+
+    def __call__(self, stage: str) -> None:
+        self.marks.append((stage, time.perf_counter()))
+        self.tell(stage)
+
+    def seconds(self) -> dict[str, float]:
+        ends = [at for _, at in self.marks[1:]] + [time.perf_counter()]
+        spent: dict[str, float] = {}
+        for (stage, at), end in zip(self.marks, ends, strict=True):
+            spent[f"{stage}_s"] = spent.get(f"{stage}_s", 0.0) + end - at
+        return spent
+
+
 if TYPE_CHECKING:
     from caseaudit.explaining.explainer import (
         Explanation as Explanation,  # caseaudit explain, issue 11
@@ -195,7 +215,7 @@ def allocate(
 ) -> AllocationResult:
     """Allocate the month's cases (contract §4–5). ``data`` may be a directory path;
     ``progress`` is told each stage as it starts (issue 24)."""
-    tell = progress or _silent
+    tell = _StageClock(progress or _silent)
     started = time.perf_counter()
     dataset = data if isinstance(data, Dataset) else load(data, month, tell)
     # A dataset loaded here was checked with the month's rules already; one given by the
@@ -208,7 +228,7 @@ def allocate(
     tell("reasons")
     tables = _month_tables(problem, assignment)
     tables["allocations"] = with_sample_columns(dataset, month, tables["allocations"])
-    timings.update(solved.timings, total_s=time.perf_counter() - started)
+    timings.update(solved.timings, **tell.seconds(), total_s=time.perf_counter() - started)
     manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
     return AllocationResult(problem, solved, tables, manifest)
 
@@ -425,7 +445,7 @@ def reallocate(
     covered; the order is most cases, most due re-audits, fewest changes, preferences.
     ``progress`` is told each stage as it starts (issue 24).
     """
-    tell = progress or _silent
+    tell = _StageClock(progress or _silent)
     started = time.perf_counter()
     tell("reading")
     previous = read_previous_plan(previous_dir, month)
@@ -474,7 +494,7 @@ def reallocate(
     tables["allocations"] = _handed_out_when_decided(
         dataset, problem, tables["allocations"], changes, granted_now - granted_before
     )
-    timings.update(solved.timings, total_s=time.perf_counter() - started)
+    timings.update(solved.timings, **tell.seconds(), total_s=time.perf_counter() - started)
     manifest = build_manifest(dataset, problem, solved, tables, run_seed, command, timings)
     manifest["previous_plan"] = {
         "directory": previous.directory,

@@ -292,6 +292,8 @@ def _price_in(
         if not len(new):
             break
         stats["priced_in_pairs"] += len(new)
+        # This round's flow and candidates go before the next are built (peak memory).
+        del flow, candidates
         keys = np.union1d(keys, new)
     stats["potential_rounds_max"] = potential_rounds
     timings["pricing_flows_s"] = flow_s

@@ -197,6 +197,9 @@ def solve_flow(
         agent_potential=EMPTY,
         potential_rounds=0,
     )
+    # OR-Tools' graph is not needed past here: freed before the residual graph is built
+    # (national: a few hundred MB less at the peak).
+    del flow
     if not potentials:
         return result
     started = time.perf_counter()
@@ -258,12 +261,16 @@ def residual_distances(
     """
     forward = flows < caps
     backward = flows > 0
-    r_tail = np.concatenate([tails[forward], heads[backward]])
-    r_head = np.concatenate([heads[forward], tails[backward]])
-    r_cost = np.concatenate([costs[forward], -costs[backward]])
+    # Node numbers in 32 bits where they fit: the residual graph is the solve's peak of
+    # memory (national re-plans: millions of arcs).
+    node_type = np.int32 if n_nodes < np.iinfo(np.int32).max else np.int64
+    r_tail = np.concatenate([tails[forward], heads[backward]], dtype=node_type)
     order = np.argsort(r_tail, kind="stable")
-    r_tail, r_head, r_cost = r_tail[order], r_head[order], r_cost[order]
-    starts = np.searchsorted(r_tail, np.arange(n_nodes + 1))
+    r_tail = r_tail[order]
+    r_head = np.concatenate([heads[forward], tails[backward]], dtype=node_type)[order]
+    r_cost = np.concatenate([costs[forward], -costs[backward]])[order]
+    del order, forward, backward
+    starts = np.searchsorted(r_tail, np.arange(n_nodes + 1, dtype=node_type))
     distance = np.zeros(n_nodes, dtype=np.int64)
     active = np.arange(n_nodes, dtype=np.int64)
     for rounds in range(1, n_nodes + 2):

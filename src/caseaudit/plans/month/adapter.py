@@ -216,11 +216,18 @@ def fair_spread(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTer
     per_case, _ = _zeros(index)
     return CostTerm(
         pair=PairCost(per_case, index.year_count * weights.fair_spread),
-        slots=tuple(
-            np.arange(1, max(int(cap), 1), dtype=np.int64) * weights.fair_spread
-            for cap in index.capacity
-        ),
+        slots=_ramps(index.capacity, weights.fair_spread),
     )
+
+
+def _ramps(capacity: np.ndarray, step: int) -> tuple[np.ndarray, ...]:
+    """Per auditor, ``step × (1, 2, …, capacity − 1)``: one array per distinct capacity,
+    shared by the auditors who have it (read only), not one per auditor."""
+    ramp = {
+        int(cap): np.arange(1, max(int(cap), 1), dtype=np.int64) * step
+        for cap in np.unique(capacity)
+    }
+    return tuple(ramp[cap] for cap in capacity.tolist())
 
 
 def fresh_eyes(index: MonthIndex, weights: WeightsConfig, seed: int) -> CostTerm:
@@ -421,19 +428,23 @@ def fold_costs(
                 total = total + term.uncovered
         return total
 
-    def tier_slots(tier: str) -> tuple[np.ndarray, ...]:
+    def tier_slots(tier: str) -> tuple[np.ndarray, ...] | None:
+        """The tier's slot costs per auditor; None when it has none (no slot arc to
+        add: every auditor's list would be empty)."""
         own = [t.slots for r, t in terms.items() if tier_of[r] == tier and t.slots is not None]
-        return tuple(
-            np.sum([s[a] for s in own], axis=0) if own else np.zeros(0, dtype=np.int64)
-            for a in range(index.n_auditors)
-        )
+        if not any(len(s) for slots in own for s in slots):
+            return None
+        if len(own) == 1:
+            return own[0]
+        return tuple(np.sum([s[a] for s in own], axis=0) for a in range(index.n_auditors))
 
     slots = {tier: tier_slots(tier) for tier in TIERS}
     reach = {}
     for tier in TIERS:
         per_case = max(tier_pair(tier).bound(open_cases), int(tier_uncovered(tier).max(initial=0)))
-        slot_total = int(sum(int(s.sum()) for s in slots[tier]))
-        slot_top = max((int(s.max(initial=0)) for s in slots[tier]), default=0)
+        tier_slot = slots[tier] or ()
+        slot_total = int(sum(int(s.sum()) for s in tier_slot))
+        slot_top = max((int(s.max(initial=0)) for s in tier_slot), default=0)
         reach[tier] = _TierReach(n * per_case + slot_total, max(per_case, slot_top))
     nodes = index.n_cases + index.n_auditors + 2
     stages = []
@@ -445,9 +456,14 @@ def fold_costs(
             (weight[tier] * tier_uncovered(tier) for tier in TIERS),
             np.zeros(index.n_cases, dtype=np.int64),
         )
-        stage_slots = tuple(
-            _weighted_sum([(weight[tier], slots[tier][a]) for tier in TIERS])
-            for a in range(index.n_auditors)
+        with_slots = [(weight[tier], own) for tier in TIERS if (own := slots[tier]) is not None]
+        stage_slots = (
+            tuple(
+                _weighted_sum([(w, own[a]) for w, own in with_slots])
+                for a in range(index.n_auditors)
+            )
+            if with_slots
+            else (np.zeros(0, dtype=np.int64),) * index.n_auditors
         )
         stages.append(FoldedStage(pair, uncovered, stage_slots, tier_weights))
     return FoldedCosts(stages=tuple(stages), terms=terms)
@@ -495,7 +511,11 @@ class _Fixed:
 
 def _slot_list(costs: FoldedStage | FoldedCosts, a: int, cap: int) -> np.ndarray:
     """Agent ``a``'s unit costs, slot by slot: the first audit free, then its slots."""
-    return np.concatenate([np.zeros(1, dtype=np.int64), costs.slots[a]])[:cap]
+    slots = costs.slots[a]
+    if not len(slots):
+        # One audit at most (the month's usual case): no list to join.
+        return np.zeros(min(max(cap, 0), 1), dtype=np.int64)
+    return np.concatenate([np.zeros(1, dtype=np.int64), slots])[:cap]
 
 
 def month_assignment(
@@ -737,7 +757,8 @@ def cost_parts(index: MonthIndex, costs: FoldedCosts, result: CoreResult) -> dic
         if term.uncovered is not None:
             total += int(term.uncovered[~covered].sum())
         if term.slots is not None:
-            total += sum(int(term.slots[a][: max(load[a] - 1, 0)].sum()) for a in range(len(load)))
+            # Only auditors with a second audit reach a slot.
+            total += sum(int(term.slots[a][: load[a] - 1].sum()) for a in np.flatnonzero(load > 1))
         parts[rule_id] = total
     return parts
 

@@ -100,10 +100,16 @@ class MonthProblem:
     def pair_details(self) -> dict[tuple[str, str, str], str]:
         """(case_id, auditor_id, rule) → why that rule forbids the pair."""
         frame = self.conflicts
+        # Columns as lists first: iterating a pandas string column is one call per value.
         return dict(
             zip(
-                zip(frame["case_id"], frame["auditor_id"], frame["kind"], strict=True),
-                frame["detail"],
+                zip(
+                    frame["case_id"].tolist(),
+                    frame["auditor_id"].tolist(),
+                    frame["kind"].tolist(),
+                    strict=True,
+                ),
+                frame["detail"].tolist(),
                 strict=True,
             )
         )
@@ -111,7 +117,7 @@ class MonthProblem:
     @cached_property
     def auditor_blocks(self) -> dict[str, list[tuple[str, str]]]:
         """Per auditor, the rules that bar them from every case this month."""
-        return auditor_blocks(self.restrictions, self.auditors["staff_id"])
+        return auditor_blocks(self.restrictions, self.auditors["staff_id"].tolist())
 
     @property
     def eligible_pair_count(self) -> int:
@@ -184,9 +190,9 @@ def build_problem(
     auditors["exempted"] = auditors["staff_id"].isin(unavailable)
 
     awaiting = awaiting_reaudits(data, month)
-    cases = _cases_to_allocate(data, month, awaiting)
-    case_service = dict(zip(cases["case_id"], cases["service"], strict=True))
     latest = _latest_case_rows(data, month)
+    cases = _cases_to_allocate(data, month, awaiting, latest)
+    case_service = dict(zip(cases["case_id"], cases["service"], strict=True))
     for case_id, service in zip(latest["case_id"], latest["service"], strict=True):
         case_service.setdefault(case_id, service)
     schedule = reaudit_schedule(data, month, awaiting, case_service)
@@ -268,8 +274,11 @@ def _latest_case_rows(data: Dataset, month: str) -> pd.DataFrame:
     return known.groupby("case_id").tail(1)
 
 
-def _cases_to_allocate(data: Dataset, month: str, awaiting: pd.DataFrame) -> pd.DataFrame:
-    """The month's cases plus due or overdue re-audits (contract §4 rule 5)."""
+def _cases_to_allocate(
+    data: Dataset, month: str, awaiting: pd.DataFrame, latest_rows: pd.DataFrame
+) -> pd.DataFrame:
+    """The month's cases plus due or overdue re-audits (contract §4 rule 5);
+    ``latest_rows`` are :func:`_latest_case_rows` (built once per month)."""
     staff = data["staff"]
     manager_of = dict(zip(staff["staff_id"], staff["manager_id"], strict=True))
     this_month = data["cases"][data["cases"]["month"] == month][CASE_COLUMNS].copy()
@@ -279,7 +288,7 @@ def _cases_to_allocate(data: Dataset, month: str, awaiting: pd.DataFrame) -> pd.
     )
     due_cases = set(awaiting.loc[awaiting["reaudit_month"] <= month, "case_id"])
     missing = sorted(due_cases - set(this_month["case_id"]))
-    latest = _latest_case_rows(data, month).set_index("case_id")
+    latest = latest_rows.set_index("case_id")
     added = []
     for case_id in missing:
         if case_id in latest.index:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from caseaudit.model.config import Config
@@ -108,14 +110,12 @@ def exempted(facts: MonthFacts) -> Restriction:
     cases_of = honoured.groupby("auditor_id")["case_id"].agg(lambda c: ", ".join(sorted(c)))
     auditors = facts.auditors
     mask = auditors["staff_id"].isin(cases_of.index)
-    # Vectorised (one lambda per auditor took seconds at national scale); an auditor with
-    # none reads "None", as ``cases_of.get`` gave, and is not limited anyway.
-    named = auditors["staff_id"].map(cases_of).astype(object)
-    detail = (
-        "has an honoured exemption for "
-        + named.where(named.notna(), "None").astype(str)
-        + f" in {facts.month}"
-    )
+    # Worded for the exempted auditors only (the others' words are never read).
+    detail = pd.Series(None, index=auditors.index, dtype=object)
+    detail[mask] = [
+        f"has an honoured exemption for {cases} in {facts.month}"
+        for cases in auditors.loc[mask, "staff_id"].map(dict(cases_of.items()))
+    ]
     return _limit(auditors, mask, 0, detail)
 
 
@@ -173,16 +173,31 @@ def management_chain(facts: MonthFacts) -> Restriction:
     """Contract §4 rule 4: never a manager, at any height, of the worker or team manager."""
     if not facts.config.conflicts.management_chain:
         return Restriction()
-    rows = []
-    for case_id, worker, manager in facts.cases[
-        ["case_id", "allocated_worker_id", "team_manager_id"]
-    ].itertuples(index=False, name=None):
-        for person, role in ((worker, "allocated worker"), (manager, "team manager")):
-            for boss in facts.ancestors.get(person, []) if person is not None else []:
-                rows.append(
-                    (case_id, boss, f"manages {person}, the {role} of {case_id}, up the chain")
-                )
-    return _pairs(rows)
+    # Case by case, the worker's managers (nearest first) then the team manager's: one
+    # row per (case, role, manager), listed column-wise and put in that order.
+    roles = (("allocated_worker_id", "allocated worker"), ("team_manager_id", "team manager"))
+    case_ids = facts.cases["case_id"].to_numpy(dtype=object)
+    people = [facts.cases[column].to_numpy(dtype=object) for column, _ in roles]
+    row_parts: list[np.ndarray] = []
+    role_parts: list[np.ndarray] = []
+    boss_list: list[str] = []
+    for number, of_role in enumerate(people):
+        chains = [facts.ancestors.get(p, []) if p is not None else [] for p in of_role]
+        lengths = np.fromiter(map(len, chains), dtype=np.int64, count=len(chains))
+        row_parts.append(np.repeat(np.arange(len(of_role), dtype=np.int64), lengths))
+        role_parts.append(np.full(int(lengths.sum()), number, dtype=np.int64))
+        boss_list.extend(chain.from_iterable(chains))
+    rows, role_of = np.concatenate(row_parts), np.concatenate(role_parts)
+    order = np.lexsort((role_of, rows))
+    rows, role_of = rows[order], role_of[order]
+    bosses = np.empty(len(boss_list), dtype=object)
+    bosses[:] = boss_list
+    bosses = bosses[order]
+    details = [
+        f"manages {people[r][i]}, the {roles[r][1]} of {case_ids[i]}, up the chain"
+        for i, r in zip(rows.tolist(), role_of.tolist(), strict=True)
+    ]
+    return _pairs(zip(case_ids[rows], bosses, details, strict=True))
 
 
 def same_team(facts: MonthFacts) -> Restriction:
@@ -410,9 +425,10 @@ def auditor_blocks(
     """Per auditor, the rules that bar them from every case this month, with details."""
     blocks: dict[str, list[tuple[str, str]]] = {a: [] for a in auditor_ids}
     for rule_id, restriction in restrictions.items():
-        barred = restriction.capacity[restriction.capacity <= 0]
-        for staff_id in barred.index:
-            blocks[staff_id].append((rule_id, restriction.capacity_detail[staff_id]))
+        barred = restriction.capacity.index[restriction.capacity <= 0]
+        details = restriction.capacity_detail.reindex(barred)
+        for staff_id, detail in zip(barred.tolist(), details.tolist(), strict=True):
+            blocks[staff_id].append((rule_id, detail))
     return blocks
 
 

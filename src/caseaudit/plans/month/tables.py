@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from caseaudit.model.calendar import WorkingCalendar, last_day
@@ -42,14 +43,17 @@ class Plan:
 
     @classmethod
     def of(cls, problem: MonthProblem, assignment: pd.DataFrame) -> Plan:
-        auditor_of = dict(zip(assignment["case_id"], assignment["auditor_id"], strict=True))
+        auditor_of = dict(
+            zip(assignment["case_id"].tolist(), assignment["auditor_id"].tolist(), strict=True)
+        )
         cases_of: dict[str, list[str]] = {}
         for case_id, auditor_id in sorted(auditor_of.items()):
             cases_of.setdefault(auditor_id, []).append(case_id)
         load = Counter(auditor_of.values())
-        capacity = zip(problem.auditors["staff_id"], problem.auditors["capacity"], strict=True)
+        staff_ids = problem.auditors["staff_id"].tolist()
+        capacity = zip(staff_ids, problem.auditors["capacity"].tolist(), strict=True)
         with_room = frozenset(a for a, room in capacity if room > load.get(a, 0))
-        return cls(auditor_of, cases_of, with_room, frozenset(problem.auditors["staff_id"]))
+        return cls(auditor_of, cases_of, with_room, frozenset(staff_ids))
 
 
 def why_not_auditing(
@@ -83,51 +87,63 @@ class _Spread:
 def _spread(problem: MonthProblem, plan: Plan) -> dict[str, _Spread]:
     """Per allocated case, from counts by audits-this-year level, so that no (case,
     auditor) pair list is needed: the allowed auditors of a case are the available ones
-    minus its forbidden pairs."""
+    minus its forbidden pairs. Counted as arrays (allocated cases × levels)."""
     available = problem.auditors[problem.auditors["capacity"] > 0]
-    year_of = dict(zip(available["staff_id"], available["year_count"].astype(int), strict=True))
-    allowed_at = Counter(year_of.values())
-    room_at = Counter(year_of[a] for a in year_of if a in plan.with_room)
-    allocated = set(plan.auditor_of)
+    auditor_ids = pd.Index(available["staff_id"])
+    year = available["year_count"].to_numpy(dtype=np.int64)
+    levels, level_of = np.unique(year, return_inverse=True)
+    room = auditor_ids.isin(list(plan.with_room))
+    allowed_at = np.bincount(level_of, minlength=len(levels))
+    room_at = np.bincount(level_of[room], minlength=len(levels))
+    cases = pd.Index(list(plan.auditor_of))
+    if not len(cases):
+        return {}
+    shape = (len(cases), len(levels))
+
+    def counted(case_ids: pd.Series, staff_ids: pd.Series, keep: np.ndarray | None) -> np.ndarray:
+        """How many of the (case, auditor) rows fall on each allocated case and level."""
+        c, a = cases.get_indexer(case_ids), auditor_ids.get_indexer(staff_ids)
+        hit = (c >= 0) & (a >= 0)
+        if keep is not None:
+            hit &= keep
+        out = np.zeros(shape, dtype=np.int64)
+        np.add.at(out, (c[hit], level_of[a[hit]]), 1)
+        return out
+
     forbidden = problem.conflicts[["case_id", "auditor_id"]].drop_duplicates()
-    forbidden = forbidden[
-        forbidden["case_id"].isin(allocated) & forbidden["auditor_id"].isin(year_of.keys())
-    ]
-    forbidden_keys = set(zip(forbidden["case_id"], forbidden["auditor_id"], strict=True))
-    forbidden_at: Counter[tuple[str, int]] = Counter()
-    forbidden_room_at: Counter[tuple[str, int]] = Counter()
-    for case_id, auditor_id in forbidden_keys:
-        forbidden_at[(case_id, year_of[auditor_id])] += 1
-        if auditor_id in plan.with_room:
-            forbidden_room_at[(case_id, year_of[auditor_id])] += 1
-    seen_room_at: Counter[tuple[str, int]] = Counter()
-    for case_id, auditor_id in zip(
-        problem.seen_subject["case_id"], problem.seen_subject["auditor_id"], strict=True
-    ):
-        if (
-            case_id in allocated
-            and auditor_id in plan.with_room
-            and auditor_id in year_of
-            and (case_id, auditor_id) not in forbidden_keys
-        ):
-            seen_room_at[(case_id, year_of[auditor_id])] += 1
-    levels = sorted(allowed_at)
-    result = {}
-    for case_id, chosen in plan.auditor_of.items():
-        own = year_of.get(chosen, 0)
-        allowed = {y: allowed_at[y] - forbidden_at[(case_id, y)] for y in levels}
-        room = {y: room_at[y] - forbidden_room_at[(case_id, y)] for y in levels}
-        fresh = {y: room[y] - seen_room_at[(case_id, y)] for y in levels}
-        fewer_levels = [y for y in levels if y < own and allowed[y] > 0]
-        result[case_id] = _Spread(
-            allowed=sum(allowed.values()),
-            fewer=sum(allowed[y] for y in fewer_levels),
-            fewer_range=(fewer_levels[0], fewer_levels[-1]) if fewer_levels else (own, own),
-            fewer_with_room=sum(room[y] for y in levels if y < own),
-            fewer_with_room_new_to_subject=sum(fresh[y] for y in levels if y < own),
-            with_room_new_to_subject=sum(fresh.values()),
+    a_forbidden = auditor_ids.get_indexer(forbidden["auditor_id"])
+    forbidden_room = (a_forbidden >= 0) & room[np.maximum(a_forbidden, 0)]
+    allowed = allowed_at - counted(forbidden["case_id"], forbidden["auditor_id"], None)
+    with_room = room_at - counted(forbidden["case_id"], forbidden["auditor_id"], forbidden_room)
+    seen = problem.seen_subject
+    a_seen = auditor_ids.get_indexer(seen["auditor_id"])
+    seen_keys = pd.MultiIndex.from_arrays([seen["case_id"], seen["auditor_id"]])
+    forbidden_keys = pd.MultiIndex.from_arrays([forbidden["case_id"], forbidden["auditor_id"]])
+    seen_room = (a_seen >= 0) & room[np.maximum(a_seen, 0)] & ~seen_keys.isin(forbidden_keys)
+    fresh = with_room - counted(seen["case_id"], seen["auditor_id"], seen_room)
+    chosen = auditor_ids.get_indexer(list(plan.auditor_of.values()))
+    own = year[chosen]
+    below = levels[None, :] < own[:, None]
+    fewer_present = below & (allowed > 0)
+    any_fewer = fewer_present.any(axis=1)
+    lowest = levels[np.argmax(fewer_present, axis=1)]
+    highest = levels[len(levels) - 1 - np.argmax(fewer_present[:, ::-1], axis=1)]
+    columns = zip(
+        allowed.sum(axis=1).tolist(),
+        (allowed * below).sum(axis=1).tolist(),
+        np.where(any_fewer, lowest, own).tolist(),
+        np.where(any_fewer, highest, own).tolist(),
+        (with_room * below).sum(axis=1).tolist(),
+        (fresh * below).sum(axis=1).tolist(),
+        fresh.sum(axis=1).tolist(),
+        strict=True,
+    )
+    return {
+        case_id: _Spread(total, fewer, (low, high), fewer_room, fewer_fresh, all_fresh)
+        for case_id, (total, fewer, low, high, fewer_room, fewer_fresh, all_fresh) in zip(
+            cases, columns, strict=True
         )
-    return result
+    }
 
 
 def allocations_table(
@@ -137,16 +153,19 @@ def allocations_table(
     calendar = WorkingCalendar(problem.config.calendar.country, problem.config.calendar.subdivision)
     distributed_on = calendar.first_working_day(problem.month)
     due_on = last_day(problem.month)
-    # Plain dicts per row: a pandas row lookup per allocation costs seconds nationally.
-    cases = problem.cases.set_index("case_id").to_dict("index")
-    auditors = problem.auditors.set_index("staff_id")[["name", "email", "year_count"]]
-    auditor_rows = auditors.to_dict("index")
+    # Plain dicts per row: a pandas row lookup per allocation costs seconds nationally;
+    # built from column lists (``to_dict`` boxes every value one call at a time).
+    cases = _rows_by(problem.cases, "case_id")
+    auditor_columns = ["staff_id", "name", "email", "year_count"]
+    auditor_rows = _rows_by(problem.auditors[auditor_columns], "staff_id")
     plan = Plan.of(problem, assignment)
     spread = _spread(problem, plan)
     seen = problem.seen_subject
-    seen_keys = set(zip(seen["case_id"], seen["auditor_id"], strict=True))
+    seen_keys = set(zip(seen["case_id"].tolist(), seen["auditor_id"].tolist(), strict=True))
     rows = []
-    for case_id, auditor_id in zip(assignment["case_id"], assignment["auditor_id"], strict=True):
+    for case_id, auditor_id in zip(
+        assignment["case_id"].tolist(), assignment["auditor_id"].tolist(), strict=True
+    ):
         case = cases[case_id]
         auditor = auditor_rows[auditor_id]
         reason = allocation_reason(
@@ -184,6 +203,17 @@ def allocations_table(
         )
     frame = pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
     return frame.sort_values(["audit_id"]).reset_index(drop=True)
+
+
+def _rows_by(frame: pd.DataFrame, key: str) -> dict[Any, dict[str, Any]]:
+    """Each row as a dict of its other columns, by ``key`` (``set_index(key).to_dict
+    ("index")``, the same values, one list per column)."""
+    columns = [c for c in frame.columns if c != key]
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    return {
+        k: dict(zip(columns, row, strict=True))
+        for k, row in zip(frame[key].tolist(), values, strict=True)
+    }
 
 
 def allocation_reason(
