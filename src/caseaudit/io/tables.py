@@ -42,10 +42,12 @@ def write_input_tables(
             kinds = {c: schema.column(c).kind for c in columns}
             path.write_bytes(csv_bytes(ordered, kinds, OutputConfig()))
         else:
+            # Missing values (None, NaN, NaT) found by pandas in one pass: null in Parquet.
             arrays = [
                 pa.array(
-                    [None if pd.isna(v) else v for v in ordered[c].tolist()],
+                    ordered[c].tolist(),
                     type=_ARROW_TYPES[schema.column(c).kind],
+                    mask=ordered[c].isna().to_numpy(),
                 )
                 for c in columns
             ]

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from caseaudit.io.folders import OutputLocationError, check_output_dir, write_folder
@@ -121,8 +122,36 @@ def _texts(values: list[object], text: Callable[[object], str]) -> list[str]:
     return list(map(text_of.__getitem__, values))
 
 
+#: Arrow types whose text (cast to string: ISO dates, ``true``/``false``, decimal
+#: integers) is ``_sort_text``'s, by the one Python type a column holds besides None.
+_ARROW_TEXT = {str: pa.string(), dt.date: pa.date32(), bool: pa.bool_(), int: pa.int64()}
+
+
+def _arrow_ranks(values: list[object]) -> np.ndarray | None:
+    """``_sort_ranks`` in Arrow for a column of one plain type (and None), else None.
+
+    UTF-8 bytes order as code points do, so Arrow's dense rank of the texts is the rank
+    ``sorted`` would give; a text Arrow cannot hold (a lone surrogate, an integer past 64
+    bits) leaves the column to Python."""
+    kinds = set(map(type, values)) - {type(None)}
+    if len(kinds) != 1 or (arrow_type := _ARROW_TEXT.get(kinds.pop())) is None:
+        return None
+    # Only the distinct values are ranked (a column repeats them); None is code -1,
+    # which picks the text "" appended at the end.
+    codes, distinct = pd.factorize(np.array(values, dtype=object))
+    try:
+        array = pa.array(distinct, type=arrow_type)
+    except (OverflowError, ValueError, pa.ArrowException):
+        return None
+    texts = pa.concat_arrays([pc.cast(array, pa.string()), pa.array([""])])
+    return np.asarray(pc.rank(texts, tiebreaker="dense"), dtype=np.int64)[codes]
+
+
 def _sort_ranks(values: list[object]) -> np.ndarray:
     """Each value's rank among the column's distinct ``_sort_text``s (code point order)."""
+    ranks = _arrow_ranks(values)
+    if ranks is not None:
+        return ranks
     if _by_value(values):
         text_of = {v: _sort_text(v) for v in set(values)}
         rank = {text: position for position, text in enumerate(sorted(set(text_of.values())))}

@@ -10,6 +10,7 @@ tables are returned: a demo that cannot be allocated would teach nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from caseaudit.io.writer import sort_rows
 from caseaudit.model.breaks import break_cap, decide_breaks
 from caseaudit.model.calendar import (
     add_months,
@@ -185,6 +187,9 @@ class _Generator:
         with_iro = self.rng.random(n) < share
         iro = org.iros[self.rng.integers(0, len(org.iros), size=n)]
         self.case_iro = np.where(with_iro, iro, NONE).tolist()
+        self._case_ids: dict[int, str] = {}
+        self._subject_ids: dict[int, str] = {}
+        self._days: dict[str, tuple[int, int]] = {}
 
     def _staff_lookups(self) -> None:
         org = self.org
@@ -193,10 +198,24 @@ class _Generator:
             self.moderators[org.service[person]].append(person)
 
     def _case_id(self, case: int) -> str:
-        return f"C{self.case_code[case]:07d}"
+        # Formatted once per case: a case's id is asked for in several tables.
+        text = self._case_ids.get(case)
+        if text is None:
+            text = self._case_ids[case] = f"C{self.case_code[case]:07d}"
+        return text
 
     def _subject_id(self, case: int) -> str:
-        return f"P{self.subject_code[case]:07d}"
+        text = self._subject_ids.get(case)
+        if text is None:
+            text = self._subject_ids[case] = f"P{self.subject_code[case]:07d}"
+        return text
+
+    def _month_days(self, month: str) -> tuple[int, int]:
+        """The ordinals of the month's first and last days (asked for on every row)."""
+        days = self._days.get(month)
+        if days is None:
+            days = self._days[month] = (first_day(month).toordinal(), last_day(month).toordinal())
+        return days
 
     def _view(self, case: int) -> tuple[int, int, tuple[int, ...], int]:
         """What a conflict check needs: (case, team, people conflicted by role, subject)."""
@@ -319,7 +338,7 @@ class _Generator:
     ) -> None:
         """Dates consistent with the status; challenges and moderations along the way."""
         u = self.u
-        first, last = first_day(month).toordinal(), last_day(month).toordinal()
+        first, last = self._month_days(month)
         judgement = None
         completed = returned = finalised = actions = None
         if status in JUDGED:
@@ -1026,16 +1045,26 @@ def _frame(name: str, rows: list[dict[str, object]]) -> pd.DataFrame:
         for c in schema.columns
         if not c.written_when_used or any(c.name in row for row in rows)
     ]
-    data: dict[str, list[object]] = {c: [row.get(c) for row in rows] for c in columns}
-    for column in columns:
-        if column in _DATE_COLUMNS:
-            data[column] = [date.fromordinal(v) if isinstance(v, int) else v for v in data[column]]
-    frame = pd.DataFrame({c: pd.Series(data[c], dtype=object) for c in columns})
-    key = list(schema.key) or columns[:2]
+    return _columns_frame(name, {c: [row.get(c) for row in rows] for c in columns})
+
+
+def _columns_frame(name: str, data: dict[str, Sequence[object]]) -> pd.DataFrame:
+    """``_frame`` from the table's columns as lists (day ordinals in date columns), in
+    the schema's order: sorted by its key (or the first two columns) as text."""
+    schema = TABLES[name]
+    columns = [c.name for c in schema.columns if c.name in data]
+    frame = pd.DataFrame(
+        {
+            c: pd.Series(_dates(data[c]) if c in _DATE_COLUMNS else data[c], dtype=object)
+            for c in columns
+        }
+    )
     if frame.empty:
         return frame
-    order = sorted(
-        range(len(frame)),
-        key=lambda i: tuple("" if data[c][i] is None else str(data[c][i]) for c in key),
-    )
-    return frame.iloc[order].reset_index(drop=True)
+    return sort_rows(frame, list(schema.key) or columns[:2])
+
+
+def _dates(values: Sequence[object]) -> list[object]:
+    """Day ordinals as ``datetime.date``, each distinct day made once; other values kept."""
+    days: dict[object, object] = {v: date.fromordinal(v) for v in set(values) if isinstance(v, int)}
+    return [days.get(v, v) for v in values]
