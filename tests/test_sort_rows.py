@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -94,4 +95,18 @@ def test_sort_rows_is_sorting_the_tuples_of_texts(rows: list[tuple[object, ...]]
     frame = pd.DataFrame(
         {name: pd.Series([r[i] for r in rows], dtype=object) for i, name in enumerate("tndbm")}
     )
+    assert _order(frame) == _sorted_by_text(frame)
+
+
+def test_many_wide_columns_sort_as_their_tuples_of_texts() -> None:
+    # Thirteen columns of up to 64 distinct numbers need more than 63 bits of ranks
+    # together: the rows are then ordered column by column, to the same order.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            f"c{i}": pd.Series(rng.integers(0, 64, size=300).tolist(), dtype=object)
+            for i in range(13)
+        }
+    )
+    frame["c0"] = frame["c0"] % 2  # many ties in the first column
     assert _order(frame) == _sorted_by_text(frame)

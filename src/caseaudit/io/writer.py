@@ -109,7 +109,7 @@ _TEXT_BY_VALUE = (
 )
 
 
-def _by_value(values: list[object]) -> bool:
+def _by_value(values: Sequence[object]) -> bool:
     types = set(map(type, values))
     return any(types <= allowed for allowed in _TEXT_BY_VALUE)
 
@@ -127,7 +127,7 @@ def _texts(values: list[object], text: Callable[[object], str]) -> list[str]:
 _ARROW_TEXT = {str: pa.string(), dt.date: pa.date32(), bool: pa.bool_(), int: pa.int64()}
 
 
-def _arrow_ranks(values: list[object]) -> np.ndarray | None:
+def _arrow_ranks(values: Sequence[object]) -> np.ndarray | None:
     """``_sort_ranks`` in Arrow for a column of one plain type (and None), else None.
 
     UTF-8 bytes order as code points do, so Arrow's dense rank of the texts is the rank
@@ -138,7 +138,7 @@ def _arrow_ranks(values: list[object]) -> np.ndarray | None:
         return None
     # Only the distinct values are ranked (a column repeats them); None is code -1,
     # which picks the text "" appended at the end.
-    codes, distinct = pd.factorize(np.array(values, dtype=object))
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     try:
         array = pa.array(distinct, type=arrow_type)
     except (OverflowError, ValueError, pa.ArrowException):
@@ -147,7 +147,7 @@ def _arrow_ranks(values: list[object]) -> np.ndarray | None:
     return np.asarray(pc.rank(texts, tiebreaker="dense"), dtype=np.int64)[codes]
 
 
-def _sort_ranks(values: list[object]) -> np.ndarray:
+def _sort_ranks(values: Sequence[object]) -> np.ndarray:
     """Each value's rank among the column's distinct ``_sort_text``s (code point order)."""
     ranks = _arrow_ranks(values)
     if ranks is not None:
@@ -171,11 +171,31 @@ def sort_rows(frame: pd.DataFrame, key: Sequence[str] | None = None) -> pd.DataF
     # Ranking each column's texts and sorting the ranks (stably, the last key given
     # first to lexsort) orders the rows as sorting their tuples of texts would.
     selected = frame[columns]
-    ranks = [_sort_ranks(selected.iloc[:, i].tolist()) for i in range(selected.shape[1])]
+    ranks = [_sort_ranks(_values(selected.iloc[:, i])) for i in range(selected.shape[1])]
     if not ranks:
         return frame.reset_index(drop=True)
-    order = np.lexsort(ranks[::-1])
-    return frame.iloc[order].reset_index(drop=True)
+    return frame.iloc[_order(ranks)].reset_index(drop=True)
+
+
+def _values(column: pd.Series) -> Sequence[object]:
+    """A column's Python values: an object column's own array (no copy), else a list."""
+    return column.to_numpy() if column.dtype == object else column.tolist()
+
+
+def _order(ranks: list[np.ndarray]) -> np.ndarray:
+    """The stable order of rows by their ranks, the first column first.
+
+    Dense ranks fit in few bits: while they fit in 63, the columns are packed into one
+    number per row and sorted once, the same order as ``lexsort`` over every column."""
+    packed = np.zeros(len(ranks[0]), dtype=np.int64)
+    bits = 0
+    for rank in ranks:
+        width = int(rank.max()).bit_length()
+        if bits + width > 63:
+            return np.lexsort(ranks[::-1])
+        packed = (packed << width) | rank
+        bits += width
+    return np.argsort(packed, kind="stable")
 
 
 def _column_cells(values: list[object], kind: str, options: OutputConfig) -> list[str]:

@@ -10,7 +10,7 @@ tables are returned: a demo that cannot be allocated would teach nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -701,11 +701,11 @@ class _Generator:
         cases = self._cases()
         # Contract §1: a declared conflict names a child of the sample or the ledger; a
         # conflict drawn on another child of the caseload bars no one, and is left out.
-        subjects = {row["subject_id"] for row in [*cases, *self.history]}
+        subjects = {*cases["subject_id"], *(row["subject_id"] for row in self.history)}
         conflicts = [row for row in self.conflict_rows if row["subject_id"] in subjects]
         return {
-            "staff": _frame("staff", self.org.records()),
-            "cases": _frame("cases", cases),
+            "staff": _columns_frame("staff", self.org.columns()),
+            "cases": cases,
             "breaks": _frame("breaks", self.break_rows),
             "conflicts": _frame("conflicts", conflicts),
             "exemptions": _frame("exemptions", self.exemption_rows),
@@ -715,7 +715,7 @@ class _Generator:
             "break_preferences": _frame("break_preferences", self._preferences()),
             "outcomes": self._outcomes(),
             # Last, from its own stream: every other table stays as it was before issue 21.
-            "caseload": _frame("caseload", self._caseload()),
+            "caseload": self._caseload(),
         }
 
     # -- what the monitoring report must show (issue 10) ------------------------
@@ -921,33 +921,37 @@ class _Generator:
             )
             self.challenged.add(str(row["audit_id"]))
 
-    def _cases(self) -> list[dict[str, object]]:
+    def _case_columns(self, cases: np.ndarray) -> dict[str, list[object]]:
+        """What the sample and the extract say of each case: its ids, its worker's service,
+        team and manager, and its IRO, column by column."""
         org = self.org
-        rows = []
-        for case, month in self.case_rows:
-            worker = self.case_worker[case]
-            manager, iro = org.manager[worker], self.case_iro[case]
-            rows.append(
-                {
-                    "case_id": self._case_id(case),
-                    "month": month,
-                    "subject_id": self._subject_id(case),
-                    "case_type": CASE_TYPE[org.service[worker]],
-                    "service": org.service[worker],
-                    "team": org.team[worker],
-                    "allocated_worker_id": org.staff_ids[worker],
-                    "team_manager_id": org.staff_ids[manager] if manager != NONE else None,
-                    "iro_id": org.staff_ids[iro] if iro != NONE else None,
-                }
-            )
-        return rows
+        # An id column with None after the last staff member: NONE (-1) picks None.
+        ids = np.array([*org.staff_ids, None], dtype=object)
+        workers = np.asarray(self.case_worker, dtype=np.int64)[cases]
+        services = np.array(org.service, dtype=object)[workers].tolist()
+        positions = cases.tolist()
+        return {
+            "case_id": [self._case_id(c) for c in positions],
+            "subject_id": [self._subject_id(c) for c in positions],
+            "case_type": [CASE_TYPE[s] for s in services],
+            "service": services,
+            "team": np.array(org.team, dtype=object)[workers].tolist(),
+            "allocated_worker_id": ids[workers].tolist(),
+            "team_manager_id": ids[np.asarray(org.manager, dtype=np.int64)[workers]].tolist(),
+            "iro_id": ids[np.asarray(self.case_iro, dtype=np.int64)[cases]].tolist(),
+        }
 
-    def _caseload(self) -> list[dict[str, object]]:
+    def _cases(self) -> pd.DataFrame:
+        cases = np.array([case for case, _ in self.case_rows], dtype=np.int64)
+        columns = self._case_columns(cases)
+        columns["month"] = [month for _, month in self.case_rows]
+        return _columns_frame("cases", columns)
+
+    def _caseload(self) -> pd.DataFrame:
         """The case-management extract of open cases that ``draw-sample`` draws from
         (issue 21): a random share of the population, with some cases too recently
         opened, some closed before the month and some subjects with two case files."""
         rng = np.random.default_rng([self.seed, 21])
-        org = self.org
         size = max(1, round(self.n_cases * OPEN_SHARE))
         chosen = np.sort(rng.choice(self.n_cases, size=size, replace=False))
         first = first_day(self.month).toordinal()
@@ -958,29 +962,17 @@ class _Generator:
         closed_on = first - rng.integers(1, 28, size=size)
         second_file = rng.random(size) < SECOND_FILE_SHARE
         other = rng.integers(0, size, size=size)
-        audited = {case for case, _ in self.case_rows}
-        rows = []
-        for position, case in enumerate(chosen.tolist()):
-            worker = self.case_worker[case]
-            manager, iro = org.manager[worker], self.case_iro[case]
-            subject = self._subject_id(case)
-            if second_file[position] and case not in audited:
-                subject = self._subject_id(int(chosen[other[position]]))
-            rows.append(
-                {
-                    "case_id": self._case_id(case),
-                    "subject_id": subject,
-                    "case_type": CASE_TYPE[org.service[worker]],
-                    "service": org.service[worker],
-                    "team": org.team[worker],
-                    "allocated_worker_id": org.staff_ids[worker],
-                    "team_manager_id": org.staff_ids[manager] if manager != NONE else None,
-                    "iro_id": org.staff_ids[iro] if iro != NONE else None,
-                    "opened_on": min(int(opened[position]), first),
-                    "closed_on": int(closed_on[position]) if closed[position] else None,
-                }
-            )
-        return rows
+        audited = np.array(sorted({case for case, _ in self.case_rows}), dtype=np.int64)
+        columns = self._case_columns(chosen)
+        # A second case file of another row's subject, never on a case already audited.
+        for position in np.flatnonzero(second_file & ~np.isin(chosen, audited)).tolist():
+            columns["subject_id"][position] = self._subject_id(int(chosen[other[position]]))
+        columns["opened_on"] = np.minimum(opened, first).tolist()
+        columns["closed_on"] = [
+            day if is_closed else None
+            for day, is_closed in zip(closed_on.tolist(), closed.tolist(), strict=True)
+        ]
+        return _columns_frame("caseload", columns)
 
     def _preferences(self) -> list[dict[str, object]]:
         """Wishes for next audit year's break plan from about a quarter of the auditors."""
@@ -1048,7 +1040,7 @@ def _frame(name: str, rows: list[dict[str, object]]) -> pd.DataFrame:
     return _columns_frame(name, {c: [row.get(c) for row in rows] for c in columns})
 
 
-def _columns_frame(name: str, data: dict[str, Sequence[object]]) -> pd.DataFrame:
+def _columns_frame(name: str, data: Mapping[str, Sequence[object]]) -> pd.DataFrame:
     """``_frame`` from the table's columns as lists (day ordinals in date columns), in
     the schema's order: sorted by its key (or the first two columns) as text."""
     schema = TABLES[name]
