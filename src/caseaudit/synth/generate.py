@@ -159,6 +159,7 @@ class _Generator:
         self._case_population()
         self._staff_lookups()
         self.year_counts: dict[str, np.ndarray] = {}
+        self.month_counts: dict[str, np.ndarray] = {}  # the same arrays, by month
         self.awaiting: dict[int, _Awaiting] = {}
         self.audited_pairs: set[tuple[int, int]] = set()  # (auditor, subject)
         self.declared: set[tuple[int, int]] = set()
@@ -248,10 +249,14 @@ class _Generator:
         return [case for case in drawn if case not in exclude][:count]
 
     def _counts(self, month: str) -> np.ndarray:
-        year = audit_year_start(month, AUDIT_YEAR_START)
-        if year not in self.year_counts:
-            self.year_counts[year] = np.zeros(len(self.org), dtype=np.int64)
-        return self.year_counts[year]
+        """Each auditor's audits in the audit year of ``month`` (asked for on every row)."""
+        counts = self.month_counts.get(month)
+        if counts is None:
+            year = audit_year_start(month, AUDIT_YEAR_START)
+            if year not in self.year_counts:
+                self.year_counts[year] = np.zeros(len(self.org), dtype=np.int64)
+            counts = self.month_counts[month] = self.year_counts[year]
+        return counts
 
     def _pool(self, eligible: np.ndarray, counts: np.ndarray) -> list[int]:
         """Fewest audits this year first (a fair spread), ties in random order."""
