@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -69,17 +70,24 @@ def allocate_args(data_dir: Path, *extra: str) -> list[str]:
 def test_progress_is_shown_on_a_terminal_and_never_in_a_pipe(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    runs = {}
-    for name, terminal, extra, env in (
+    settings: tuple[tuple[str, bool, tuple[str, ...], dict[str, str]], ...] = (
         ("pipe", False, (), {}),
         ("terminal", True, (), {}),
         ("quiet", True, ("--quiet",), {}),
         ("ci", True, (), {"CI": "true"}),
-    ):
+    )
+    for name, *_ in settings:
         (tmp_path / name).mkdir()
-        runs[name] = caseaudit_run(
-            allocate_args(data_dir, *extra), tmp_path / name, terminal, **env
-        )
+    # The four processes run side by side (each in its own folder): the test waits for
+    # one process's time, not four (issue 23: make test stays fast).
+    with ThreadPoolExecutor(len(settings)) as pool:
+        started = {
+            name: pool.submit(
+                caseaudit_run, allocate_args(data_dir, *extra), tmp_path / name, terminal, **env
+            )
+            for name, terminal, extra, env in settings
+        }
+        runs = {name: future.result() for name, future in started.items()}
     stdout = runs["pipe"][0]
     assert stdout.startswith(f"{DEFAULT_MONTH}: ".encode())
     for name, (out, _) in runs.items():
@@ -133,9 +141,12 @@ def test_validate_and_explain_show_their_stages_on_a_terminal_only(
     args = [command, str(data_dir), "--month", DEFAULT_MONTH]
     if command == "explain":
         args += ["--case", first_case_of_the_month(data_dir)]
-    piped_out, piped_err = caseaudit_run(args, tmp_path, terminal=False)
-    shown_out, shown_err = caseaudit_run(args, tmp_path, terminal=True)
-    quiet_out, quiet_err = caseaudit_run(["--quiet", *args], tmp_path, terminal=True)
+    with ThreadPoolExecutor(3) as pool:  # side by side: nothing is written
+        piped = pool.submit(caseaudit_run, args, tmp_path, terminal=False)
+        terminal = pool.submit(caseaudit_run, args, tmp_path, terminal=True)
+        quiet = pool.submit(caseaudit_run, ["--quiet", *args], tmp_path, terminal=True)
+        (piped_out, piped_err), (shown_out, shown_err) = piped.result(), terminal.result()
+        quiet_out, quiet_err = quiet.result()
     assert piped_out == shown_out == quiet_out  # stdout the same bytes, whatever stderr is
     assert piped_out  # and it says something: the check's counts, the answer
     shown = shown_err.decode("utf-8")
