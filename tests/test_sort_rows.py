@@ -101,13 +101,22 @@ def test_sort_rows_is_sorting_the_tuples_of_texts(rows: list[tuple[object, ...]]
 
 def test_many_wide_columns_sort_as_their_tuples_of_texts() -> None:
     # Thirteen columns of up to 64 distinct numbers need more than 63 bits of ranks
-    # together: the rows are then ordered column by column, to the same order.
+    # together, and every row is there twice, so no first few columns tell the rows
+    # apart: they are ordered column by column, to the same order.
     rng = np.random.default_rng(0)
+    columns = {f"c{i}": rng.integers(0, 64, size=150).tolist() for i in range(13)}
+    columns["c0"] = [n % 2 for n in columns["c0"]]  # many ties in the first column
+    once = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})
+    frame = pd.concat([once, once.iloc[::-1]], ignore_index=True)
+    assert _order(frame) == _sorted_by_text(frame)
+
+
+def test_an_id_first_settles_the_order_whatever_follows() -> None:
+    # Ids all differ, so the later columns change nothing: "C1" < "C10" < "C2".
     frame = pd.DataFrame(
         {
-            f"c{i}": pd.Series(rng.integers(0, 64, size=300).tolist(), dtype=object)
-            for i in range(13)
+            "id": pd.Series(["C2", "C10", "C1"], dtype=object),
+            "n": pd.Series([1, 3, 2], dtype=object),
         }
     )
-    frame["c0"] = frame["c0"] % 2  # many ties in the first column
-    assert _order(frame) == _sorted_by_text(frame)
+    assert _order(frame) == [2, 1, 0]

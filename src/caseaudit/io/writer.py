@@ -168,13 +168,12 @@ def sort_rows(frame: pd.DataFrame, key: Sequence[str] | None = None) -> pd.DataF
     if frame.empty:
         return frame.reset_index(drop=True)
     columns = list(key) if key is not None else list(frame.columns)
-    # Ranking each column's texts and sorting the ranks (stably, the last key given
-    # first to lexsort) orders the rows as sorting their tuples of texts would.
+    # Ranking each column's texts and sorting the ranks (stably) orders the rows as
+    # sorting their tuples of texts would.
     selected = frame[columns]
-    ranks = [_sort_ranks(_values(selected.iloc[:, i])) for i in range(selected.shape[1])]
-    if not ranks:
+    if selected.shape[1] == 0:
         return frame.reset_index(drop=True)
-    return frame.iloc[_order(ranks)].reset_index(drop=True)
+    return frame.iloc[_order(selected)].reset_index(drop=True)
 
 
 def _values(column: pd.Series) -> Sequence[object]:
@@ -182,20 +181,32 @@ def _values(column: pd.Series) -> Sequence[object]:
     return column.to_numpy() if column.dtype == object else column.tolist()
 
 
-def _order(ranks: list[np.ndarray]) -> np.ndarray:
-    """The stable order of rows by their ranks, the first column first.
+def _order(selected: pd.DataFrame) -> np.ndarray:
+    """The stable order of the rows by their columns' ranks, the first column first.
 
-    Dense ranks fit in few bits: while they fit in 63, the columns are packed into one
-    number per row and sorted once, the same order as ``lexsort`` over every column."""
-    packed = np.zeros(len(ranks[0]), dtype=np.int64)
+    Dense ranks fit in few bits: the columns are packed into one number per row and
+    sorted once, the order ``lexsort`` gives over every column. Once the packed numbers
+    all differ, the later columns cannot reorder anything and are not ranked (an id
+    first, as most tables have, settles the order alone). Keys too wide to pack in 63
+    bits are sorted by ``lexsort``."""
+    count = selected.shape[1]
+    ranks: list[np.ndarray] = []
+    packed = np.zeros(len(selected), dtype=np.int64)
     bits = 0
-    for rank in ranks:
+    for i in range(count):
+        rank = _sort_ranks(_values(selected.iloc[:, i]))
+        ranks.append(rank)
         width = int(rank.max()).bit_length()
         if bits + width > 63:
+            ranks += [_sort_ranks(_values(selected.iloc[:, j])) for j in range(i + 1, count)]
             return np.lexsort(ranks[::-1])
         packed = (packed << width) | rank
         bits += width
-    return np.argsort(packed, kind="stable")
+        order = np.argsort(packed, kind="stable")
+        ordered = packed[order]
+        if not (ordered[1:] == ordered[:-1]).any():
+            break
+    return order
 
 
 def _column_cells(values: list[object], kind: str, options: OutputConfig) -> list[str]:
