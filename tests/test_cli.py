@@ -347,28 +347,20 @@ def test_allocate_is_byte_identical_across_processes_and_hash_salts(tmp_path: Pa
     source = str(Path(caseaudit.__file__).resolve().parents[1])  # this tree's caseaudit
     command = "import sys; from caseaudit.cli.main import main; sys.argv[0] = 'caseaudit'; main()"
     arguments = ["allocate", str(data_dir), "--month", DEFAULT_MONTH, "--out", "out"]
-    salts = ("1", "2", "3")
-    processes = []
-    for salt in salts:
+    outputs = []
+    for salt in ("1", "2", "3"):
         # Each run in its own folder, --out given the same way: the manifests' command
-        # lines are then the same too. The three run side by side (issue 23: make test
-        # stays fast).
+        # lines are then the same too.
         (tmp_path / salt).mkdir()
         env = {**os.environ, "PYTHONHASHSEED": salt, "PYTHONPATH": source}
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-c", command, *arguments],
-                cwd=tmp_path / salt,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+        done = subprocess.run(
+            [sys.executable, "-c", command, *arguments],
+            cwd=tmp_path / salt,
+            env=env,
+            capture_output=True,
+            text=True,
         )
-    outputs = []
-    for salt, process in zip(salts, processes, strict=True):
-        _, stderr = process.communicate()
-        assert process.returncode == 0, stderr
+        assert done.returncode == 0, done.stderr
         files = snapshot(tmp_path / salt / "out")
         manifest = json.loads(files.pop("manifest.json"))
         del manifest["timings_s"]
