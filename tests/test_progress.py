@@ -141,12 +141,9 @@ def test_validate_and_explain_show_their_stages_on_a_terminal_only(
     args = [command, str(data_dir), "--month", DEFAULT_MONTH]
     if command == "explain":
         args += ["--case", first_case_of_the_month(data_dir)]
-    with ThreadPoolExecutor(3) as pool:  # side by side: nothing is written
-        piped = pool.submit(caseaudit_run, args, tmp_path, terminal=False)
-        terminal = pool.submit(caseaudit_run, args, tmp_path, terminal=True)
-        quiet = pool.submit(caseaudit_run, ["--quiet", *args], tmp_path, terminal=True)
-        (piped_out, piped_err), (shown_out, shown_err) = piped.result(), terminal.result()
-        quiet_out, quiet_err = quiet.result()
+    piped_out, piped_err = caseaudit_run(args, tmp_path, terminal=False)
+    shown_out, shown_err = caseaudit_run(args, tmp_path, terminal=True)
+    quiet_out, quiet_err = caseaudit_run(["--quiet", *args], tmp_path, terminal=True)
     assert piped_out == shown_out == quiet_out  # stdout the same bytes, whatever stderr is
     assert piped_out  # and it says something: the check's counts, the answer
     shown = shown_err.decode("utf-8")
