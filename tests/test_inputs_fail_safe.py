@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import caseaudit
+from builders import examples
 from caseaudit import InputError
 from caseaudit.cli.main import cli
 from caseaudit.io.tables import write_input_tables
@@ -517,7 +518,7 @@ spellings = st.tuples(
 )
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(data=st.data())
 def test_renaming_reordering_or_recasing_headers_never_changes_the_eligible_pairs(
     data: st.DataObject,

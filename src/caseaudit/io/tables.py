@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -25,32 +26,42 @@ def write_input_tables(
     """Write each table as ``<name>.csv`` or ``<name>.parquet`` with the schema's types."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in tables.items():
-        schema = TABLES[name]
-        # A column a later command adds (issue 21) is written only when some row has
-        # it: a ledger that never held it keeps its header as it was.
-        columns = [
-            c.name
-            for c in schema.columns
-            if c.name in frame.columns and (not c.written_when_used or frame[c.name].notna().any())
-        ]
-        ordered = sort_rows(frame[columns])
-        for stale in (out_dir / f"{name}.csv", out_dir / f"{name}.parquet"):
-            stale.unlink(missing_ok=True)
-        path = out_dir / f"{name}.{file_format}"
-        if file_format == "csv":
-            kinds = {c: schema.column(c).kind for c in columns}
-            path.write_bytes(csv_bytes(ordered, kinds, OutputConfig()))
-        else:
-            arrays = [
-                pa.array(
-                    [None if pd.isna(v) else v for v in ordered[c].tolist()],
-                    type=_ARROW_TYPES[schema.column(c).kind],
-                )
-                for c in columns
+    # Arrow encodes and compresses a Parquet file without holding the GIL: each file is
+    # written on a thread while the next table is sorted (an error is raised at the end).
+    with ThreadPoolExecutor(max_workers=1) as parquet:
+        pending: list[Future[None]] = []
+        for name, frame in tables.items():
+            schema = TABLES[name]
+            # A column a later command adds (issue 21) is written only when some row has
+            # it: a ledger that never held it keeps its header as it was.
+            columns = [
+                c.name
+                for c in schema.columns
+                if c.name in frame.columns
+                and (not c.written_when_used or frame[c.name].notna().any())
             ]
-            pq.write_table(pa.Table.from_arrays(arrays, names=columns), path)
-        written.append(path)
+            ordered = sort_rows(frame[columns])
+            for stale in (out_dir / f"{name}.csv", out_dir / f"{name}.parquet"):
+                stale.unlink(missing_ok=True)
+            path = out_dir / f"{name}.{file_format}"
+            if file_format == "csv":
+                kinds = {c: schema.column(c).kind for c in columns}
+                path.write_bytes(csv_bytes(ordered, kinds, OutputConfig()))
+            else:
+                # Missing values (None, NaN, NaT) found by pandas in one pass: null in Parquet.
+                arrays = [
+                    pa.array(
+                        ordered[c].tolist(),
+                        type=_ARROW_TYPES[schema.column(c).kind],
+                        mask=ordered[c].isna().to_numpy(),
+                    )
+                    for c in columns
+                ]
+                table = pa.Table.from_arrays(arrays, names=columns)
+                pending.append(parquet.submit(pq.write_table, table, path))
+            written.append(path)
+        for done in pending:
+            done.result()
     return written
 
 

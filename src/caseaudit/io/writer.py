@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from caseaudit.io.folders import OutputLocationError, check_output_dir, write_folder
@@ -108,7 +109,7 @@ _TEXT_BY_VALUE = (
 )
 
 
-def _by_value(values: list[object]) -> bool:
+def _by_value(values: Sequence[object]) -> bool:
     types = set(map(type, values))
     return any(types <= allowed for allowed in _TEXT_BY_VALUE)
 
@@ -121,8 +122,36 @@ def _texts(values: list[object], text: Callable[[object], str]) -> list[str]:
     return list(map(text_of.__getitem__, values))
 
 
-def _sort_ranks(values: list[object]) -> np.ndarray:
+#: Arrow types whose text (cast to string: ISO dates, ``true``/``false``, decimal
+#: integers) is ``_sort_text``'s, by the one Python type a column holds besides None.
+_ARROW_TEXT = {str: pa.string(), dt.date: pa.date32(), bool: pa.bool_(), int: pa.int64()}
+
+
+def _arrow_ranks(values: Sequence[object]) -> np.ndarray | None:
+    """``_sort_ranks`` in Arrow for a column of one plain type (and None), else None.
+
+    UTF-8 bytes order as code points do, so Arrow's dense rank of the texts is the rank
+    ``sorted`` would give; a text Arrow cannot hold (a lone surrogate, an integer past 64
+    bits) leaves the column to Python."""
+    kinds = set(map(type, values)) - {type(None)}
+    if len(kinds) != 1 or (arrow_type := _ARROW_TEXT.get(kinds.pop())) is None:
+        return None
+    # Only the distinct values are ranked (a column repeats them); None is code -1,
+    # which picks the text "" appended at the end.
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    try:
+        array = pa.array(distinct, type=arrow_type)
+    except (OverflowError, ValueError, pa.ArrowException):
+        return None
+    texts = pa.concat_arrays([pc.cast(array, pa.string()), pa.array([""])])
+    return np.asarray(pc.rank(texts, tiebreaker="dense"), dtype=np.int64)[codes]
+
+
+def _sort_ranks(values: Sequence[object]) -> np.ndarray:
     """Each value's rank among the column's distinct ``_sort_text``s (code point order)."""
+    ranks = _arrow_ranks(values)
+    if ranks is not None:
+        return ranks
     if _by_value(values):
         text_of = {v: _sort_text(v) for v in set(values)}
         rank = {text: position for position, text in enumerate(sorted(set(text_of.values())))}
@@ -139,14 +168,45 @@ def sort_rows(frame: pd.DataFrame, key: Sequence[str] | None = None) -> pd.DataF
     if frame.empty:
         return frame.reset_index(drop=True)
     columns = list(key) if key is not None else list(frame.columns)
-    # Ranking each column's texts and sorting the ranks (stably, the last key given
-    # first to lexsort) orders the rows as sorting their tuples of texts would.
+    # Ranking each column's texts and sorting the ranks (stably) orders the rows as
+    # sorting their tuples of texts would.
     selected = frame[columns]
-    ranks = [_sort_ranks(selected.iloc[:, i].tolist()) for i in range(selected.shape[1])]
-    if not ranks:
+    if selected.shape[1] == 0:
         return frame.reset_index(drop=True)
-    order = np.lexsort(ranks[::-1])
-    return frame.iloc[order].reset_index(drop=True)
+    return frame.iloc[_order(selected)].reset_index(drop=True)
+
+
+def _values(column: pd.Series) -> Sequence[object]:
+    """A column's Python values: an object column's own array (no copy), else a list."""
+    return column.to_numpy() if column.dtype == object else column.tolist()
+
+
+def _order(selected: pd.DataFrame) -> np.ndarray:
+    """The stable order of the rows by their columns' ranks, the first column first.
+
+    Dense ranks fit in few bits: the columns are packed into one number per row and
+    sorted once, the order ``lexsort`` gives over every column. Once the packed numbers
+    all differ, the later columns cannot reorder anything and are not ranked (an id
+    first, as most tables have, settles the order alone). Keys too wide to pack in 63
+    bits are sorted by ``lexsort``."""
+    count = selected.shape[1]
+    ranks: list[np.ndarray] = []
+    packed = np.zeros(len(selected), dtype=np.int64)
+    bits = 0
+    for i in range(count):
+        rank = _sort_ranks(_values(selected.iloc[:, i]))
+        ranks.append(rank)
+        width = int(rank.max()).bit_length()
+        if bits + width > 63:
+            ranks += [_sort_ranks(_values(selected.iloc[:, j])) for j in range(i + 1, count)]
+            return np.lexsort(ranks[::-1])
+        packed = (packed << width) | rank
+        bits += width
+        order = np.argsort(packed, kind="stable")
+        ordered = packed[order]
+        if not (ordered[1:] == ordered[:-1]).any():
+            break
+    return order
 
 
 def _column_cells(values: list[object], kind: str, options: OutputConfig) -> list[str]:

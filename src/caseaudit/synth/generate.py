@@ -10,6 +10,7 @@ tables are returned: a demo that cannot be allocated would teach nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from caseaudit.io.writer import sort_rows
 from caseaudit.model.breaks import break_cap, decide_breaks
 from caseaudit.model.calendar import (
     add_months,
@@ -157,6 +159,7 @@ class _Generator:
         self._case_population()
         self._staff_lookups()
         self.year_counts: dict[str, np.ndarray] = {}
+        self.month_counts: dict[str, np.ndarray] = {}  # the same arrays, by month
         self.awaiting: dict[int, _Awaiting] = {}
         self.audited_pairs: set[tuple[int, int]] = set()  # (auditor, subject)
         self.declared: set[tuple[int, int]] = set()
@@ -185,6 +188,9 @@ class _Generator:
         with_iro = self.rng.random(n) < share
         iro = org.iros[self.rng.integers(0, len(org.iros), size=n)]
         self.case_iro = np.where(with_iro, iro, NONE).tolist()
+        self._case_ids: dict[int, str] = {}
+        self._subject_ids: dict[int, str] = {}
+        self._days: dict[str, tuple[int, int]] = {}
 
     def _staff_lookups(self) -> None:
         org = self.org
@@ -193,10 +199,24 @@ class _Generator:
             self.moderators[org.service[person]].append(person)
 
     def _case_id(self, case: int) -> str:
-        return f"C{self.case_code[case]:07d}"
+        # Formatted once per case: a case's id is asked for in several tables.
+        text = self._case_ids.get(case)
+        if text is None:
+            text = self._case_ids[case] = f"C{self.case_code[case]:07d}"
+        return text
 
     def _subject_id(self, case: int) -> str:
-        return f"P{self.subject_code[case]:07d}"
+        text = self._subject_ids.get(case)
+        if text is None:
+            text = self._subject_ids[case] = f"P{self.subject_code[case]:07d}"
+        return text
+
+    def _month_days(self, month: str) -> tuple[int, int]:
+        """The ordinals of the month's first and last days (asked for on every row)."""
+        days = self._days.get(month)
+        if days is None:
+            days = self._days[month] = (first_day(month).toordinal(), last_day(month).toordinal())
+        return days
 
     def _view(self, case: int) -> tuple[int, int, tuple[int, ...], int]:
         """What a conflict check needs: (case, team, people conflicted by role, subject)."""
@@ -229,10 +249,14 @@ class _Generator:
         return [case for case in drawn if case not in exclude][:count]
 
     def _counts(self, month: str) -> np.ndarray:
-        year = audit_year_start(month, AUDIT_YEAR_START)
-        if year not in self.year_counts:
-            self.year_counts[year] = np.zeros(len(self.org), dtype=np.int64)
-        return self.year_counts[year]
+        """Each auditor's audits in the audit year of ``month`` (asked for on every row)."""
+        counts = self.month_counts.get(month)
+        if counts is None:
+            year = audit_year_start(month, AUDIT_YEAR_START)
+            if year not in self.year_counts:
+                self.year_counts[year] = np.zeros(len(self.org), dtype=np.int64)
+            counts = self.month_counts[month] = self.year_counts[year]
+        return counts
 
     def _pool(self, eligible: np.ndarray, counts: np.ndarray) -> list[int]:
         """Fewest audits this year first (a fair spread), ties in random order."""
@@ -319,7 +343,7 @@ class _Generator:
     ) -> None:
         """Dates consistent with the status; challenges and moderations along the way."""
         u = self.u
-        first, last = first_day(month).toordinal(), last_day(month).toordinal()
+        first, last = self._month_days(month)
         judgement = None
         completed = returned = finalised = actions = None
         if status in JUDGED:
@@ -682,11 +706,11 @@ class _Generator:
         cases = self._cases()
         # Contract §1: a declared conflict names a child of the sample or the ledger; a
         # conflict drawn on another child of the caseload bars no one, and is left out.
-        subjects = {row["subject_id"] for row in [*cases, *self.history]}
+        subjects = {*cases["subject_id"], *(row["subject_id"] for row in self.history)}
         conflicts = [row for row in self.conflict_rows if row["subject_id"] in subjects]
         return {
-            "staff": _frame("staff", self.org.records()),
-            "cases": _frame("cases", cases),
+            "staff": _columns_frame("staff", self.org.columns()),
+            "cases": cases,
             "breaks": _frame("breaks", self.break_rows),
             "conflicts": _frame("conflicts", conflicts),
             "exemptions": _frame("exemptions", self.exemption_rows),
@@ -696,7 +720,7 @@ class _Generator:
             "break_preferences": _frame("break_preferences", self._preferences()),
             "outcomes": self._outcomes(),
             # Last, from its own stream: every other table stays as it was before issue 21.
-            "caseload": _frame("caseload", self._caseload()),
+            "caseload": self._caseload(),
         }
 
     # -- what the monitoring report must show (issue 10) ------------------------
@@ -902,33 +926,37 @@ class _Generator:
             )
             self.challenged.add(str(row["audit_id"]))
 
-    def _cases(self) -> list[dict[str, object]]:
+    def _case_columns(self, cases: np.ndarray) -> dict[str, list[object]]:
+        """What the sample and the extract say of each case: its ids, its worker's service,
+        team and manager, and its IRO, column by column."""
         org = self.org
-        rows = []
-        for case, month in self.case_rows:
-            worker = self.case_worker[case]
-            manager, iro = org.manager[worker], self.case_iro[case]
-            rows.append(
-                {
-                    "case_id": self._case_id(case),
-                    "month": month,
-                    "subject_id": self._subject_id(case),
-                    "case_type": CASE_TYPE[org.service[worker]],
-                    "service": org.service[worker],
-                    "team": org.team[worker],
-                    "allocated_worker_id": org.staff_ids[worker],
-                    "team_manager_id": org.staff_ids[manager] if manager != NONE else None,
-                    "iro_id": org.staff_ids[iro] if iro != NONE else None,
-                }
-            )
-        return rows
+        # An id column with None after the last staff member: NONE (-1) picks None.
+        ids = np.array([*org.staff_ids, None], dtype=object)
+        workers = np.asarray(self.case_worker, dtype=np.int64)[cases]
+        services = np.array(org.service, dtype=object)[workers].tolist()
+        positions = cases.tolist()
+        return {
+            "case_id": [self._case_id(c) for c in positions],
+            "subject_id": [self._subject_id(c) for c in positions],
+            "case_type": [CASE_TYPE[s] for s in services],
+            "service": services,
+            "team": np.array(org.team, dtype=object)[workers].tolist(),
+            "allocated_worker_id": ids[workers].tolist(),
+            "team_manager_id": ids[np.asarray(org.manager, dtype=np.int64)[workers]].tolist(),
+            "iro_id": ids[np.asarray(self.case_iro, dtype=np.int64)[cases]].tolist(),
+        }
 
-    def _caseload(self) -> list[dict[str, object]]:
+    def _cases(self) -> pd.DataFrame:
+        cases = np.array([case for case, _ in self.case_rows], dtype=np.int64)
+        columns = self._case_columns(cases)
+        columns["month"] = [month for _, month in self.case_rows]
+        return _columns_frame("cases", columns)
+
+    def _caseload(self) -> pd.DataFrame:
         """The case-management extract of open cases that ``draw-sample`` draws from
         (issue 21): a random share of the population, with some cases too recently
         opened, some closed before the month and some subjects with two case files."""
         rng = np.random.default_rng([self.seed, 21])
-        org = self.org
         size = max(1, round(self.n_cases * OPEN_SHARE))
         chosen = np.sort(rng.choice(self.n_cases, size=size, replace=False))
         first = first_day(self.month).toordinal()
@@ -939,29 +967,17 @@ class _Generator:
         closed_on = first - rng.integers(1, 28, size=size)
         second_file = rng.random(size) < SECOND_FILE_SHARE
         other = rng.integers(0, size, size=size)
-        audited = {case for case, _ in self.case_rows}
-        rows = []
-        for position, case in enumerate(chosen.tolist()):
-            worker = self.case_worker[case]
-            manager, iro = org.manager[worker], self.case_iro[case]
-            subject = self._subject_id(case)
-            if second_file[position] and case not in audited:
-                subject = self._subject_id(int(chosen[other[position]]))
-            rows.append(
-                {
-                    "case_id": self._case_id(case),
-                    "subject_id": subject,
-                    "case_type": CASE_TYPE[org.service[worker]],
-                    "service": org.service[worker],
-                    "team": org.team[worker],
-                    "allocated_worker_id": org.staff_ids[worker],
-                    "team_manager_id": org.staff_ids[manager] if manager != NONE else None,
-                    "iro_id": org.staff_ids[iro] if iro != NONE else None,
-                    "opened_on": min(int(opened[position]), first),
-                    "closed_on": int(closed_on[position]) if closed[position] else None,
-                }
-            )
-        return rows
+        audited = np.array(sorted({case for case, _ in self.case_rows}), dtype=np.int64)
+        columns = self._case_columns(chosen)
+        # A second case file of another row's subject, never on a case already audited.
+        for position in np.flatnonzero(second_file & ~np.isin(chosen, audited)).tolist():
+            columns["subject_id"][position] = self._subject_id(int(chosen[other[position]]))
+        columns["opened_on"] = np.minimum(opened, first).tolist()
+        columns["closed_on"] = [
+            day if is_closed else None
+            for day, is_closed in zip(closed_on.tolist(), closed.tolist(), strict=True)
+        ]
+        return _columns_frame("caseload", columns)
 
     def _preferences(self) -> list[dict[str, object]]:
         """Wishes for next audit year's break plan from about a quarter of the auditors."""
@@ -1026,16 +1042,26 @@ def _frame(name: str, rows: list[dict[str, object]]) -> pd.DataFrame:
         for c in schema.columns
         if not c.written_when_used or any(c.name in row for row in rows)
     ]
-    data: dict[str, list[object]] = {c: [row.get(c) for row in rows] for c in columns}
-    for column in columns:
-        if column in _DATE_COLUMNS:
-            data[column] = [date.fromordinal(v) if isinstance(v, int) else v for v in data[column]]
-    frame = pd.DataFrame({c: pd.Series(data[c], dtype=object) for c in columns})
-    key = list(schema.key) or columns[:2]
+    return _columns_frame(name, {c: [row.get(c) for row in rows] for c in columns})
+
+
+def _columns_frame(name: str, data: Mapping[str, Sequence[object]]) -> pd.DataFrame:
+    """``_frame`` from the table's columns as lists (day ordinals in date columns), in
+    the schema's order: sorted by its key (or the first two columns) as text."""
+    schema = TABLES[name]
+    columns = [c.name for c in schema.columns if c.name in data]
+    frame = pd.DataFrame(
+        {
+            c: pd.Series(_dates(data[c]) if c in _DATE_COLUMNS else data[c], dtype=object)
+            for c in columns
+        }
+    )
     if frame.empty:
         return frame
-    order = sorted(
-        range(len(frame)),
-        key=lambda i: tuple("" if data[c][i] is None else str(data[c][i]) for c in key),
-    )
-    return frame.iloc[order].reset_index(drop=True)
+    return sort_rows(frame, list(schema.key) or columns[:2])
+
+
+def _dates(values: Sequence[object]) -> list[object]:
+    """Day ordinals as ``datetime.date``, each distinct day made once; other values kept."""
+    days: dict[object, object] = {v: date.fromordinal(v) for v in set(values) if isinstance(v, int)}
+    return [days.get(v, v) for v in values]

@@ -81,29 +81,25 @@ class Organisation:
     def auditors(self) -> np.ndarray:
         return np.flatnonzero(self.is_auditor)
 
-    def records(self) -> list[dict[str, object]]:
-        """The staff table's rows with the contract's columns and Python values."""
-        rows: list[dict[str, object]] = []
-        for person, staff_id in enumerate(self.staff_ids):
-            number, manager = staff_id[1:], self.manager[person]
-            start, end = int(self.active_from[person]), int(self.active_to[person])
-            rows.append(
-                {
-                    "staff_id": staff_id,
-                    "name": f"Staff {number}",
-                    "email": f"s{number}@council.example",
-                    "role": self.role[person],
-                    "staff_group": self.group[person],
-                    "service": self.service[person],
-                    "team": self.team[person],
-                    "manager_id": self.staff_ids[manager] if manager != NONE else None,
-                    "is_auditor": bool(self.is_auditor[person]),
-                    "can_moderate": bool(self.can_moderate[person]),
-                    "active_from": None if start == NEVER else date.fromordinal(start),
-                    "active_to": None if end == FOREVER else date.fromordinal(end),
-                }
-            )
-        return rows
+    def columns(self) -> dict[str, list[object]]:
+        """The staff table's columns (contract §3): Python values, dates as day ordinals,
+        None where open-ended."""
+        numbers = [staff_id[1:] for staff_id in self.staff_ids]
+        ids = np.array([*self.staff_ids, None], dtype=object)  # NONE (-1) picks None
+        return {
+            "staff_id": list(self.staff_ids),
+            "name": [f"Staff {number}" for number in numbers],
+            "email": [f"s{number}@council.example" for number in numbers],
+            "role": list(self.role),
+            "staff_group": list(self.group),
+            "service": list(self.service),
+            "team": list(self.team),
+            "manager_id": ids[np.asarray(self.manager, dtype=np.int64)].tolist(),
+            "is_auditor": self.is_auditor.tolist(),
+            "can_moderate": self.can_moderate.tolist(),
+            "active_from": [None if day == NEVER else day for day in self.active_from.tolist()],
+            "active_to": [None if day == FOREVER else day for day in self.active_to.tolist()],
+        }
 
 
 class _Builder:
