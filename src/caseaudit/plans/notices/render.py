@@ -10,6 +10,7 @@ empty for some notice never prints as a blank.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -68,13 +69,39 @@ PLACEHOLDERS: dict[str, frozenset[str] | None] = {
     ),
 }
 
+assert not {key for keys in PLACEHOLDERS.values() for key in keys or ()} & set(dir(dict))
+
 
 def long_date(value: object) -> str:
     """``2026-03-31`` → ``Tuesday 31 March 2026`` (a date or ISO text; empty stays empty)."""
-    if value is None or value == "":
+    if isinstance(value, str):
+        return _long_date_text(value)  # a notice's dates are ISO text: a few distinct days
+    if value is None:
         return ""
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date_text(value: str) -> str:
+    """:func:`long_date` of ISO text, once per day written (tens of thousands of notices
+    share a few dozen days; the answer depends on the text alone)."""
+    if value == "":
+        return ""
+    day = dt.date.fromisoformat(value)
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+class Fields(dict[str, object]):
+    """A notice's context part (``notice``, ``recipient``, ``facts`` …): a dict whose keys
+    are also its attributes, so that a template's ``notice.audit_id`` is found at the
+    first try (Jinja2 tries the attribute before the key; on a plain dict each lookup
+    raised and caught an AttributeError first). Keys never shadow a dict method:
+    :data:`PLACEHOLDERS` names none."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.__dict__ = self
 
 
 class Templates:
@@ -90,6 +117,8 @@ class Templates:
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # plain text, not HTML
+            # The templates do not change during a run: no file check at each include.
+            auto_reload=False,
             keep_trailing_newline=True,
             trim_blocks=True,  # a line holding only a block tag leaves no blank line
             lstrip_blocks=True,

@@ -22,7 +22,7 @@ from caseaudit.model.dataset import Dataset
 from caseaudit.model.errors import InputError, InputIssue, plural
 from caseaudit.model.outputs import OUTPUT_TABLES
 from caseaudit.plans.notices.eml import message_bytes, safe_name
-from caseaudit.plans.notices.render import TemplateError, Templates
+from caseaudit.plans.notices.render import Fields, TemplateError, Templates
 from caseaudit.plans.notices.rules import (
     CONTACT_ROLES,
     CONTACTS,
@@ -160,8 +160,8 @@ class _Person:
     active_from: dt.date | None
     active_to: dt.date | None
 
-    def as_context(self, role: str | None = None) -> dict[str, object]:
-        return {"id": self.staff_id, "name": self.name, "email": self.email, "role": role}
+    def as_context(self, role: str | None = None) -> Fields:
+        return Fields(id=self.staff_id, name=self.name, email=self.email, role=role)
 
     def undeliverable(self, day: dt.date) -> str | None:
         """Why a notice to this person cannot go on ``day`` (None: it can)."""
@@ -217,15 +217,15 @@ def build_notices(
     due = sorted(((i, n) for i, n in due if i not in sent), key=lambda item: item[0])
     people = _people(data)
     sender = config.smtp.sender
-    policy = {
-        "amendment_working_days": config.policy.amendment_working_days,
-        "max_break_percent": f"{100 * config.policy.max_break_fraction:g}",
-        "reaudit_within_months": config.policy.reaudit_within_months,
-        "review_meeting_after_days": config.policy.review_meeting_after_days,
-        "reflection_meeting_within_working_days": (
+    policy = Fields(
+        amendment_working_days=config.policy.amendment_working_days,
+        max_break_percent=f"{100 * config.policy.max_break_fraction:g}",
+        reaudit_within_months=config.policy.reaudit_within_months,
+        review_meeting_after_days=config.policy.review_meeting_after_days,
+        reflection_meeting_within_working_days=(
             config.policy.reflection_meeting_within_working_days
         ),
-    }
+    )
     rows, lost, messages, outgoing = [], [], {}, []
     seen: set[str] = set()
     for identifier, notice in due:
@@ -327,12 +327,12 @@ def _context(
     subject: str,
     recipient: _Person,
     people: dict[str, _Person],
-    policy: dict[str, object],
+    policy: Fields,
 ) -> dict[str, object]:
     """What a template may use (``render.PLACEHOLDERS``): ids, dates as ISO text, and
     the staff involved; nothing about the child or family but the case's id."""
 
-    def person(staff_id: object, role: str | None = None) -> dict[str, object] | None:
+    def person(staff_id: object, role: str | None = None) -> Fields | None:
         found = people.get(staff_id) if isinstance(staff_id, str) else None
         return None if found is None else found.as_context(role)
 
@@ -344,20 +344,20 @@ def _context(
         if column in contacts_by_role
     ]
     return {
-        "notice": {
-            "notice_id": identifier,
-            "kind": notice.kind,
-            "send_on": notice.send_on.isoformat(),
-            "due_on": _iso(notice.due_on) or "",
-            "audit_id": notice.audit_id or "",
-            "case_id": notice.case_id or "",
-            "month": notice.month or "",
-            "subject": subject,
-        },
+        "notice": Fields(
+            notice_id=identifier,
+            kind=notice.kind,
+            send_on=notice.send_on.isoformat(),
+            due_on=_iso(notice.due_on) or "",
+            audit_id=notice.audit_id or "",
+            case_id=notice.case_id or "",
+            month=notice.month or "",
+            subject=subject,
+        ),
         "recipient": recipient.as_context(),
         "auditor": person(notice.facts.get("auditor_id"), "auditor"),
         "group_manager": person(contacts_by_role.get("group_manager_id"), "group manager"),
         "contacts": [c for c in contacts if c is not None],
-        "facts": {k: _iso(v) for k, v in notice.facts.items()},
+        "facts": Fields({k: _iso(v) for k, v in notice.facts.items()}),
         "policy": policy,
     }
