@@ -697,3 +697,40 @@ def test_known_on_drops_later_facts_and_steps_back_statuses(tmp_path):
     on_day = known_on(data, pd.Timestamp("2026-03-03").date())
     assert on_day["history"].set_index("audit_id").at["2026-02-C1", "status"] == "finalised"
     assert len(on_day["challenges"]) == 1
+
+
+def test_template_context_reads_alike_by_attribute_and_key() -> None:
+    """The context parts are ``Fields`` (attribute lookups found at once, for speed): a
+    template reads ``notice.audit_id`` and ``notice['audit_id']`` alike, a whole part prints
+    as the dict it was, and a long date is the same from text and from a date."""
+    import datetime as dt
+
+    from caseaudit.plans.notices.render import Fields, long_date
+
+    environment = Templates().environment
+    template = environment.from_string(
+        "{{ notice.audit_id }}|{{ notice['audit_id'] }}|{{ notice }}|"
+        "{{ notice.due_on | long_date }}"
+    )
+    notice = Fields(audit_id="A1", due_on="2026-03-31")
+    # 31 March 2026 is a Tuesday.
+    assert template.render(notice=notice) == (
+        "A1|A1|{'audit_id': 'A1', 'due_on': '2026-03-31'}|Tuesday 31 March 2026"
+    )
+    assert long_date(dt.date(2026, 3, 31)) == long_date("2026-03-31") == "Tuesday 31 March 2026"
+    assert long_date("") == long_date(None) == ""
+
+
+def test_written_folder_lists_nested_files(tmp_path: Path) -> None:
+    """The manifest's ``files`` lists every file under the folder, nested ones by their
+    relative POSIX path, sorted (os.walk, no stat of each file)."""
+    import json
+
+    from caseaudit.io.writer import write_outputs
+    from caseaudit.model.config import OutputConfig
+
+    files = {"notices/b.eml": b"b", "notices/a.eml": b"a", "extra.txt": b"x"}
+    write_outputs(tmp_path / "out", {}, {}, OutputConfig(), files=files)
+    listed = json.loads((tmp_path / "out" / "manifest.json").read_text())["files"]
+    assert listed == ["extra.txt", "notices/a.eml", "notices/b.eml"]
+    assert (tmp_path / "out" / "notices" / "a.eml").read_bytes() == b"a"

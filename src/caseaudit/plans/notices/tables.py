@@ -227,6 +227,7 @@ def build_notices(
         ),
     )
     rows, lost, messages, outgoing = [], [], {}, []
+    shared: dict[tuple[str, str | None], Fields] = {}
     seen: set[str] = set()
     for identifier, notice in due:
         if identifier in seen:
@@ -254,7 +255,7 @@ def build_notices(
         }
         subject = SUBJECTS[notice.kind].format(**words)
         file = f"{NOTICE_FOLDER}/{safe_name(identifier)}.eml"
-        context = _context(identifier, notice, subject, recipient, people, policy)
+        context = _context(identifier, notice, subject, recipient, people, policy, shared)
         try:
             body = templates.render(notice.kind, context)
         except TemplateError as error:
@@ -328,13 +329,19 @@ def _context(
     recipient: _Person,
     people: dict[str, _Person],
     policy: Fields,
+    shared: dict[tuple[str, str | None], Fields],
 ) -> dict[str, object]:
     """What a template may use (``render.PLACEHOLDERS``): ids, dates as ISO text, and
     the staff involved; nothing about the child or family but the case's id."""
 
     def person(staff_id: object, role: str | None = None) -> Fields | None:
-        found = people.get(staff_id) if isinstance(staff_id, str) else None
-        return None if found is None else found.as_context(role)
+        if not isinstance(staff_id, str) or staff_id not in people:
+            return None
+        # One context a person and role for the run: a person is in thousands of notices.
+        known = shared.get((staff_id, role))
+        if known is None:
+            known = shared[staff_id, role] = people[staff_id].as_context(role)
+        return known
 
     contacts_by_role = notice.facts.get("contacts", {})
     assert isinstance(contacts_by_role, dict)
@@ -354,7 +361,7 @@ def _context(
             month=notice.month or "",
             subject=subject,
         ),
-        "recipient": recipient.as_context(),
+        "recipient": person(recipient.staff_id),
         "auditor": person(notice.facts.get("auditor_id"), "auditor"),
         "group_manager": person(contacts_by_role.get("group_manager_id"), "group manager"),
         "contacts": [c for c in contacts if c is not None],
