@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,6 +229,9 @@ def build_notices(
     )
     rows, lost, messages, outgoing = [], [], {}, []
     shared: dict[tuple[str, str | None], Fields] = {}
+    # First every notice's context, then the texts a kind at a time, then the messages.
+    pending: list[tuple[str, Due, _Person, list[_Person], str, str]] = []
+    contexts: list[tuple[str, Mapping[str, object]]] = []
     seen: set[str] = set()
     for identifier, notice in due:
         if identifier in seen:
@@ -256,10 +260,16 @@ def build_notices(
         subject = SUBJECTS[notice.kind].format(**words)
         file = f"{NOTICE_FOLDER}/{safe_name(identifier)}.eml"
         context = _context(identifier, notice, subject, recipient, people, policy, shared)
-        try:
-            body = templates.render(notice.kind, context)
-        except TemplateError as error:
-            raise InputError([InputIssue(error.file, error.line, "-", error.message)]) from None
+        pending.append((identifier, notice, recipient, copies, subject, file))
+        contexts.append((notice.kind, context))
+    try:
+        bodies = templates.render_many(contexts)
+    except TemplateError as error:
+        raise InputError([InputIssue(error.file, error.line, "-", error.message)]) from None
+    for (identifier, notice, recipient, copies, subject, file), body in zip(
+        pending, bodies, strict=True
+    ):
+        assert recipient.email is not None  # a notice without one is undeliverable
         messages[file] = message_bytes(
             notice_id=identifier,
             sender=sender,
