@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,14 +30,15 @@ MEASURE = Path(__file__).with_name("measure.py")
 def timed(
     command: list[str], measured: Path, runs: int, fresh: Path | None = None
 ) -> tuple[float, float]:
-    """Median wall time and peak memory of ``runs`` runs; ``fresh`` is removed before each
-    (untimed), so that every run writes a new folder as a day's first run does."""
+    """Median wall time and peak memory of ``runs`` runs; with ``fresh``, each run writes
+    a new folder ``fresh-<run>`` as a day's first run does. They are removed after the
+    last run, not between runs: on a file system mounted with ``discard`` the removal of
+    tens of thousands of files goes on in the background and slowed the next run's."""
     times, peaks = [], []
-    for _ in range(runs):
-        if fresh is not None:
-            shutil.rmtree(fresh, ignore_errors=True)
+    for run in range(runs):
+        out = [] if fresh is None else ["--out", f"{fresh}-{run}"]
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True)
+        done = subprocess.run([*command, *out], capture_output=True)
         times.append(time.perf_counter() - started)
         report = json.loads(measured.read_text())
         if done.returncode not in (0, 3) or report["exit"] not in (0, 3):
@@ -72,8 +72,8 @@ def main() -> None:
         as_of = args.as_of or str(first.column(0)[0])
         baseline = timed([*run, "validate", str(data_dir)], measured, args.runs)
         notify = [*run, "notify", str(data_dir), "--as-of", as_of, "--plan", str(plan)]
-        whole = timed([*notify, "--out", str(out)], measured, args.runs, fresh=out)
-        counts = json.loads((out / "manifest.json").read_text())["counts"]
+        whole = timed(notify, measured, args.runs, fresh=out)
+        counts = json.loads((Path(f"{out}-0") / "manifest.json").read_text())["counts"]
     kinds = ", ".join(
         f"{v} {k.removeprefix('kind_')}" for k, v in counts.items() if k.startswith("kind_") and v
     )

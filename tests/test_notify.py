@@ -18,7 +18,12 @@ from caseaudit.cli.main import cli
 from caseaudit.io.tables import write_input_tables
 from caseaudit.model.asof import known_on
 from caseaudit.model.errors import InputError
-from caseaudit.plans.notices.render import PACKAGE_TEMPLATES, Templates, unknown_placeholders
+from caseaudit.plans.notices.render import (
+    PACKAGE_TEMPLATES,
+    TemplateError,
+    Templates,
+    unknown_placeholders,
+)
 from caseaudit.synth import generate_tables
 
 # March 2026: Monday 2 is the first working day, Tuesday 31 the last day. Easter 2026:
@@ -697,3 +702,71 @@ def test_known_on_drops_later_facts_and_steps_back_statuses(tmp_path):
     on_day = known_on(data, pd.Timestamp("2026-03-03").date())
     assert on_day["history"].set_index("audit_id").at["2026-02-C1", "status"] == "finalised"
     assert len(on_day["challenges"]) == 1
+
+
+def test_template_context_reads_alike_by_attribute_and_key() -> None:
+    """The context parts are ``Fields`` (attribute lookups found at once, for speed): a
+    template reads ``notice.audit_id`` and ``notice['audit_id']`` alike, a whole part prints
+    as the dict it was, and a long date is the same from text and from a date."""
+    import datetime as dt
+
+    from caseaudit.plans.notices.render import Fields, long_date
+
+    environment = Templates().environment
+    template = environment.from_string(
+        "{{ notice.audit_id }}|{{ notice['audit_id'] }}|{{ notice }}|"
+        "{{ notice.due_on | long_date }}"
+    )
+    notice = Fields(audit_id="A1", due_on="2026-03-31")
+    # 31 March 2026 is a Tuesday.
+    assert template.render(notice=notice) == (
+        "A1|A1|{'audit_id': 'A1', 'due_on': '2026-03-31'}|Tuesday 31 March 2026"
+    )
+    assert long_date(dt.date(2026, 3, 31)) == long_date("2026-03-31") == "Tuesday 31 March 2026"
+    assert long_date("") == long_date(None) == ""
+
+
+def test_written_folder_lists_nested_files(tmp_path: Path) -> None:
+    """The manifest's ``files`` lists every file under the folder, nested ones by their
+    relative POSIX path, sorted (os.walk, no stat of each file)."""
+    import json
+
+    from caseaudit.io.writer import write_outputs
+    from caseaudit.model.config import OutputConfig
+
+    files = {"notices/b.eml": b"b", "notices/a.eml": b"a", "extra.txt": b"x"}
+    write_outputs(tmp_path / "out", {}, {}, OutputConfig(), files=files)
+    listed = json.loads((tmp_path / "out" / "manifest.json").read_text())["files"]
+    assert listed == ["extra.txt", "notices/a.eml", "notices/b.eml"]
+    assert (tmp_path / "out" / "notices" / "a.eml").read_bytes() == b"a"
+
+
+def test_render_many_gives_each_notice_its_own_render(tmp_path: Path) -> None:
+    """``render_many`` renders a kind's notices as one loop: the texts must be those of a
+    render each, blanks at the template's edges included (leading blanks before a tag,
+    a first empty line, a last line of blanks); a template with a macro (not a loop's
+    body) is rendered notice by notice; an empty placeholder is the same located error."""
+    (tmp_path / "allocation.txt.j2").write_text(
+        "\n  {% if notice.audit_id %}A {{ notice.audit_id }}{% endif %}\nend   ", "utf-8"
+    )
+    (tmp_path / "reminder.txt.j2").write_text(
+        "{% macro id(x) %}<{{ x }}>{% endmacro %}{{ id(notice.audit_id) }}\n", "utf-8"
+    )
+    (tmp_path / "overdue.txt.j2").write_text("{{ notice.due_on }}\n", "utf-8")
+    templates = Templates(tmp_path)
+
+    def context(audit_id: str) -> dict[str, object]:
+        names = ("recipient", "auditor", "group_manager", "contacts", "facts", "policy")
+        return {"notice": {"audit_id": audit_id}} | {name: None for name in names}
+
+    items = [(kind, context(a)) for kind in ("allocation", "reminder") for a in ("1", "", "3")]
+    assert templates.render_many(items) == [templates.render(k, c) for k, c in items]
+    # The environment strips the blanks before a tag and the newline after one.
+    assert templates.render_many(items)[:2] == ["\nA 1end   ", "\nend   "]
+    assert templates.render_many(items)[3] == "<1>\n"
+    with pytest.raises(TemplateError) as alone:
+        templates.render("overdue", context("1"))
+    with pytest.raises(TemplateError) as together:
+        templates.render_many([("allocation", context("1")), ("overdue", context("1"))])
+    assert str(together.value) == str(alone.value)
+    assert "overdue.txt.j2:1:" in str(together.value)

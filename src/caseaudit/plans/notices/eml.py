@@ -93,7 +93,7 @@ def _body(body: str) -> tuple[bytes, bytes]:
     """(Content-Transfer-Encoding, the body's bytes): 7-bit text as written when it is
     ASCII (it reads as written in any client), else quoted-printable UTF-8."""
     lines = body.encode("utf-8").splitlines()
-    if body.isascii() and all(len(line) <= MAX_LINE for line in lines):
+    if body.isascii() and max(map(len, lines), default=0) <= MAX_LINE:
         return b"7bit", CRLF.join(lines) + CRLF
     encoded = quopri.encodestring(b"\n".join(lines) + b"\n")
     return b"quoted-printable", CRLF.join(encoded.splitlines()) + CRLF

@@ -10,6 +10,7 @@ empty for some notice never prints as a blank.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -68,13 +69,39 @@ PLACEHOLDERS: dict[str, frozenset[str] | None] = {
     ),
 }
 
+assert not {key for keys in PLACEHOLDERS.values() for key in keys or ()} & set(dir(dict))
+
 
 def long_date(value: object) -> str:
     """``2026-03-31`` → ``Tuesday 31 March 2026`` (a date or ISO text; empty stays empty)."""
-    if value is None or value == "":
+    if isinstance(value, str):
+        return _long_date_text(value)  # a notice's dates are ISO text: a few distinct days
+    if value is None:
         return ""
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date_text(value: str) -> str:
+    """:func:`long_date` of ISO text, once per day written (tens of thousands of notices
+    share a few dozen days; the answer depends on the text alone)."""
+    if value == "":
+        return ""
+    day = dt.date.fromisoformat(value)
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+class Fields(dict[str, object]):
+    """A notice's context part (``notice``, ``recipient``, ``facts`` …): a dict whose keys
+    are also its attributes, so that a template's ``notice.audit_id`` is found at the
+    first try (Jinja2 tries the attribute before the key; on a plain dict each lookup
+    raised and caught an AttributeError first). Keys never shadow a dict method:
+    :data:`PLACEHOLDERS` names none."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.__dict__ = self
 
 
 class Templates:
@@ -90,12 +117,15 @@ class Templates:
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # plain text, not HTML
+            # The templates do not change during a run: no file check at each include.
+            auto_reload=False,
             keep_trailing_newline=True,
             trim_blocks=True,  # a line holding only a block tag leaves no blank line
             lstrip_blocks=True,
         )
         self.environment.filters["long_date"] = long_date
         self._compiled: dict[str, jinja2.Template] = {}
+        self._loops: dict[str, jinja2.Template | None] = {}
 
     def check(self, kinds: list[str], issues: IssueCollector) -> None:
         """Every template of the council's folder: a known kind (or a ``_`` part), valid
@@ -125,6 +155,54 @@ class Templates:
             return template.render(context)
         except jinja2.UndefinedError as error:
             raise TemplateError(self._where(error, kind), str(error)) from None
+
+    def render_many(self, items: list[tuple[str, Mapping[str, object]]]) -> list[str]:
+        """Each (kind, context)'s text as :meth:`render` gives it, in one template call a
+        kind: the kind's template is the body of a loop over its notices (tens of
+        thousands a national run; a render each made a Jinja2 context each). A template
+        that cannot be a loop's body (it extends, defines blocks or macros, imports), or
+        any failure, and every notice is rendered alone: the same texts, or the same
+        error at the first notice that fails."""
+        by_kind: dict[str, list[int]] = {}
+        for position, (kind, _) in enumerate(items):
+            by_kind.setdefault(kind, []).append(position)
+        texts: list[str] = [""] * len(items)
+        try:
+            for kind, positions in by_kind.items():
+                loop = self._loop(kind)
+                if loop is None:
+                    raise LookupError(kind)
+                written: list[str] = []
+                rows = [[items[p][1][name] for name in PLACEHOLDERS] for p in positions]
+                loop.render(__rows=rows, __keep=written.append)
+                if len(written) != len(positions):
+                    raise LookupError(kind)
+                for position, text in zip(positions, written, strict=True):
+                    texts[position] = text
+        except Exception:
+            return [self.render(kind, context) for kind, context in items]
+        return texts
+
+    def _loop(self, kind: str) -> jinja2.Template | None:
+        """The kind's template as the body of a loop over rows of the placeholders, each
+        text kept by ``__keep`` (None when the template cannot be a loop's body)."""
+        if kind not in self._loops:
+            self._loops[kind] = None
+            loader = self.environment.loader
+            assert loader is not None
+            source = loader.get_source(self.environment, kind + SUFFIX)[0]
+            tree = self.environment.parse(source)
+            whole_template = (nodes.Extends, nodes.Block, nodes.Macro, nodes.Import)
+            if not any(True for _ in tree.find_all((*whole_template, nodes.FromImport))) and (
+                meta.find_undeclared_variables(tree) <= set(PLACEHOLDERS)
+            ):
+                # ``{% set %}`` then a newline (trimmed, as at a template's start); ``{%+``
+                # keeps the blanks of the template's last line, as when it ends the file.
+                self._loops[kind] = self.environment.from_string(
+                    f"{{% for {', '.join(PLACEHOLDERS)} in __rows %}}{{% set __text %}}\n"
+                    f"{source}{{%+ endset %}}{{% if __keep(__text) %}}{{% endif %}}{{% endfor %}}"
+                )
+        return self._loops[kind]
 
     def _where(self, error: Exception, kind: str) -> tuple[str, int]:
         """The template file and line that raised ``error``."""

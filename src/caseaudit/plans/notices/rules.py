@@ -102,7 +102,16 @@ class NoticeFacts:
     @cached_property
     def contacts_of(self) -> dict[str, dict[str, str]]:
         """audit_id → the audit's contacts (role column → staff id)."""
-        return {row.audit_id: _contacts(row) for row in self.audits.itertuples(index=False)}
+        audits = self.audits
+        columns = [*CONTACTS, "group_manager_id"]
+        return {
+            audit_id: {
+                c: person for c, person in zip(columns, people, strict=True) if person is not None
+            }
+            for audit_id, *people in zip(
+                audits["audit_id"], *(audits[c] for c in columns), strict=True
+            )
+        }
 
     def in_window(self, day: dt.date | None) -> bool:
         return day is not None and self.window_start <= day <= self.day
@@ -665,7 +674,9 @@ def _month_number(months: pd.Series) -> pd.Series:
         year, mon = parse_month(month)
         return year * 12 + mon
 
-    return months.map(number).astype("int64")
+    # Each distinct month parsed once (hundreds of thousands of rows, a few dozen months).
+    numbers = {month: number(month) for month in months.unique()}
+    return months.map(numbers).astype("int64")
 
 
 def build_audits(
